@@ -1,0 +1,146 @@
+"""`make demo`: the SOCRadar connector end to end on a local SOCRadar-compatible server.
+
+A server with three days of realistic alarms starts on loopback; the real integration code
+(`DORABridgeSOCRadar.main()`) runs on the XSOAR runtime double exactly as the XSOAR server would
+run it: connection test, a first fetch, new and late alarms arriving, more fetches, and an
+analyst action written back to SOCRadar.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [
+    str(ROOT / "tests" / "xsoar_runtime"),
+    str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridgeSOCRadar"),
+]
+
+import demistomock as demisto  # noqa: E402
+import DORABridgeSOCRadar as integration  # noqa: E402, N813
+
+from devtools.socradar_server import SocRadarServer  # noqa: E402
+
+API_KEY = "demo-key-0f1e2d3c4b5a"
+COMPANY_ID = 789
+SEVERITY = {0: "Unknown", 0.5: "Info", 1: "Low", 2: "Medium", 3: "High", 4: "Critical"}
+
+
+def run(command: str, params: dict, args: dict | None = None) -> list:
+    demisto.setup(params=params, args=args or {}, command=command, keep_state=True)
+    try:
+        integration.main()
+    except SystemExit:
+        pass
+    return list(demisto.recorded_results)
+
+
+def fetched() -> list[dict]:
+    return [i for batch in demisto.recorded_incidents for i in batch]
+
+
+def show(incidents: list[dict], limit: int = 8) -> None:
+    print(f"  {'occurred (UTC)':<21} {'severity':<9} {'type':<27} name")
+    for inc in incidents[-limit:]:
+        f = inc["CustomFields"]
+        kind = f"{f.get('socradaralarmtype', '')[:12]}/{f.get('socradaralarmsubtype', '')[:13]}"
+        print(
+            f"  {inc['occurred']:<21} {SEVERITY.get(inc['severity'], '?'):<9} {kind:<27} {inc['name'][:70]}"
+        )
+    if len(incidents) > limit:
+        print(f"  ... and {len(incidents) - limit} older")
+
+
+def main() -> int:
+    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
+        srv.generate(240, seed=2026, start=srv.now - timedelta(days=4))
+        params = {
+            "url": srv.url,
+            "credentials": {"identifier": "", "password": API_KEY},
+            "company_id": str(COMPANY_ID),
+            "isFetch": True,
+            "incidentType": "DORA ICT Incident",
+            "max_fetch": "10000",
+            "first_fetch": "3 days",
+            "status": ["OPEN", "ON_HOLD"],
+            "include_content": True,
+            "include_entities": True,
+            "lookback_minutes": "15",
+        }
+        print(
+            f"Local SOCRadar-compatible server at {srv.url}, company {COMPANY_ID}, {len(srv.alarms)} alarms"
+        )
+        print(
+            f"  by main type: {dict(Counter(a['alarm_type_details']['alarm_main_type'] for a in srv.alarms))}"
+        )
+
+        print("\n$ test-module")
+        print(" ", run("test-module", params)[0])
+
+        print("\n$ fetch-incidents   (first run: window starts at now - 3 days)")
+        run("fetch-incidents", params)
+        first = fetched()
+        state = demisto.getLastRun()
+        print(
+            f"  {len(first)} incidents created; high-water mark {state['high_water_mark']}, {sum(len(v) for v in state['seen'].values())} ids remembered"
+        )
+        show(first)
+
+        new = srv.generate(4, seed=7, start=srv.now - timedelta(minutes=2))
+        new += srv.generate(
+            2, seed=8, start=srv.now - timedelta(minutes=10), end=srv.now - timedelta(minutes=10)
+        )
+        matching = [a for a in new if a["status"] in params["status"]]
+        print(
+            f"\n  ... {len(new)} new alarms arrive ({len(matching)} match the status filter), 2 of them dated"
+            " 10 minutes ago but visible only now ..."
+        )
+        print("\n$ fetch-incidents   (window starts at the high-water mark - 15 min overlap)")
+        run("fetch-incidents", params)
+        second = fetched()
+        print(f"  {len(second)} new incidents, none repeated")
+        assert {i["dbotMirrorId"] for i in second} == {str(a["alarm_id"]) for a in matching}
+        show(second)
+
+        print("\n$ fetch-incidents   (nothing new)")
+        run("fetch-incidents", params)
+        print(f"  {len(fetched())} new incidents")
+
+        ids = [i["dbotMirrorId"] for i in first + second]
+        assert len(ids) == len(set(ids)), "an alarm was delivered twice"
+        target = second[-1]
+        print(
+            f'\n$ !socradar-change-alarm-status alarm_ids="{target["dbotMirrorId"]}" status_reason="INVESTIGATING" comments="DORA triage started"'
+        )
+        print(
+            run(
+                "socradar-change-alarm-status",
+                params,
+                {
+                    "alarm_ids": target["dbotMirrorId"],
+                    "status_reason": "INVESTIGATING",
+                    "comments": "DORA triage started",
+                },
+            )[0]["HumanReadable"]
+        )
+        print('$ !socradar-add-comment alarm_id="bad" user_email="soc@bank.eu" comment="x"')
+        print(
+            " ",
+            run(
+                "socradar-add-comment",
+                params,
+                {"alarm_id": "bad", "user_email": "soc@bank.eu", "comment": "x"},
+            )[0]["Contents"],
+        )
+        print(
+            f"\n{len(srv.requests)} HTTP requests served; the API key appears in no result or log line:",
+            API_KEY not in repr(demisto.recorded_results) + repr(demisto.recorded_logs),
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

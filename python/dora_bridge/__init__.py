@@ -1,0 +1,34 @@
+"""DORA Bridge: SOCRadar connector, DORA classification and regulatory clock for Cortex XSOAR.
+
+The work is done in the Rust core, ``dora_bridge._core``; this package re-exports it.
+"""
+
+from dora_bridge._core import (
+    ApiError,
+    AuthenticationError,
+    DoraBridgeError,
+    InputError,
+    NotFoundError,
+    RateLimitedError,
+    SocRadarClient,
+    SocRadarError,
+    TransportError,
+    __version__,
+    socradar_filters,
+    socradar_incident_fields,
+)
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "DoraBridgeError",
+    "InputError",
+    "NotFoundError",
+    "RateLimitedError",
+    "SocRadarClient",
+    "SocRadarError",
+    "TransportError",
+    "__version__",
+    "socradar_filters",
+    "socradar_incident_fields",
+]

@@ -1,0 +1,131 @@
+"""Type stubs for the Rust core. Every instant crosses the boundary as an RFC 3339 string in
+UTC (``2026-11-23T09:14:00Z``)."""
+
+from typing import Any, final
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "DoraBridgeError",
+    "InputError",
+    "NotFoundError",
+    "RateLimitedError",
+    "SocRadarClient",
+    "SocRadarError",
+    "TransportError",
+    "__version__",
+    "socradar_filters",
+    "socradar_incident_fields",
+]
+
+__version__: str
+
+class DoraBridgeError(Exception):
+    """Root of every error DORA Bridge raises."""
+
+class InputError(DoraBridgeError):
+    """A parameter or argument was refused before any request was sent.
+
+    ``argument`` names it."""
+
+    argument: str
+
+class SocRadarError(DoraBridgeError):
+    """The SOCRadar API, or the way to it, failed. A failed fetch carries ``partial``: the
+    incidents and last run to store before the error is raised."""
+
+    partial: dict[str, Any]
+
+class AuthenticationError(SocRadarError):
+    status: int
+
+class NotFoundError(SocRadarError):
+    status: int
+
+class RateLimitedError(SocRadarError):
+    status: int
+    retry_after: float | None
+
+class TransportError(SocRadarError): ...
+
+class ApiError(SocRadarError):
+    status: int | None
+
+@final
+class SocRadarClient:
+    """The SOCRadar Incident API v4 client. Network calls release the GIL."""
+
+    def __new__(
+        cls,
+        base_url: str,
+        api_key: str,
+        company_id: int | str,
+        *,
+        verify_tls: bool = True,
+        use_proxy: bool = False,
+        timeout_seconds: float = 30.0,
+        max_retries: int = 4,
+        backoff_seconds: float = 0.5,
+        retry_budget_seconds: float = 90.0,
+        date_format: str = "epoch",
+        page_concurrency: int = 4,
+    ) -> SocRadarClient: ...
+    @staticmethod
+    def from_params(params: dict[str, Any]) -> SocRadarClient:
+        """From the XSOAR instance parameters (``demisto.params()``)."""
+    @property
+    def company_id(self) -> int: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def traffic(self) -> dict[str, int]:
+        """``{"requests": n, "retries": n}`` sent by this client so far."""
+    def drain_log(self) -> list[str]:
+        """Debug lines since the last call; they never contain the API key."""
+    def test_connection(self, *, check_fetch: bool = False) -> None: ...
+    def search(
+        self,
+        *,
+        page: int = 1,
+        limit: int = 100,
+        start: str | None = None,
+        end: str | None = None,
+        include_total_records: bool = True,
+    ) -> dict[str, Any]: ...
+    def fetch_incidents(self, last_run: dict[str, Any] | None, *, now: str | None = None) -> dict[str, Any]:
+        """One fetch run: ``{"incidents", "last_run", "malformed", "stats"}``. On a partial
+        failure raises a ``SocRadarError`` whose ``partial`` holds that same dict."""
+    def test_fetch(
+        self, *, first_fetch: str = "3 days", limit: int | str | None = None, now: str | None = None
+    ) -> dict[str, Any]: ...
+    def change_status(
+        self,
+        alarm_ids: int | str | list[int | str],
+        status_reason: str,
+        comments: str | None = None,
+        *,
+        update_related_finding_status: bool | str | None = None,
+        email: str | None = None,
+        company_id: int | str | None = None,
+    ) -> dict[str, Any]: ...
+    def add_comment(
+        self, alarm_id: int | str, user_email: str, comment: str, *, company_id: int | str | None = None
+    ) -> dict[str, Any]: ...
+    def change_assignee(
+        self, alarm_id: int | str, user_emails: str | list[str], *, company_id: int | str | None = None
+    ) -> dict[str, Any]: ...
+    def toggle_tag(
+        self, alarm_id: int | str, tag: str, *, company_id: int | str | None = None
+    ) -> dict[str, Any]: ...
+    def ask_analyst(
+        self, alarm_id: int | str, comment: str, *, company_id: int | str | None = None
+    ) -> dict[str, Any]: ...
+    def change_severity(
+        self, alarm_id: int | str, severity: str, *, company_id: int | str | None = None
+    ) -> dict[str, Any]: ...
+
+def socradar_incident_fields() -> list[dict[str, Any]]:
+    """The incident fields the SOCRadar mapping can write."""
+
+def socradar_filters(params: dict[str, Any]) -> dict[str, Any]:
+    """Checks the filter parameters of an instance."""

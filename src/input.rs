@@ -1,0 +1,312 @@
+//! Validation of operator input (instance parameters and command arguments).
+//!
+//! Every check names the argument, shows the value received and says what is accepted, so the
+//! analyst can correct it from the war room. Nothing here performs I/O: bad input is refused
+//! before any request leaves the machine.
+
+use std::fmt;
+
+/// Bad operator input; the message is one full sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub argument: String,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(argument: &str, message: impl Into<String>) -> Self {
+        InputError {
+            argument: argument.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Shortens a value for quoting in a message, so an error never carries a whole payload.
+pub fn quote(raw: &str) -> String {
+    const MAX: usize = 60;
+    let mut s: String = raw.chars().take(MAX).collect();
+    if raw.chars().count() > MAX {
+        s.push('…');
+    }
+    format!("'{s}'")
+}
+
+/// A positive integer identifier (alarm id, company id).
+pub fn positive_id(argument: &str, raw: &str) -> Result<u64, InputError> {
+    let t = raw.trim();
+    match t.parse::<u64>() {
+        Ok(v) if v > 0 => Ok(v),
+        _ => Err(InputError::new(
+            argument,
+            format!("{argument} must be a positive integer, got {}.", quote(raw)),
+        )),
+    }
+}
+
+/// A comma-separated list of positive integer identifiers, at least one.
+pub fn positive_id_list(argument: &str, raw: &str) -> Result<Vec<u64>, InputError> {
+    let items = split_list(raw);
+    if items.is_empty() {
+        return Err(InputError::new(
+            argument,
+            format!(
+                "{argument} must list at least one positive integer, got {}.",
+                quote(raw)
+            ),
+        ));
+    }
+    items
+        .iter()
+        .map(|item| {
+            positive_id(argument, item).map_err(|_| {
+                InputError::new(
+                    argument,
+                    format!(
+                        "{argument} must be comma-separated positive integers, and {} is not one.",
+                        quote(item)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Splits a comma-separated value, trimming blanks and dropping empty items.
+pub fn split_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A non-empty free text (comments, tags).
+pub fn non_empty(argument: &str, raw: &str) -> Result<String, InputError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(InputError::new(
+            argument,
+            format!("{argument} must not be empty."),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// An e-mail address: one `@`, a non-empty local part, a dotted domain, no blanks.
+pub fn email(argument: &str, raw: &str) -> Result<String, InputError> {
+    let t = raw.trim();
+    let ok = match t.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..")
+                && !t.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+        }
+        None => false,
+    };
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(InputError::new(
+            argument,
+            format!(
+                "{argument} must be an e-mail address like analyst@bank.eu, got {}.",
+                quote(raw)
+            ),
+        ))
+    }
+}
+
+/// A comma-separated list of e-mail addresses, at least one.
+pub fn email_list(argument: &str, raw: &str) -> Result<Vec<String>, InputError> {
+    let items = split_list(raw);
+    if items.is_empty() {
+        return Err(InputError::new(
+            argument,
+            format!(
+                "{argument} must list at least one e-mail address, got {}.",
+                quote(raw)
+            ),
+        ));
+    }
+    items.iter().map(|item| email(argument, item)).collect()
+}
+
+/// One of a fixed set of names, case-insensitive; returns the canonical spelling.
+pub fn one_of<'a>(argument: &str, raw: &str, accepted: &[&'a str]) -> Result<&'a str, InputError> {
+    let t = raw.trim();
+    accepted
+        .iter()
+        .copied()
+        .find(|name| name.eq_ignore_ascii_case(t))
+        .ok_or_else(|| {
+            InputError::new(
+                argument,
+                format!(
+                    "{argument} must be one of {}, got {}.",
+                    accepted.join(", "),
+                    quote(raw)
+                ),
+            )
+        })
+}
+
+/// A base URL with an http or https scheme and a host.
+pub fn base_url(argument: &str, raw: &str) -> Result<String, InputError> {
+    let t = raw.trim().trim_end_matches('/');
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace) => {
+            Ok(t.to_string())
+        }
+        _ => Err(InputError::new(
+            argument,
+            format!(
+                "{argument} must be an http:// or https:// URL such as https://platform.socradar.com/api, got {}.",
+                quote(raw)
+            ),
+        )),
+    }
+}
+
+/// A whole number within `[min, max]`.
+pub fn bounded_int(argument: &str, raw: &str, min: i64, max: i64) -> Result<i64, InputError> {
+    match raw.trim().parse::<i64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(InputError::new(
+            argument,
+            format!(
+                "{argument} must be a whole number from {min} to {max}, got {}.",
+                quote(raw)
+            ),
+        )),
+    }
+}
+
+/// A number of seconds, positive, at most `max`.
+pub fn positive_seconds(argument: &str, raw: &str, max: f64) -> Result<f64, InputError> {
+    match raw.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= max => Ok(v),
+        _ => Err(InputError::new(
+            argument,
+            format!(
+                "{argument} must be a number of seconds above 0 and at most {max}, got {}.",
+                quote(raw)
+            ),
+        )),
+    }
+}
+
+/// `true`/`false` in the spellings XSOAR sends for checkboxes and predefined arguments.
+pub fn boolean(argument: &str, raw: &str) -> Result<bool, InputError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" | "" => Ok(false),
+        _ => Err(InputError::new(
+            argument,
+            format!("{argument} must be true or false, got {}.", quote(raw)),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_must_be_positive_integers() {
+        assert_eq!(positive_id("alarm_id", " 81171696 "), Ok(81171696));
+        for bad in ["0", "-3", "abc", "1.5", "", "12 34"] {
+            let e = positive_id("alarm_id", bad).unwrap_err();
+            assert_eq!(e.argument, "alarm_id");
+            assert!(
+                e.message
+                    .starts_with("alarm_id must be a positive integer, got '"),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn id_lists_name_the_bad_item() {
+        assert_eq!(positive_id_list("alarm_ids", "1, 2,3"), Ok(vec![1, 2, 3]));
+        let e = positive_id_list("alarm_ids", "1,x,3").unwrap_err();
+        assert!(e.message.contains("'x'"), "{}", e.message);
+        assert!(positive_id_list("alarm_ids", " , ").is_err());
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert_eq!(
+            email("user_email", "a.b@bank.eu").as_deref(),
+            Ok("a.b@bank.eu")
+        );
+        for bad in [
+            "",
+            "bank.eu",
+            "a@b",
+            "a@@b.eu",
+            "a b@bank.eu",
+            "@bank.eu",
+            "a@bank..eu",
+            "a@.eu",
+        ] {
+            assert!(email("user_email", bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            email_list("user_emails", "a@b.eu, c@d.eu").unwrap().len(),
+            2
+        );
+        assert!(email_list("user_emails", "a@b.eu, nope").is_err());
+    }
+
+    #[test]
+    fn names_are_case_insensitive_and_canonical() {
+        assert_eq!(one_of("severity", "high", &["LOW", "HIGH"]), Ok("HIGH"));
+        let e = one_of("severity", "SEVERE", &["LOW", "HIGH"]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "severity must be one of LOW, HIGH, got 'SEVERE'."
+        );
+    }
+
+    #[test]
+    fn urls_need_a_scheme_and_host() {
+        assert_eq!(
+            base_url("url", "https://platform.socradar.com/api/").as_deref(),
+            Ok("https://platform.socradar.com/api")
+        );
+        for bad in [
+            "platform.socradar.com/api",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "",
+        ] {
+            assert!(base_url("url", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn long_values_are_shortened_in_messages() {
+        let long = "x".repeat(500);
+        let e = non_empty("comment", "  ").unwrap_err();
+        assert_eq!(e.message, "comment must not be empty.");
+        assert!(positive_id("alarm_id", &long).unwrap_err().message.len() < 120);
+    }
+}

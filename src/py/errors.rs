@@ -1,0 +1,142 @@
+//! The one Python exception tree, and the one place domain errors become Python exceptions.
+//!
+//! ```text
+//! DoraBridgeError
+//! ├── InputError            bad parameter or argument; nothing was sent
+//! └── SocRadarError         the SOCRadar API or the way to it
+//!     ├── AuthenticationError   401/403
+//!     ├── NotFoundError         404
+//!     ├── RateLimitedError      429 after the retry budget
+//!     ├── TransportError        no usable answer: connection, TLS, timeout, broken body
+//!     └── ApiError              an answer that is an error (is_success false, 4xx/5xx, bad shape)
+//! ```
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+use crate::input::InputError as DomainInputError;
+use crate::socradar::SocRadarError as DomainSocRadarError;
+
+create_exception!(
+    dora_bridge,
+    DoraBridgeError,
+    PyException,
+    "Root of every error DORA Bridge raises."
+);
+create_exception!(
+    dora_bridge,
+    InputError,
+    DoraBridgeError,
+    "A parameter or argument was refused before any request was sent."
+);
+create_exception!(
+    dora_bridge,
+    SocRadarError,
+    DoraBridgeError,
+    "The SOCRadar API, or the way to it, failed."
+);
+create_exception!(
+    dora_bridge,
+    AuthenticationError,
+    SocRadarError,
+    "SOCRadar refused the API key (HTTP 401/403)."
+);
+create_exception!(
+    dora_bridge,
+    NotFoundError,
+    SocRadarError,
+    "SOCRadar answered 404: company, alarm or URL not found."
+);
+create_exception!(
+    dora_bridge,
+    RateLimitedError,
+    SocRadarError,
+    "SOCRadar kept answering 429 until the retry budget was spent."
+);
+create_exception!(
+    dora_bridge,
+    TransportError,
+    SocRadarError,
+    "No usable HTTP answer: connection, TLS, timeout or a broken body."
+);
+create_exception!(
+    dora_bridge,
+    ApiError,
+    SocRadarError,
+    "SOCRadar answered with an error."
+);
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("DoraBridgeError", py.get_type::<DoraBridgeError>())?;
+    m.add("InputError", py.get_type::<InputError>())?;
+    m.add("SocRadarError", py.get_type::<SocRadarError>())?;
+    m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
+    m.add("TransportError", py.get_type::<TransportError>())?;
+    m.add("ApiError", py.get_type::<ApiError>())?;
+    Ok(())
+}
+
+fn with_attrs(py: Python<'_>, err: PyErr, attrs: &[(&str, Py<PyAny>)]) -> PyErr {
+    let value = err.value(py);
+    for (name, v) in attrs {
+        // Setting an attribute on a fresh exception instance cannot fail in practice; if it
+        // did, the exception itself is still the right one to raise.
+        let _ = value.setattr(*name, v.bind(py));
+    }
+    err
+}
+
+pub fn input_error(py: Python<'_>, e: DomainInputError) -> PyErr {
+    let arg = e
+        .argument
+        .clone()
+        .into_pyobject(py)
+        .map(|a| a.into_any().unbind())
+        .unwrap_or_else(|_| py.None());
+    with_attrs(py, InputError::new_err(e.message), &[("argument", arg)])
+}
+
+pub fn socradar_error(py: Python<'_>, e: DomainSocRadarError) -> PyErr {
+    let message = e.message();
+    let none = || py.None();
+    let num = |v: Option<u16>| {
+        v.and_then(|s| s.into_pyobject(py).ok())
+            .map(|o| o.into_any().unbind())
+            .unwrap_or_else(none)
+    };
+    match e {
+        DomainSocRadarError::Input(i) => input_error(py, i),
+        DomainSocRadarError::Authentication { status, .. } => with_attrs(
+            py,
+            AuthenticationError::new_err(message),
+            &[("status", num(Some(status)))],
+        ),
+        DomainSocRadarError::NotFound { .. } => with_attrs(
+            py,
+            NotFoundError::new_err(message),
+            &[("status", num(Some(404)))],
+        ),
+        DomainSocRadarError::RateLimited {
+            retry_after_seconds,
+            ..
+        } => {
+            let ra = retry_after_seconds
+                .and_then(|s| s.into_pyobject(py).ok())
+                .map(|o| o.into_any().unbind())
+                .unwrap_or_else(none);
+            with_attrs(
+                py,
+                RateLimitedError::new_err(message),
+                &[("status", num(Some(429))), ("retry_after", ra)],
+            )
+        }
+        DomainSocRadarError::Transport { .. } => TransportError::new_err(message),
+        DomainSocRadarError::Api { status, .. } => {
+            with_attrs(py, ApiError::new_err(message), &[("status", num(status))])
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The binding layer: the only place that imports pyo3 and pythonize.
+
+mod errors;
+mod socradar;
+
+use pyo3::prelude::*;
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    m.add_class::<socradar::PySocRadarClient>()?;
+    m.add_function(wrap_pyfunction!(socradar::socradar_incident_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(socradar::socradar_filters, m)?)?;
+    Ok(())
+}

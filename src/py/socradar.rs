@@ -1,0 +1,600 @@
+//! `SocRadarClient` for Python: argument checks with the GIL held, network I/O without it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use pythonize::{depythonize, pythonize};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::errors::{input_error, socradar_error};
+use crate::dedup::FetchState;
+use crate::input::{self, InputError};
+use crate::socradar::actions::{self, ActionRequest};
+use crate::socradar::alarm::{Alarm, MalformedAlarm};
+use crate::socradar::fetch::{self, FetchConfig, FetchStats};
+use crate::socradar::incident::{self, Incident, IncidentOptions};
+use crate::socradar::params::{self, InstanceParams};
+use crate::socradar::retry::RetryPolicy;
+use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
+use crate::socradar::{ClientConfig, SocRadarClient, SocRadarError};
+use crate::timeutil;
+
+fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
+}
+
+/// Reads a Python value (int or str, list or comma-separated str) as the text XSOAR would send.
+fn arg_text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
+    let py = v.py();
+    if v.is_none() {
+        return Ok(String::new());
+    }
+    if let Ok(list) = v.cast::<PyList>() {
+        let parts: PyResult<Vec<String>> = list.iter().map(|item| arg_text(arg, &item)).collect();
+        return Ok(parts?.join(","));
+    }
+    if v.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(input_error(
+            py,
+            InputError::new(
+                arg,
+                format!("{arg} must be text or a number, got a boolean."),
+            ),
+        ));
+    }
+    Ok(v.str()?.to_string())
+}
+
+fn parse_now(py: Python<'_>, now: Option<&str>) -> PyResult<DateTime<Utc>> {
+    match now {
+        None => Ok(Utc::now()),
+        Some(s) => timeutil::parse_vendor_date(s).ok_or_else(|| {
+            input_error(
+                py,
+                InputError::new(
+                    "now",
+                    format!(
+                        "now must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
+                        input::quote(s)
+                    ),
+                ),
+            )
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct FetchResult {
+    incidents: Vec<Incident>,
+    last_run: Value,
+    malformed: Vec<MalformedAlarm>,
+    stats: FetchStats,
+}
+
+/// The SOCRadar Incident API v4 client.
+#[pyclass(module = "dora_bridge._core", name = "SocRadarClient", frozen)]
+pub struct PySocRadarClient {
+    client: Arc<SocRadarClient>,
+    fetch: Result<FetchConfig, InputError>,
+    incidents: IncidentOptions,
+}
+
+impl PySocRadarClient {
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&SocRadarClient) -> Result<T, SocRadarError> + Send,
+    ) -> PyResult<T> {
+        let client = self.client.clone();
+        py.detach(move || f(&client))
+            .map_err(|e| socradar_error(py, e))
+    }
+
+    fn act<'py>(
+        &self,
+        py: Python<'py>,
+        action: ActionRequest,
+        company_id: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cid = company_id.unwrap_or(self.client.config().company_id);
+        let response = self.run(py, |c| c.act(&action, Some(cid)))?;
+        let at = timeutil::to_rfc3339(Utc::now());
+        let out = json!({
+            "alarms": action.context_entries(cid, &response, &at),
+            "message": response.get("message").cloned().unwrap_or(Value::Null),
+            "response": response,
+        });
+        to_py(py, &out)
+    }
+
+    fn id(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
+        input::positive_id(arg, &arg_text(arg, v)?).map_err(|e| input_error(py, e))
+    }
+
+    fn company(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+        match v {
+            None => Ok(None),
+            Some(v) if v.is_none() => Ok(None),
+            Some(v) => {
+                let t = arg_text("company_id", v)?;
+                if t.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    input::positive_id("company_id", &t)
+                        .map(Some)
+                        .map_err(|e| input_error(py, e))
+                }
+            }
+        }
+    }
+
+    fn text(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
+        input::non_empty(arg, &arg_text(arg, v)?).map_err(|e| input_error(py, e))
+    }
+
+    fn optional_text(v: Option<&Bound<'_, PyAny>>, arg: &str) -> PyResult<Option<String>> {
+        match v {
+            None => Ok(None),
+            Some(v) => Ok(Some(arg_text(arg, v)?.trim().to_string()).filter(|s| !s.is_empty())),
+        }
+    }
+}
+
+#[pymethods]
+impl PySocRadarClient {
+    /// A client from explicit settings. `from_params` builds one from XSOAR instance parameters.
+    #[new]
+    #[pyo3(signature = (base_url, api_key, company_id, *, verify_tls=true, use_proxy=false, timeout_seconds=30.0,
+                        max_retries=4, backoff_seconds=0.5, retry_budget_seconds=90.0, date_format="epoch", page_concurrency=4))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        base_url: &str,
+        api_key: &str,
+        company_id: &Bound<'_, PyAny>,
+        verify_tls: bool,
+        use_proxy: bool,
+        timeout_seconds: f64,
+        max_retries: u32,
+        backoff_seconds: f64,
+        retry_budget_seconds: f64,
+        date_format: &str,
+        page_concurrency: usize,
+    ) -> PyResult<Self> {
+        let secs = |arg: &str, v: f64, max: f64| {
+            input::positive_seconds(arg, &v.to_string(), max).map_err(|e| input_error(py, e))
+        };
+        let cid = Self::id(py, "company_id", company_id)?;
+        let mut cfg = ClientConfig::new(base_url, api_key, cid).map_err(|e| input_error(py, e))?;
+        cfg.verify_tls = verify_tls;
+        cfg.use_proxy = use_proxy;
+        cfg.timeout =
+            std::time::Duration::from_secs_f64(secs("timeout_seconds", timeout_seconds, 600.0)?);
+        cfg.retry = RetryPolicy {
+            max_retries,
+            base_delay: std::time::Duration::from_secs_f64(secs(
+                "backoff_seconds",
+                backoff_seconds,
+                60.0,
+            )?),
+            budget: std::time::Duration::from_secs_f64(secs(
+                "retry_budget_seconds",
+                retry_budget_seconds,
+                3600.0,
+            )?),
+            ..RetryPolicy::default()
+        };
+        cfg.date_format =
+            DateFormat::parse("date_format", date_format).map_err(|e| input_error(py, e))?;
+        cfg.page_concurrency =
+            input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)
+                .map_err(|e| input_error(py, e))? as usize;
+        let fetch = Ok(FetchConfig {
+            first_fetch: "3 days".into(),
+            max_fetch: 10_000,
+            lookback_seconds: 900,
+            page_size: MAX_PAGE_SIZE,
+            page_concurrency: cfg.page_concurrency,
+            filters: SearchFilters::default(),
+        });
+        let client = SocRadarClient::new(cfg).map_err(|e| socradar_error(py, e))?;
+        Ok(PySocRadarClient {
+            client: Arc::new(client),
+            fetch,
+            incidents: IncidentOptions {
+                include_content: true,
+                include_entities: true,
+                ..IncidentOptions::default()
+            },
+        })
+    }
+
+    /// A client from the XSOAR instance parameters (`demisto.params()`), every one honoured.
+    #[staticmethod]
+    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let v: Value = depythonize(params.as_any()).map_err(|e| {
+            input_error(
+                py,
+                InputError::new(
+                    "params",
+                    format!("The instance parameters could not be read: {e}."),
+                ),
+            )
+        })?;
+        let p = InstanceParams::from_json(&v, Utc::now()).map_err(|e| input_error(py, e))?;
+        let client = SocRadarClient::new(p.client).map_err(|e| socradar_error(py, e))?;
+        Ok(PySocRadarClient {
+            client: Arc::new(client),
+            fetch: p.fetch,
+            incidents: p.incidents,
+        })
+    }
+
+    #[getter]
+    fn company_id(&self) -> u64 {
+        self.client.config().company_id
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.client.config().base_url.clone()
+    }
+
+    /// Requests sent and retries made by this client so far.
+    #[getter]
+    fn traffic<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let t = &self.client.traffic;
+        to_py(
+            py,
+            &json!({"requests": t.requests.load(Relaxed), "retries": t.retries.load(Relaxed)}),
+        )
+    }
+
+    /// Debug lines since the last call (retries, fetch windows); they never contain the key.
+    fn drain_log(&self) -> Vec<String> {
+        self.client.drain_log()
+    }
+
+    /// Checks URL, key and company id with the smallest search; also checks the fetch settings
+    /// when `check_fetch` is true.
+    #[pyo3(signature = (*, check_fetch=false))]
+    fn test_connection(&self, py: Python<'_>, check_fetch: bool) -> PyResult<()> {
+        if check_fetch {
+            if let Err(e) = &self.fetch {
+                return Err(input_error(py, e.clone()));
+            }
+        }
+        let filters = SearchFilters::default();
+        self.run(py, |c| {
+            c.search(&SearchQuery {
+                filters: &filters,
+                page: 1,
+                limit: 1,
+                start: None,
+                end: None,
+                include_total_records: false,
+            })
+        })?;
+        Ok(())
+    }
+
+    /// One page of the search endpoint, as the server sent it.
+    #[pyo3(signature = (*, page=1, limit=100, start=None, end=None, include_total_records=true))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        page: u32,
+        limit: u32,
+        start: Option<&str>,
+        end: Option<&str>,
+        include_total_records: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if page == 0 || !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(input_error(py, InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
+        }
+        let start = start
+            .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
+            .transpose()?;
+        let end = end
+            .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
+            .transpose()?;
+        let filters = self
+            .fetch
+            .as_ref()
+            .map(|f| f.filters.clone())
+            .unwrap_or_default();
+        let p = self.run(py, |c| {
+            c.search(&SearchQuery {
+                filters: &filters,
+                page,
+                limit,
+                start,
+                end,
+                include_total_records,
+            })
+        })?;
+        to_py(
+            py,
+            &json!({"alarms": p.alarms, "total_records": p.total_records, "total_pages": p.total_pages}),
+        )
+    }
+
+    /// One fetch run. Returns `{"incidents", "last_run", "malformed", "stats"}`. When the window
+    /// could not be read whole, raises the error with that same dict as `.partial`: store its
+    /// incidents and last run, then let the error fail the fetch.
+    #[pyo3(signature = (last_run, *, now=None))]
+    fn fetch_incidents<'py>(
+        &self,
+        py: Python<'py>,
+        last_run: &Bound<'py, PyAny>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cfg = self.fetch.clone().map_err(|e| input_error(py, e))?;
+        let now = parse_now(py, now)?;
+        let stored: Value = if last_run.is_none() {
+            json!({})
+        } else {
+            depythonize(last_run).map_err(|e| {
+                input_error(
+                    py,
+                    InputError::new(
+                        "last_run",
+                        format!("The stored fetch state is not JSON: {e}."),
+                    ),
+                )
+            })?
+        };
+        let state = FetchState::from_json(&stored).map_err(|e| input_error(py, e))?;
+        let opts = self.incidents.clone();
+        let client = self.client.clone();
+        let (result, error) = py.detach(move || {
+            let out = fetch::fetch(client.as_ref(), &cfg, &state, now);
+            let cid = client.config().company_id;
+            let incidents = out
+                .alarms
+                .iter()
+                .map(|a| incident::to_incident(a, cid, &opts))
+                .collect();
+            (
+                FetchResult {
+                    incidents,
+                    last_run: out.state.to_json(),
+                    malformed: out.malformed,
+                    stats: out.stats,
+                },
+                out.error,
+            )
+        });
+        let result = to_py(py, &result)?;
+        match error {
+            None => Ok(result),
+            Some(e) => {
+                let err = socradar_error(py, e);
+                err.value(py).setattr("partial", result)?;
+                Err(err)
+            }
+        }
+    }
+
+    /// The newest alarms of `[now - first_fetch, now]` and the window's totals; stores nothing.
+    #[pyo3(signature = (*, first_fetch="3 days", limit=None, now=None))]
+    fn test_fetch<'py>(
+        &self,
+        py: Python<'py>,
+        first_fetch: &str,
+        limit: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let limit_text = match limit {
+            Some(l) if !l.is_none() => arg_text("limit", l)?,
+            _ => "5".to_string(),
+        };
+        let limit = input::bounded_int("limit", &limit_text, 1, i64::from(MAX_PAGE_SIZE))
+            .map_err(|e| input_error(py, e))? as u32;
+        let now = parse_now(py, now)?;
+        fetch::first_window_start(first_fetch, now).map_err(|e| input_error(py, e))?;
+        let filters = self
+            .fetch
+            .as_ref()
+            .map(|f| f.filters.clone())
+            .unwrap_or_default();
+        let first_fetch = first_fetch.to_string();
+        let (start, end, page) = self.run(py, move |c| {
+            fetch::preview(c, &filters, &first_fetch, limit, now)
+        })?;
+        let mut alarms = Vec::new();
+        let mut malformed = Vec::new();
+        for raw in page.alarms {
+            match Alarm::parse(raw) {
+                Ok(a) => alarms.push(summary(&a)),
+                Err(m) => malformed.push(m),
+            }
+        }
+        let when = |e: i64| timeutil::from_epoch(e).map(timeutil::to_rfc3339);
+        to_py(
+            py,
+            &json!({
+                "WindowStart": when(start), "WindowEnd": when(end),
+                "TotalRecords": page.total_records, "TotalPages": page.total_pages,
+                "Returned": alarms.len(), "Alarms": alarms, "Malformed": malformed,
+            }),
+        )
+    }
+
+    #[pyo3(signature = (alarm_ids, status_reason, comments=None, *, update_related_finding_status=None, email=None, company_id=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of the XSOAR command
+    fn change_status<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_ids: &Bound<'py, PyAny>,
+        status_reason: &str,
+        comments: Option<&Bound<'py, PyAny>>,
+        update_related_finding_status: Option<&Bound<'py, PyAny>>,
+        email: Option<&Bound<'py, PyAny>>,
+        company_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let ids = input::positive_id_list("alarm_ids", &arg_text("alarm_ids", alarm_ids)?)
+            .map_err(|e| input_error(py, e))?;
+        let reason = actions::status_reason("status_reason", status_reason)
+            .map_err(|e| input_error(py, e))?;
+        let related = match update_related_finding_status {
+            Some(v) if !v.is_none() => {
+                if let Ok(b) = v.extract::<bool>() {
+                    b
+                } else {
+                    input::boolean(
+                        "update_related_finding_status",
+                        &arg_text("update_related_finding_status", v)?,
+                    )
+                    .map_err(|e| input_error(py, e))?
+                }
+            }
+            _ => false,
+        };
+        let email = match (related, Self::optional_text(email, "email")?) {
+            (true, Some(e)) => Some(input::email("email", &e).map_err(|e| input_error(py, e))?),
+            (true, None) => {
+                return Err(input_error(py, InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
+            }
+            (false, _) => None,
+        };
+        let cid = Self::company(py, company_id)?;
+        let action = actions::change_status(
+            ids,
+            reason,
+            Self::optional_text(comments, "comments")?,
+            email,
+        );
+        self.act(py, action, cid)
+    }
+
+    #[pyo3(signature = (alarm_id, user_email, comment, *, company_id=None))]
+    fn add_comment<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_id: &Bound<'py, PyAny>,
+        user_email: &Bound<'py, PyAny>,
+        comment: &Bound<'py, PyAny>,
+        company_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = Self::id(py, "alarm_id", alarm_id)?;
+        let email = input::email("user_email", &arg_text("user_email", user_email)?)
+            .map_err(|e| input_error(py, e))?;
+        let comment = Self::text(py, "comment", comment)?;
+        let cid = Self::company(py, company_id)?;
+        self.act(py, actions::add_comment(id, email, comment), cid)
+    }
+
+    #[pyo3(signature = (alarm_id, user_emails, *, company_id=None))]
+    fn change_assignee<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_id: &Bound<'py, PyAny>,
+        user_emails: &Bound<'py, PyAny>,
+        company_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = Self::id(py, "alarm_id", alarm_id)?;
+        let emails = input::email_list("user_emails", &arg_text("user_emails", user_emails)?)
+            .map_err(|e| input_error(py, e))?;
+        let cid = Self::company(py, company_id)?;
+        self.act(py, actions::change_assignee(id, emails), cid)
+    }
+
+    /// Adds the tag, or removes it when the alarm already has it (the API toggles).
+    #[pyo3(signature = (alarm_id, tag, *, company_id=None))]
+    fn toggle_tag<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_id: &Bound<'py, PyAny>,
+        tag: &Bound<'py, PyAny>,
+        company_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = Self::id(py, "alarm_id", alarm_id)?;
+        let tag = Self::text(py, "tag", tag)?;
+        let cid = Self::company(py, company_id)?;
+        self.act(py, actions::toggle_tag(id, tag), cid)
+    }
+
+    #[pyo3(signature = (alarm_id, comment, *, company_id=None))]
+    fn ask_analyst<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_id: &Bound<'py, PyAny>,
+        comment: &Bound<'py, PyAny>,
+        company_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = Self::id(py, "alarm_id", alarm_id)?;
+        let comment = Self::text(py, "comment", comment)?;
+        let cid = Self::company(py, company_id)?;
+        self.act(py, actions::ask_analyst(id, comment), cid)
+    }
+
+    #[pyo3(signature = (alarm_id, severity, *, company_id=None))]
+    fn change_severity<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_id: &Bound<'py, PyAny>,
+        severity: &str,
+        company_id: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = Self::id(py, "alarm_id", alarm_id)?;
+        let severity =
+            input::one_of("severity", severity, SEVERITIES).map_err(|e| input_error(py, e))?;
+        let cid = Self::company(py, company_id)?;
+        self.act(py, actions::change_severity(id, severity), cid)
+    }
+
+    fn __repr__(&self) -> String {
+        let c = self.client.config();
+        format!(
+            "SocRadarClient(base_url={:?}, company_id={})",
+            c.base_url, c.company_id
+        )
+    }
+}
+
+/// A `SOCRadar.TestFetch.Alarms` entry.
+fn summary(a: &Alarm) -> Value {
+    let detail = |k: &str| a.type_detail(k).and_then(Value::as_str).map(str::to_string);
+    json!({
+        "ID": a.id,
+        "Date": timeutil::to_rfc3339(a.date),
+        "RiskLevel": a.str_field("alarm_risk_level"),
+        "Status": a.str_field("status"),
+        "Asset": a.str_field("alarm_asset"),
+        "MainType": detail("alarm_main_type"),
+        "SubType": detail("alarm_sub_type"),
+        "Title": detail("alarm_generic_title"),
+        "CompanyID": a.raw.get("company_id").and_then(Value::as_u64),
+    })
+}
+
+/// The incident fields the SOCRadar mapping can write, as `{cli_name, name, type, content_key}`.
+#[pyfunction]
+pub fn socradar_incident_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let fields: Vec<Value> = incident::field_catalogue()
+        .into_iter()
+        .map(|(spec, cli, name)| json!({"cli_name": cli, "name": name, "type": spec.field_type, "content_key": spec.content_key}))
+        .collect();
+    to_py(py, &fields)
+}
+
+/// Checks XSOAR filter parameters (`status`, `severity`, `alarm_type_ids`, ...) without a client.
+#[pyfunction]
+pub fn socradar_filters<'py>(
+    py: Python<'py>,
+    params: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v: Value = depythonize(params.as_any()).map_err(|e| {
+        input_error(
+            py,
+            InputError::new("params", format!("The parameters could not be read: {e}.")),
+        )
+    })?;
+    let f = params::filters(&v).map_err(|e| input_error(py, e))?;
+    to_py(py, &f)
+}

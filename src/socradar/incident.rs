@@ -1,0 +1,545 @@
+//! An alarm as an XSOAR incident, and the catalogue of incident fields the pack defines.
+//!
+//! Every CustomFields key written here is an incident field of `Packs/DORABridge/IncidentFields`
+//! (a pack test checks both directions). Content keys the catalogue does not know are kept
+//! together in `socradarcontentother`, never written under invented field names.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::alarm::Alarm;
+use crate::timeutil;
+
+/// XSOAR field types used by the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FieldType {
+    ShortText,
+    LongText,
+    Url,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FieldSpec {
+    pub cli_name: &'static str,
+    pub name: &'static str,
+    pub field_type: FieldType,
+    /// For content fields: the alarm `content` key it carries.
+    pub content_key: Option<&'static str>,
+}
+
+const fn std_field(cli_name: &'static str, name: &'static str, field_type: FieldType) -> FieldSpec {
+    FieldSpec {
+        cli_name,
+        name,
+        field_type,
+        content_key: None,
+    }
+}
+
+/// Fields present on every SOCRadar incident (company id and entities only when enabled).
+pub const STANDARD_FIELDS: &[FieldSpec] = &[
+    std_field("socradaralarmid", "SOCRadar Alarm ID", FieldType::ShortText),
+    std_field("socradartitle", "SOCRadar Title", FieldType::ShortText),
+    std_field("socradarstatus", "SOCRadar Status", FieldType::ShortText),
+    std_field("socradarasset", "SOCRadar Asset", FieldType::ShortText),
+    std_field(
+        "socradaralarmtype",
+        "SOCRadar Alarm Type",
+        FieldType::ShortText,
+    ),
+    std_field(
+        "socradaralarmsubtype",
+        "SOCRadar Alarm Sub Type",
+        FieldType::ShortText,
+    ),
+    std_field(
+        "socradaralarmtypeid",
+        "SOCRadar Alarm Type ID",
+        FieldType::ShortText,
+    ),
+    std_field("socradartags", "SOCRadar Tags", FieldType::ShortText),
+    std_field(
+        "socradarrisklevel",
+        "SOCRadar Risk Level",
+        FieldType::ShortText,
+    ),
+    std_field(
+        "socradaralarmtext",
+        "SOCRadar Alarm Text",
+        FieldType::LongText,
+    ),
+    std_field(
+        "socradarmitigationplan",
+        "SOCRadar Mitigation Plan",
+        FieldType::LongText,
+    ),
+    std_field("socradaralarmlink", "SOCRadar Alarm Link", FieldType::Url),
+    std_field(
+        "socradarcompliance",
+        "SOCRadar Compliance",
+        FieldType::LongText,
+    ),
+    std_field(
+        "socradarrelatedassets",
+        "SOCRadar Related Assets",
+        FieldType::LongText,
+    ),
+    std_field(
+        "socradarcompanyid",
+        "SOCRadar Company ID",
+        FieldType::ShortText,
+    ),
+    std_field("socradarentities", "SOCRadar Entities", FieldType::LongText),
+    std_field(
+        "socradarcontentother",
+        "SOCRadar Content Other",
+        FieldType::LongText,
+    ),
+];
+
+/// Alarm `content` keys with a field of their own, per alarm type in the vendor's documentation.
+pub const CONTENT_KEYS: &[&str] = &[
+    "dns_information",
+    "whois_information",
+    "domain_status",
+    "phishing_url",
+    "screenshot_link",
+    "hosting_provider",
+    "platform",
+    "profile_url",
+    "credential_details",
+    "log_content_link",
+    "malware_family",
+    "source_full_content",
+    "compromised_emails",
+    "compromised_domains",
+    "infected_host",
+    "ip_address",
+    "port",
+    "service",
+    "banner",
+    "certificate_details",
+    "expiry_date",
+    "cve_id",
+    "cvss_score",
+    "affected_product",
+    "source_url",
+    "source_type",
+    "marketplace",
+    "vendor_name",
+    "vendor_domain",
+    "breach_details",
+    "exposure_details",
+];
+
+/// Field name for a content key: `socradarcontent` + the key's letters and digits, lowercased
+/// (XSOAR field names allow nothing else).
+pub fn content_field_name(key: &str) -> String {
+    let mut name = String::from("socradarcontent");
+    name.extend(
+        key.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase()),
+    );
+    name
+}
+
+/// Display name for a content key: `SOCRadar Content DNS Information`.
+fn content_display_name(key: &str) -> String {
+    const ACRONYMS: &[&str] = &["dns", "whois", "ip", "id", "cve", "cvss", "url"];
+    let words: Vec<String> = key
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if ACRONYMS.contains(&w) {
+                return w.to_ascii_uppercase();
+            }
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("SOCRadar Content {}", words.join(" "))
+}
+
+/// The whole catalogue: standard fields, then one long-text field per known content key.
+pub fn field_catalogue() -> Vec<(FieldSpec, String, String)> {
+    let mut out: Vec<(FieldSpec, String, String)> = STANDARD_FIELDS
+        .iter()
+        .map(|f| (*f, f.cli_name.to_string(), f.name.to_string()))
+        .collect();
+    for key in CONTENT_KEYS {
+        let spec = FieldSpec {
+            cli_name: "",
+            name: "",
+            field_type: FieldType::LongText,
+            content_key: Some(key),
+        };
+        out.push((spec, content_field_name(key), content_display_name(key)));
+    }
+    out
+}
+
+/// How incidents are built, from the instance parameters.
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentOptions {
+    pub incident_type: Option<String>,
+    pub include_content: bool,
+    pub include_entities: bool,
+    pub include_company_id: bool,
+}
+
+/// An incident as `demisto.incidents()` takes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub name: String,
+    /// RFC 3339 UTC with `Z`.
+    pub occurred: String,
+    pub severity: f64,
+    pub details: String,
+    #[serde(rename = "rawJSON")]
+    pub raw_json: String,
+    #[serde(rename = "dbotMirrorId")]
+    pub dbot_mirror_id: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub incident_type: Option<String>,
+    #[serde(rename = "CustomFields")]
+    pub custom_fields: BTreeMap<String, String>,
+}
+
+/// SOCRadar risk level → XSOAR severity (INFO 0.5, LOW 1, MEDIUM 2, HIGH 3, CRITICAL 4, else 0).
+pub fn xsoar_severity(risk_level: Option<&str>) -> f64 {
+    match risk_level.map(|s| s.trim().to_ascii_uppercase()).as_deref() {
+        Some("INFO") => 0.5,
+        Some("LOW") => 1.0,
+        Some("MEDIUM") => 2.0,
+        Some("HIGH") => 3.0,
+        Some("CRITICAL") => 4.0,
+        _ => 0.0,
+    }
+}
+
+/// The analyst-facing link to the alarm on the SOCRadar platform.
+pub fn alarm_link(company_id: u64, alarm_id: u64) -> String {
+    format!(
+        "https://platform.socradar.com/app/company/{company_id}/alarm-management?tab=approved&field=alarmId&operator=equals&value={alarm_id}"
+    )
+}
+
+const ALARM_TEXT_LIMIT: usize = 1000;
+
+pub fn to_incident(alarm: &Alarm, company_id: u64, opts: &IncidentOptions) -> Incident {
+    let main_type = alarm
+        .type_detail("alarm_main_type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let sub_type = alarm
+        .type_detail("alarm_sub_type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let title = alarm
+        .type_detail("alarm_generic_title")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            [main_type, sub_type]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" / ")
+        });
+    let asset = alarm.str_field("alarm_asset").unwrap_or("");
+    let risk = alarm.str_field("alarm_risk_level");
+    let text = alarm.str_field("alarm_text").unwrap_or("");
+
+    let mut f = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        if !v.is_empty() {
+            f.insert(k.to_string(), v);
+        }
+    };
+    put("socradaralarmid", alarm.id.to_string());
+    put("socradartitle", title.clone());
+    put(
+        "socradarstatus",
+        alarm.str_field("status").unwrap_or("").to_string(),
+    );
+    put("socradarasset", asset.to_string());
+    put("socradaralarmtype", main_type.to_string());
+    put("socradaralarmsubtype", sub_type.to_string());
+    put(
+        "socradaralarmtypeid",
+        alarm
+            .type_detail("alarm_type_id")
+            .map(render)
+            .unwrap_or_default(),
+    );
+    put(
+        "socradartags",
+        alarm.raw.get("tags").map(render).unwrap_or_default(),
+    );
+    put("socradarrisklevel", risk.unwrap_or("").to_string());
+    put(
+        "socradaralarmtext",
+        text.chars().take(ALARM_TEXT_LIMIT).collect(),
+    );
+    put(
+        "socradarmitigationplan",
+        alarm
+            .type_detail("alarm_default_mitigation_plan")
+            .map(render)
+            .unwrap_or_default(),
+    );
+    put("socradaralarmlink", alarm_link(company_id, alarm.id));
+    put(
+        "socradarcompliance",
+        alarm
+            .type_detail("alarm_compliance_list")
+            .map(render_compliance)
+            .unwrap_or_default(),
+    );
+    put(
+        "socradarrelatedassets",
+        alarm
+            .raw
+            .get("alarm_related_assets")
+            .map(render_key_values)
+            .unwrap_or_default(),
+    );
+    if opts.include_company_id {
+        let cid = alarm
+            .raw
+            .get("company_id")
+            .map(render)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(company_id.to_string());
+        put("socradarcompanyid", cid);
+    }
+    if opts.include_entities {
+        put(
+            "socradarentities",
+            alarm
+                .raw
+                .get("alarm_related_entities")
+                .map(render_key_values)
+                .unwrap_or_default(),
+        );
+    }
+    if opts.include_content {
+        if let Some(content) = alarm.raw.get("content").and_then(Value::as_object) {
+            let mut other = Map::new();
+            for (key, value) in content {
+                if value.is_null() {
+                    continue;
+                }
+                if CONTENT_KEYS.contains(&key.as_str()) {
+                    put(&content_field_name(key), render(value));
+                } else {
+                    other.insert(key.clone(), value.clone());
+                }
+            }
+            if !other.is_empty() {
+                put("socradarcontentother", Value::Object(other).to_string());
+            }
+        }
+    }
+
+    let label = if title.is_empty() {
+        "Alarm".to_string()
+    } else {
+        title
+    };
+    let name = if asset.is_empty() {
+        format!("SOCRadar {}: {label}", alarm.id)
+    } else {
+        format!("SOCRadar {}: {label} — {asset}", alarm.id)
+    };
+    Incident {
+        name,
+        occurred: timeutil::to_rfc3339(alarm.date),
+        severity: xsoar_severity(risk),
+        details: text.to_string(),
+        raw_json: alarm.raw.to_string(),
+        dbot_mirror_id: alarm.id.to_string(),
+        incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
+        custom_fields: f,
+    }
+}
+
+/// A field value as text: scalars as they are, lists of scalars comma-joined, objects as JSON.
+fn render(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(_) | Value::Number(_) => v.to_string(),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
+            .iter()
+            .map(render)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => v.to_string(),
+    }
+}
+
+/// `[{key, value}]` lists (entities, related assets) as `key: value` lines.
+fn render_key_values(v: &Value) -> String {
+    match v.as_array() {
+        Some(items) => items
+            .iter()
+            .map(|item| match (item.get("key"), item.get("value")) {
+                (Some(k), Some(val)) => format!("{}: {}", render(k), render(val)),
+                _ => render(item),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => render(v),
+    }
+}
+
+fn render_compliance(v: &Value) -> String {
+    match v.as_array() {
+        Some(items) => items
+            .iter()
+            .map(|c| {
+                let part = |k: &str| c.get(k).map(render).unwrap_or_default();
+                let head = [part("name"), part("control_item")]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let desc = part("description");
+                if desc.is_empty() {
+                    head
+                } else {
+                    format!("{head}: {desc}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => render(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn alarm() -> Alarm {
+        Alarm::parse(json!({
+            "alarm_id": 81171696, "date": "2024-01-15T10:30:00.25", "status": "OPEN",
+            "alarm_risk_level": "HIGH", "alarm_asset": "examp1e-bank.com",
+            "alarm_text": "x".repeat(1500), "tags": ["phishing", "brand"],
+            "alarm_related_entities": [{"key": "domain", "value": "examp1e-bank.com"}],
+            "alarm_related_assets": [{"key": "ip", "value": ["203.0.113.7", "203.0.113.8"]}],
+            "content": {"dns_information": {"a": ["203.0.113.7"]}, "domain_status": "active", "raw-source": "x", "gone": null},
+            "alarm_type_details": {"alarm_main_type": "Brand Protection", "alarm_sub_type": "Impersonating Domain",
+                "alarm_type_id": 37, "alarm_generic_title": "Impersonating Domain Detected",
+                "alarm_compliance_list": [{"name": "DORA", "control_item": "Art. 17", "description": "ICT incident management"}]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_alarm_becomes_an_incident() {
+        let opts = IncidentOptions {
+            incident_type: Some("DORA ICT Incident".into()),
+            include_content: true,
+            include_entities: true,
+            include_company_id: true,
+        };
+        let i = to_incident(&alarm(), 789, &opts);
+        assert_eq!(
+            i.name,
+            "SOCRadar 81171696: Impersonating Domain Detected — examp1e-bank.com"
+        );
+        assert_eq!(i.occurred, "2024-01-15T10:30:00Z");
+        assert_eq!(i.severity, 3.0);
+        assert_eq!(i.dbot_mirror_id, "81171696");
+        assert_eq!(i.incident_type.as_deref(), Some("DORA ICT Incident"));
+        let f = &i.custom_fields;
+        assert_eq!(f["socradaralarmtext"].chars().count(), 1000);
+        assert_eq!(f["socradartags"], "phishing, brand");
+        assert_eq!(f["socradaralarmtypeid"], "37");
+        assert_eq!(f["socradarcompanyid"], "789");
+        assert_eq!(f["socradarentities"], "domain: examp1e-bank.com");
+        assert_eq!(f["socradarrelatedassets"], "ip: 203.0.113.7, 203.0.113.8");
+        assert_eq!(
+            f["socradarcompliance"],
+            "DORA Art. 17: ICT incident management"
+        );
+        assert_eq!(
+            f["socradarcontentdnsinformation"],
+            r#"{"a":["203.0.113.7"]}"#
+        );
+        assert_eq!(f["socradarcontentdomainstatus"], "active");
+        assert_eq!(f["socradarcontentother"], r#"{"raw-source":"x"}"#);
+        let known: std::collections::HashSet<String> =
+            field_catalogue().into_iter().map(|(_, n, _)| n).collect();
+        for key in f.keys() {
+            assert!(known.contains(key), "{key} is not in the catalogue");
+        }
+    }
+
+    #[test]
+    fn options_switch_fields_off() {
+        let i = to_incident(&alarm(), 789, &IncidentOptions::default());
+        for k in [
+            "socradarcompanyid",
+            "socradarentities",
+            "socradarcontentdnsinformation",
+            "socradarcontentother",
+        ] {
+            assert!(!i.custom_fields.contains_key(k), "{k}");
+        }
+        assert_eq!(i.incident_type, None);
+    }
+
+    #[test]
+    fn severities_follow_the_spec() {
+        let got: Vec<f64> = [
+            Some("INFO"),
+            Some("low"),
+            Some("MEDIUM"),
+            Some("HIGH"),
+            Some("CRITICAL"),
+            Some("?"),
+            None,
+        ]
+        .into_iter()
+        .map(xsoar_severity)
+        .collect();
+        assert_eq!(got, [0.5, 1.0, 2.0, 3.0, 4.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn content_field_names_are_valid_xsoar_names() {
+        assert_eq!(
+            content_field_name("dns_information"),
+            "socradarcontentdnsinformation"
+        );
+        assert_eq!(
+            content_display_name("dns_information"),
+            "SOCRadar Content DNS Information"
+        );
+        assert_eq!(
+            content_display_name("cvss_score"),
+            "SOCRadar Content CVSS Score"
+        );
+        for (_, name, _) in field_catalogue() {
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "{name}"
+            );
+        }
+    }
+}

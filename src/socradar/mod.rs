@@ -1,0 +1,17 @@
+//! SOCRadar Incident API v4: client, fetch, and the mapping of alarms to XSOAR incidents.
+
+pub mod actions;
+pub mod alarm;
+pub mod client;
+pub mod error;
+pub mod fetch;
+pub mod incident;
+pub mod params;
+pub mod retry;
+pub mod search;
+
+pub use client::{AlarmSource, ClientConfig, SocRadarClient};
+pub use error::SocRadarError;
+
+#[cfg(test)]
+mod fetch_properties;

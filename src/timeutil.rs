@@ -1,0 +1,159 @@
+//! Time parsing shared by the connectors: vendor alarm dates, relative look-backs, RFC 3339.
+//!
+//! Every instant inside the core is a `DateTime<Utc>`; every instant that leaves it is an
+//! RFC 3339 string in UTC with a `Z` suffix, to the second.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+
+/// RFC 3339, UTC, `Z`, whole seconds: the one format the core emits.
+pub fn to_rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// An instant from epoch seconds; `None` when out of chrono's range.
+pub fn from_epoch(secs: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(secs, 0).single()
+}
+
+/// Parses a vendor date. SOCRadar sends `2024-01-15T10:30:00`, `2024-01-15T10:30:00.123456`,
+/// `2024-01-15 10:30:00` or `2024-01-15`, without a zone, meaning UTC; an explicit zone or
+/// offset is honoured when present.
+pub fn parse_vendor_date(raw: &str) -> Option<DateTime<Utc>> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(&s.replacen(' ', "T", 1)) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(Utc.from_utc_datetime(&t));
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Utc.from_utc_datetime(&t))
+}
+
+/// Parses a point in time given either relative to `now` (`3 days`, `1 hour ago`,
+/// `90 minutes`, `2 weeks`) or absolute (RFC 3339, or a vendor-style date taken as UTC).
+/// Returns `None` when the text is neither.
+pub fn parse_time_ago(raw: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let text = raw.trim().to_ascii_lowercase();
+    if let Some(d) = parse_relative(&text) {
+        return now.checked_sub_signed(d);
+    }
+    parse_vendor_date(raw)
+}
+
+/// `N unit[s] [ago]` as a positive duration.
+pub fn parse_relative(text: &str) -> Option<Duration> {
+    let text = text.trim().to_ascii_lowercase();
+    let text = text.strip_suffix(" ago").unwrap_or(&text).trim();
+    let (num, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&text[..i], text[i..].trim()),
+        None => return None,
+    };
+    let n: i64 = num.parse().ok()?;
+    if n <= 0 {
+        return None;
+    }
+    let unit = unit.strip_suffix('s').unwrap_or(unit);
+    let seconds_per_unit: i64 = match unit {
+        "second" | "sec" => 1,
+        "minute" | "min" => 60,
+        "hour" | "h" => 3_600,
+        "day" | "d" => 86_400,
+        "week" | "w" => 7 * 86_400,
+        // Calendar-free approximations are what XSOAR's own `first fetch` accepts.
+        "month" => 30 * 86_400,
+        "year" | "y" => 365 * 86_400,
+        _ => return None,
+    };
+    n.checked_mul(seconds_per_unit)
+        .and_then(Duration::try_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn vendor_dates_in_every_seen_shape_are_utc() {
+        let want = utc("2024-01-15T10:30:00Z");
+        assert_eq!(parse_vendor_date("2024-01-15T10:30:00"), Some(want));
+        assert_eq!(parse_vendor_date("2024-01-15 10:30:00"), Some(want));
+        assert_eq!(parse_vendor_date("2024-01-15T10:30:00Z"), Some(want));
+        assert_eq!(parse_vendor_date("2024-01-15T12:30:00+02:00"), Some(want));
+        let micro = parse_vendor_date("2024-01-15T10:30:00.123456").unwrap();
+        assert_eq!(micro.timestamp(), want.timestamp());
+        assert_eq!(micro.timestamp_subsec_micros(), 123_456);
+        assert_eq!(
+            parse_vendor_date("2024-01-15"),
+            Some(utc("2024-01-15T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn garbage_dates_are_rejected() {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01",
+            "15/01/2024",
+            "2024-01-15T25:00:00",
+        ] {
+            assert_eq!(parse_vendor_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn relative_times_count_back_from_now() {
+        let now = utc("2026-11-23T12:00:00Z");
+        assert_eq!(
+            parse_time_ago("3 days", now),
+            Some(utc("2026-11-20T12:00:00Z"))
+        );
+        assert_eq!(
+            parse_time_ago("1 hour ago", now),
+            Some(utc("2026-11-23T11:00:00Z"))
+        );
+        assert_eq!(
+            parse_time_ago("90 Minutes", now),
+            Some(utc("2026-11-23T10:30:00Z"))
+        );
+        assert_eq!(
+            parse_time_ago("2 weeks", now),
+            Some(utc("2026-11-09T12:00:00Z"))
+        );
+        assert_eq!(
+            parse_time_ago("2026-11-01T00:00:00Z", now),
+            Some(utc("2026-11-01T00:00:00Z"))
+        );
+        for bad in ["0 days", "-1 day", "three days", "3 fortnights", "days", ""] {
+            assert_eq!(parse_time_ago(bad, now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn emitted_times_are_rfc3339_utc_to_the_second() {
+        assert_eq!(
+            to_rfc3339(utc("2024-01-15T10:30:00.9Z")),
+            "2024-01-15T10:30:00Z"
+        );
+    }
+}

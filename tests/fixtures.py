@@ -1,0 +1,66 @@
+"""Shared fixtures: a local SOCRadar-compatible server on a fixed clock, and clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+
+from devtools.socradar_server import SocRadarServer
+from dora_bridge import SocRadarClient
+
+API_KEY = "sr-test-9f8e7d6c5b4a39281706"
+COMPANY_ID = 789
+NOW = datetime(2026, 11, 23, 9, 14, 0, tzinfo=timezone.utc)
+
+
+def rfc3339(t: datetime) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def server() -> Iterator[SocRadarServer]:
+    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
+        srv.set_now(NOW)
+        yield srv
+
+
+def make_client(srv: SocRadarServer, **kwargs: object) -> SocRadarClient:
+    """A client with short timeouts and backoff, so retry tests run in milliseconds."""
+    options: dict[str, object] = {
+        "timeout_seconds": 2.0,
+        "max_retries": 3,
+        "backoff_seconds": 0.01,
+        "retry_budget_seconds": 10.0,
+    }
+    options.update(kwargs)
+    return SocRadarClient(srv.url, API_KEY, COMPANY_ID, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(server: SocRadarServer) -> SocRadarClient:
+    return make_client(server)
+
+
+def instance_params(srv: SocRadarServer, **overrides: object) -> dict[str, object]:
+    """XSOAR instance parameters as `demisto.params()` gives them, pointed at the local server."""
+    params: dict[str, object] = {
+        "url": srv.url,
+        "credentials": {"identifier": "", "password": API_KEY},
+        "company_id": str(COMPANY_ID),
+        "insecure": False,
+        "proxy": False,
+        "isFetch": True,
+        "incidentType": "DORA ICT Incident",
+        "max_fetch": "10000",
+        "first_fetch": "3 days",
+        "status": ["OPEN"],
+        "include_content": True,
+        "include_entities": True,
+        "include_company_id": False,
+        "lookback_minutes": "15",
+        "timeout": "5",
+    }
+    params.update(overrides)
+    return params

@@ -1,0 +1,287 @@
+"""Test double of XSOAR's ``CommonServerPython``.
+
+The real module ships with the XSOAR server, not on PyPI. This double keeps the part the
+DORA Bridge integrations use, with the real names, signatures and entry shapes:
+``CommandResults``, ``return_results``, ``return_error``, ``tableToMarkdown``, ``argToList``,
+``argToBoolean``, ``arg_to_number``, ``arg_to_datetime``, ``DemistoException`` and the
+``EntryType``/``EntryFormat``/``IncidentSeverity``/``IncidentStatus`` constants.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import demistomock as demisto
+
+
+class EntryType:
+    NOTE = 1
+    DOWNLOAD_AGENT = 2
+    FILE = 3
+    ERROR = 4
+    PINNED = 5
+    USER_MANAGEMENT = 6
+    IMAGE = 7
+    PLAYGROUND_ERROR = 8
+    ENTRY_INFO_FILE = 9
+    WARNING = 11
+    MAP_ENTRY_TYPE = 15
+    WIDGET = 17
+
+
+class EntryFormat:
+    HTML = "html"
+    TABLE = "table"
+    JSON = "json"
+    TEXT = "text"
+    DBOT_RESPONSE = "dbotCommandResponse"
+    MARKDOWN = "markdown"
+
+
+class IncidentSeverity:
+    UNKNOWN = 0
+    INFO = 0.5
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+
+class IncidentStatus:
+    PENDING = 0
+    ACTIVE = 1
+    DONE = 2
+    ARCHIVE = 3
+
+
+entryTypes = {"note": EntryType.NOTE, "error": EntryType.ERROR, "file": EntryType.FILE}  # noqa: N816
+formats = {"json": EntryFormat.JSON, "text": EntryFormat.TEXT, "markdown": EntryFormat.MARKDOWN}
+
+
+class DemistoException(Exception):  # noqa: N818 - the real name
+    def __init__(self, message: str, exception: Exception | None = None, res: Any = None, *args: Any) -> None:
+        self.res = res
+        self.message = message
+        self.exception = exception
+        super().__init__(message, exception, *args)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _format_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_format_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value).replace("\n", "<br>").replace("|", "\\|")
+
+
+def tableToMarkdown(  # noqa: N802 - the real name
+    name: str,
+    t: list[dict[str, Any]] | dict[str, Any],
+    headers: list[str] | str | None = None,
+    headerTransform: Any = None,  # noqa: N803
+    removeNull: bool = False,  # noqa: N803
+    metadata: str | None = None,
+    url_keys: list[str] | None = None,
+    date_fields: list[str] | None = None,
+    json_transform_mapping: Any = None,
+    is_auto_json_transform: bool = False,
+    sort_headers: bool = True,
+) -> str:
+    rows = [t] if isinstance(t, dict) else list(t or [])
+    out = f"### {name}\n" if name else ""
+    if metadata:
+        out += metadata + "\n"
+    if not rows:
+        return out + "**No entries.**\n"
+    if isinstance(headers, str):
+        headers = [headers]
+    if not headers:
+        keys: list[str] = []
+        for row in rows:
+            for k in row:
+                if k not in keys:
+                    keys.append(k)
+        headers = sorted(keys) if sort_headers else keys
+    if removeNull:
+        headers = [h for h in headers if any(row.get(h) not in (None, "", []) for row in rows)]
+    shown = [headerTransform(h) if headerTransform else h for h in headers]
+    out += "|" + "|".join(shown) + "|\n"
+    out += "|" + "|".join("---" for _ in shown) + "|\n"
+    for row in rows:
+        out += "|" + "|".join(_format_cell(row.get(h)) for h in headers) + "|\n"
+    return out
+
+
+class CommandResults:
+    def __init__(
+        self,
+        outputs_prefix: str | None = None,
+        outputs_key_field: str | list[str] | None = None,
+        outputs: Any = None,
+        indicator: Any = None,
+        readable_output: str | None = None,
+        raw_response: Any = None,
+        indicators_timeline: Any = None,
+        indicator_timeline: Any = None,
+        ignore_auto_extract: bool = False,
+        mark_as_note: bool = False,
+        scheduled_command: Any = None,
+        relationships: Any = None,
+        entry_type: int | None = None,
+        content_format: str | None = None,
+        execution_metrics: Any = None,
+        replace_existing: bool = False,
+    ) -> None:
+        if raw_response is None:
+            raw_response = outputs
+        if outputs is not None and not isinstance(outputs, (dict, list)) and not outputs_prefix:
+            raise ValueError("outputs_prefix is missing")
+        self.outputs_prefix = outputs_prefix
+        self.outputs_key_field = (
+            [outputs_key_field] if isinstance(outputs_key_field, str) else outputs_key_field
+        )
+        self.outputs = outputs
+        self.indicator = indicator
+        self.readable_output = readable_output
+        self.raw_response = raw_response
+        self.ignore_auto_extract = ignore_auto_extract
+        self.mark_as_note = mark_as_note
+        self.relationships = relationships
+        self.entry_type = entry_type if entry_type is not None else EntryType.NOTE
+        self.content_format = content_format
+
+    def to_context(self) -> dict[str, Any]:
+        outputs: dict[str, Any] = {}
+        human_readable = self.readable_output
+        if self.outputs is not None and self.outputs_prefix:
+            if self.outputs_key_field:
+                cond = " && ".join(f"val.{k} && val.{k} == obj.{k}" for k in self.outputs_key_field)
+                outputs[f"{self.outputs_prefix}({cond})"] = self.outputs
+            else:
+                outputs[self.outputs_prefix] = self.outputs
+        if human_readable is None and self.outputs is not None:
+            human_readable = tableToMarkdown("Results", self.outputs)
+        content_format = self.content_format or (
+            EntryFormat.JSON if isinstance(self.raw_response, (dict, list)) else EntryFormat.TEXT
+        )
+        return {
+            "Type": self.entry_type,
+            "ContentsFormat": content_format,
+            "Contents": self.raw_response,
+            "HumanReadable": human_readable,
+            "EntryContext": outputs,
+            "IndicatorTimeline": [],
+            "IgnoreAutoExtract": self.ignore_auto_extract,
+            "Note": self.mark_as_note,
+            "Relationships": [],
+        }
+
+
+def return_results(results: Any) -> None:
+    if results is None:
+        return
+    if isinstance(results, list):
+        for r in results:
+            return_results(r)
+        return
+    if isinstance(results, CommandResults):
+        demisto.results(results.to_context())
+        return
+    demisto.results(results)
+
+
+def return_error(message: Any, error: Any = "", outputs: Any = None) -> None:
+    """An error entry, then exit, as on the server; fetch commands raise instead so the server
+    marks the fetch as failed."""
+    demisto.error(str(message))
+    if error:
+        demisto.error(str(error))
+    if demisto.command() in ("fetch-incidents", "long-running-execution", "fetch-indicators"):
+        raise Exception(message)
+    demisto.results(
+        {
+            "Type": EntryType.ERROR,
+            "ContentsFormat": EntryFormat.TEXT,
+            "Contents": str(message),
+            "EntryContext": outputs,
+        }
+    )
+    sys.exit(0)
+
+
+def argToList(arg: Any, separator: str = ",", transform: Any = None) -> list[Any]:  # noqa: N802
+    if not arg:
+        return []
+    if isinstance(arg, list):
+        result = arg
+    elif isinstance(arg, str) and arg.startswith("["):
+        result = json.loads(arg)
+    elif isinstance(arg, str):
+        result = [s.strip() for s in arg.split(separator)]
+    else:
+        result = [arg]
+    return [transform(x) for x in result] if transform else result
+
+
+def argToBoolean(value: Any) -> bool:  # noqa: N802
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if value.lower() in ("true", "yes"):
+            return True
+        if value.lower() in ("false", "no"):
+            return False
+    raise ValueError("Argument does not contain a valid boolean-like value")
+
+
+def arg_to_number(arg: Any, arg_name: str | None = None, required: bool = False) -> int | None:
+    if arg is None or arg == "":
+        if required:
+            raise ValueError(f'Missing "{arg_name}"' if arg_name else "Missing required argument")
+        return None
+    if isinstance(arg, str) and arg.strip().isdigit():
+        return int(arg)
+    if isinstance(arg, int):
+        return arg
+    try:
+        return int(float(arg))
+    except (TypeError, ValueError):
+        raise ValueError(
+            f'Invalid number: "{arg_name}"="{arg}"' if arg_name else f'"{arg}" is not a valid number'
+        ) from None
+
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day|week|month|year)s?(\s+ago)?\s*$", re.I)
+
+
+def arg_to_datetime(
+    arg: Any, arg_name: str | None = None, is_utc: bool = True, required: bool = False, settings: Any = None
+) -> datetime | None:
+    if arg is None or arg == "":
+        if required:
+            raise ValueError(f'Missing "{arg_name}"' if arg_name else "Missing required argument")
+        return None
+    if isinstance(arg, (int, float)):
+        return datetime.fromtimestamp(arg, tz=timezone.utc)
+    m = _RELATIVE.match(str(arg))
+    if m:
+        n, unit = int(m.group(1)), m.group(2).lower()
+        days = {"week": 7, "month": 30, "year": 365}.get(unit)
+        delta = timedelta(days=n * days) if days else timedelta(**{unit + "s": n})
+        return datetime.now(timezone.utc) - delta
+    try:
+        parsed = datetime.fromisoformat(str(arg).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f'Invalid date: "{arg_name}"="{arg}"' if arg_name else f'"{arg}" is not a valid date'
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

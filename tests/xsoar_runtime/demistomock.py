@@ -1,0 +1,131 @@
+"""Test double of XSOAR's ``demistomock`` module.
+
+The real module is injected by the XSOAR server at run time and is not published on PyPI. This
+double keeps the functions the DORA Bridge integrations call, with the real signatures, and
+records what the integration hands to the server so tests can assert on it. ``setup()`` and
+the ``recorded`` attributes are test-only additions.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+_params: dict[str, Any] = {}
+_args: dict[str, Any] = {}
+_command: str = ""
+_last_run: dict[str, Any] = {}
+_integration_context: dict[str, Any] = {}
+_incident: dict[str, Any] = {}
+
+#: Entries sent with ``results()`` (including those from ``return_results``/``return_error``).
+recorded_results: list[Any] = []
+#: Each list passed to ``incidents()``.
+recorded_incidents: list[list[dict[str, Any]]] = []
+#: Log lines as ``(level, message)``.
+recorded_logs: list[tuple[str, str]] = []
+
+callingContext: dict[str, Any] = {"context": {"IntegrationBrand": "DORA Bridge SOCRadar Incidents v4"}}  # noqa: N816 - the real name
+
+
+def setup(
+    *,
+    params: dict[str, Any] | None = None,
+    args: dict[str, Any] | None = None,
+    command: str = "",
+    last_run: dict[str, Any] | None = None,
+    integration_context: dict[str, Any] | None = None,
+    incident: dict[str, Any] | None = None,
+    keep_state: bool = False,
+) -> None:
+    """Prepares one command run, as the server would before starting the integration.
+
+    With ``keep_state`` the last run and integration context of the previous run are kept,
+    as the server keeps them between fetches of one instance.
+    """
+    global _params, _args, _command, _last_run, _integration_context, _incident
+    _params = copy.deepcopy(params or {})
+    _args = copy.deepcopy(args or {})
+    _command = command
+    if not keep_state:
+        _last_run = copy.deepcopy(last_run or {})
+        _integration_context = copy.deepcopy(integration_context or {})
+    elif last_run is not None:
+        _last_run = copy.deepcopy(last_run)
+    _incident = copy.deepcopy(incident or {})
+    recorded_results.clear()
+    recorded_incidents.clear()
+    recorded_logs.clear()
+
+
+def params() -> dict[str, Any]:
+    return copy.deepcopy(_params)
+
+
+def args() -> dict[str, Any]:
+    return copy.deepcopy(_args)
+
+
+def command() -> str:
+    return _command
+
+
+def incident() -> dict[str, Any]:
+    return copy.deepcopy(_incident)
+
+
+def incidents(incidents: list[dict[str, Any]] | None = None) -> None:
+    """Hands fetched incidents to the server. The server stores them as JSON, so they must be
+    JSON-serialisable; ``json.dumps`` here fails the test where the server would fail."""
+    payload = incidents or []
+    json.dumps(payload)
+    recorded_incidents.append(copy.deepcopy(payload))
+    results({"Type": 1, "Contents": json.dumps(payload), "ContentsFormat": "json"})
+
+
+def setLastRun(obj: dict[str, Any]) -> None:  # noqa: N802 - the real name
+    global _last_run
+    json.dumps(obj)
+    _last_run = copy.deepcopy(obj)
+
+
+def getLastRun() -> dict[str, Any]:  # noqa: N802
+    return copy.deepcopy(_last_run)
+
+
+def getIntegrationContext() -> dict[str, Any]:  # noqa: N802
+    return copy.deepcopy(_integration_context)
+
+
+def setIntegrationContext(context: dict[str, Any]) -> None:  # noqa: N802
+    global _integration_context
+    json.dumps(context)
+    _integration_context = copy.deepcopy(context)
+
+
+def results(results: Any) -> None:
+    if isinstance(results, dict):
+        json.dumps(results, default=str)
+    recorded_results.append(copy.deepcopy(results))
+
+
+def _log(level: str, msg: Any, *args: Any) -> None:
+    text = str(msg) % args if args else str(msg)
+    recorded_logs.append((level, text))
+
+
+def debug(msg: Any, *args: Any) -> None:
+    _log("debug", msg, *args)
+
+
+def info(msg: Any, *args: Any) -> None:
+    _log("info", msg, *args)
+
+
+def error(msg: Any, *args: Any) -> None:
+    _log("error", msg, *args)
+
+
+def log(msg: Any) -> None:
+    _log("info", msg)
