@@ -21,6 +21,7 @@ sys.path[:0] = [
 
 import demistomock as demisto  # noqa: E402
 import DORABridgeSOCRadar as integration  # noqa: E402, N813
+from harness import run_command  # noqa: E402
 
 from devtools.socradar_server import SocRadarServer  # noqa: E402
 
@@ -30,12 +31,7 @@ SEVERITY = {0: "Unknown", 0.5: "Info", 1: "Low", 2: "Medium", 3: "High", 4: "Cri
 
 
 def run(command: str, params: dict, args: dict | None = None) -> list:
-    demisto.setup(params=params, args=args or {}, command=command, keep_state=True)
-    try:
-        integration.main()
-    except SystemExit:
-        pass
-    return list(demisto.recorded_results)
+    return run_command(integration.main, command, params, args, keep_state=True)
 
 
 def fetched() -> list[dict]:

@@ -11,6 +11,7 @@ import demistomock as demisto
 import DORABridgeSOCRadar as integration  # noqa: N813
 import pytest
 import yaml
+from harness import run_command
 
 from devtools.socradar_server import SocRadarServer, parse_alarm_date
 from tests.fixtures import API_KEY, instance_params
@@ -30,12 +31,7 @@ def server():
 
 
 def run(command: str, params: dict, args: dict | None = None, *, keep_state: bool = False) -> list:
-    demisto.setup(params=params, args=args or {}, command=command, keep_state=keep_state)
-    try:
-        integration.main()
-    except SystemExit:
-        pass
-    return list(demisto.recorded_results)
+    return run_command(integration.main, command, params, args, keep_state=keep_state)
 
 
 def declared_outputs(command: str) -> set[str]:

@@ -1,0 +1,26 @@
+"""Runs an integration's ``main()`` the way the XSOAR server does, on the runtime double."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import demistomock as demisto
+
+
+def run_command(
+    main: Callable[[], None],
+    command: str,
+    params: dict[str, Any],
+    args: dict[str, Any] | None = None,
+    *,
+    keep_state: bool = False,
+) -> list[Any]:
+    """One command run; returns the entries it sent. ``return_error`` ends a run with
+    ``sys.exit``, as on the server; fetch errors propagate, as the server sees them."""
+    demisto.setup(params=params, args=args or {}, command=command, keep_state=keep_state)
+    try:
+        main()
+    except SystemExit:
+        pass
+    return list(demisto.recorded_results)
