@@ -1,6 +1,7 @@
 //! DORA Bridge core. Domain modules are plain Rust; `py` is the only binding layer.
 
 pub mod dedup;
+pub mod dora;
 pub mod input;
 pub mod py;
 pub mod socradar;

@@ -1,0 +1,211 @@
+//! From the classification and deadlines in context to the incident's DORA fields and SLA timers.
+//! The mapping is kept here so the script that applies it stays glue.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::timeutil;
+
+/// What a timer field should do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TimerUpdate {
+    pub field: String,
+    /// `start` (with its SLA), `stop`, or `none` while the report is pending.
+    pub action: &'static str,
+    pub due: Option<String>,
+    /// Minutes from `now` to the due time (0 when already overdue), the SLA `setIncident` takes.
+    pub sla_minutes: Option<i64>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct FieldUpdates {
+    pub fields: Map<String, Value>,
+    pub timers: Vec<TimerUpdate>,
+}
+
+/// XSOAR keeps repeated outputs as a list: the newest is the last.
+fn latest(v: &Value) -> &Value {
+    match v {
+        Value::Array(items) => items.last().unwrap_or(&Value::Null),
+        other => other,
+    }
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
+    if let Some(b) = c.get("IsMajor").and_then(Value::as_bool) {
+        out.insert("doraismajor".into(), json!(b));
+    }
+    for (key, field) in [
+        ("Rule", "doraclassificationrule"),
+        ("InputsHash", "dorainputshash"),
+        ("ClassifiedAt", "doraclassifiedat"),
+        ("DetectedAt", "doradetectedat"),
+        ("AwareAt", "doraawareat"),
+    ] {
+        if let Some(v) = s(c, key) {
+            out.insert(field.into(), json!(v));
+        }
+    }
+    let list = |key: &str| -> Vec<String> {
+        c.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    out.insert(
+        "doracriteriamet".into(),
+        json!(list("ThresholdsMet").join("\n")),
+    );
+    out.insert("doramissingdata".into(), json!(list("Missing").join(", ")));
+    let mut md = String::new();
+    if let Some(t) = s(c, "RuleText") {
+        md.push_str(&format!("**{t}** ({})\n\n", s(c, "Rule").unwrap_or("")));
+    }
+    md.push_str("| Criterion | Status | Evidence |\n|---|---|---|\n");
+    for crit in c
+        .get("Criteria")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let evidence = s(crit, "Evidence")
+            .unwrap_or("")
+            .replace('\n', "<br>")
+            .replace('|', "\\|");
+        md.push_str(&format!(
+            "| {} | {} | {} |\n",
+            s(crit, "Name").unwrap_or(""),
+            s(crit, "Status").unwrap_or(""),
+            evidence
+        ));
+    }
+    if let Some(h) = s(c, "InputsHash") {
+        md.push_str(&format!("\nInputs hash: `{h}`\n"));
+    }
+    out.insert("doraclassificationsummary".into(), json!(md));
+}
+
+fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
+    let mut summary = Vec::new();
+    for (key, due_field, label) in [
+        (
+            "InitialNotification",
+            "dorainitialnotificationdue",
+            "Initial notification",
+        ),
+        (
+            "IntermediateReport",
+            "doraintermediatereportdue",
+            "Intermediate report",
+        ),
+        ("FinalReport", "dorafinalreportdue", "Final report"),
+    ] {
+        let Some(one) = d.get(key) else { continue };
+        let status = s(one, "Status").unwrap_or("pending").to_string();
+        let due = s(one, "Due").map(str::to_string);
+        if let Some(due) = &due {
+            out.fields.insert(due_field.into(), json!(due));
+        }
+        summary.push(match (s(one, "TimeLeft"), &due) {
+            (Some(left), Some(due)) => format!("{label}: {status}, due {due} ({left})"),
+            (None, Some(due)) => format!("{label}: {status}, due {due}"),
+            _ => format!("{label}: {status}"),
+        });
+        let action = match status.as_str() {
+            "on-time" | "due-soon" | "overdue" => "start",
+            "submitted" | "submitted-late" | "not-required" => "stop",
+            _ => "none",
+        };
+        let sla_minutes = due
+            .as_deref()
+            .and_then(timeutil::parse_vendor_date)
+            .filter(|_| action == "start")
+            .map(|t| {
+                let secs = (t - now).num_seconds().max(0);
+                (secs + 59) / 60
+            });
+        if let Some(field) = s(one, "TimerField") {
+            out.timers.push(TimerUpdate {
+                field: field.to_string(),
+                action,
+                due,
+                sla_minutes,
+                status,
+            });
+        }
+    }
+    out.fields
+        .insert("doradeadlinestatus".into(), json!(summary.join("; ")));
+}
+
+/// The updates for the newest classification and deadlines found (either may be absent).
+pub fn updates(
+    classification: Option<&Value>,
+    deadlines: Option<&Value>,
+    now: DateTime<Utc>,
+) -> FieldUpdates {
+    let mut out = FieldUpdates::default();
+    if let Some(c) = classification.map(latest).filter(|c| c.is_object()) {
+        classification_fields(c, &mut out.fields);
+    }
+    if let Some(d) = deadlines.map(latest).filter(|d| d.is_object()) {
+        deadline_updates(d, now, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_entry_is_applied() {
+        let c = json!([{"IsMajor": false, "Rule": "old"}, {"IsMajor": true, "Rule": "RTS 2024/1772 Art. 8(1)(b)", "RuleText": "Major.",
+            "ThresholdsMet": ["Geographical spread", "Economic impact"], "Missing": [], "InputsHash": "ab",
+            "Criteria": [{"Name": "Economic impact", "Status": "met", "Evidence": "EUR 1 > 0 | x"}]}]);
+        let now = timeutil::parse_vendor_date("2026-03-04T12:00:00Z").unwrap();
+        let d = json!({"InitialNotification": {"Status": "due-soon", "Due": "2026-03-04T12:30:10Z", "TimeLeft": "0h 30m", "TimerField": "dorainitialnotificationsla"},
+                       "IntermediateReport": {"Status": "pending", "TimerField": "doraintermediatereportsla"},
+                       "FinalReport": {"Status": "not-required", "TimerField": "dorafinalreportsla"}});
+        let u = updates(Some(&c), Some(&d), now);
+        assert_eq!(u.fields["doraismajor"], json!(true));
+        assert_eq!(
+            u.fields["doracriteriamet"],
+            json!("Geographical spread\nEconomic impact")
+        );
+        assert!(u.fields["doraclassificationsummary"]
+            .as_str()
+            .unwrap()
+            .contains("| Economic impact | met | EUR 1 > 0 \\| x |"));
+        assert_eq!(
+            u.fields["dorainitialnotificationdue"],
+            json!("2026-03-04T12:30:10Z")
+        );
+        assert_eq!(u.fields["doradeadlinestatus"], json!("Initial notification: due-soon, due 2026-03-04T12:30:10Z (0h 30m); Intermediate report: pending; Final report: not-required"));
+        assert_eq!(
+            u.timers[0],
+            TimerUpdate {
+                field: "dorainitialnotificationsla".into(),
+                action: "start",
+                due: Some("2026-03-04T12:30:10Z".into()),
+                sla_minutes: Some(31),
+                status: "due-soon".into()
+            }
+        );
+        assert_eq!((u.timers[1].action, u.timers[2].action), ("none", "stop"));
+        assert_eq!(updates(None, None, now), FieldUpdates::default());
+    }
+}
