@@ -5,7 +5,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent
-for p in [ROOT / "tests" / "xsoar_runtime", *sorted((ROOT / "Packs").glob("*/Integrations/*"))]:
+PACK_CODE = [
+    *sorted((ROOT / "Packs").glob("*/Integrations/*")),
+    *sorted((ROOT / "Packs").glob("*/Scripts/*")),
+]
+for p in [ROOT / "tests" / "xsoar_runtime", *PACK_CODE]:
     sys.path.insert(0, str(p))
 
 import os  # noqa: E402

@@ -1,6 +1,7 @@
-"""Runs each line of an integration's `command_examples` against the local SOCRadar-compatible
-server and writes its real output into the integration README, under the matching
-"#### Command example" heading (`python -m devtools.command_examples`).
+"""Runs each line of the integrations' `command_examples` through their `main()` on the XSOAR
+runtime double (the SOCRadar one against the local SOCRadar-compatible server) and writes the
+real output into each integration README, under the matching "#### Command example" heading
+(`python -m devtools.command_examples`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,22 @@ import json
 import re
 import shlex
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INTEGRATION = ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridgeSOCRadar"
-sys.path[:0] = [str(ROOT / "tests" / "xsoar_runtime"), str(INTEGRATION)]
+INTEGRATIONS = ROOT / "Packs" / "DORABridge" / "Integrations"
+sys.path[:0] = [
+    str(ROOT / "tests" / "xsoar_runtime"),
+    str(INTEGRATIONS / "DORABridgeSOCRadar"),
+    str(INTEGRATIONS / "DORABridge"),
+]
 
-import demistomock as demisto  # noqa: E402
-import DORABridgeSOCRadar as integration  # noqa: E402, N813
+import DORABridge  # noqa: E402
+import DORABridgeSOCRadar  # noqa: E402
+from harness import run_command  # noqa: E402
 
+from devtools.demo import PROFILE  # noqa: E402
 from devtools.socradar_server import SocRadarServer, format_alarm_date  # noqa: E402
 
 API_KEY = "docs-key-5e6f7a8b9c"
@@ -42,10 +49,15 @@ def render(line: str, context: dict, readable: str) -> str:
     )
 
 
-def examples() -> dict[str, str]:
+def example_lines(folder: Path) -> list[str]:
+    return [line.strip() for line in (folder / "command_examples").read_text().splitlines() if line.strip()]
+
+
+def socradar_examples() -> dict[str, str]:
     out = {}
+    folder = INTEGRATIONS / "DORABridgeSOCRadar"
     with SocRadarServer(api_key=API_KEY) as srv:
-        alarm = json.loads((INTEGRATION / "test_data" / "alarm.json").read_text())
+        alarm = json.loads((folder / "test_data" / "alarm.json").read_text())
         alarm["date"] = format_alarm_date(srv.now - timedelta(minutes=20), "iso_micro")
         srv.add_alarm(alarm)
         srv.generate(11, seed=42, start=srv.now - timedelta(minutes=50))
@@ -55,14 +67,31 @@ def examples() -> dict[str, str]:
             "company_id": str(srv.company_id),
             "status": [],
         }
-        for line in (INTEGRATION / "command_examples").read_text().splitlines():
-            if not line.strip():
-                continue
+        for line in example_lines(folder):
             command, args = parse(line)
-            demisto.setup(params=params, args=args, command=command)
-            integration.main()
-            (entry,) = demisto.recorded_results
-            out[command] = render(line.strip(), *shown(entry))
+            (entry,) = run_command(DORABridgeSOCRadar.main, command, params, args)
+            out[command] = render(line, *shown(entry))
+    return out
+
+
+def dora_examples() -> dict[str, str]:
+    """In one incident, in order: each command sees the context the previous ones wrote."""
+    out = {}
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    incident = {
+        "occurred": (now - timedelta(minutes=95)).isoformat(),
+        "created": (now - timedelta(minutes=70)).isoformat(),
+    }
+    context: dict = {"DORA": {}}
+    for line in example_lines(INTEGRATIONS / "DORABridge"):
+        command, args = parse(line)
+        (entry,) = run_command(DORABridge.main, command, PROFILE, args, incident=incident, context=context)
+        if entry["Type"] == 4:
+            raise SystemExit(f"{line}: {entry['Contents']}")
+        for key, value in entry["EntryContext"].items():
+            name = key.split("(")[0].split(".", 1)[1]
+            context["DORA"][name] = [value] if name == "Classification" else value
+        out[command] = render(line, *shown(entry))
     return out
 
 
@@ -70,7 +99,8 @@ def rewrite(readme: str, blocks: dict[str, str]) -> str:
     """Replaces each command's example block, from its heading to the next command or section."""
     for name, block in blocks.items():
         pattern = re.compile(
-            rf"#### Command example\n\n```!{re.escape(name)}[ `].*?(?=^### socradar-|^## |\Z)", re.S | re.M
+            rf"#### Command example\n\n```!{re.escape(name)}[ `].*?(?=^### [a-z][a-z0-9-]*\n|^## |\Z)",
+            re.S | re.M,
         )
         readme, n = pattern.subn(lambda _m, b=block: b + "\n", readme)
         if n != 1:
@@ -79,8 +109,9 @@ def rewrite(readme: str, blocks: dict[str, str]) -> str:
 
 
 def main() -> int:
-    path = INTEGRATION / "README.md"
-    path.write_text(rewrite(path.read_text(), examples()))
+    for folder, examples in [("DORABridgeSOCRadar", socradar_examples), ("DORABridge", dora_examples)]:
+        path = INTEGRATIONS / folder / "README.md"
+        path.write_text(rewrite(path.read_text(), examples()))
     return 0
 
 

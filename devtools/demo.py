@@ -17,9 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [
     str(ROOT / "tests" / "xsoar_runtime"),
     str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridgeSOCRadar"),
+    str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridge"),
+    str(ROOT / "Packs" / "DORABridge" / "Scripts" / "DORAApplyToIncident"),
 ]
 
 import demistomock as demisto  # noqa: E402
+import DORAApplyToIncident  # noqa: E402
+import DORABridge  # noqa: E402
 import DORABridgeSOCRadar as integration  # noqa: E402, N813
 from harness import run_command  # noqa: E402
 
@@ -30,8 +34,17 @@ COMPANY_ID = 789
 SEVERITY = {0: "Unknown", 0.5: "Info", 1: "Low", 2: "Medium", 3: "High", 4: "Critical"}
 
 
+# Every entry and log line the runs produced, to check that the API key is in none of them.
+TRANSCRIPT: list[str] = []
+
+
+def record(results: list) -> list:
+    TRANSCRIPT.append(repr(results) + repr(demisto.recorded_logs) + repr(demisto.recorded_incidents))
+    return results
+
+
 def run(command: str, params: dict, args: dict | None = None) -> list:
-    return run_command(integration.main, command, params, args, keep_state=True)
+    return record(run_command(integration.main, command, params, args, keep_state=True))
 
 
 def fetched() -> list[dict]:
@@ -48,6 +61,73 @@ def show(incidents: list[dict], limit: int = 8) -> None:
         )
     if len(incidents) > limit:
         print(f"  ... and {len(incidents) - limit} older")
+
+
+# The financial entity of the demo, as its DORA Bridge instance is configured.
+PROFILE = {
+    "entity_name": "Zahlungsinstitut Beispiel GmbH",
+    "entity_lei": "529900T8BM49AURSDO55",
+    "entity_type": "payment_institution",
+    "home_member_state": "DE",
+    "critical_services": "Card payments\nInstant payments",
+    "authorised_services": "Card payments, Instant payments",
+    "clients_per_service": "Card payments: 98000\nInstant payments: 40000\nCustomer portal: 210000",
+    "daily_transactions_per_service": "Card payments: 1200000",
+    "daily_value_per_service_eur": "Card payments: 48000000.00",
+}
+
+# What the analysts established for two of the fetched alarms (the connectors of the DORA
+# Bridge pack will gather these figures; here they are typed in as arguments).
+SCENARIOS = {
+    "Botnet Infection": {
+        "affected_services": "Card payments",
+        "downtime_start": "{occurred}",
+        "clients_affected": "12430",
+        "member_states": "DE,AT",
+        "data_losses": "availability",
+        "malicious_unauthorized_access": "false",
+        "economic_impact_eur": "85000",
+        "estimates": "economic_impact_eur",
+    },
+    "Impersonating Domain": {
+        "affected_services": "Customer portal",
+        "clients_affected": "0",
+        "member_states": "DE",
+        "data_losses": "none",
+        "malicious_unauthorized_access": "false",
+        "media_coverage": "false",
+        "economic_impact_eur": "2500",
+    },
+}
+
+
+def classify(incident: dict) -> None:
+    subtype = incident["CustomFields"]["socradaralarmsubtype"]
+    args = {k: v.format(occurred=incident["occurred"]) for k, v in SCENARIOS[subtype].items()}
+    print(
+        f"\n$ !dora-classify   (incident {incident['dbotMirrorId']}: {subtype} on {incident['CustomFields'].get('socradarasset')})"
+    )
+    xsoar_incident = {
+        "occurred": incident["occurred"],
+        "created": incident["occurred"],
+        "CustomFields": incident["CustomFields"],
+    }
+    (entry,) = record(run_command(DORABridge.main, "dora-classify", PROFILE, args, incident=xsoar_incident))
+    print(entry["HumanReadable"])
+    context = {"DORA": {"Classification": [entry["Contents"]]}}
+    (deadlines,) = record(
+        run_command(DORABridge.main, "dora-deadlines", PROFILE, incident=xsoar_incident, context=context)
+    )
+    print("$ !dora-deadlines")
+    print(deadlines["HumanReadable"])
+    context["DORA"]["Deadlines"] = deadlines["Contents"]
+    record(run_command(DORAApplyToIncident.main, "", {}, incident={"CustomFields": {}}, context=context))
+    fields = demisto.incident()["CustomFields"]
+    print("$ !DORAApplyToIncident")
+    print(f"  doraismajor={fields['doraismajor']}  doradeadlinestatus={fields['doradeadlinestatus']}")
+    timer = fields.get("dorainitialnotificationsla") or {}
+    sla = f", SLA {timer['sla']} min" if "sla" in timer else ""
+    print(f"  SLA timer dorainitialnotificationsla: {timer.get('runStatus', 'not started')}{sla}")
 
 
 def main() -> int:
@@ -131,9 +211,17 @@ def main() -> int:
                 {"alarm_id": "bad", "user_email": "soc@bank.eu", "comment": "x"},
             )[0]["Contents"],
         )
+        print("\n=== DORA classification and the regulatory clock ===")
+        for subtype in SCENARIOS:
+            candidates = [
+                i for i in first + second if i["CustomFields"].get("socradaralarmsubtype") == subtype
+            ]
+            if candidates:
+                classify(candidates[-1])
+
+        leaked = any(API_KEY in text for text in TRANSCRIPT)
         print(
-            f"\n{len(srv.requests)} HTTP requests served; the API key appears in no result or log line:",
-            API_KEY not in repr(demisto.recorded_results) + repr(demisto.recorded_logs),
+            f"\n{len(srv.requests)} HTTP requests served; the API key appears in no result or log line: {not leaked}"
         )
     return 0
 

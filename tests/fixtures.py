@@ -64,3 +64,22 @@ def instance_params(srv: SocRadarServer, **overrides: object) -> dict[str, objec
     }
     params.update(overrides)
     return params
+
+
+def dora_params(**overrides: object) -> dict[str, object]:
+    """DORA Bridge instance parameters for a German payment institution."""
+    params: dict[str, object] = {
+        "entity_name": "Zahlungsinstitut Beispiel GmbH",
+        "entity_lei": "529900T8BM49AURSDO55",
+        "entity_type": "payment_institution",
+        "home_member_state": "DE",
+        "critical_services": "Card payments\nInstant payments",
+        "authorised_services": "Card payments, Instant payments",
+        "clients_per_service": "Card payments: 98000\nInstant payments: 40000",
+        "counterparts_per_service": "Card payments: 120",
+        "daily_transactions_per_service": "Card payments: 1200000",
+        "daily_value_per_service_eur": "Card payments: 48000000.00",
+        "relevant_clients": "Acme Clearing AG",
+    }
+    params.update(overrides)
+    return params

@@ -7,6 +7,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "DoraBridgeError",
+    "EntityProfile",
     "InputError",
     "NotFoundError",
     "RateLimitedError",
@@ -14,6 +15,9 @@ __all__ = [
     "SocRadarError",
     "TransportError",
     "__version__",
+    "assess_cyber_threat",
+    "classification_inputs",
+    "incident_field_updates",
     "socradar_filters",
     "socradar_incident_fields",
 ]
@@ -129,3 +133,46 @@ def socradar_incident_fields() -> list[dict[str, Any]]:
 
 def socradar_filters(params: dict[str, Any]) -> dict[str, Any]:
     """Checks the filter parameters of an instance."""
+
+@final
+class EntityProfile:
+    """The financial entity's DORA profile (from the DORA Bridge instance parameters) and the
+    classification, clock and recurrence check judged against it."""
+
+    @staticmethod
+    def from_params(params: dict[str, Any]) -> EntityProfile: ...
+    def as_dict(self) -> dict[str, Any]: ...
+    def classify(
+        self,
+        args: dict[str, Any],
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """RTS 2024/1772 classification: inputs from ``args``, then ``context``
+        (``DORA.Context.*``), then the ``incident``'s fields."""
+    def deadlines(
+        self,
+        args: dict[str, Any],
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """RTS 2025/301 deadlines of the three reports at ``now``."""
+    def recurring_check(
+        self, incidents: list[dict[str, Any]] | str, *, now: str | None = None
+    ) -> dict[str, Any]:
+        """RTS 2024/1772 Art. 8(2): recurring incidents grouped by root cause."""
+
+def assess_cyber_threat(args: dict[str, Any]) -> dict[str, Any]:
+    """RTS 2024/1772 Art. 10: is a cyber threat significant."""
+
+def classification_inputs() -> list[dict[str, Any]]:
+    """Every classification input and where it is read from."""
+
+def incident_field_updates(
+    *, classification: Any = None, deadlines: Any = None, now: str | None = None
+) -> dict[str, Any]:
+    """Incident fields and SLA timers for the newest classification and deadlines."""

@@ -162,7 +162,9 @@ fn est(f: Option<&Fact>) -> &'static str {
 pub fn hours_minutes(d: Duration) -> String {
     let m = d.num_minutes();
     let (days, h, min) = (m / 1440, (m % 1440) / 60, m % 60);
-    if days > 0 {
+    if m < 72 * 60 {
+        format!("{}h {min:02}m", m / 60)
+    } else if days > 0 {
         format!("{days}d {h}h {min:02}m")
     } else {
         format!("{h}h {min:02}m")
@@ -273,24 +275,18 @@ impl Judge<'_> {
             ),
         });
         let art = "RTS 2024/1772 Art. 9(1)(f)";
-        pts.push(match self.facts.flag("relevant_clients_affected") {
-            Some(true) => point(
-                art,
-                Status::Met,
-                format!("a relevant client or financial counterpart is affected — {art}"),
-                vec![],
-            ),
-            Some(false) => point(
-                art,
-                Status::NotMet,
-                format!("no relevant client or financial counterpart affected — {art}"),
-                vec![],
-            ),
-            None => unknown(
-                art,
-                "relevant clients or counterparts affected",
-                vec!["relevant_clients_affected"],
-            ),
+        pts.push(match (self.facts.flag("relevant_clients_affected"), self.facts.list("affected_counterparts")) {
+            (Some(true), _) => point(art, Status::Met, format!("a relevant client or financial counterpart is affected — {art}"), vec![]),
+            (Some(false), _) => point(art, Status::NotMet, format!("no relevant client or financial counterpart affected — {art}"), vec![]),
+            (None, Some(names)) if !self.profile.relevant_clients.is_empty() => {
+                let hit: Vec<&str> = names.iter().filter(|n| self.profile.is_relevant(n)).map(String::as_str).collect();
+                if hit.is_empty() {
+                    point(art, Status::NotMet, format!("none of the clients or counterparts affected is on the entity's list of relevant ones — {art}"), vec![])
+                } else {
+                    point(art, Status::Met, format!("relevant clients or counterparts affected: {} — {art}", hit.join(", ")), vec![])
+                }
+            }
+            _ => unknown(art, "relevant clients or counterparts affected", vec!["relevant_clients_affected"]),
         });
         pts
     }
@@ -582,6 +578,7 @@ fn inputs_of(c: Criterion) -> &'static [&'static str] {
             "transaction_value_eur",
             "transaction_value_daily_average_eur",
             "relevant_clients_affected",
+            "affected_counterparts",
         ],
         Criterion::ReputationalImpact => &[
             "media_coverage",

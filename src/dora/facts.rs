@@ -430,7 +430,7 @@ pub fn resolve_inputs(
         .map(|v| input::split_list(&as_text(v)))
         .unwrap_or_default();
     for e in &estimates {
-        if !specs.iter().any(|s| s.name == e) {
+        if input_spec(e).is_none() {
             return Err(InputError::new(
                 "estimates",
                 format!("estimates must list input names such as clients_affected or economic_impact_eur; {} is not one.", quote(e)),

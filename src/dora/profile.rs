@@ -277,6 +277,13 @@ impl EntityProfile {
             .any(|s| service_key(s) == service_key(service))
     }
 
+    /// Whether a client or counterpart is on the entity's list of relevant ones (Art. 9(1)(f)).
+    pub fn is_relevant(&self, name: &str) -> bool {
+        self.relevant_clients
+            .iter()
+            .any(|s| service_key(s) == service_key(name))
+    }
+
     pub fn is_authorised(&self, service: &str) -> bool {
         self.authorised_services
             .iter()

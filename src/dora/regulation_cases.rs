@@ -28,6 +28,7 @@ fn profile_with(extra: Value) -> EntityProfile {
         "counterparts_per_service": "Card payments: 100",
         "daily_transactions_per_service": "Card payments: 1200000",
         "daily_value_per_service_eur": "Card payments: 48000000.00",
+        "relevant_clients": "Acme Clearing AG",
     });
     for (k, v) in extra.as_object().unwrap() {
         p[k] = v.clone();

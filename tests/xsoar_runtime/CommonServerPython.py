@@ -285,3 +285,20 @@ def arg_to_datetime(
             f'Invalid date: "{arg_name}"="{arg}"' if arg_name else f'"{arg}" is not a valid date'
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def isError(entry: Any) -> bool:  # noqa: N802
+    return isinstance(entry, dict) and entry.get("Type") in (EntryType.ERROR, EntryType.PLAYGROUND_ERROR)
+
+
+def is_error(execute_command_result: Any) -> bool:
+    if not execute_command_result:
+        return False
+    if isinstance(execute_command_result, list):
+        return any(isError(e) for e in execute_command_result)
+    return isError(execute_command_result)
+
+
+def get_error(execute_command_result: Any) -> str:
+    entries = execute_command_result if isinstance(execute_command_result, list) else [execute_command_result]
+    return "\n".join(str(e.get("Contents")) for e in entries if isError(e))

@@ -18,6 +18,10 @@ _command: str = ""
 _last_run: dict[str, Any] = {}
 _integration_context: dict[str, Any] = {}
 _incident: dict[str, Any] = {}
+_context: dict[str, Any] = {}
+#: Commands a script runs with ``executeCommand``, and the handlers that answer them.
+recorded_commands: list[tuple[str, dict[str, Any]]] = []
+command_handlers: dict[str, Any] = {}
 
 #: Entries sent with ``results()`` (including those from ``return_results``/``return_error``).
 recorded_results: list[Any] = []
@@ -37,6 +41,7 @@ def setup(
     last_run: dict[str, Any] | None = None,
     integration_context: dict[str, Any] | None = None,
     incident: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
     keep_state: bool = False,
 ) -> None:
     """Prepares one command run, as the server would before starting the integration.
@@ -44,7 +49,7 @@ def setup(
     With ``keep_state`` the last run and integration context of the previous run are kept,
     as the server keeps them between fetches of one instance.
     """
-    global _params, _args, _command, _last_run, _integration_context, _incident
+    global _params, _args, _command, _last_run, _integration_context, _incident, _context
     _params = copy.deepcopy(params or {})
     _args = copy.deepcopy(args or {})
     _command = command
@@ -54,6 +59,8 @@ def setup(
     elif last_run is not None:
         _last_run = copy.deepcopy(last_run)
     _incident = copy.deepcopy(incident or {})
+    _context = copy.deepcopy(context or {})
+    recorded_commands.clear()
     recorded_results.clear()
     recorded_incidents.clear()
     recorded_logs.clear()
@@ -73,6 +80,33 @@ def command() -> str:
 
 def incident() -> dict[str, Any]:
     return copy.deepcopy(_incident)
+
+
+def context() -> dict[str, Any]:
+    return copy.deepcopy(_context)
+
+
+def executeCommand(command: str, args: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+    """(Script only, as on the server.) Built-in commands the scripts use are answered here:
+    ``setIncident`` updates the incident (fields by cliName, ``sla``/``slaField`` on timer
+    fields), ``startTimer``/``stopTimer`` mark a timer field. Others go to ``command_handlers``."""
+    recorded_commands.append((command, copy.deepcopy(args)))
+    custom = _incident.setdefault("CustomFields", {})
+    if command == "setIncident":
+        args = dict(args)
+        sla, sla_field = args.pop("sla", None), args.pop("slaField", None)
+        if sla_field:
+            timer = custom.setdefault(sla_field, {})
+            timer["sla"] = sla
+        custom.update(args)
+        return [{"Type": 1, "Contents": "done", "ContentsFormat": "text"}]
+    if command in ("startTimer", "stopTimer", "pauseTimer"):
+        timer = custom.setdefault(args["timerField"], {})
+        timer["runStatus"] = {"startTimer": "running", "stopTimer": "ended", "pauseTimer": "paused"}[command]
+        return [{"Type": 1, "Contents": "done", "ContentsFormat": "text"}]
+    if command in command_handlers:
+        return command_handlers[command](args)
+    return [{"Type": 4, "Contents": f"Unsupported Command : {command}", "ContentsFormat": "text"}]
 
 
 def incidents(incidents: list[dict[str, Any]] | None = None) -> None:

@@ -15,10 +15,20 @@ def run_command(
     args: dict[str, Any] | None = None,
     *,
     keep_state: bool = False,
+    incident: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """One command run; returns the entries it sent. ``return_error`` ends a run with
-    ``sys.exit``, as on the server; fetch errors propagate, as the server sees them."""
-    demisto.setup(params=params, args=args or {}, command=command, keep_state=keep_state)
+    """One command run in an incident with this context; returns the entries it sent.
+    ``return_error`` ends a run with ``sys.exit``, as on the server; fetch errors propagate,
+    as the server sees them."""
+    demisto.setup(
+        params=params,
+        args=args or {},
+        command=command,
+        keep_state=keep_state,
+        incident=incident,
+        context=context,
+    )
     try:
         main()
     except SystemExit:

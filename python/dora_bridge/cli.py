@@ -1,0 +1,91 @@
+"""``dora-bridge``: the classifier and the clock outside XSOAR.
+
+    dora-bridge classify incident.json [--json]
+    dora-bridge deadlines incident.json [--json] [--now 2026-11-23T12:00:00Z]
+
+The file holds ``{"profile": {...}, "incident": {...}}``: ``profile`` takes the DORA Bridge
+integration's parameters (entity_name, entity_type, home_member_state, critical_services, ...),
+``incident`` the arguments of ``!dora-classify`` / ``!dora-deadlines``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from dora_bridge import DoraBridgeError, EntityProfile
+
+
+def load(path: str) -> tuple[EntityProfile, dict[str, Any]]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise SystemExit(f"dora-bridge: cannot read {path}: {e}") from None
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("profile"), dict)
+        or not isinstance(doc.get("incident"), dict)
+    ):
+        raise SystemExit(f'dora-bridge: {path} must be a JSON object with "profile" and "incident" objects.')
+    return EntityProfile.from_params(doc["profile"]), doc["incident"]
+
+
+def explain_classification(c: dict[str, Any]) -> str:
+    verdict = "MAJOR" if c["IsMajor"] else "NOT MAJOR"
+    if not c["Determinate"]:
+        verdict += " on the facts known so far"
+    lines = [f"{verdict} — {c['Rule']}", c["RuleText"], ""]
+    for crit in c["Criteria"]:
+        lines.append(f"[{crit['Status']}] {crit['Name']} ({crit['Article']})")
+        lines += [f"    {e}" for e in crit["Evidence"].splitlines()]
+        lines += [f"    source: {s}" for s in crit["Source"]]
+    if c["Missing"]:
+        lines += ["", "Missing: " + ", ".join(c["Missing"])]
+    if c["CouldBecomeMajorIf"]:
+        lines.append("Could become major if met: " + "; ".join(c["CouldBecomeMajorIf"]))
+    lines += ["", f"Classified at {c['ClassifiedAt']}; inputs hash {c['InputsHash']}"]
+    return "\n".join(lines)
+
+
+def explain_deadlines(d: dict[str, Any]) -> str:
+    lines = [f"Reporting clock for {d['MemberState']} ({d['TimeZone']}) at {d['ComputedAt']}"]
+    for key in ("InitialNotification", "IntermediateReport", "FinalReport"):
+        r = d[key]
+        due = f"due {r['Due']} ({r['DueLocal']})" if r["Due"] else "no due time yet"
+        left = f", {r['TimeLeft']} left" if r["TimeLeft"] and not r["TimeLeft"].startswith("-") else ""
+        late = f", overdue by {r['TimeLeft'][1:]}" if r["TimeLeft"] and r["TimeLeft"].startswith("-") else ""
+        lines.append(f"{r['Report']}: {r['Status']}, {due}{left}{late}")
+        lines.append(f"    {r['Rule']}")
+        lines += [f"    {n}" for n in r["Notes"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="dora-bridge", description="DORA incident classification and reporting clock."
+    )
+    parser.add_argument("command", choices=["classify", "deadlines"])
+    parser.add_argument("file", help='JSON file with "profile" and "incident"')
+    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("--now", help="evaluate at this RFC 3339 time instead of the current time")
+    ns = parser.parse_args(argv)
+    try:
+        profile, incident = load(ns.file)
+        if ns.command == "classify":
+            result = profile.classify(incident, now=ns.now)
+            text = explain_classification(result)
+        else:
+            result = profile.deadlines(incident, now=ns.now)
+            text = explain_deadlines(result)
+    except DoraBridgeError as e:
+        print(f"dora-bridge: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2, ensure_ascii=False) if ns.json else text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
