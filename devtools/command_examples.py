@@ -21,11 +21,12 @@ sys.path[:0] = [
     str(INTEGRATIONS / "DORABridge"),
 ]
 
+import demistomock as demisto  # noqa: E402
 import DORABridge  # noqa: E402
 import DORABridgeSOCRadar  # noqa: E402
 from harness import run_command  # noqa: E402
 
-from devtools.demo import PROFILE  # noqa: E402
+from devtools.demo import PROFILE, REPORT_FACTS, SCHEMAS  # noqa: E402
 from devtools.socradar_server import SocRadarServer, format_alarm_date  # noqa: E402
 
 API_KEY = "docs-key-5e6f7a8b9c"
@@ -39,7 +40,7 @@ def parse(line: str) -> tuple[str, dict[str, str]]:
 def shown(entry: dict) -> tuple[dict, str]:
     """The context as the context browser shows it (without the merge condition), and the
     readable output."""
-    return {k.split("(")[0]: v for k, v in entry["EntryContext"].items()}, entry["HumanReadable"]
+    return {k.split("(")[0]: v for k, v in (entry.get("EntryContext") or {}).items()}, entry["HumanReadable"]
 
 
 def render(line: str, context: dict, readable: str) -> str:
@@ -69,8 +70,8 @@ def socradar_examples() -> dict[str, str]:
         }
         for line in example_lines(folder):
             command, args = parse(line)
-            (entry,) = run_command(DORABridgeSOCRadar.main, command, params, args)
-            out[command] = render(line, *shown(entry))
+            entries = run_command(DORABridgeSOCRadar.main, command, params, args)
+            out[command] = render(line, *shown(entries[0]))
     return out
 
 
@@ -79,19 +80,23 @@ def dora_examples() -> dict[str, str]:
     out = {}
     now = datetime.now(timezone.utc).replace(microsecond=0)
     incident = {
+        "id": "117",
         "occurred": (now - timedelta(minutes=95)).isoformat(),
         "created": (now - timedelta(minutes=70)).isoformat(),
     }
-    context: dict = {"DORA": {}}
+    context: dict = {"DORA": {"IncidentReport": dict(REPORT_FACTS)}}
+    params = dict(PROFILE)
+    schema = SCHEMAS / "dora_ir_v1.3.0.json"
+    if schema.exists():
+        params.update(report_schema=schema.read_text(), report_schema_version="IR-1.3.0")
     for line in example_lines(INTEGRATIONS / "DORABridge"):
         command, args = parse(line)
-        (entry,) = run_command(DORABridge.main, command, PROFILE, args, incident=incident, context=context)
-        if entry["Type"] == 4:
-            raise SystemExit(f"{line}: {entry['Contents']}")
-        for key, value in entry["EntryContext"].items():
-            name = key.split("(")[0].split(".", 1)[1]
-            context["DORA"][name] = [value] if name == "Classification" else value
-        out[command] = render(line, *shown(entry))
+        entries = run_command(DORABridge.main, command, params, args, incident=incident, context=context)
+        context, incident = demisto.context(), demisto.incident()
+        errors = [e for e in entries if isinstance(e, dict) and e.get("Type") == 4]
+        if errors:
+            raise SystemExit(f"{line}: {errors[0]['Contents']}")
+        out[command] = render(line, *shown(entries[0]))
     return out
 
 

@@ -74,6 +74,9 @@ PROFILE = {
     "clients_per_service": "Card payments: 98000\nInstant payments: 40000\nCustomer portal: 210000",
     "daily_transactions_per_service": "Card payments: 1200000",
     "daily_value_per_service_eur": "Card payments: 48000000.00",
+    "primary_contact_name": "Ana Ruiz",
+    "primary_contact_email": "ana.ruiz@zahlungsinstitut-beispiel.de",
+    "primary_contact_phone": "+49 69 1234 5678",
 }
 
 # What the analysts established for two of the fetched alarms (the connectors of the DORA
@@ -101,33 +104,84 @@ SCENARIOS = {
 }
 
 
-def classify(incident: dict) -> None:
-    subtype = incident["CustomFields"]["socradaralarmsubtype"]
-    args = {k: v.format(occurred=incident["occurred"]) for k, v in SCENARIOS[subtype].items()}
+SCHEMAS = ROOT.parent / "shared" / "spec" / "schemas"
+OUTPUT = ROOT / "demo-output"
+
+# What the analysts typed into the incident's report form (context DORA.IncidentReport).
+REPORT_FACTS = {
+    "IncidentDescription": (
+        "A botnet-infected host in the card-payment network disrupted authorisations: card payments"
+        " failed for clients in Germany and Austria from the alarm's time. The host was isolated and"
+        " traffic moved to the standby gateway."
+    ),
+    "DiscoveryMethod": "third-party_provider",
+    "BusinessContinuityActivated": True,
+}
+
+
+class Incident:
+    """One XSOAR incident: every command sees the context the previous ones wrote."""
+
+    def __init__(self, fetched: dict) -> None:
+        self.incident = {
+            "id": fetched["dbotMirrorId"],
+            "occurred": fetched["occurred"],
+            "created": fetched["occurred"],
+            "CustomFields": fetched["CustomFields"],
+        }
+        self.context: dict = {}
+
+    def run(self, main, command: str, params: dict, args: dict | None = None) -> list:
+        out = record(run_command(main, command, params, args, incident=self.incident, context=self.context))
+        self.context = demisto.context()
+        self.incident = demisto.incident()
+        return out
+
+
+def classify(fetched: dict) -> None:
+    subtype = fetched["CustomFields"]["socradaralarmsubtype"]
+    args = {k: v.format(occurred=fetched["occurred"]) for k, v in SCENARIOS[subtype].items()}
     print(
-        f"\n$ !dora-classify   (incident {incident['dbotMirrorId']}: {subtype} on {incident['CustomFields'].get('socradarasset')})"
+        f"\n$ !dora-classify   (incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('socradarasset')})"
     )
-    xsoar_incident = {
-        "occurred": incident["occurred"],
-        "created": incident["occurred"],
-        "CustomFields": incident["CustomFields"],
-    }
-    (entry,) = record(run_command(DORABridge.main, "dora-classify", PROFILE, args, incident=xsoar_incident))
-    print(entry["HumanReadable"])
-    context = {"DORA": {"Classification": [entry["Contents"]]}}
-    (deadlines,) = record(
-        run_command(DORABridge.main, "dora-deadlines", PROFILE, incident=xsoar_incident, context=context)
-    )
+    inc = Incident(fetched)
+    classification = inc.run(DORABridge.main, "dora-classify", PROFILE, args)
+    print(classification[0]["HumanReadable"])
     print("$ !dora-deadlines")
-    print(deadlines["HumanReadable"])
-    context["DORA"]["Deadlines"] = deadlines["Contents"]
-    record(run_command(DORAApplyToIncident.main, "", {}, incident={"CustomFields": {}}, context=context))
-    fields = demisto.incident()["CustomFields"]
+    print(inc.run(DORABridge.main, "dora-deadlines", PROFILE)[0]["HumanReadable"])
+    inc.run(DORAApplyToIncident.main, "", {})
+    fields = inc.incident["CustomFields"]
     print("$ !DORAApplyToIncident")
     print(f"  doraismajor={fields['doraismajor']}  doradeadlinestatus={fields['doradeadlinestatus']}")
     timer = fields.get("dorainitialnotificationsla") or {}
     sla = f", SLA {timer['sla']} min" if "sla" in timer else ""
     print(f"  SLA timer dorainitialnotificationsla: {timer.get('runStatus', 'not started')}{sla}")
+    if classification[0]["Contents"]["IsMajor"]:
+        draft_initial_notification(inc)
+
+
+def draft_initial_notification(inc: Incident) -> None:
+    """The draft initial notification of a major incident, as JSON (validated) and HTML."""
+    inc.context.setdefault("DORA", {})["IncidentReport"] = dict(REPORT_FACTS)
+    params = dict(PROFILE)
+    schema = SCHEMAS / "dora_ir_v1.3.0.json"
+    formats = ["html"]
+    if schema.exists():
+        params.update(report_schema=schema.read_text(), report_schema_version="IR-1.3.0")
+        formats.insert(0, "json")
+    else:
+        print(f"  (no DORA_IR schema at {schema}: the JSON export needs one, so only HTML is drafted)")
+    OUTPUT.mkdir(exist_ok=True)
+    for fmt in formats:
+        print(f"\n$ !dora-report-draft type=initial format={fmt}")
+        out = inc.run(DORABridge.main, "dora-report-draft", params, {"type": "initial", "format": fmt})
+        if fmt == "json":
+            print(out[0]["HumanReadable"])
+        files = [e for e in out if e.get("Type") == 3]
+        for f in files:
+            target = OUTPUT / f["File"]
+            target.write_bytes((demisto.FILES_DIR / f["FileID"]).read_bytes())
+            print(f"  written: {target.relative_to(ROOT)}")
 
 
 def main() -> int:

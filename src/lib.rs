@@ -1,9 +1,11 @@
 //! DORA Bridge core. Domain modules are plain Rust; `py` is the only binding layer.
 
+pub mod audit;
 pub mod dedup;
 pub mod dora;
 pub mod input;
 pub mod py;
+pub mod report;
 pub mod socradar;
 pub mod timeutil;
 

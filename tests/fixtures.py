@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,8 @@ from devtools.socradar_server import SocRadarServer
 from dora_bridge import SocRadarClient
 
 API_KEY = "sr-test-9f8e7d6c5b4a39281706"
+# The DORA_IR schemas and report sample of the workplace, read in place (never copied here).
+SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "schemas"
 COMPANY_ID = 789
 NOW = datetime(2026, 11, 23, 9, 14, 0, tzinfo=timezone.utc)
 

@@ -39,3 +39,16 @@ def test_the_fields_the_script_writes_exist():
         assert field in defined, field
     for timer in u["Timers"]:
         assert defined[timer["Field"]] == "timer"
+
+
+def test_each_incident_field_a_report_reads_exists():
+    from dora_bridge import report_fields
+
+    defined = {json.loads(p.read_text())["cliName"] for p in FIELDS_DIR.glob("*.json")}
+    read = {
+        s.split(".")[2]
+        for f in report_fields()
+        for s in f["sources"]
+        if s.startswith("incident.CustomFields.")
+    }
+    assert read and read <= defined, read - defined

@@ -16,8 +16,11 @@ from dora_bridge._core import (
     TransportError,
     __version__,
     assess_cyber_threat,
+    audit_verify,
     classification_inputs,
     incident_field_updates,
+    load_report,
+    report_fields,
     socradar_filters,
     socradar_incident_fields,
 )
@@ -35,8 +38,11 @@ __all__ = [
     "TransportError",
     "__version__",
     "assess_cyber_threat",
+    "audit_verify",
     "classification_inputs",
     "incident_field_updates",
+    "load_report",
+    "report_fields",
     "socradar_filters",
     "socradar_incident_fields",
 ]

@@ -16,8 +16,11 @@ __all__ = [
     "TransportError",
     "__version__",
     "assess_cyber_threat",
+    "audit_verify",
     "classification_inputs",
     "incident_field_updates",
+    "load_report",
+    "report_fields",
     "socradar_filters",
     "socradar_incident_fields",
 ]
@@ -165,6 +168,46 @@ class EntityProfile:
         self, incidents: list[dict[str, Any]] | str, *, now: str | None = None
     ) -> dict[str, Any]:
         """RTS 2024/1772 Art. 8(2): recurring incidents grouped by root cause."""
+    def report_draft(
+        self,
+        kind: str,
+        format: str = "markdown",
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """An ITS 2025/302 report draft (initial, intermediate, final, reclassification) rendered
+        as json, csv, markdown or html; a JSON export is validated against the configured
+        DORA_IR schema. ``AuditEntry`` records the draft in the evidence chain."""
+    def record_classification(
+        self, classification: dict[str, Any], *, context: dict[str, Any] | None = None, now: str | None = None
+    ) -> list[dict[str, Any]]: ...
+    def approve(
+        self,
+        subject: str,
+        approver: str,
+        role: str,
+        decision: str,
+        *,
+        comment: str | None = None,
+        content_hash: str | None = None,
+        context: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """An approval or rejection of the classification or a report draft, as an evidence-chain
+        entry; refused (``InputError``) when a rule of the dual approval does not hold."""
+    def mark_submitted(
+        self,
+        kind: str,
+        *,
+        submitted_at: str | None = None,
+        authority_reference: str | None = None,
+        actor: str = "DORA Bridge",
+        context: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"Entry": ..., "Submission": ...}`` once the approvals are in place."""
 
 def assess_cyber_threat(args: dict[str, Any]) -> dict[str, Any]:
     """RTS 2024/1772 Art. 10: is a cyber threat significant."""
@@ -176,3 +219,12 @@ def incident_field_updates(
     *, classification: Any = None, deadlines: Any = None, now: str | None = None
 ) -> dict[str, Any]:
     """Incident fields and SLA timers for the newest classification and deadlines."""
+
+def audit_verify(chain: Any, *, recorded_head: str | None = None) -> dict[str, Any]:
+    """Recomputes an evidence chain; says where it was first altered, removed or reordered."""
+
+def load_report(document: dict[str, Any]) -> dict[str, Any]:
+    """A DORA_IR document as ``DORA.IncidentReport`` facts."""
+
+def report_fields() -> list[dict[str, Any]]:
+    """The report template's fields and where their values come from."""

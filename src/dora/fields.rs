@@ -100,20 +100,30 @@ fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
 
 fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
     let mut summary = Vec::new();
-    for (key, due_field, label) in [
+    for (key, due_field, submitted_field, label) in [
         (
             "InitialNotification",
             "dorainitialnotificationdue",
+            "dorainitialsubmittedat",
             "Initial notification",
         ),
         (
             "IntermediateReport",
             "doraintermediatereportdue",
+            "doraintermediatesubmittedat",
             "Intermediate report",
         ),
-        ("FinalReport", "dorafinalreportdue", "Final report"),
+        (
+            "FinalReport",
+            "dorafinalreportdue",
+            "dorafinalsubmittedat",
+            "Final report",
+        ),
     ] {
         let Some(one) = d.get(key) else { continue };
+        if let Some(at) = s(one, "SubmittedAt") {
+            out.fields.insert(submitted_field.into(), json!(at));
+        }
         let status = s(one, "Status").unwrap_or("pending").to_string();
         let due = s(one, "Due").map(str::to_string);
         if let Some(due) = &due {

@@ -13,6 +13,10 @@ pub mod recurring;
 pub mod threat;
 
 #[cfg(test)]
+mod clock_cases;
+#[cfg(test)]
 mod properties;
+#[cfg(test)]
+mod recurring_cases;
 #[cfg(test)]
 mod regulation_cases;

@@ -70,6 +70,16 @@ pub struct EntityProfile {
     pub critical_services: Vec<String>,
     pub authorised_services: Vec<String>,
     pub geo_reading: GeoReading,
+    /// Report template section 1: contacts, parent undertaking and currency (ITS 2025/302).
+    pub primary_contact_name: Option<String>,
+    pub primary_contact_email: Option<String>,
+    pub primary_contact_phone: Option<String>,
+    pub secondary_contact_name: Option<String>,
+    pub secondary_contact_email: Option<String>,
+    pub secondary_contact_phone: Option<String>,
+    pub parent_name: Option<String>,
+    pub parent_lei: Option<String>,
+    pub report_currency: Option<String>,
 }
 
 /// Service names compare without case or surrounding blanks.
@@ -182,6 +192,15 @@ pub fn count(argument: &str, raw: &str) -> Result<u64, InputError> {
     ))
 }
 
+/// Currencies the report template accepts (field 1.15).
+pub const REPORT_CURRENCIES: &[&str] = &[
+    "EUR", "BGN", "CZK", "DKK", "HUF", "PLN", "RON", "ISK", "CHF", "NOK", "SEK",
+];
+
+fn opt(params: &Value, key: &str) -> Option<String> {
+    Some(text(params, key)).filter(|s| !s.is_empty())
+}
+
 fn text(params: &Value, key: &str) -> String {
     match params.get(key) {
         None | Some(Value::Null) => String::new(),
@@ -268,6 +287,25 @@ impl EntityProfile {
             critical_services: names(params, "critical_services"),
             authorised_services: names(params, "authorised_services"),
             geo_reading,
+            primary_contact_name: opt(params, "primary_contact_name"),
+            primary_contact_email: opt(params, "primary_contact_email")
+                .map(|e| input::email("primary_contact_email", &e))
+                .transpose()?,
+            primary_contact_phone: opt(params, "primary_contact_phone"),
+            secondary_contact_name: opt(params, "secondary_contact_name"),
+            secondary_contact_email: opt(params, "secondary_contact_email")
+                .map(|e| input::email("secondary_contact_email", &e))
+                .transpose()?,
+            secondary_contact_phone: opt(params, "secondary_contact_phone"),
+            parent_name: opt(params, "parent_undertaking_name"),
+            parent_lei: opt(params, "parent_undertaking_lei")
+                .map(|l| lei("parent_undertaking_lei", &l))
+                .transpose()?,
+            report_currency: opt(params, "report_currency")
+                .map(|c| {
+                    input::one_of("report_currency", &c, REPORT_CURRENCIES).map(str::to_string)
+                })
+                .transpose()?,
         })
     }
 

@@ -14,6 +14,9 @@ use crate::dora::facts::{resolve, Lookup};
 use crate::dora::profile::EntityProfile;
 use crate::dora::{recurring, threat};
 use crate::input::{quote, InputError};
+use crate::report::approval;
+use crate::report::request::{chain_in, draft_report, DraftRequest};
+use crate::report::settings::ReportSettings;
 use crate::timeutil;
 
 fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
@@ -48,6 +51,7 @@ fn instant(py: Python<'_>, name: &str, raw: Option<&str>) -> PyResult<DateTime<U
 pub struct PyEntityProfile {
     profile: EntityProfile,
     due_soon: DueSoon,
+    report: ReportSettings,
 }
 
 #[pymethods]
@@ -57,7 +61,12 @@ impl PyEntityProfile {
         let v = json_of(py, "params", Some(params.as_any()))?;
         let profile = EntityProfile::from_params(&v).map_err(|e| input_error(py, e))?;
         let due_soon = DueSoon::from_params(&v).map_err(|e| input_error(py, e))?;
-        Ok(PyEntityProfile { profile, due_soon })
+        let report = ReportSettings::from_params(&v).map_err(|e| input_error(py, e))?;
+        Ok(PyEntityProfile {
+            profile,
+            due_soon,
+            report,
+        })
     }
 
     /// The profile as read, for display.
@@ -155,6 +164,148 @@ impl PyEntityProfile {
         to_py(py, &r)
     }
 
+    /// A report draft of `kind` in `format` (json, csv, markdown, html), recorded in the
+    /// evidence chain found in `context`.
+    #[pyo3(signature = (kind, format="markdown", *, incident=None, context=None, now=None))]
+    fn report_draft<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        format: &str,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kind =
+            crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
+        let incident = json_of(py, "incident", incident)?;
+        let context = json_of(py, "context", context)?;
+        let now = instant(py, "now", now)?;
+        let profile = serde_json::to_value(&self.profile).expect("the profile serialises");
+        let req = DraftRequest {
+            kind,
+            format,
+            mapping: &self.report.mapping,
+            schema: self.report.schema.as_ref(),
+            profile: &profile,
+            incident: &incident,
+            context: &context,
+            now,
+        };
+        let out = py
+            .detach(|| draft_report(&req))
+            .map_err(|e| input_error(py, e))?;
+        to_py(py, &out)
+    }
+
+    /// The evidence-chain entries for a classification: the detection (once) and the
+    /// classification when its inputs or verdict changed.
+    #[pyo3(signature = (classification, *, context=None, now=None))]
+    fn record_classification<'py>(
+        &self,
+        py: Python<'py>,
+        classification: &Bound<'py, PyAny>,
+        context: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c = json_of(py, "classification", Some(classification))?;
+        let context = json_of(py, "context", context)?;
+        let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
+        let entries = approval::record_classification(&chain, &c, instant(py, "now", now)?)
+            .map_err(|e| input_error(py, e))?;
+        to_py(py, &entries)
+    }
+
+    /// An approval or rejection, recorded only if every rule of the dual approval holds.
+    #[pyo3(signature = (subject, approver, role, decision, *, comment=None, content_hash=None, context=None, now=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of !dora-approve
+    fn approve<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &str,
+        approver: &str,
+        role: &str,
+        decision: &str,
+        comment: Option<&str>,
+        content_hash: Option<&str>,
+        context: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)
+            .map_err(|e| input_error(py, e))?;
+        let approve = crate::input::one_of("decision", decision, &["approve", "reject"])
+            .map_err(|e| input_error(py, e))?
+            == "approve";
+        let context = json_of(py, "context", context)?;
+        let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
+        let e = approval::decide(
+            &chain,
+            &self.report.policy,
+            subject,
+            approver,
+            role,
+            approve,
+            comment,
+            content_hash,
+            instant(py, "now", now)?,
+        )
+        .map_err(|e| input_error(py, e))?;
+        to_py(py, &e)
+    }
+
+    /// Records a submission to the authority once its approvals are in place. Returns the entry
+    /// and the `DORA.Submission` summary the clock reads.
+    #[pyo3(signature = (kind, *, submitted_at=None, authority_reference=None, actor="DORA Bridge", context=None, now=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of !dora-mark-submitted
+    fn mark_submitted<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        submitted_at: Option<&str>,
+        authority_reference: Option<&str>,
+        actor: &str,
+        context: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kind =
+            crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
+        let context = json_of(py, "context", context)?;
+        let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
+        let now = instant(py, "now", now)?;
+        let at = match submitted_at.filter(|s| !s.trim().is_empty()) {
+            Some(s) => instant(py, "submitted_at", Some(s))?,
+            None => now,
+        };
+        if at > now + chrono::Duration::minutes(5) {
+            return Err(input_error(
+                py,
+                InputError::new(
+                    "submitted_at",
+                    format!(
+                        "submitted_at ({}) is in the future.",
+                        timeutil::to_rfc3339(at)
+                    ),
+                ),
+            ));
+        }
+        let e = approval::submit(
+            &chain,
+            &self.report.policy,
+            kind,
+            at,
+            authority_reference.filter(|s| !s.trim().is_empty()),
+            actor,
+            now,
+        )
+        .map_err(|e| input_error(py, e))?;
+        let mut all = chain.clone();
+        all.push(e.clone());
+        to_py(
+            py,
+            &json!({"Entry": e, "Submission": approval::submissions(&all)}),
+        )
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "EntityProfile(name={:?}, member_state={:?})",
@@ -203,4 +354,47 @@ pub fn incident_field_updates<'py>(
         now,
     );
     to_py(py, &u)
+}
+
+/// Verifies an evidence chain (`DORA.Audit`); with `recorded_head`, also that nothing was cut
+/// from its end.
+#[pyfunction]
+#[pyo3(signature = (chain, *, recorded_head=None))]
+pub fn audit_verify<'py>(
+    py: Python<'py>,
+    chain: &Bound<'py, PyAny>,
+    recorded_head: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v = json_of(py, "chain", Some(chain))?;
+    let chain = crate::audit::chain_from_json(&v)
+        .map_err(|e| input_error(py, InputError::new("chain", e.message)))?;
+    let result = match recorded_head.filter(|h| !h.trim().is_empty()) {
+        Some(h) => crate::audit::verify_against_head(&chain, h.trim()),
+        None => crate::audit::verify(&chain),
+    };
+    to_py(py, &result)
+}
+
+/// Reads a DORA_IR document into `DORA.IncidentReport` facts.
+#[pyfunction]
+pub fn load_report<'py>(
+    py: Python<'py>,
+    document: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let doc = json_of(py, "document", Some(document))?;
+    to_py(
+        py,
+        &crate::report::draft::load(crate::report::mapping::builtin(), &doc),
+    )
+}
+
+/// The report template's fields: id, key, name, JSON path, type, mandatory submissions, sources.
+#[pyfunction]
+pub fn report_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let rows: Vec<Value> = crate::report::mapping::builtin()
+        .fields
+        .iter()
+        .map(|f| json!({"id": f.id, "key": f.key, "name": f.name, "json": f.json, "type": f.kind, "mandatory": f.mandatory, "sources": f.sources}))
+        .collect();
+    to_py(py, &rows)
 }

@@ -16,5 +16,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dora::assess_cyber_threat, m)?)?;
     m.add_function(wrap_pyfunction!(dora::classification_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(dora::incident_field_updates, m)?)?;
+    m.add_function(wrap_pyfunction!(dora::audit_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(dora::load_report, m)?)?;
+    m.add_function(wrap_pyfunction!(dora::report_fields, m)?)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -302,3 +303,17 @@ def is_error(execute_command_result: Any) -> bool:
 def get_error(execute_command_result: Any) -> str:
     entries = execute_command_result if isinstance(execute_command_result, list) else [execute_command_result]
     return "\n".join(str(e.get("Contents")) for e in entries if isError(e))
+
+
+def fileResult(filename: str, data: Any, file_type: int | None = None) -> dict[str, Any]:  # noqa: N802
+    """A file entry, its content written where the server picks files up."""
+    demisto.FILES_DIR.mkdir(parents=True, exist_ok=True)
+    file_id = f"{demisto.investigation()['id']}_{uuid.uuid4()}"
+    (demisto.FILES_DIR / file_id).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return {
+        "Contents": "",
+        "ContentsFormat": EntryFormat.TEXT,
+        "Type": file_type if file_type is not None else EntryType.FILE,
+        "File": filename,
+        "FileID": file_id,
+    }

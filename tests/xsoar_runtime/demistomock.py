@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 _params: dict[str, Any] = {}
@@ -82,6 +85,14 @@ def incident() -> dict[str, Any]:
     return copy.deepcopy(_incident)
 
 
+def investigation() -> dict[str, Any]:
+    return {"id": str(_incident.get("investigationId") or _incident.get("id") or "1")}
+
+
+#: Files written with ``fileResult``, as the server would attach them to the war room.
+FILES_DIR = Path(tempfile.gettempdir()) / "xsoar-runtime-double-files"
+
+
 def context() -> dict[str, Any]:
     return copy.deepcopy(_context)
 
@@ -141,7 +152,58 @@ def setIntegrationContext(context: dict[str, Any]) -> None:  # noqa: N802
 def results(results: Any) -> None:
     if isinstance(results, dict):
         json.dumps(results, default=str)
+        _merge_entry_context(results.get("EntryContext"))
     recorded_results.append(copy.deepcopy(results))
+
+
+_DT = re.compile(r"^(?P<path>[^(]+)(?:\((?P<dt>.*)\))?$")
+_DT_KEY = re.compile(r"val\.([A-Za-z0-9_]+)\s*&&\s*val\.\1\s*==\s*obj\.\1")
+
+
+def _merge_entry_context(entry_context: Any) -> None:
+    """Writes an entry's outputs into the incident context the way the server does:
+    ``Prefix(val.K && val.K == obj.K)`` replaces the item with the same ``K`` and appends the
+    others; a key without a condition is set when new, and turns into a list it appends to when it
+    already holds a value."""
+    if not isinstance(entry_context, dict):
+        return
+    for key, value in entry_context.items():
+        m = _DT.match(key)
+        if not m:
+            continue
+        parts = m.group("path").split(".")
+        node = _context
+        for part in parts[:-1]:
+            nxt = node.get(part)
+            if isinstance(nxt, list):
+                nxt = nxt[-1] if nxt and isinstance(nxt[-1], dict) else None
+            if not isinstance(nxt, dict):
+                nxt = {}
+                node[part] = nxt
+            node = nxt
+        leaf = parts[-1]
+        new_items = copy.deepcopy(value if isinstance(value, list) else [value])
+        keys = _DT_KEY.findall(m.group("dt") or "")
+        if leaf not in node:
+            node[leaf] = new_items if isinstance(value, list) else new_items[0]
+            continue
+        existing = node[leaf] if isinstance(node[leaf], list) else [node[leaf]]
+        for item in new_items:
+            match = None
+            if keys and isinstance(item, dict):
+                match = next(
+                    (
+                        i
+                        for i, old in enumerate(existing)
+                        if isinstance(old, dict) and all(old.get(k) == item.get(k) for k in keys)
+                    ),
+                    None,
+                )
+            if match is None:
+                existing.append(item)
+            else:
+                existing[match] = item
+        node[leaf] = existing
 
 
 def _log(level: str, msg: Any, *args: Any) -> None:

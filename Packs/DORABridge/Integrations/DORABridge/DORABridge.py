@@ -5,19 +5,58 @@ Glue only: the ``dora_bridge`` core reads the arguments, the connectors' context
 incident's fields, judges every criterion and computes every deadline.
 """
 
+import json
+
 import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import EntityProfile, assess_cyber_threat
+from dora_bridge import EntityProfile, assess_cyber_threat, audit_verify
 
 CRITERIA_HEADERS = ["Name", "Status", "Evidence"]
 DEADLINE_HEADERS = ["Report", "Status", "Due", "DueLocal", "TimeLeft", "ReliefApplied", "Rule"]
 VERDICT = {True: "MAJOR", False: "NOT MAJOR"}
 
 
+AUDIT_HEADERS = ["Seq", "At", "Kind", "Actor", "Summary", "Hash"]
+REPORT_KEYS = [
+    "Type",
+    "SubmissionType",
+    "ContentHash",
+    "Complete",
+    "Missing",
+    "Problems",
+    "GeneratedAt",
+    "MappingVersion",
+]
+
+
 def test_module(profile: EntityProfile) -> str:
     return "ok"
+
+
+def chain() -> list:
+    audit = (demisto.context().get("DORA") or {}).get("Audit") or []
+    return audit if isinstance(audit, list) else [audit]
+
+
+def summary(entry: dict) -> str:
+    d = entry.get("Details") or {}
+    return ", ".join(
+        f"{k}={v}"
+        for k, v in d.items()
+        if k in ("Subject", "Decision", "Role", "IsMajor", "AuthorityReference") and v
+    )
+
+
+def audit_results(entries: list, what: str) -> CommandResults:
+    rows = [{**e, "Summary": summary(e), "Hash": e["Hash"][:16] + "…"} for e in entries]
+    return CommandResults(
+        outputs_prefix="DORA.Audit",
+        outputs_key_field="Hash",
+        outputs=entries,
+        readable_output=tableToMarkdown(f"Evidence chain: {what}", rows, headers=AUDIT_HEADERS),
+    )
 
 
 def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
@@ -30,13 +69,19 @@ def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
     if result["CouldBecomeMajorIf"]:
         readable += f"\n**Could become major if met:** {'; '.join(result['CouldBecomeMajorIf'])}\n"
     readable += f"\nClassified at {result['ClassifiedAt']}; inputs hash `{result['InputsHash']}`.\n"
-    return CommandResults(
-        outputs_prefix="DORA.Classification",
-        outputs_key_field="InputsHash",
-        outputs=result,
-        readable_output=readable,
-        raw_response=result,
-    )
+    results = [
+        CommandResults(
+            outputs_prefix="DORA.Classification",
+            outputs_key_field="InputsHash",
+            outputs=result,
+            readable_output=readable,
+            raw_response=result,
+        )
+    ]
+    entries = profile.record_classification(result, context=demisto.context())
+    if entries:
+        results.append(audit_results(entries, "classification recorded"))
+    return results
 
 
 def deadlines_command(profile: EntityProfile, args: dict) -> CommandResults:
@@ -96,10 +141,140 @@ def cyber_threat_command(args: dict) -> CommandResults:
     )
 
 
+def report_draft_command(profile: EntityProfile, args: dict) -> list:
+    out = profile.report_draft(
+        args.get("type") or "initial",
+        args.get("format") or "markdown",
+        incident=demisto.incident(),
+        context=demisto.context(),
+    )
+    draft = out["Draft"]
+    report = {k: draft[k] for k in REPORT_KEYS}
+    report.update(
+        Format=out["Format"], Validation=out["Validation"], Fields=draft["Fields"], Document=draft["Document"]
+    )
+    report["FileName"] = out["FileName"] if out["Rendered"] is not None else None
+    readable = f"### DORA {draft['SubmissionType'].replace('_', ' ')} — draft ({out['Format']})\n"
+    readable += f"Content hash `{draft['ContentHash']}` (approvals bind to it).\n\n"
+    if draft["Complete"]:
+        readable += "**Complete:** every mandatory field is filled.\n"
+    else:
+        readable += tableToMarkdown(
+            f"{len(draft['Missing'])} mandatory field(s) missing — fill DORA.IncidentReport.<Key> or the incident field",
+            draft["Missing"],
+            headers=["Id", "Name", "Key"],
+        )
+        readable += "".join(f"- {p['Problem']}\n" for p in draft["Problems"])
+    validation = out["Validation"]
+    if validation and not validation["Valid"]:
+        readable += tableToMarkdown(
+            f"The JSON export does not validate against {validation['Schema']}; it is not offered until this is fixed",
+            validation["Errors"],
+            headers=["Field", "Path", "Message"],
+        )
+    elif validation:
+        readable += f"\nValidates against {validation['Schema']}.\n"
+    results = [
+        CommandResults(
+            outputs_prefix="DORA.Report", outputs_key_field="Type", outputs=report, readable_output=readable
+        )
+    ]
+    if out["Rendered"] is not None:
+        results.append(fileResult(out["FileName"], out["Rendered"]))
+    if out["AuditEntry"]:
+        results.append(audit_results([out["AuditEntry"]], "draft recorded"))
+    return results
+
+
+def approve_command(profile: EntityProfile, args: dict) -> list:
+    entry = profile.approve(
+        args.get("subject") or "",
+        args.get("approver") or "",
+        args.get("role") or "",
+        args.get("decision") or "",
+        comment=args.get("comment"),
+        content_hash=args.get("content_hash"),
+        context=demisto.context(),
+    )
+    d = entry["Details"]
+    approval = {
+        "Subject": d["Subject"],
+        "Approver": entry["Actor"],
+        "Role": d["Role"],
+        "Decision": d["Decision"],
+    }
+    approval.update(ContentHash=d["ContentHash"], Comment=d["Comment"], At=entry["At"], Hash=entry["Hash"])
+    return [
+        CommandResults(
+            outputs_prefix="DORA.Approval",
+            outputs_key_field="Hash",
+            outputs=approval,
+            readable_output=tableToMarkdown("DORA decision recorded", approval, headers=list(approval)),
+        ),
+        audit_results([entry], "decision recorded"),
+    ]
+
+
+def mark_submitted_command(profile: EntityProfile, args: dict) -> list:
+    out = profile.mark_submitted(
+        args.get("type") or "",
+        submitted_at=args.get("submitted_at"),
+        authority_reference=args.get("authority_reference"),
+        actor=args.get("submitted_by") or "DORA Bridge",
+        context=demisto.context(),
+    )
+    d = out["Entry"]["Details"]
+    readable = f"### {d['Subject'].capitalize()} report marked submitted at {d['SubmittedAt']}\n"
+    readable += (
+        f"Authority reference: {d['AuthorityReference'] or 'none given'}; draft `{d['ContentHash']}`.\n"
+    )
+    readable += tableToMarkdown("Approved by", d["ApprovedBy"], headers=["Approver", "Role"])
+    return [
+        CommandResults(
+            outputs_prefix="DORA.Submission",
+            outputs={k: v for k, v in out["Submission"].items() if v is not None},
+            readable_output=readable,
+        ),
+        audit_results([out["Entry"]], "submission recorded"),
+    ]
+
+
+def audit_log_command(profile: EntityProfile, args: dict) -> list:
+    entries = chain()
+    verdict = audit_verify(entries)
+    readable = audit_results(entries, f"{len(entries)} entries").readable_output
+    readable += (
+        "\nVerified: the chain is intact.\n"
+        if verdict["Valid"]
+        else f"\n**Verification fails at entry {verdict['FirstBadSeq']}:** {verdict['Problem']}\n"
+    )
+    name = f"DORA_audit_{demisto.incident().get('id') or 'incident'}.json"
+    return [
+        CommandResults(readable_output=readable, raw_response=entries),
+        fileResult(name, json.dumps(entries, indent=2)),
+    ]
+
+
+def audit_verify_command(profile: EntityProfile, args: dict) -> CommandResults:
+    result = audit_verify(chain(), recorded_head=args.get("recorded_head"))
+    if result["Valid"]:
+        readable = f"### Evidence chain intact\n{result['Entries']} entries; head `{result['HeadHash']}`.\n"
+    else:
+        readable = (
+            f"### Evidence chain fails verification at entry {result['FirstBadSeq']}\n{result['Problem']}\n"
+        )
+    return CommandResults(outputs_prefix="DORA.AuditVerification", outputs=result, readable_output=readable)
+
+
 COMMANDS = {
     "dora-classify": classify_command,
     "dora-deadlines": deadlines_command,
     "dora-recurring-check": recurring_check_command,
+    "dora-report-draft": report_draft_command,
+    "dora-approve": approve_command,
+    "dora-mark-submitted": mark_submitted_command,
+    "dora-audit-log": audit_log_command,
+    "dora-audit-verify": audit_verify_command,
 }
 
 

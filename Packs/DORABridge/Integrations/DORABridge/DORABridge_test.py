@@ -9,12 +9,16 @@ import demistomock as demisto
 import DORABridge as integration  # noqa: N813
 import pytest
 import yaml
+from harness import run_command
 
-from tests.fixtures import dora_params
+from tests.fixtures import SCHEMAS, dora_params
 
 HERE = Path(__file__).parent
 YML = yaml.safe_load((HERE / "DORABridge.yml").read_text())
-ALL_COMMANDS = {"dora-classify", "dora-deadlines", "dora-recurring-check", "dora-cyber-threat-assess"}
+ALL_COMMANDS = {
+    "dora-classify", "dora-deadlines", "dora-recurring-check", "dora-cyber-threat-assess", "dora-report-draft",
+    "dora-approve", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
+}  # fmt: skip
 
 
 def run(
@@ -27,7 +31,7 @@ def run(
         integration.main()
     except SystemExit:
         pass
-    assert len(demisto.recorded_results) == 1, demisto.recorded_results
+    assert demisto.recorded_results, "the command sent no entry"
     return demisto.recorded_results[0]
 
 
@@ -62,7 +66,9 @@ def test_every_parameter_of_the_yml_is_read_by_the_profile():
     names = {p["name"] for p in YML["configuration"]}
     profile = integration.EntityProfile.from_params(dora_params())
     read = set(profile.as_dict()) | {"entity_name", "entity_lei", "daily_value_per_service_eur", "due_soon_initial_minutes",
-                                     "due_soon_intermediate_hours", "due_soon_final_days", "geographical_spread_reading"}  # fmt: skip
+                                     "due_soon_intermediate_hours", "due_soon_final_days", "geographical_spread_reading",
+            "parent_undertaking_name", "parent_undertaking_lei", "report_schema", "report_schema_version",
+            "report_field_sources", "initial_notification_approver_roles", "approver_roles"}  # fmt: skip
     assert names <= read, names - read
 
 
@@ -232,3 +238,198 @@ def test_cyber_threat_assessment():
     assert written(entry) <= declared("dora-cyber-threat-assess")
     low = run("dora-cyber-threat-assess", {"high_probability": "false"})["Contents"]
     assert low["Significant"] is False and low["Determinate"] is True
+
+
+# ---------------------------------------------------------------------------------------------
+# Report drafts, approvals, submissions and the evidence chain, in one incident whose context
+# carries over from command to command as on the server.
+
+REPORT_FACTS = {
+    "FinancialEntityCode": "ZBG-2026-0117",
+    "IncidentDescription": "Card payments failed for clients in Germany and Austria after a gateway failure.",
+    "DiscoveryMethod": "monitoring_systems",
+    "BusinessContinuityActivated": True,
+}
+
+
+def flow_params(**extra) -> dict:
+    settings = {
+        "primary_contact_name": "Ana Ruiz",
+        "primary_contact_email": "ana.ruiz@zahlungsinstitut-beispiel.de",
+        "primary_contact_phone": "+49 69 1234 5678",
+        "report_schema": (SCHEMAS / "dora_ir_v1.3.0.json").read_text(),
+        "report_schema_version": "IR-1.3.0",
+    }
+    return dora_params(**{**settings, **extra})
+
+
+class Incident:
+    """One incident: each command sees the context the previous ones wrote."""
+
+    def __init__(self, params: dict) -> None:
+        self.params = params
+        self.incident = {"id": "117", "created": "2026-11-23T09:14:00Z", "occurred": "2026-11-23T08:52:00Z"}
+        self.context: dict = {"DORA": {"IncidentReport": dict(REPORT_FACTS)}}
+
+    def run(self, command: str, args: dict | None = None) -> list:
+        out = run_command(
+            integration.main, command, self.params, args or {}, incident=self.incident, context=self.context
+        )
+        self.context = demisto.context()
+        return out
+
+    def ok(self, command: str, args: dict | None = None) -> list:
+        out = self.run(command, args)
+        errors = [e for e in out if isinstance(e, dict) and e.get("Type") == 4]
+        assert not errors, errors
+        return out
+
+    def refused(self, command: str, args: dict) -> str:
+        out = self.run(command, args)
+        assert len(out) == 1 and out[0]["Type"] == 4, out
+        return out[0]["Contents"]
+
+
+def test_from_classification_to_submitted_initial_notification():
+    inc = Incident(flow_params())
+    inc.ok("dora-classify", {"affected_services": "Card payments", "clients_affected": "12430", "member_states": "DE,AT",
+                             "classified_at": "2026-11-23T11:05:00Z"})  # fmt: skip
+    assert [e["Kind"] for e in inc.context["DORA"]["Audit"]] == ["detection", "classification"]
+
+    out = inc.ok("dora-report-draft", {"type": "initial", "format": "json"})
+    report = out[0]["EntryContext"]["DORA.Report(val.Type && val.Type == obj.Type)"]
+    assert report["Complete"] is True, report["Missing"]
+    assert report["Validation"] == {"Schema": "IR-1.3.0", "Valid": True, "Errors": []}
+    file_entry = out[1]
+    assert file_entry["Type"] == 3 and file_entry["File"].startswith("DORA_initial_notification_117_")
+    document = json.loads((demisto.FILES_DIR / file_entry["FileID"]).read_text())
+    assert document["incident"]["classificationTypes"][1]["countryCodeMaterialityThresholds"] == ["AT", "DE"]
+    h = report["ContentHash"]
+
+    html = inc.ok("dora-report-draft", {"type": "initial", "format": "html"})
+    page = (demisto.FILES_DIR / html[1]["FileID"]).read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and h in page
+
+    assert "before its two approvals" in inc.refused("dora-mark-submitted", {"type": "initial"})
+    inc.ok(
+        "dora-approve",
+        {"subject": "classification", "approver": "Ana Ruiz", "role": "CISO", "decision": "approve"},
+    )
+    inc.ok(
+        "dora-approve",
+        {
+            "subject": "initial",
+            "approver": "Ana Ruiz",
+            "role": "CISO",
+            "decision": "approve",
+            "content_hash": h,
+        },
+    )
+    assert "one person counts once" in inc.refused(
+        "dora-approve",
+        {"subject": "initial", "approver": "Ana Ruiz", "role": "Chief Risk Officer", "decision": "approve"},
+    )
+    assert "may not approve" in inc.refused(
+        "dora-approve", {"subject": "initial", "approver": "Sam Doe", "role": "Intern", "decision": "approve"}
+    )
+    inc.ok(
+        "dora-approve",
+        {
+            "subject": "initial",
+            "approver": "Jonas Weber",
+            "role": "Chief Risk Officer",
+            "decision": "approve",
+        },
+    )
+    out = inc.ok(
+        "dora-mark-submitted",
+        {"type": "initial", "submitted_at": "2026-11-23T13:40:00Z", "authority_reference": "BaFin-DORA-0042"},
+    )
+    assert inc.context["DORA"]["Submission"]["InitialNotification"]["SubmittedAt"] == "2026-11-23T13:40:00Z"
+
+    clock = inc.ok("dora-deadlines", {"now": "2026-11-23T14:00:00Z"})[0]["Contents"]
+    assert clock["InitialNotification"]["Status"] == "submitted"
+    assert clock["IntermediateReport"]["Due"] == "2026-11-26T13:40:00Z"
+
+    verdict = inc.ok("dora-audit-verify")[0]["Contents"]
+    # detection, classification, the draft (the HTML rendering has the same content), three approvals, the submission
+    assert verdict["Valid"] is True and verdict["Entries"] == len(inc.context["DORA"]["Audit"]) == 7
+    log = inc.ok("dora-audit-log")
+    exported = json.loads((demisto.FILES_DIR / log[1]["FileID"]).read_text())
+    assert [e["Kind"] for e in exported][-1] == "submission"
+    assert written(out[0]) <= declared("dora-mark-submitted")
+
+
+def test_a_changed_draft_voids_its_approvals_and_a_tampered_chain_stops_everything():
+    inc = Incident(flow_params())
+    inc.ok("dora-classify", {"affected_services": "Card payments", "malicious_unauthorized_access": "true"})
+    first = inc.ok("dora-report-draft", {"type": "initial", "format": "markdown"})
+    h1 = first[0]["EntryContext"]["DORA.Report(val.Type && val.Type == obj.Type)"]["ContentHash"]
+    inc.ok(
+        "dora-approve",
+        {
+            "subject": "initial",
+            "approver": "Ana Ruiz",
+            "role": "CISO",
+            "decision": "approve",
+            "content_hash": h1,
+        },
+    )
+    inc.context["DORA"]["IncidentReport"]["IncidentDescription"] += " Root cause: expired certificate."
+    inc.ok("dora-report-draft", {"type": "initial", "format": "csv"})
+    message = inc.refused(
+        "dora-approve",
+        {
+            "subject": "initial",
+            "approver": "Jonas Weber",
+            "role": "Chief Risk Officer",
+            "decision": "approve",
+            "content_hash": h1,
+        },
+    )
+    assert "has changed since the version you reviewed" in message
+
+    inc.context["DORA"]["Audit"][1]["Details"]["IsMajor"] = False
+    verdict = inc.ok("dora-audit-verify")[0]["Contents"]
+    assert verdict["Valid"] is False and verdict["FirstBadSeq"] == 1
+    assert "fails verification at entry 1" in inc.refused(
+        "dora-approve",
+        {
+            "subject": "initial",
+            "approver": "Jonas Weber",
+            "role": "Chief Risk Officer",
+            "decision": "approve",
+        },
+    )
+    assert len(inc.context["DORA"]["Audit"]) == 5
+
+
+def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
+    inc = Incident(dora_params())
+    inc.ok("dora-classify", {"affected_services": "Card payments", "malicious_unauthorized_access": "true"})
+    assert "paste it into the instance parameter report_schema" in inc.refused(
+        "dora-report-draft", {"type": "initial", "format": "json"}
+    )
+    sparse = Incident(flow_params())
+    sparse.context = {}
+    out = sparse.ok("dora-report-draft", {"type": "final", "format": "json"})
+    assert len([e for e in out if e.get("Type") == 3]) == 0, "an invalid JSON export is not offered"
+    assert "does not validate against IR-1.3.0" in out[0]["HumanReadable"]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"report_schema": "{not json"}, "report_schema must be JSON"),
+        (
+            {"report_schema_version": "IR-1.2.1"},
+            "report_schema is the schema 'IR-1.3.0', but report_schema_version selects IR-1.2.1",
+        ),
+        ({"initial_notification_approver_roles": "CISO"}, "must name at least two roles"),
+        ({"report_field_sources": '{"9.9": "context.x"}'}, "no field of the template"),
+        ({"primary_contact_email": "ana@"}, "primary_contact_email must be an e-mail address"),
+    ],
+)
+def test_bad_report_settings_are_named(override, message):
+    entry = run("test-module", params=flow_params(**override))
+    assert entry["Type"] == 4 and message in entry["Contents"], entry["Contents"]

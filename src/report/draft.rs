@@ -1,0 +1,383 @@
+//! A draft of one submission: every template field with its value, where the value came from,
+//! whether it is mandatory for this submission, and whether it is missing. A draft with gaps is
+//! still produced, and says exactly what is missing; nothing is invented to fill a gap.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::document::{self, PlaceError};
+use super::mapping::{FieldSpec, Mapping};
+use super::values::{duration_text, is_blank, normalize, two_decimals};
+use crate::timeutil;
+
+/// Where values are looked up: the incident's context, the incident, the newest
+/// classification, and the entity profile.
+pub struct Sources<'a> {
+    pub context: &'a Value,
+    pub incident: &'a Value,
+    pub classification: &'a Value,
+    pub profile: &'a Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DraftField {
+    pub id: String,
+    pub name: String,
+    pub key: String,
+    pub section: u8,
+    pub value: Option<Value>,
+    /// The path the value came from.
+    pub source: Option<String>,
+    pub mandatory: bool,
+    pub missing: bool,
+    pub problem: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Gap {
+    pub id: String,
+    pub name: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Draft {
+    /// `initial`, `intermediate`, `final` or `reclassification`.
+    pub r#type: String,
+    /// Field 1.1 as the schema spells it.
+    pub submission_type: String,
+    pub mapping_version: String,
+    pub generated_at: String,
+    /// SHA-256 of the document, the type and the mapping version: what an approval binds to.
+    pub content_hash: String,
+    /// No mandatory field missing and no value refused.
+    pub complete: bool,
+    pub missing: Vec<Gap>,
+    pub problems: Vec<Value>,
+    pub fields: Vec<DraftField>,
+    pub document: Value,
+}
+
+/// The value at a dotted path; XSOAR keeps repeated outputs as lists, so inside a path the
+/// newest (last) element is taken.
+pub fn lookup(root: &Value, path: &str) -> Option<Value> {
+    let mut cur = root;
+    for part in path.split('.') {
+        if let Value::Array(items) = cur {
+            cur = items.last()?;
+        }
+        cur = cur.get(part)?;
+    }
+    Some(cur.clone())
+}
+
+fn fact<'a>(classification: &'a Value, name: &str) -> Option<&'a Value> {
+    classification
+        .get("Facts")?
+        .get(name)?
+        .get("Value")
+        .filter(|v| !v.is_null())
+}
+
+/// The schema's names of the classification criteria (field 2.5).
+fn criterion_enum(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "clients-counterparts-transactions" => {
+            "clients_financial_counterparts_and_transactions_affected"
+        }
+        "reputational-impact" => "reputational_impact",
+        "duration-and-downtime" => "duration_and_service_downtime",
+        "geographical-spread" => "geographical_spread",
+        "data-losses" => "data_losses",
+        "critical-services" => "critical_services_affected",
+        "economic-impact" => "economic_impact",
+        _ => return None,
+    })
+}
+
+const REPUTATIONAL: &[(&str, &str)] = &[
+    ("media_coverage", "the_major_ict-related_incident_has_been_reflected_in_the_media"),
+    (
+        "repetitive_complaints",
+        "the_major_ict-related_incident_has_resulted_in_repetitive_complaints_from_different_clients_or_financial_counterparts_on_client-facing_services_or_critical_business_relationships",
+    ),
+    (
+        "regulatory_requirements_breached",
+        "the_financial_entity_will_not_be_able_to_or_is_likely_not_to_be_able_to_meet_regulatory_requirements_as_a_result_of_the_major_ict-related_incident",
+    ),
+    (
+        "client_loss_likely",
+        "the_financial_entity_will_or_is_likely_to_lose_clients_or_financial_counterparts_with_a_material_impact_on_its_business_as_a_result_of_the_major_ict-related_incident",
+    ),
+];
+
+/// Values computed from the classification, the profile or the incident.
+fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
+    let c = s.classification;
+    let (func, args) = name.split_once(':').unwrap_or((name, ""));
+    let args: Vec<&str> = args.split(':').collect();
+    let v = match func {
+        "profile_entity_types" => json!([[s.profile.get("entity_type")?.as_str()?]]),
+        "profile_entity_names" => json!([s.profile.get("name")?.as_str()?]),
+        "profile_entity_leis" => json!([s.profile.get("lei")?.as_str()?]),
+        "xsoar_incident_reference" => {
+            let id = s.incident.get("id")?;
+            json!(format!(
+                "XSOAR-{}",
+                id.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| id.to_string())
+            ))
+        }
+        "criteria_met" => {
+            let met: Vec<&str> = c
+                .get("Criteria")?
+                .as_array()?
+                .iter()
+                .filter(|k| k.get("Met").and_then(Value::as_bool) == Some(true))
+                .filter_map(|k| criterion_enum(k.get("Key")?.as_str()?))
+                .collect();
+            if met.is_empty() {
+                return None;
+            }
+            json!(met)
+        }
+        "percent" => {
+            let part = fact(c, args.first()?)?.as_u64()?;
+            let whole = fact(c, args.get(1)?)?.as_u64()?;
+            if whole == 0 {
+                return None;
+            }
+            let bp = (u128::from(part) * 20_000 + u128::from(whole)) / (2 * u128::from(whole));
+            two_decimals(u64::try_from(bp).ok()?)
+        }
+        "actual_or_estimate" => {
+            let mut out = Vec::new();
+            for (input, what) in [
+                ("clients_affected", "clients"),
+                ("counterparts_affected", "financial_counterparts"),
+                ("transactions_affected", "transactions"),
+            ] {
+                let Some(f) = c.get("Facts").and_then(|x| x.get(input)) else {
+                    continue;
+                };
+                let n = f.get("Value").and_then(Value::as_u64);
+                let estimate = f.get("Estimate").and_then(Value::as_bool).unwrap_or(false);
+                out.push(match (n, estimate) {
+                    (Some(0), _) => format!("no_impact_on_{what}"),
+                    (_, true) => format!("estimates_for_{what}_affected"),
+                    _ => format!("actual_figures_for_{what}_affected"),
+                });
+            }
+            if out.is_empty() {
+                return None;
+            }
+            json!(out)
+        }
+        "reputational_impact_types" => {
+            let types: Vec<&str> = REPUTATIONAL
+                .iter()
+                .filter(|(f, _)| fact(c, f).and_then(Value::as_bool) == Some(true))
+                .map(|(_, e)| *e)
+                .collect();
+            if types.is_empty() {
+                return None;
+            }
+            json!(types)
+        }
+        "duration" => {
+            let t = |n: &str| {
+                fact(c, n)
+                    .and_then(Value::as_str)
+                    .and_then(timeutil::parse_vendor_date)
+            };
+            let (a, b): (DateTime<Utc>, DateTime<Utc>) = (t(args.first()?)?, t(args.get(1)?)?);
+            json!(duration_text((b - a).num_seconds())?)
+        }
+        "affected_services" => json!(fact(c, "affected_services")?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")),
+        "economic_impact_evidence" => {
+            let crit = c
+                .get("Criteria")?
+                .as_array()?
+                .iter()
+                .find(|k| k.get("Key").and_then(Value::as_str) == Some("economic-impact"))?;
+            if crit.get("Met").and_then(Value::as_bool) != Some(true) {
+                return None;
+            }
+            crit.get("Evidence")?.clone()
+        }
+        _ => return None,
+    };
+    Some(v)
+}
+
+fn resolve(path: &str, s: &Sources<'_>) -> Option<Value> {
+    let (root, rest) = path.split_once('.')?;
+    match root {
+        "context" => lookup(s.context, rest),
+        "incident" => lookup(s.incident, rest),
+        "classification" => lookup(s.classification, rest),
+        "profile" => lookup(s.profile, rest),
+        "derived" => derived(rest, s),
+        _ => None,
+    }
+}
+
+fn condition_holds(f: &FieldSpec, values: &Map<String, Value>) -> bool {
+    let Some(cond) = &f.required_if else {
+        return false;
+    };
+    let Some(v) = values.get(&cond.field) else {
+        return false;
+    };
+    if let Some(c) = &cond.contains {
+        return v
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(c)));
+    }
+    cond.equals.as_ref().is_some_and(|e| e == v)
+}
+
+/// Builds the draft of `kind` at `now`.
+pub fn build(mapping: &Mapping, kind: &str, sources: &Sources<'_>, now: DateTime<Utc>) -> Draft {
+    let mut fields = Vec::new();
+    let mut values = Map::new();
+    for f in mapping.fields.iter().filter(|f| mapping.includes(kind, f)) {
+        let mut field = DraftField {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            key: f.key.clone(),
+            section: f.section(),
+            value: None,
+            source: None,
+            mandatory: f.mandatory.iter().any(|m| m == kind),
+            missing: false,
+            problem: None,
+            note: f.note.clone(),
+        };
+        if f.kind == "submission_type" {
+            field.value = Some(json!(mapping.submission_name(kind)));
+            field.source = Some("the draft's type".into());
+        } else if let Some((path, raw)) = f
+            .sources
+            .iter()
+            .find_map(|p| resolve(p, sources).filter(|v| !is_blank(v)).map(|v| (p, v)))
+        {
+            field.source = Some(path.clone());
+            match normalize(&f.kind, &raw) {
+                Ok(v) => field.value = Some(v),
+                Err(why) => {
+                    field.problem = Some(format!("{} ({}) from {path}: {why}.", f.id, f.name))
+                }
+            }
+        }
+        if let Some(v) = &field.value {
+            values.insert(f.id.clone(), v.clone());
+        }
+        fields.push(field);
+    }
+    let specs: Vec<&FieldSpec> = mapping
+        .fields
+        .iter()
+        .filter(|f| mapping.includes(kind, f))
+        .collect();
+    let mut document = json!({});
+    for (field, spec) in fields.iter_mut().zip(&specs) {
+        field.mandatory = field.mandatory || condition_holds(spec, &values);
+        field.missing = field.value.is_none();
+        if let Some(v) = &field.value {
+            if let Err(PlaceError::CriterionNotListed(c)) =
+                document::set(&mut document, &spec.json, v.clone())
+            {
+                field.note = Some(format!(
+                    "Not placed in the report: field 2.5 does not list the criterion {c}."
+                ));
+            }
+        }
+    }
+    for (obj, kind_name) in [
+        ("submittingEntity", "SUBMITTING_ENTITY"),
+        (
+            "ultimateParentUndertaking",
+            "ULTIMATE_PARENT_UNDERTAKING_ENTITY",
+        ),
+    ] {
+        if let Some(o) = document.get_mut(obj).and_then(Value::as_object_mut) {
+            o.insert("entityType".into(), json!(kind_name));
+        }
+    }
+    if let Some(list) = document
+        .get_mut("affectedEntity")
+        .and_then(Value::as_array_mut)
+    {
+        for e in list.iter_mut().filter_map(Value::as_object_mut) {
+            e.insert("entityType".into(), json!("AFFECTED_ENTITY"));
+        }
+    }
+    let missing: Vec<Gap> = fields
+        .iter()
+        .filter(|f| f.mandatory && f.missing)
+        .map(|f| Gap {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            key: f.key.clone(),
+        })
+        .collect();
+    let problems: Vec<Value> = fields
+        .iter()
+        .filter_map(|f| {
+            f.problem
+                .as_ref()
+                .map(|p| json!({"Id": f.id, "Problem": p}))
+        })
+        .collect();
+    let content_hash = content_hash(kind, &mapping.mapping_version, &document);
+    Draft {
+        r#type: kind.to_string(),
+        submission_type: mapping.submission_name(kind).to_string(),
+        mapping_version: mapping.mapping_version.clone(),
+        generated_at: timeutil::to_rfc3339(now),
+        content_hash,
+        complete: missing.is_empty() && problems.is_empty(),
+        missing,
+        problems,
+        fields,
+        document,
+    }
+}
+
+/// SHA-256 over the canonical JSON (keys sorted) of the type, mapping version and document.
+pub fn content_hash(kind: &str, mapping_version: &str, document: &Value) -> String {
+    let text =
+        json!({"type": kind, "mapping_version": mapping_version, "document": document}).to_string();
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads a DORA_IR document back into `DORA.IncidentReport` facts (field key → value), the
+/// way a report received or written elsewhere is loaded into an incident.
+pub fn load(mapping: &Mapping, doc: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    for f in &mapping.fields {
+        if f.kind == "submission_type" {
+            continue;
+        }
+        if let Some(v) = document::get(doc, &f.json).filter(|v| !is_blank(v)) {
+            out.insert(f.key.clone(), v);
+        }
+    }
+    out
+}

@@ -1,0 +1,258 @@
+//! The deadline clock: one ring gauge per report of RTS 2025/301 Art. 5(1), showing the share
+//! of its reporting window elapsed, with the due times, relief and the rule behind them.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{
+    esc, instant, newest, text_at, when, EventKind, HtmlView, TimelineEvent, AWARE, CLASSIFIED,
+    DETECTED, REPORTS,
+};
+use crate::timeutil;
+
+/// Colour and wording of a `DeadlineStatus` (kebab-case, as `dora::clock` serialises it).
+fn status_style(status: &str) -> (&'static str, Option<&'static str>) {
+    match status {
+        "on-time" => ("#2e7d32", Some("On time")),
+        "due-soon" => ("#e69500", Some("Due soon")),
+        "overdue" => ("#c62828", Some("Overdue")),
+        "submitted" => ("#1565c0", Some("Submitted")),
+        "submitted-late" => ("#607d8b", Some("Submitted late")),
+        "pending" => ("#b0bec5", Some("Pending")),
+        "not-required" => ("#cfd8dc", Some("Not required")),
+        _ => ("#9e9e9e", None),
+    }
+}
+
+fn css_class(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// When the reporting window of a deadline opened: classification (or awareness) for the
+/// initial notification, its submission for the intermediate report, the latest intermediate
+/// report for the final one.
+fn window_start(
+    key: &str,
+    view: &HtmlView<'_>,
+    due: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    let events = |pred: &dyn Fn(&TimelineEvent) -> bool| {
+        view.timeline
+            .iter()
+            .filter(|e| pred(e))
+            .filter_map(|e| instant(&e.at))
+            .collect::<Vec<_>>()
+    };
+    let from_deadlines = |report: &str| {
+        view.deadlines
+            .map(newest)
+            .and_then(|d| d.get(report))
+            .and_then(|r| text_at(r, "SubmittedAt"))
+            .and_then(instant)
+    };
+    match key {
+        "InitialNotification" => [CLASSIFIED, AWARE, DETECTED]
+            .iter()
+            .filter_map(|label| {
+                events(&|e| e.kind == EventKind::Incident && e.label == *label)
+                    .into_iter()
+                    .min()
+            })
+            .find(|t| due.is_none_or(|d| *t < d)),
+        "IntermediateReport" => events(&|e| {
+            e.kind == EventKind::Submission && e.label.starts_with("Initial notification")
+        })
+        .into_iter()
+        .min()
+        .or_else(|| from_deadlines("InitialNotification")),
+        _ => events(&|e| {
+            e.kind == EventKind::Submission && e.label.starts_with("Intermediate report")
+        })
+        .into_iter()
+        .max()
+        .or_else(|| from_deadlines("IntermediateReport")),
+    }
+}
+
+/// A ring gauge: the share of the window elapsed, drawn clockwise from the top.
+fn gauge_svg(
+    fraction: Option<f64>,
+    colour: &str,
+    status: &str,
+    centre: &str,
+    below: &str,
+    aria: &str,
+) -> String {
+    let (c, r) = (60.0_f64, 46.0_f64);
+    let track = if fraction.is_none() {
+        colour
+    } else {
+        "#eceff1"
+    };
+    let mut s = format!(
+        "<svg class=\"gauge\" viewBox=\"0 0 120 120\" width=\"120\" height=\"120\" role=\"img\" aria-label=\"{}\">\
+         <circle class=\"track\" cx=\"60\" cy=\"60\" r=\"{r}\" fill=\"none\" stroke=\"{track}\" stroke-width=\"12\"/>",
+        esc(aria)
+    );
+    let class = format!("arc arc-{}", css_class(status));
+    match fraction {
+        Some(f) if f >= 0.9995 => s.push_str(&format!(
+            "<circle class=\"{class}\" stroke=\"{colour}\" cx=\"60\" cy=\"60\" r=\"{r}\" fill=\"none\" stroke-width=\"12\"/>"
+        )),
+        Some(f) if f > 0.0005 => {
+            let a = f * std::f64::consts::TAU;
+            let (x, y) = (c + r * a.sin(), c - r * a.cos());
+            let large = u8::from(f > 0.5);
+            s.push_str(&format!(
+                "<path class=\"{class}\" stroke=\"{colour}\" d=\"M 60 {:.2} A {r} {r} 0 {large} 1 {x:.2} {y:.2}\" fill=\"none\" stroke-width=\"12\" stroke-linecap=\"butt\"/>",
+                c - r
+            ));
+        }
+        _ => {}
+    }
+    s.push_str(&format!(
+        "<text x=\"60\" y=\"60\" text-anchor=\"middle\" class=\"g-main\">{}</text><text x=\"60\" y=\"78\" text-anchor=\"middle\" class=\"g-sub\">{}</text></svg>",
+        esc(centre),
+        esc(below)
+    ));
+    s
+}
+
+fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> String {
+    let status = text_at(d, "Status").unwrap_or("unknown");
+    let (colour, label) = status_style(status);
+    let label = label
+        .map(str::to_string)
+        .unwrap_or_else(|| status.to_string());
+    let due = text_at(d, "Due").and_then(instant);
+    let submitted = text_at(d, "SubmittedAt").and_then(instant);
+    let point = match status {
+        "submitted" | "submitted-late" => submitted,
+        "on-time" | "due-soon" | "overdue" => Some(view.now),
+        _ => None,
+    };
+    let start = window_start(key, view, due);
+    let fraction = match (start, due, point) {
+        (_, Some(d), Some(p)) if p >= d => Some(1.0),
+        (Some(s), Some(d), Some(p)) if d > s => {
+            Some(((p - s).num_seconds() as f64 / (d - s).num_seconds() as f64).clamp(0.0, 1.0))
+        }
+        _ => None,
+    };
+    let time_left = text_at(d, "TimeLeft");
+    let centre = match status {
+        "on-time" | "due-soon" | "overdue" => time_left.unwrap_or("—").to_string(),
+        "submitted" | "submitted-late" => "Sent".into(),
+        _ => "—".into(),
+    };
+    let below = match fraction {
+        Some(f) if point.is_some() => format!("{:.0}% elapsed", f * 100.0),
+        _ if point.is_some() => "window unknown".into(),
+        _ => label.to_lowercase(),
+    };
+    let aria = format!(
+        "{name}: {label}{}",
+        fraction
+            .map(|f| format!(", {:.0}% of the reporting window elapsed", f * 100.0))
+            .unwrap_or_default()
+    );
+    let mut out = format!(
+        "<div class=\"card status-{}\">\n<h3>{}</h3>\n",
+        css_class(status),
+        esc(name)
+    );
+    out.push_str(&gauge_svg(fraction, colour, status, &centre, &below, &aria));
+    out.push_str(&format!(
+        "\n<p class=\"badge\" style=\"background:{colour}\">{}</p>\n<dl>\n",
+        esc(&label)
+    ));
+    let row = |out: &mut String, term: &str, value: &str| {
+        out.push_str(&format!("<dt>{term}</dt><dd>{value}</dd>\n"))
+    };
+    match text_at(d, "Due") {
+        Some(due) => {
+            row(&mut out, "Due (UTC)", &when(due));
+            if let Some(local) = text_at(d, "DueLocal") {
+                row(&mut out, "Due (local)", &when(local));
+            }
+        }
+        None => row(&mut out, "Due", "not yet running"),
+    }
+    if let Some(t) = time_left {
+        row(&mut out, "Time left", &format!("<b>{}</b>", esc(t)));
+    }
+    if let Some(s) = text_at(d, "SubmittedAt") {
+        row(&mut out, "Submitted", &when(s));
+    }
+    if let Some(s) = start.filter(|_| fraction.is_some()) {
+        row(&mut out, "Window from", &when(&timeutil::to_rfc3339(s)));
+    }
+    if d.get("ReliefApplied").and_then(Value::as_bool) == Some(true) {
+        let base = text_at(d, "BaseDue")
+            .map(|b| format!(" (time limit without relief {})", when(b)))
+            .unwrap_or_default();
+        row(
+            &mut out,
+            "Relief",
+            &format!("<b>weekend/holiday relief applied</b>{base}"),
+        );
+    }
+    if let Some(i) = text_at(d, "InformAuthorityBy") {
+        row(
+            &mut out,
+            "Inform authority",
+            &format!("before {}, if the deadline cannot be met", when(i)),
+        );
+    }
+    out.push_str("</dl>\n");
+    if let Some(rule) = text_at(d, "Rule") {
+        out.push_str(&format!("<p class=\"rule\">{}</p>\n", esc(rule)));
+    }
+    let notes: Vec<&str> = d
+        .get("Notes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !notes.is_empty() {
+        out.push_str("<ul class=\"notes\">");
+        for n in notes {
+            out.push_str(&format!("<li>{}</li>", esc(n)));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</div>\n");
+    out
+}
+
+pub(super) fn clock_section(view: &HtmlView<'_>) -> String {
+    let mut out = String::from("<section class=\"keep\">\n<h2>Deadline clock</h2>\n");
+    let Some(d) = view.deadlines.map(newest).filter(|d| d.is_object()) else {
+        out.push_str("<p class=\"muted\">The regulatory clock has not run for this incident: no DORA.Deadlines in its context.</p>\n</section>\n");
+        return out;
+    };
+    let mut about = vec![format!("as of {}", esc(&timeutil::to_rfc3339(view.now)))];
+    if let Some(c) = text_at(d, "ComputedAt") {
+        about.push(format!("computed {}", esc(c)));
+    }
+    if let Some(z) = text_at(d, "TimeZone") {
+        let state = text_at(d, "MemberState")
+            .map(|s| format!(", {}", esc(s)))
+            .unwrap_or_default();
+        about.push(format!("local time {}{state}", esc(z)));
+    }
+    out.push_str(&format!("<p class=\"muted\">Share of each reporting window elapsed, {}.</p>\n<div class=\"clock\">\n", about.join(" · ")));
+    for (key, name) in REPORTS {
+        match d.get(key).filter(|r| r.is_object()) {
+            Some(r) => out.push_str(&clock_card(key, name, view, r)),
+            None => out.push_str(&format!(
+                "<div class=\"card\">\n<h3>{name}</h3>\n{}\n<p class=\"muted\">Not in DORA.Deadlines.</p>\n</div>\n",
+                gauge_svg(None, "#cfd8dc", "unknown", "—", "not computed", &format!("{name}: not computed"))
+            )),
+        }
+    }
+    out.push_str("</div>\n</section>\n");
+    out
+}

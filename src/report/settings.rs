@@ -1,0 +1,59 @@
+//! The report settings of a DORA Bridge instance: source-path overrides, the DORA_IR schema the
+//! authority publishes, and who approves.
+
+use serde_json::Value;
+
+use super::approval::ApprovalPolicy;
+use super::mapping::Mapping;
+use crate::input::{quote, InputError};
+
+pub const SCHEMA_VERSIONS: &[&str] = &["IR-1.2.1", "IR-1.3.0"];
+
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    pub mapping: Mapping,
+    pub policy: ApprovalPolicy,
+    /// The DORA_IR JSON Schema, when one is configured.
+    pub schema: Option<Value>,
+}
+
+fn json_param(params: &Value, key: &str) -> Result<Value, InputError> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(Value::Null),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(Value::Null),
+        Some(Value::String(s)) => serde_json::from_str(s)
+            .map_err(|e| InputError::new(key, format!("{key} must be JSON: {e}."))),
+        Some(other) => Ok(other.clone()),
+    }
+}
+
+impl ReportSettings {
+    pub fn from_params(params: &Value) -> Result<ReportSettings, InputError> {
+        let mapping = Mapping::with_overrides(&json_param(params, "report_field_sources")?)?;
+        let policy = ApprovalPolicy::from_params(params)?;
+        let schema = json_param(params, "report_schema")?;
+        let schema = if schema.is_null() {
+            None
+        } else {
+            let id = schema.get("$id").and_then(Value::as_str).unwrap_or("");
+            let wanted = params
+                .get("report_schema_version")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(id);
+            let wanted = crate::input::one_of("report_schema_version", wanted, SCHEMA_VERSIONS)?;
+            if id != wanted {
+                return Err(InputError::new(
+                    "report_schema",
+                    format!("report_schema is the schema {}, but report_schema_version selects {wanted}: paste the {wanted} schema or select {}.", quote(id), quote(id)),
+                ));
+            }
+            Some(schema)
+        };
+        Ok(ReportSettings {
+            mapping,
+            policy,
+            schema,
+        })
+    }
+}
