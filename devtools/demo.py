@@ -8,6 +8,7 @@ analyst action written back to SOCRadar.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from datetime import timedelta
@@ -104,7 +105,7 @@ SCENARIOS = {
 }
 
 
-SCHEMAS = ROOT.parent / "shared" / "spec" / "schemas"
+SCHEMAS = Path(os.environ.get("DORA_BRIDGE_SHARED") or ROOT.parent / "shared") / "spec" / "schemas"
 OUTPUT = ROOT / "demo-output"
 
 # What the analysts typed into the incident's report form (context DORA.IncidentReport).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,8 +13,13 @@ from devtools.socradar_server import SocRadarServer
 from dora_bridge import SocRadarClient
 
 API_KEY = "sr-test-9f8e7d6c5b4a39281706"
-# The DORA_IR schemas and report sample of the workplace, read in place (never copied here).
-SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "schemas"
+# The DORA_IR schemas and report sample of the workplace, read in place (never copied here):
+# DORA_BRIDGE_SHARED names the folder, else `shared/` beside the checkout.
+SHARED = Path(
+    os.environ.get("DORA_BRIDGE_SHARED") or Path(__file__).resolve().parent.parent.parent / "shared"
+)
+SCHEMAS = SHARED / "spec" / "schemas"
+assert SCHEMAS.is_dir(), f"the shared DORA_IR schemas are not at {SCHEMAS}: set DORA_BRIDGE_SHARED"
 COMPANY_ID = 789
 NOW = datetime(2026, 11, 23, 9, 14, 0, tzinfo=timezone.utc)
 

@@ -12,11 +12,7 @@ use super::mapping::builtin;
 use crate::audit::Entry;
 
 fn sample() -> serde_json::Value {
-    let path = format!(
-        "{}/../shared/spec/schemas/dora_ir_final_report_sample_v1.3.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("the shared report sample")).unwrap()
+    super::shared_data::read_json("dora_ir_final_report_sample_v1.3.json")
 }
 
 fn t0() -> DateTime<Utc> {

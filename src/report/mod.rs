@@ -13,4 +13,6 @@ pub mod values;
 #[cfg(test)]
 mod approval_tests;
 #[cfg(test)]
+mod shared_data;
+#[cfg(test)]
 mod tests;

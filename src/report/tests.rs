@@ -10,12 +10,7 @@ use super::export::{csv, markdown, validate};
 use super::mapping::{builtin, SUBMISSIONS};
 
 fn schema(name: &str) -> Value {
-    let path = format!(
-        "{}/../shared/spec/schemas/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
-        .unwrap()
+    super::shared_data::read_json(name)
 }
 
 fn now() -> DateTime<Utc> {
