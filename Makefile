@@ -9,6 +9,9 @@ DEPS := $(VENV)/.deps-installed
 # Proptest and hypothesis examples per property in CI; raise for a longer hunt.
 PROPTEST_CASES ?= 512
 HYPOTHESIS_PROFILE ?= ci
+# A throwaway PostgreSQL with the sample payments data (transaction-scope connector).
+PG := scripts/postgres-server.sh
+WITH_PG = eval "$$($(PG) env | sed 's/^/export /')" &&
 
 .DEFAULT_GOAL := help
 
@@ -25,11 +28,14 @@ setup: $(DEPS) ## create .venv, install the tools, build the Rust extension into
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop --release --quiet
 
 demo: setup ## run the main job end to end against a local SOCRadar-compatible server
-	$(PY) -m devtools.demo
+	@if $(PG) start; then $(WITH_PG) $(PY) -m devtools.demo; \
+	else echo "PostgreSQL could not be started: the demo runs without the transaction-scope connector."; \
+	$(PY) -m devtools.demo; fi
 
 test: setup lint ## every test and check: cargo test, clippy, pytest, stubtest, demisto-sdk validate
-	PROPTEST_CASES=$(PROPTEST_CASES) cargo test --quiet
-	HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q
+	$(PG) start
+	$(WITH_PG) PROPTEST_CASES=$(PROPTEST_CASES) cargo test --quiet
+	$(WITH_PG) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q
 	scripts/validate-pack.sh
 
 lint: setup ## formatting, clippy, ruff, and the stub checked against the built module
@@ -44,8 +50,9 @@ fmt: setup ## format Rust and Python sources
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-clean: ## remove build outputs and virtual environments
+clean: ## remove build outputs and virtual environments, stop the test database
+	-$(PG) stop
 	cargo clean
-	rm -rf $(VENV) .venv-sdk .pytest_cache .hypothesis .ruff_cache .mypy_cache dist
+	rm -rf $(VENV) .venv-sdk .pytest_cache .hypothesis .ruff_cache .mypy_cache dist .pg demo-output
 
 .PHONY: help setup demo test lint fmt clean

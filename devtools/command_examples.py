@@ -7,6 +7,7 @@ real output into each integration README, under the matching "#### Command examp
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -19,14 +20,17 @@ sys.path[:0] = [
     str(ROOT / "tests" / "xsoar_runtime"),
     str(INTEGRATIONS / "DORABridgeSOCRadar"),
     str(INTEGRATIONS / "DORABridge"),
+    str(INTEGRATIONS / "DORABridgeContext"),
 ]
 
 import demistomock as demisto  # noqa: E402
 import DORABridge  # noqa: E402
+import DORABridgeContext  # noqa: E402
 import DORABridgeSOCRadar  # noqa: E402
 from harness import run_command  # noqa: E402
 
-from devtools.demo import PROFILE, REPORT_FACTS, SCHEMAS  # noqa: E402
+from devtools.cmdb_server import CmdbServer  # noqa: E402
+from devtools.demo import PROFILE, REPORT_FACTS, SCHEMAS, connector_params, sample_outage  # noqa: E402
 from devtools.socradar_server import SocRadarServer, format_alarm_date  # noqa: E402
 
 API_KEY = "docs-key-5e6f7a8b9c"
@@ -100,6 +104,34 @@ def dora_examples() -> dict[str, str]:
     return out
 
 
+def context_examples() -> dict[str, str]:
+    """The context connectors on the demo's sources: the sample register, the local CMDB and the
+    local PostgreSQL (`scripts/postgres-server.sh start`; without it the transaction example is left
+    as it is)."""
+    out = {}
+    incident = {"id": "311", "CustomFields": {"socradarasset": "203.0.113.16"}}
+    context: dict = {}
+    with CmdbServer() as cmdb:
+        params = connector_params(cmdb)
+        for line in example_lines(INTEGRATIONS / "DORABridgeContext"):
+            command, args = parse(line)
+            if command == "dora-transaction-scope":
+                outage = sample_outage(os.environ["DORA_PG_DSN"]) if os.environ.get("DORA_PG_DSN") else None
+                if not outage:
+                    continue
+                args.update(window_start=outage[0], window_end=outage[1])
+                line = f'!dora-transaction-scope window_start="{outage[0]}" window_end="{outage[1]}"'
+            entries = run_command(
+                DORABridgeContext.main, command, params, args, incident=incident, context=context
+            )
+            context = demisto.context()
+            errors = [e for e in entries if isinstance(e, dict) and e.get("Type") == 4]
+            if errors:
+                raise SystemExit(f"{line}: {errors[0]['Contents']}")
+            out[command] = render(line, *shown(entries[0]))
+    return out
+
+
 def rewrite(readme: str, blocks: dict[str, str]) -> str:
     """Replaces each command's example block, from its heading to the next command or section."""
     for name, block in blocks.items():
@@ -114,7 +146,11 @@ def rewrite(readme: str, blocks: dict[str, str]) -> str:
 
 
 def main() -> int:
-    for folder, examples in [("DORABridgeSOCRadar", socradar_examples), ("DORABridge", dora_examples)]:
+    for folder, examples in [
+        ("DORABridgeSOCRadar", socradar_examples),
+        ("DORABridge", dora_examples),
+        ("DORABridgeContext", context_examples),
+    ]:
         path = INTEGRATIONS / folder / "README.md"
         path.write_text(rewrite(path.read_text(), examples()))
     return 0

@@ -9,25 +9,30 @@ analyst action written back to SOCRadar.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [
     str(ROOT / "tests" / "xsoar_runtime"),
     str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridgeSOCRadar"),
     str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridge"),
+    str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridgeContext"),
     str(ROOT / "Packs" / "DORABridge" / "Scripts" / "DORAApplyToIncident"),
 ]
 
 import demistomock as demisto  # noqa: E402
 import DORAApplyToIncident  # noqa: E402
 import DORABridge  # noqa: E402
+import DORABridgeContext  # noqa: E402
 import DORABridgeSOCRadar as integration  # noqa: E402, N813
 from harness import run_command  # noqa: E402
 
+from devtools.cmdb_server import CmdbServer  # noqa: E402
 from devtools.socradar_server import SocRadarServer  # noqa: E402
 
 API_KEY = "demo-key-0f1e2d3c4b5a"
@@ -80,14 +85,12 @@ PROFILE = {
     "primary_contact_phone": "+49 69 1234 5678",
 }
 
-# What the analysts established for two of the fetched alarms (the connectors of the DORA
-# Bridge pack will gather these figures; here they are typed in as arguments).
+# What the analysts add for two of the fetched alarms. For the botnet alarm the context
+# connectors find the services, clients, transactions and Member States; the analysts give only
+# what a system cannot know.
 SCENARIOS = {
     "Botnet Infection": {
-        "affected_services": "Card payments",
         "downtime_start": "{occurred}",
-        "clients_affected": "12430",
-        "member_states": "DE,AT",
         "data_losses": "availability",
         "malicious_unauthorized_access": "false",
         "economic_impact_eur": "85000",
@@ -142,10 +145,13 @@ class Incident:
 def classify(fetched: dict) -> None:
     subtype = fetched["CustomFields"]["socradaralarmsubtype"]
     args = {k: v.format(occurred=fetched["occurred"]) for k, v in SCENARIOS[subtype].items()}
-    print(
-        f"\n$ !dora-classify   (incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('socradarasset')})"
-    )
     inc = Incident(fetched)
+    print(
+        f"\n--- incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('socradarasset')}"
+    )
+    if subtype == "Botnet Infection":
+        gather_context(inc)
+    print("\n$ !dora-classify")
     classification = inc.run(DORABridge.main, "dora-classify", PROFILE, args)
     print(classification[0]["HumanReadable"])
     print("$ !dora-deadlines")
@@ -159,6 +165,72 @@ def classify(fetched: dict) -> None:
     print(f"  SLA timer dorainitialnotificationsla: {timer.get('runStatus', 'not started')}{sla}")
     if classification[0]["Contents"]["IsMajor"]:
         draft_initial_notification(inc)
+
+
+def connector_params(cmdb: CmdbServer) -> dict:
+    """The context connectors' instance: the sample register, the local CMDB and, when it runs,
+    the local PostgreSQL with the sample payments."""
+    params = {
+        "register_path": str(ROOT / "devtools" / "register"),
+        "cmdb_url": cmdb.url,
+        "cmdb_credentials": {"identifier": "svc-dora", "password": "cmdb-password"},
+        "cmdb_depth": "5",
+        "branches": "AT: Vienna branch",
+    }
+    dsn = os.environ.get("DORA_PG_DSN")
+    if dsn:
+        u = urlparse(dsn)
+        params.update(
+            transaction_source="postgresql", pg_host=u.hostname, pg_port=str(u.port), pg_database=u.path.lstrip("/"),
+            pg_credentials={"identifier": u.username, "password": u.password}, pg_sslmode="disable",
+        )  # fmt: skip
+    return params
+
+
+def sample_outage(dsn: str) -> tuple[str, str, str] | None:
+    """The window and countries of the outage the sample payments data holds."""
+    query = (
+        "SELECT to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), array_to_string(countries, ',')"
+        " FROM payments.sample_outages LIMIT 1"
+    )
+    out = subprocess.run(["psql", dsn, "-Atc", query], capture_output=True, text=True)
+    parts = out.stdout.strip().split("|")
+    return (parts[0], parts[1], parts[2]) if out.returncode == 0 and len(parts) == 3 else None
+
+
+def gather_context(inc: Incident) -> None:
+    with CmdbServer() as cmdb:
+        params = connector_params(cmdb)
+        print(
+            f"\n$ !dora-ict-context   (asset {inc.incident['CustomFields'].get('socradarasset')}; sample register, local CMDB)"
+        )
+        print(inc.run(DORABridgeContext.main, "dora-ict-context", params)[0]["HumanReadable"])
+        outage = sample_outage(os.environ["DORA_PG_DSN"]) if os.environ.get("DORA_PG_DSN") else None
+        if outage:
+            start, end, countries = outage
+            print(
+                f"$ !dora-transaction-scope window_start={start} window_end={end}   (local PostgreSQL, sample payments)"
+            )
+            print(
+                inc.run(
+                    DORABridgeContext.main,
+                    "dora-transaction-scope",
+                    params,
+                    {"window_start": start, "window_end": end},
+                )[0]["HumanReadable"]
+            )
+        else:
+            countries = "DE"
+            print(
+                "(PostgreSQL is not running: the transaction scope is left out; start it with scripts/postgres-server.sh start)"
+            )
+        print(f"$ !dora-geo-scope client_countries={countries}")
+        print(
+            inc.run(DORABridgeContext.main, "dora-geo-scope", params, {"client_countries": countries})[0][
+                "HumanReadable"
+            ]
+        )
 
 
 def draft_initial_notification(inc: Incident) -> None:

@@ -6,6 +6,8 @@ The work is done in the Rust core, ``dora_bridge._core``; this package re-export
 from dora_bridge._core import (
     ApiError,
     AuthenticationError,
+    ConnectorError,
+    ContextConnectors,
     DoraBridgeError,
     EntityProfile,
     InputError,
@@ -28,6 +30,8 @@ from dora_bridge._core import (
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "ConnectorError",
+    "ContextConnectors",
     "DoraBridgeError",
     "EntityProfile",
     "InputError",

@@ -6,6 +6,8 @@ from typing import Any, final
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "ConnectorError",
+    "ContextConnectors",
     "DoraBridgeError",
     "EntityProfile",
     "InputError",
@@ -36,6 +38,11 @@ class InputError(DoraBridgeError):
     ``argument`` names it."""
 
     argument: str
+
+class ConnectorError(DoraBridgeError):
+    """A context source (Register of Information, CMDB, transactions) failed; ``source`` names it."""
+
+    source: str
 
 class SocRadarError(DoraBridgeError):
     """The SOCRadar API, or the way to it, failed. A failed fetch carries ``partial``: the
@@ -228,3 +235,37 @@ def load_report(document: dict[str, Any]) -> dict[str, Any]:
 
 def report_fields() -> list[dict[str, Any]]:
     """The report template's fields and where their values come from."""
+
+@final
+class ContextConnectors:
+    """The context connectors of an instance: ICT registry, transaction scope, geographical scope."""
+
+    @staticmethod
+    def from_params(params: dict[str, Any]) -> ContextConnectors: ...
+    def sources(self) -> list[str]: ...
+    def ict_context(
+        self, *, asset: str | None = None, services: list[str] | str | None = None
+    ) -> dict[str, Any]:
+        """``DORA.Context.ICT`` for an asset (host, IP, domain) or named services."""
+    def transaction_scope(
+        self,
+        services: list[str] | str,
+        window_start: str,
+        window_end: str,
+        *,
+        reference_days: int | None = None,
+    ) -> dict[str, Any]:
+        """``DORA.Context.Transactions`` for the services and the incident window."""
+    def geo_scope(
+        self,
+        *,
+        clients: list[str] | str | None = None,
+        counterparts: list[str] | str | None = None,
+        branches: list[str] | str | None = None,
+        group_entities: list[str] | str | None = None,
+        market_infrastructures: list[str] | str | None = None,
+        providers: list[dict[str, Any]] | None = None,
+        all_branches: bool = False,
+        all_group_entities: bool = False,
+    ) -> dict[str, Any]:
+        """``DORA.Context.Geo``: Member States affected, with the reason for each."""

@@ -38,6 +38,8 @@ pub struct Classification {
     pub geographical_spread_reading: super::profile::GeoReading,
     /// Countries named that are outside the EEA: recorded, never counted (Art. 9(4)).
     pub countries_outside_eea: Vec<String>,
+    /// Connector figures left out because a source answered only in part.
+    pub partial_figures: Vec<String>,
     pub facts: Value,
 }
 
@@ -355,6 +357,7 @@ pub fn classify(
         occurred_at: when("occurred_at"),
         geographical_spread_reading: profile.geo_reading,
         countries_outside_eea: facts.outside_eea.clone(),
+        partial_figures: facts.partial.clone(),
         facts: facts_table(&facts),
         criteria,
     })

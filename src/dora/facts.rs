@@ -248,6 +248,8 @@ pub struct Facts {
     pub by_name: BTreeMap<&'static str, Fact>,
     /// Countries named that are outside the EEA: recorded, never counted.
     pub outside_eea: Vec<String>,
+    /// Connector figures left out because they are partial.
+    pub partial: Vec<String>,
 }
 
 impl Facts {
@@ -451,9 +453,18 @@ pub fn resolve_inputs(
             ))
         } else {
             let ctx = spec.context.iter().find_map(|p| {
-                at_path(lookup.context, p)
-                    .filter(|v| !is_blank(v))
-                    .map(|v| (*p, v))
+                let v = at_path(lookup.context, p).filter(|v| !is_blank(v))?;
+                // A partial figure is a lower bound from a source that failed in part: never
+                // taken as the complete figure; the classification says it was left out.
+                if v.get("Partial").and_then(Value::as_bool) == Some(true) {
+                    facts.partial.push(format!(
+                        "{p} is partial ({}): not used as the figure for {}",
+                        v.get("Source").map(as_text).unwrap_or_default(),
+                        spec.name
+                    ));
+                    return None;
+                }
+                Some((*p, v))
             });
             if let Some((path, v)) = ctx {
                 // A connector may wrap a figure as {"Value": .., "Source": .., "Estimate": ..}.
@@ -558,6 +569,22 @@ mod tests {
             "an unset XSOAR date is unknown"
         );
         assert!(f.get("economic_impact_eur").is_none());
+    }
+
+    #[test]
+    fn a_partial_figure_is_not_taken_as_complete() {
+        let f = resolve_with(
+            json!({}),
+            json!({"CustomFields": {"doraclientsaffected": 7}}),
+            json!({"DORA": {"Context": {"Transactions": {"ClientsAffected": {"Value": 15000, "Source": "PostgreSQL", "Partial": true}}}}}),
+        )
+        .unwrap();
+        assert_eq!(f.count("clients_affected"), Some(7));
+        assert_eq!(
+            f.get("clients_affected").unwrap().source.path,
+            "doraclientsaffected"
+        );
+        assert_eq!(f.partial, ["DORA.Context.Transactions.ClientsAffected is partial (PostgreSQL): not used as the figure for clients_affected"]);
     }
 
     #[test]

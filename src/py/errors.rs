@@ -3,6 +3,7 @@
 //! ```text
 //! DoraBridgeError
 //! ├── InputError            bad parameter or argument; nothing was sent
+//! ├── ConnectorError        a context source failed (.source names it)
 //! └── SocRadarError         the SOCRadar API or the way to it
 //!     ├── AuthenticationError   401/403
 //!     ├── NotFoundError         404
@@ -29,6 +30,12 @@ create_exception!(
     InputError,
     DoraBridgeError,
     "A parameter or argument was refused before any request was sent."
+);
+create_exception!(
+    dora_bridge,
+    ConnectorError,
+    DoraBridgeError,
+    "A context source (register, CMDB, transactions) failed; `.source` names it."
 );
 create_exception!(
     dora_bridge,
@@ -72,6 +79,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DoraBridgeError", py.get_type::<DoraBridgeError>())?;
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("SocRadarError", py.get_type::<SocRadarError>())?;
+    m.add("ConnectorError", py.get_type::<ConnectorError>())?;
     m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
@@ -139,4 +147,18 @@ pub fn socradar_error(py: Python<'_>, e: DomainSocRadarError) -> PyErr {
             with_attrs(py, ApiError::new_err(message), &[("status", num(status))])
         }
     }
+}
+
+pub fn connector_error(py: Python<'_>, e: crate::connectors::ConnectorError) -> PyErr {
+    let source = e
+        .source
+        .clone()
+        .into_pyobject(py)
+        .map(|a| a.into_any().unbind())
+        .unwrap_or_else(|_| py.None());
+    with_attrs(
+        py,
+        ConnectorError::new_err(e.to_string()),
+        &[("source", source)],
+    )
 }

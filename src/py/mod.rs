@@ -1,5 +1,6 @@
 //! The binding layer: the only place that imports pyo3 and pythonize.
 
+mod connectors;
 mod dora;
 mod errors;
 mod socradar;
@@ -13,6 +14,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(socradar::socradar_incident_fields, m)?)?;
     m.add_function(wrap_pyfunction!(socradar::socradar_filters, m)?)?;
     m.add_class::<dora::PyEntityProfile>()?;
+    m.add_class::<connectors::PyConnectors>()?;
     m.add_function(wrap_pyfunction!(dora::assess_cyber_threat, m)?)?;
     m.add_function(wrap_pyfunction!(dora::classification_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(dora::incident_field_updates, m)?)?;

@@ -1,0 +1,146 @@
+"""DORA Bridge — Context Connectors: which ICT services, critical functions and third-party
+providers an incident touches (Register of Information, CMDB, ICT mapping), how many clients and
+transactions it hit (PostgreSQL or a REST endpoint), and in which Member States.
+
+Glue only: the ``dora_bridge`` core reads the sources; this file writes ``DORA.Context.*``,
+where ``!dora-classify`` picks the figures up with their sources.
+"""
+
+from datetime import datetime, timezone
+
+import demistomock as demisto
+from CommonServerPython import *
+from CommonServerUserPython import *
+
+from dora_bridge import ContextConnectors
+
+
+def latest(*path: str):
+    """The value at a context path; where XSOAR kept repeated outputs as a list on the way, the
+    newest (last) one."""
+    node = demisto.context()
+    for key in path:
+        if isinstance(node, list):
+            node = node[-1] if node else None
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def figure_value(fig):
+    return fig.get("Value") if isinstance(fig, dict) else fig
+
+
+def test_module(c: ContextConnectors) -> str:
+    if not c.sources():
+        raise DemistoException(
+            "No source is configured: set a Register of Information, a CMDB, an ICT mapping or a transaction source."
+        )
+    return "ok"
+
+
+def ict_context_command(c: ContextConnectors, args: dict) -> CommandResults:
+    asset = args.get("asset") or (demisto.incident().get("CustomFields") or {}).get("socradarasset")
+    ctx = c.ict_context(asset=asset, services=args.get("services"))
+    services = figure_value(ctx["AffectedServices"]) or []
+    critical = figure_value(ctx["CriticalServicesAffected"])
+    readable = f"### ICT context of {ctx['Asset'] or ', '.join(services)}\n"
+    readable += f"Services: {', '.join(services) or 'none found'}; critical or important: {'unknown' if critical is None else critical}"
+    readable += " (partial: a source failed)\n" if ctx["Partial"] else "\n"
+    readable += tableToMarkdown("Functions", ctx["Functions"], headers=["Name", "Id", "Critical", "Source"])
+    readable += tableToMarkdown(
+        "ICT third-party providers", ctx["Providers"], headers=["Name", "Country", "Services", "Source"]
+    )
+    readable += tableToMarkdown("Countries", ctx["Countries"], headers=["Country", "Reason"])
+    if ctx["Problems"]:
+        readable += "\n" + "\n".join(f"- {p}" for p in ctx["Problems"]) + "\n"
+    return CommandResults(
+        outputs_prefix="DORA.Context.ICT", outputs=ctx, readable_output=readable, raw_response=ctx
+    )
+
+
+def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResults:
+    services = args.get("services") or figure_value(latest("DORA", "Context", "ICT", "AffectedServices"))
+    start = (
+        args.get("window_start")
+        or latest("DORA", "Classification", "OccurredAt")
+        or demisto.incident().get("occurred")
+    )
+    end = args.get("window_end") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not start:
+        raise DemistoException("window_start is required: the incident's occurrence is not known yet.")
+    reference_days = arg_to_number(args.get("reference_days"), "reference_days")
+    scope = c.transaction_scope(services or [], start, end, reference_days=reference_days)
+    rows = [
+        {"Figure": k, "Value": v["Value"], "Estimate": v["Estimate"], "Source": v["Source"]}
+        for k, v in scope.items()
+        if isinstance(v, dict) and "Value" in v
+    ]
+    readable = tableToMarkdown(
+        f"Transaction scope {scope['Window']['Start']} to {scope['Window']['End']}",
+        rows,
+        headers=["Figure", "Value", "Estimate", "Source"],
+    )
+    if scope.get("Partial"):
+        readable += "\n**Partial:** " + "; ".join(scope.get("Problems") or []) + "\n"
+    return CommandResults(
+        outputs_prefix="DORA.Context.Transactions",
+        outputs=scope,
+        readable_output=readable,
+        raw_response=scope,
+    )
+
+
+def geo_scope_command(c: ContextConnectors, args: dict) -> CommandResults:
+    include_providers = argToBoolean(args.get("include_providers") or "true")
+    providers = latest("DORA", "Context", "ICT", "Countries") if include_providers else None
+    geo = c.geo_scope(
+        clients=args.get("client_countries"),
+        counterparts=args.get("counterpart_countries"),
+        branches=args.get("branch_countries"),
+        group_entities=args.get("group_entity_countries"),
+        market_infrastructures=args.get("market_infrastructure_countries"),
+        providers=providers,
+        all_branches=argToBoolean(args.get("all_branches") or "false"),
+        all_group_entities=argToBoolean(args.get("all_group_entities") or "false"),
+    )
+    states = geo["MemberStates"]["Value"]
+    readable = tableToMarkdown(
+        f"Member States affected: {', '.join(states) or 'none'}",
+        geo["Reasons"],
+        headers=["Country", "Reason", "Source"],
+    )
+    if geo["OutsideEea"]:
+        readable += tableToMarkdown(
+            "Outside the EEA (not counted)", geo["OutsideEea"], headers=["Country", "Reason", "Source"]
+        )
+    return CommandResults(
+        outputs_prefix="DORA.Context.Geo", outputs=geo, readable_output=readable, raw_response=geo
+    )
+
+
+COMMANDS = {
+    "dora-ict-context": ict_context_command,
+    "dora-transaction-scope": transaction_scope_command,
+    "dora-geo-scope": geo_scope_command,
+}
+
+
+def main() -> None:
+    command = demisto.command()
+    demisto.debug(f"[DORA Bridge Context] command {command}")
+    try:
+        connectors = ContextConnectors.from_params(demisto.params())
+        if command == "test-module":
+            return_results(test_module(connectors))
+        elif command in COMMANDS:
+            return_results(COMMANDS[command](connectors, demisto.args()))
+        else:
+            raise NotImplementedError(f"The command {command} is not implemented by this integration.")
+    except Exception as e:
+        return_error(f"Failed to execute {command} command. Error: {e}", error=e)
+
+
+if __name__ in ("__main__", "__builtin__", "builtins"):
+    main()

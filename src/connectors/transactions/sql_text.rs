@@ -1,0 +1,520 @@
+//! The operator's SQL: named parameters (`:services`, `:window_start`, …) become real bind
+//! parameters (`$1`, …), never interpolated text, and a query that is not one reading
+//! SELECT/WITH statement is refused before anything is sent.
+//!
+//! The text check gives an early, clear error. The guard that holds is the server's: every query
+//! runs in a `READ ONLY` transaction (see `sql.rs`).
+
+use crate::input::InputError;
+
+/// A value the connector binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Param {
+    Services,
+    WindowStart,
+    WindowEnd,
+    ReferenceStart,
+    ReferenceEnd,
+    ReferenceDays,
+}
+
+const PARAMS: [(&str, Param); 6] = [
+    ("services", Param::Services),
+    ("window_start", Param::WindowStart),
+    ("window_end", Param::WindowEnd),
+    ("reference_start", Param::ReferenceStart),
+    ("reference_end", Param::ReferenceEnd),
+    ("reference_days", Param::ReferenceDays),
+];
+
+const PARAM_LIST: &str =
+    ":services, :window_start, :window_end, :reference_start, :reference_end or :reference_days";
+
+impl Param {
+    /// How the placeholder is written into the SQL. The timestamps travel as RFC 3339 text
+    /// and are cast by the server, so `$n` has a fixed type whatever the query compares it with.
+    fn placeholder(self, n: usize) -> String {
+        match self {
+            Param::Services => format!("(${n}::text[])"),
+            Param::ReferenceDays => format!("(${n}::int4)"),
+            _ => format!("(${n}::text::timestamptz)"),
+        }
+    }
+}
+
+/// A query ready to send: `$n` placeholders and, for each n, the value to bind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Prepared {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+/// Statements and clauses that write or lock, refused anywhere in the text (even in a CTE).
+const WRITING_WORDS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "ALTER", "CREATE", "GRANT", "REVOKE",
+    "TRUNCATE", "COPY", "CALL", "DO", "INTO",
+];
+
+/// Functions with effects beyond the query. `pg_sleep` is allowed: it only waits, and the
+/// statement timeout bounds it.
+const SIDE_EFFECT_FUNCTIONS: &[&str] = &[
+    "set_config",
+    "setval",
+    "nextval",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_reload_conf",
+    "pg_rotate_logfile",
+    "pg_switch_wal",
+    "pg_create_restore_point",
+    "pg_promote",
+    "pg_notify",
+    "pg_advisory_lock",
+    "pg_advisory_lock_shared",
+    "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared",
+    "pg_advisory_xact_lock",
+    "pg_advisory_xact_lock_shared",
+    "pg_try_advisory_xact_lock",
+    "pg_try_advisory_xact_lock_shared",
+    "lo_import",
+    "lo_export",
+    "lo_create",
+    "lo_creat",
+    "lo_unlink",
+    "lo_put",
+    "lo_from_bytea",
+    "dblink",
+    "dblink_exec",
+    "dblink_connect",
+    "pg_file_write",
+    "pg_logical_emit_message",
+    "pg_stat_reset",
+    "query_to_xml",
+    "query_to_xml_and_xmlschema",
+    "cursor_to_xml",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    /// An unquoted word (keyword or identifier), upper-cased.
+    Word(String),
+    Param(String),
+    Positional,
+    Semicolon,
+    Punct(char),
+}
+
+/// A token and the byte range it covers.
+struct Lexed {
+    tok: Tok,
+    start: usize,
+    end: usize,
+}
+
+fn position(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count() + 1
+}
+
+fn lex(argument: &str, text: &str) -> Result<Vec<Lexed>, InputError> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut bracket_depth = 0usize;
+    let unterminated = |what: &str, at: usize| {
+        InputError::new(
+            argument,
+            format!(
+                "{argument} has an unterminated {what} starting at character {}; close it.",
+                position(text, at)
+            ),
+        )
+    };
+    let is_word_start = |c: u8| c.is_ascii_alphabetic() || c == b'_' || c >= 0x80;
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        match c {
+            _ if c.is_ascii_whitespace() => i += 1,
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut depth = 0;
+                loop {
+                    if i + 1 >= b.len() {
+                        return Err(unterminated("comment (/*)", start));
+                    }
+                    if b[i] == b'/' && b[i + 1] == b'*' {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b[i + 1] == b'/' {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'\'' => {
+                // E'…' strings allow backslash escapes; standard strings only ''.
+                let escapes = matches!(out.last(), Some(Lexed { tok: Tok::Word(w), end, .. }) if *end == start && w == "E");
+                if escapes {
+                    out.pop();
+                }
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => return Err(unterminated("string literal", start)),
+                        Some(b'\\') if escapes => i += 2,
+                        Some(b'\'') if b.get(i + 1) == Some(&b'\'') => i += 2,
+                        Some(b'\'') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'"' => {
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => return Err(unterminated("quoted identifier", start)),
+                        Some(b'"') if b.get(i + 1) == Some(&b'"') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'$' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                out.push(Lexed {
+                    tok: Tok::Positional,
+                    start,
+                    end: i,
+                });
+            }
+            b'$' => {
+                // Dollar quoting: $$…$$ or $tag$…$tag$.
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                if b.get(j) != Some(&b'$') {
+                    out.push(Lexed {
+                        tok: Tok::Punct('$'),
+                        start,
+                        end: i + 1,
+                    });
+                    i += 1;
+                    continue;
+                }
+                let tag = &text[i..=j];
+                match text[j + 1..].find(tag) {
+                    Some(k) => i = j + 1 + k + tag.len(),
+                    None => return Err(unterminated("dollar-quoted string", start)),
+                }
+            }
+            b':' if b.get(i + 1) == Some(&b':') => {
+                out.push(Lexed {
+                    tok: Tok::Punct(':'),
+                    start,
+                    end: i + 2,
+                });
+                i += 2;
+            }
+            b':' if bracket_depth == 0 && b.get(i + 1).is_some_and(|c| is_word_start(*c)) => {
+                i += 1;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                out.push(Lexed {
+                    tok: Tok::Param(text[start + 1..i].to_string()),
+                    start,
+                    end: i,
+                });
+            }
+            b';' => {
+                out.push(Lexed {
+                    tok: Tok::Semicolon,
+                    start,
+                    end: i + 1,
+                });
+                i += 1;
+            }
+            _ if is_word_start(c) => {
+                while i < b.len() && is_word(b[i]) {
+                    i += 1;
+                }
+                out.push(Lexed {
+                    tok: Tok::Word(text[start..i].to_ascii_uppercase()),
+                    start,
+                    end: i,
+                });
+            }
+            _ => {
+                match c {
+                    b'[' => bracket_depth += 1,
+                    b']' => bracket_depth = bracket_depth.saturating_sub(1),
+                    _ => {}
+                }
+                let ch = text[i..].chars().next().unwrap_or('?');
+                i += ch.len_utf8();
+                out.push(Lexed {
+                    tok: Tok::Punct(ch),
+                    start,
+                    end: i,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the named parameters with `$n` placeholders, numbered in order of first use.
+/// Does not check that the query only reads: `prepare` does both.
+pub(crate) fn substitute(argument: &str, text: &str) -> Result<Prepared, InputError> {
+    let tokens = lex(argument, text)?;
+    let mut sql = String::with_capacity(text.len() + 32);
+    let mut params: Vec<Param> = Vec::new();
+    let mut copied = 0;
+    let mut cut_at = text.len();
+    for t in &tokens {
+        match &t.tok {
+            Tok::Param(name) => {
+                let p = PARAMS.iter().find(|(n, _)| n == name).map(|(_, p)| *p).ok_or_else(|| {
+                    InputError::new(
+                        argument,
+                        format!("{argument} uses the parameter :{name}, which the connector does not bind; use {PARAM_LIST}."),
+                    )
+                })?;
+                let n = match params.iter().position(|q| *q == p) {
+                    Some(k) => k + 1,
+                    None => {
+                        params.push(p);
+                        params.len()
+                    }
+                };
+                sql.push_str(&text[copied..t.start]);
+                sql.push_str(&p.placeholder(n));
+                copied = t.end;
+            }
+            Tok::Positional => {
+                return Err(InputError::new(
+                    argument,
+                    format!(
+                        "{argument} uses the positional parameter {} at character {}; write the named parameters ({PARAM_LIST}) and the connector binds them.",
+                        &text[t.start..t.end],
+                        position(text, t.start)
+                    ),
+                ))
+            }
+            Tok::Semicolon => {
+                cut_at = t.start;
+                break;
+            }
+            _ => {}
+        }
+    }
+    sql.push_str(&text[copied..cut_at]);
+    Ok(Prepared {
+        sql: sql.trim().to_string(),
+        params,
+    })
+}
+
+/// Refuses a text that is not a single statement that only reads.
+pub(crate) fn check_reads_only(argument: &str, text: &str) -> Result<(), InputError> {
+    let tokens = lex(argument, text)?;
+    let refuse = |what: String| {
+        InputError::new(
+            argument,
+            format!(
+                "{argument} must be a single SELECT or WITH statement that only reads, but {what}"
+            ),
+        )
+    };
+    let first_word = tokens.iter().find(|t| !matches!(t.tok, Tok::Punct('(')));
+    match first_word.map(|t| &t.tok) {
+        None => {
+            return Err(InputError::new(
+                argument,
+                format!("{argument} is empty; give a SELECT statement, or leave the query out."),
+            ))
+        }
+        Some(Tok::Word(w)) if w == "SELECT" || w == "WITH" => {}
+        Some(Tok::Word(w)) => {
+            return Err(refuse(format!(
+                "it starts with {w}; the connector only reads."
+            )))
+        }
+        Some(_) => return Err(refuse("it does not start with SELECT or WITH.".to_string())),
+    }
+    for (k, t) in tokens.iter().enumerate() {
+        let next = tokens.get(k + 1).map(|n| &n.tok);
+        match &t.tok {
+            Tok::Semicolon if next.is_some() => {
+                return Err(refuse(format!(
+                    "it holds more than one statement (a ';' at character {}); remove everything after the first.",
+                    position(text, t.start)
+                )))
+            }
+            Tok::Word(w) if w == "FOR" && matches!(next, Some(Tok::Word(n)) if ["UPDATE", "SHARE", "NO", "KEY"].contains(&n.as_str())) => {
+                return Err(refuse(format!(
+                    "it locks rows with FOR {} at character {}; remove the locking clause.",
+                    match next { Some(Tok::Word(n)) => n.as_str(), _ => "" },
+                    position(text, t.start)
+                )))
+            }
+            Tok::Word(w) if WRITING_WORDS.contains(&w.as_str()) => {
+                return Err(refuse(format!(
+                    "it contains {w} at character {}; statements that write are refused even inside a WITH (write \"{}\" in double quotes if it is a column name).",
+                    position(text, t.start),
+                    w.to_ascii_lowercase()
+                )))
+            }
+            Tok::Word(w) if matches!(next, Some(Tok::Punct('('))) && SIDE_EFFECT_FUNCTIONS.contains(&w.to_ascii_lowercase().as_str()) => {
+                return Err(refuse(format!(
+                    "it calls {}() at character {}, which acts beyond reading; remove the call.",
+                    w.to_ascii_lowercase(),
+                    position(text, t.start)
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks the text and substitutes its parameters.
+pub(crate) fn prepare(argument: &str, text: &str) -> Result<Prepared, InputError> {
+    check_reads_only(argument, text)?;
+    substitute(argument, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_parameters_become_numbered_placeholders() {
+        let p = prepare(
+            "q",
+            "SELECT count(*) AS n FROM t WHERE s = ANY(:services) AND ts >= :window_start AND ts < :window_end AND ts::date <> :window_start::date;",
+        )
+        .unwrap();
+        assert_eq!(
+            p.sql,
+            "SELECT count(*) AS n FROM t WHERE s = ANY(($1::text[])) AND ts >= ($2::text::timestamptz) AND ts < ($3::text::timestamptz) AND ts::date <> ($2::text::timestamptz)::date"
+        );
+        assert_eq!(
+            p.params,
+            vec![Param::Services, Param::WindowStart, Param::WindowEnd]
+        );
+        let p = prepare("q", "SELECT 1.0 * count(*) / :reference_days AS d FROM t").unwrap();
+        assert_eq!(p.sql, "SELECT 1.0 * count(*) / ($1::int4) AS d FROM t");
+    }
+
+    #[test]
+    fn literals_comments_casts_and_slices_are_left_alone() {
+        let text = "SELECT ':services' AS a, $$ :window_start; DELETE $$ AS b, $x$ $$ :x $x$ AS c, \"col:services\", E'\\':window_end', arr[1:n], x::int -- :reference_end; UPDATE\n/* :window_start /* nested; DROP */ */ FROM t";
+        let p = prepare("q", text).unwrap();
+        assert_eq!(p.sql, text);
+        assert!(p.params.is_empty());
+    }
+
+    #[test]
+    fn writes_locks_and_several_statements_are_refused() {
+        for (text, says) in [
+            ("UPDATE t SET a = 1", "starts with UPDATE"),
+            (
+                "WITH u AS (UPDATE t SET a = 1 RETURNING a) SELECT count(*) FROM u",
+                "contains UPDATE at character 12",
+            ),
+            (
+                "WITH d AS (DELETE FROM t RETURNING 1) SELECT 1",
+                "contains DELETE",
+            ),
+            ("SELECT * INTO new_table FROM t", "contains INTO"),
+            (
+                "SELECT 1; DROP TABLE t",
+                "more than one statement (a ';' at character 9)",
+            ),
+            ("SELECT 1;;", "more than one statement"),
+            ("SELECT a FROM t FOR UPDATE", "FOR UPDATE"),
+            ("SELECT a FROM t FOR NO KEY UPDATE", "FOR NO"),
+            ("select a from t for share", "FOR SHARE"),
+            (
+                "SELECT set_config('transaction_read_only', 'off', true)",
+                "calls set_config()",
+            ),
+            (
+                "SELECT pg_catalog.pg_advisory_lock (1)",
+                "calls pg_advisory_lock()",
+            ),
+            ("SELECT nextval('s')", "calls nextval()"),
+            ("EXPLAIN ANALYZE DELETE FROM t", "starts with EXPLAIN"),
+            ("COPY t TO '/tmp/x'", "starts with COPY"),
+            ("DO $$ BEGIN END $$", "starts with DO"),
+            ("(VALUES (1))", "starts with VALUES"),
+            ("-- only a comment", "is empty"),
+        ] {
+            let e = prepare("affected_query", text).unwrap_err();
+            assert_eq!(e.argument, "affected_query");
+            assert!(e.message.contains(says), "{text}: {}", e.message);
+            assert!(e.message.starts_with("affected_query "), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn reading_queries_pass() {
+        for text in [
+            "SELECT pg_sleep(5) AS transactions_affected",
+            "WITH x AS (SELECT 1 AS a) SELECT a FROM x;  -- done",
+            "(SELECT 1 AS clients_total)",
+            "SELECT substring('abc' FOR 2), updated_at, \"update\", t.deleted FROM t",
+            "select count(*) filter (where status = 'failed') as transactions_affected from t",
+        ] {
+            assert!(prepare("q", text).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn unknown_positional_and_unterminated_are_explained() {
+        let e = prepare("reference_query", "SELECT :window_begin").unwrap_err();
+        assert!(
+            e.message
+                .contains(":window_begin, which the connector does not bind; use :services"),
+            "{}",
+            e.message
+        );
+        let e = prepare("q", "SELECT $1").unwrap_err();
+        assert!(
+            e.message.contains("positional parameter $1 at character 8"),
+            "{}",
+            e.message
+        );
+        for (text, what) in [
+            ("SELECT 'abc", "string literal starting at character 8"),
+            ("SELECT \"x", "quoted identifier"),
+            ("SELECT $a$ x", "dollar-quoted"),
+            ("SELECT /* /* */", "comment"),
+        ] {
+            let e = prepare("q", text).unwrap_err();
+            assert!(e.message.contains(what), "{text}: {}", e.message);
+        }
+    }
+}

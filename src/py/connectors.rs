@@ -1,0 +1,231 @@
+//! The context connectors for Python: the ICT registry, the transaction scope and the
+//! geographical scope, network and database I/O without the GIL.
+
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pythonize::{depythonize, pythonize};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::errors::{connector_error, input_error};
+use crate::connectors::geo::{geo_scope, observations_from_text, ImpactType, Observation};
+use crate::connectors::ict::{ict_context, IctSources};
+use crate::connectors::params::{ConnectorSet, TransactionSource};
+use crate::connectors::transactions::ScopeRequest;
+use crate::input::{self, quote, InputError};
+use crate::timeutil;
+
+fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
+}
+
+fn list_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let j: Value = depythonize(v)
+        .map_err(|e| PyErr::new::<pyo3::exceptions::PyValueError, _>(e.to_string()))?;
+    Ok(match j {
+        Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| x.to_string())
+            })
+            .collect(),
+        Value::String(s) => input::split_list(&s),
+        Value::Null => Vec::new(),
+        other => vec![other.to_string()],
+    })
+}
+
+fn time_arg(py: Python<'_>, name: &str, raw: &str) -> PyResult<DateTime<Utc>> {
+    timeutil::parse_vendor_date(raw).ok_or_else(|| {
+        input_error(
+            py,
+            InputError::new(
+                name,
+                format!(
+                    "{name} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
+                    quote(raw)
+                ),
+            ),
+        )
+    })
+}
+
+#[pyclass(module = "dora_bridge._core", name = "ContextConnectors", frozen)]
+pub struct PyConnectors {
+    set: ConnectorSet,
+}
+
+#[pymethods]
+impl PyConnectors {
+    #[staticmethod]
+    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let v: Value = depythonize(params.as_any()).map_err(|e| {
+            input_error(
+                py,
+                InputError::new(
+                    "params",
+                    format!("The instance parameters could not be read: {e}."),
+                ),
+            )
+        })?;
+        let set = py
+            .detach(|| ConnectorSet::from_params(&v))
+            .map_err(|e| input_error(py, e))?;
+        Ok(PyConnectors { set })
+    }
+
+    /// The sources this instance has.
+    fn sources(&self) -> Vec<String> {
+        self.set.describe()
+    }
+
+    /// `DORA.Context.ICT` for an asset, or for named services.
+    #[pyo3(signature = (*, asset=None, services=None))]
+    fn ict_context<'py>(
+        &self,
+        py: Python<'py>,
+        asset: Option<&str>,
+        services: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let services = list_arg(services)?;
+        let asset = asset
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string);
+        if asset.is_none() && services.is_empty() {
+            return Err(input_error(
+                py,
+                InputError::new(
+                    "asset",
+                    "Give an asset (host, IP address, domain) or the affected services.",
+                ),
+            ));
+        }
+        let src = IctSources {
+            cmdb: self.set.cmdb.as_ref(),
+            register: self.set.register.as_ref(),
+            mapping: self.set.mapping.as_ref(),
+            depth: self.set.cmdb_depth,
+        };
+        let ctx = py
+            .detach(|| ict_context(&src, asset.as_deref(), &services))
+            .map_err(|e| connector_error(py, e))?;
+        to_py(py, &ctx)
+    }
+
+    /// `DORA.Context.Transactions` for the affected services and the incident window.
+    #[pyo3(signature = (services, window_start, window_end, *, reference_days=None))]
+    fn transaction_scope<'py>(
+        &self,
+        py: Python<'py>,
+        services: &Bound<'py, PyAny>,
+        window_start: &str,
+        window_end: &str,
+        reference_days: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let source = self.set.transactions.as_ref().ok_or_else(|| {
+            input_error(py, InputError::new("transaction_source", "No transaction source is configured: set transaction_source (postgresql or rest) in the instance."))
+        })?;
+        let services = list_arg(Some(services))?;
+        if services.is_empty() {
+            return Err(input_error(py, InputError::new("services", "services must name at least one affected service (or run !dora-ict-context first).")));
+        }
+        let req = ScopeRequest::new(
+            services,
+            time_arg(py, "window_start", window_start)?,
+            time_arg(py, "window_end", window_end)?,
+            reference_days,
+        )
+        .map_err(|e| input_error(py, e))?;
+        let scope = py
+            .detach(|| match source {
+                TransactionSource::Sql(s) => s.scope(&req),
+                TransactionSource::Rest(r) => r.scope(&req),
+            })
+            .map_err(|e| connector_error(py, e))?;
+        to_py(py, &scope.to_context())
+    }
+
+    /// `DORA.Context.Geo` from where clients, counterparts, branches, group entities, market
+    /// infrastructures and third-party providers were affected. Each list takes `CC` or
+    /// `CC: detail` items; `providers` takes `{Country, Reason}` objects (DORA.Context.ICT.Countries).
+    #[pyo3(signature = (*, clients=None, counterparts=None, branches=None, group_entities=None, market_infrastructures=None, providers=None, all_branches=false, all_group_entities=false))]
+    #[allow(clippy::too_many_arguments)] // one per kind of impact of RTS 2024/1772 Art. 4
+    fn geo_scope<'py>(
+        &self,
+        py: Python<'py>,
+        clients: Option<&Bound<'py, PyAny>>,
+        counterparts: Option<&Bound<'py, PyAny>>,
+        branches: Option<&Bound<'py, PyAny>>,
+        group_entities: Option<&Bound<'py, PyAny>>,
+        market_infrastructures: Option<&Bound<'py, PyAny>>,
+        providers: Option<&Bound<'py, PyAny>>,
+        all_branches: bool,
+        all_group_entities: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut obs: Vec<Observation> = Vec::new();
+        for (arg, kind, v) in [
+            ("client_countries", ImpactType::Clients, clients),
+            ("counterpart_countries", ImpactType::FinancialCounterparts, counterparts),
+            ("branch_countries", ImpactType::BranchOfTheFinancialEntity, branches),
+            ("group_entity_countries", ImpactType::FinancialEntitiesWithinTheGroupCarryingOutActivitiesInTheRespectiveMemberState, group_entities),
+            ("market_infrastructure_countries", ImpactType::FinancialMarketInfrastructure, market_infrastructures),
+        ] {
+            obs.extend(observations_from_text(&list_arg(v)?.join("\n"), kind, &format!("argument {arg}")));
+        }
+        if all_branches {
+            obs.extend(self.set.branches.iter().cloned());
+        }
+        if all_group_entities {
+            obs.extend(self.set.group_entities.iter().cloned());
+        }
+        if let Some(p) = providers.filter(|p| !p.is_none()) {
+            let v: Value = depythonize(p).map_err(|e| {
+                input_error(
+                    py,
+                    InputError::new("providers", format!("providers could not be read: {e}.")),
+                )
+            })?;
+            let items = match v {
+                Value::Array(a) => a,
+                Value::Null => Vec::new(),
+                one => vec![one],
+            };
+            for item in items
+                .into_iter()
+                .filter(|i| i.get("ThirdParty").and_then(Value::as_bool) != Some(false))
+            {
+                let c = item
+                    .get("Country")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let why = item
+                    .get("Reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("third-party provider")
+                    .to_string();
+                obs.push(Observation {
+                    country: c,
+                    kind: ImpactType::ThirdPartyProviders,
+                    detail: why,
+                    source: "DORA.Context.ICT.Countries".into(),
+                });
+            }
+        }
+        if obs.is_empty() {
+            return Err(input_error(py, InputError::new("client_countries", "Give at least one country of impact: of clients, counterparts, branches, group entities, market infrastructures or providers.")));
+        }
+        let g = geo_scope(&obs, false).map_err(|e| connector_error(py, e))?;
+        to_py(
+            py,
+            &json!({"MemberStates": g.member_states, "ImpactTypes": g.impact_types, "Reasons": g.reasons, "OutsideEea": g.outside_eea}),
+        )
+    }
+}
