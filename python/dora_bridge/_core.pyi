@@ -223,7 +223,12 @@ def classification_inputs() -> list[dict[str, Any]]:
     """Every classification input and where it is read from."""
 
 def incident_field_updates(
-    *, classification: Any = None, deadlines: Any = None, now: str | None = None
+    *,
+    classification: Any = None,
+    deadlines: Any = None,
+    reports: Any = None,
+    approvals: Any = None,
+    now: str | None = None,
 ) -> dict[str, Any]:
     """Incident fields and SLA timers for the newest classification and deadlines."""
 

@@ -162,12 +162,89 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
 }
 
 /// The updates for the newest classification and deadlines found (either may be absent).
+/// Report drafts (`DORA.Report`, one per type) and decisions (`DORA.Approval`) as the text of
+/// the report-status and approvals fields.
+fn reporting_fields(
+    reports: Option<&Value>,
+    approvals: Option<&Value>,
+    out: &mut Map<String, Value>,
+) {
+    let as_list = |v: Option<&Value>| -> Vec<Value> {
+        match v {
+            Some(Value::Array(a)) => a.clone(),
+            Some(o @ Value::Object(_)) => vec![o.clone()],
+            _ => Vec::new(),
+        }
+    };
+    let mut by_type: Vec<(String, Value)> = Vec::new();
+    for r in as_list(reports) {
+        let t = s(&r, "Type").unwrap_or("").to_string();
+        by_type.retain(|(k, _)| *k != t);
+        by_type.push((t, r));
+    }
+    if !by_type.is_empty() {
+        let lines: Vec<String> = by_type
+            .iter()
+            .map(|(t, r)| {
+                let hash: String = s(r, "ContentHash").unwrap_or("").chars().take(12).collect();
+                let state = if r.get("Complete").and_then(Value::as_bool) == Some(true) {
+                    "complete".to_string()
+                } else {
+                    let missing: Vec<&str> = r
+                        .get("Missing")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|m| s(m, "Id"))
+                        .collect();
+                    format!("incomplete, missing {}", missing.join(", "))
+                };
+                format!(
+                    "{t}: {state} (draft {hash}, {})",
+                    s(r, "GeneratedAt").unwrap_or("")
+                )
+            })
+            .collect();
+        out.insert("dorareportstatus".into(), json!(lines.join("\n")));
+    }
+    let decisions = as_list(approvals);
+    if !decisions.is_empty() {
+        let lines: Vec<String> = decisions
+            .iter()
+            .map(|a| {
+                let hash: String = s(a, "ContentHash").unwrap_or("").chars().take(12).collect();
+                format!(
+                    "{} {} ({}) {} {} {hash}",
+                    s(a, "At").unwrap_or(""),
+                    s(a, "Approver").unwrap_or(""),
+                    s(a, "Role").unwrap_or(""),
+                    s(a, "Decision").unwrap_or(""),
+                    s(a, "Subject").unwrap_or("")
+                )
+            })
+            .collect();
+        out.insert("doraapprovals".into(), json!(lines.join("\n")));
+    }
+}
+
 pub fn updates(
     classification: Option<&Value>,
     deadlines: Option<&Value>,
     now: DateTime<Utc>,
 ) -> FieldUpdates {
+    updates_with_reporting(classification, deadlines, None, None, now)
+}
+
+/// The updates, with the report-status and approvals fields when drafts or decisions exist.
+pub fn updates_with_reporting(
+    classification: Option<&Value>,
+    deadlines: Option<&Value>,
+    reports: Option<&Value>,
+    approvals: Option<&Value>,
+    now: DateTime<Utc>,
+) -> FieldUpdates {
     let mut out = FieldUpdates::default();
+    reporting_fields(reports, approvals, &mut out.fields);
     if let Some(c) = classification.map(latest).filter(|c| c.is_object()) {
         classification_fields(c, &mut out.fields);
     }
@@ -217,5 +294,25 @@ mod tests {
         );
         assert_eq!((u.timers[1].action, u.timers[2].action), ("none", "stop"));
         assert_eq!(updates(None, None, now), FieldUpdates::default());
+        let r = updates_with_reporting(
+            None,
+            None,
+            Some(
+                &json!([{"Type": "initial", "ContentHash": "aaaaaaaaaaaaaaaa", "Complete": false, "Missing": [{"Id": "1.7"}], "GeneratedAt": "t1"},
+                         {"Type": "initial", "ContentHash": "bbbbbbbbbbbbbbbb", "Complete": true, "Missing": [], "GeneratedAt": "t2"}]),
+            ),
+            Some(
+                &json!({"At": "t3", "Approver": "Ana Ruiz", "Role": "CISO", "Decision": "approve", "Subject": "initial", "ContentHash": "bbbbbbbbbbbbbbbb"}),
+            ),
+            now,
+        );
+        assert_eq!(
+            r.fields["dorareportstatus"],
+            json!("initial: complete (draft bbbbbbbbbbbb, t2)")
+        );
+        assert_eq!(
+            r.fields["doraapprovals"],
+            json!("t3 Ana Ruiz (CISO) approve initial bbbbbbbbbbbb")
+        );
     }
 }

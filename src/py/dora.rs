@@ -338,19 +338,26 @@ pub fn classification_inputs(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// The incident-field and SLA-timer updates for the newest `DORA.Classification` and
 /// `DORA.Deadlines` in context.
 #[pyfunction]
-#[pyo3(signature = (*, classification=None, deadlines=None, now=None))]
+#[pyo3(signature = (*, classification=None, deadlines=None, reports=None, approvals=None, now=None))]
 pub fn incident_field_updates<'py>(
     py: Python<'py>,
     classification: Option<&Bound<'py, PyAny>>,
     deadlines: Option<&Bound<'py, PyAny>>,
+    reports: Option<&Bound<'py, PyAny>>,
+    approvals: Option<&Bound<'py, PyAny>>,
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let c = json_of(py, "classification", classification)?;
     let d = json_of(py, "deadlines", deadlines)?;
+    let r = json_of(py, "reports", reports)?;
+    let a = json_of(py, "approvals", approvals)?;
     let now = instant(py, "now", now)?;
-    let u = crate::dora::fields::updates(
-        Some(&c).filter(|v| !v.is_null()),
-        Some(&d).filter(|v| !v.is_null()),
+    let some = |v: &Value| Some(v).filter(|v| !v.is_null()).cloned();
+    let u = crate::dora::fields::updates_with_reporting(
+        some(&c).as_ref(),
+        some(&d).as_ref(),
+        some(&r).as_ref(),
+        some(&a).as_ref(),
         now,
     );
     to_py(py, &u)

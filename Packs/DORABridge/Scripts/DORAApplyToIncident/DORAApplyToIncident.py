@@ -24,6 +24,8 @@ def apply(what: str) -> CommandResults:
     updates = incident_field_updates(
         classification=dora.get("Classification") if what in ("classification", "all") else None,
         deadlines=dora.get("Deadlines") if what in ("deadlines", "all") else None,
+        reports=dora.get("Report") if what == "all" else None,
+        approvals=dora.get("Approval") if what == "all" else None,
     )
     if not updates["Fields"] and not updates["Timers"]:
         raise DemistoException(
