@@ -4,10 +4,11 @@
 use chrono::{DateTime, Duration, LocalResult, Months, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::calendar::{self, StateCalendar};
 use super::criteria::hours_minutes;
-use super::facts::{resolve_inputs, InputSpec, Kind, Lookup};
+use super::facts::{resolve_inputs, Facts, InputSpec, Kind, Lookup};
 use super::profile::EntityProfile;
 use crate::input::InputError;
 use crate::timeutil;
@@ -55,6 +56,8 @@ pub struct ClockFacts {
     /// Every intermediate report and update; the final report runs from the latest.
     pub intermediate_submitted_at: Vec<DateTime<Utc>>,
     pub final_submitted_at: Option<DateTime<Utc>>,
+    /// Said of the initial notification's base (a re-assessment that kept the first moment).
+    pub notes: Vec<String>,
 }
 
 /// Where the clock's facts are found: arguments, then the last classification in context,
@@ -118,7 +121,51 @@ impl ClockFacts {
                 .map(<[_]>::to_vec)
                 .unwrap_or_default(),
             final_submitted_at: f.time("final_submitted_at"),
-        })
+            notes: Vec::new(),
+        }
+        .counted_from_first_major(&f, lookup.context))
+    }
+
+    /// A re-assessment that still finds the incident major does not restart the 4 hours: the
+    /// clock runs from the first classification as major in the incident's context, unless
+    /// `classified_at` was given as an argument.
+    fn counted_from_first_major(mut self, f: &Facts, context: &Value) -> ClockFacts {
+        let from_context = f
+            .get("classified_at")
+            .is_some_and(|x| x.source.kind == "context");
+        if !from_context || self.is_major != Some(true) {
+            return self;
+        }
+        let entries = match context.get("DORA").and_then(|d| d.get("Classification")) {
+            Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+            Some(v @ Value::Object(_)) => vec![v],
+            _ => return self,
+        };
+        let first = entries
+            .iter()
+            .filter(|e| {
+                matches!(e.get("IsMajor"), Some(Value::Bool(true)))
+                    || e.get("IsMajor")
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| s.eq_ignore_ascii_case("true"))
+            })
+            .filter_map(|e| {
+                e.get("ClassifiedAt")
+                    .and_then(Value::as_str)
+                    .and_then(timeutil::parse_vendor_date)
+            })
+            .min();
+        if let (Some(first), Some(latest)) = (first, self.classified_at) {
+            if first < latest {
+                self.notes.push(format!(
+                    "Classified as major first at {}; the re-assessment at {} keeps that moment.",
+                    timeutil::to_rfc3339(first),
+                    timeutil::to_rfc3339(latest)
+                ));
+                self.classified_at = Some(first);
+            }
+        }
+        self
     }
 }
 
@@ -390,7 +437,7 @@ pub fn deadlines(
     let early_relief = !profile.relief_withheld_for_early_reports();
     let cap = aware + INITIAL_FROM_AWARENESS;
 
-    let mut notes = Vec::new();
+    let mut notes = facts.notes.clone();
     let (base, rule) = match facts.classified_at {
         Some(c) if c + INITIAL_FROM_CLASSIFICATION <= cap => {
             (c + INITIAL_FROM_CLASSIFICATION, "4 hours from classification as major (RTS 2025/301 Art. 5(1)(a))".to_string())

@@ -233,3 +233,55 @@ fn dst_gaps_and_overlaps_resolve_to_the_earlier_instant() {
         t("2026-10-25T00:30:00Z")
     );
 }
+
+/// A re-assessment that still finds the incident major keeps the first moment of classification;
+/// one that follows a "not major" classification starts the 4 hours; an argument overrides both.
+#[test]
+fn a_re_assessment_does_not_restart_the_four_hours() {
+    use super::facts::Lookup;
+
+    let profile = profile_with(json!({}));
+    let entry = |at: &str, major: Value| json!({"DetectedAt": "2026-03-04T08:00:00Z", "ClassifiedAt": at, "IsMajor": major});
+    let due = |context: Value, args: Value| {
+        let facts = ClockFacts::resolve(&Lookup {
+            args: &args,
+            incident: &json!({}),
+            context: &context,
+        })
+        .unwrap();
+        let d = deadlines(
+            &facts,
+            &profile,
+            t("2026-03-04T10:30:00Z"),
+            DueSoon::default(),
+        )
+        .unwrap();
+        (
+            d.initial_notification.due.unwrap(),
+            d.initial_notification.notes.join(" "),
+        )
+    };
+    let twice_major = json!({"DORA": {"Classification": [
+        entry("2026-03-04T09:00:00Z", json!(true)),
+        entry("2026-03-04T10:00:00Z", json!("true")),
+    ]}});
+    let (at, note) = due(twice_major.clone(), json!({}));
+    assert_eq!(at, "2026-03-04T13:00:00Z");
+    assert!(note.contains("first at 2026-03-04T09:00:00Z"), "{note}");
+
+    let major_after_minor = json!({"DORA": {"Classification": [
+        entry("2026-03-04T09:00:00Z", json!(false)),
+        entry("2026-03-04T10:00:00Z", json!(true)),
+    ]}});
+    assert_eq!(due(major_after_minor, json!({})).0, "2026-03-04T14:00:00Z");
+
+    let (at, note) = due(
+        twice_major,
+        json!({"classified_at": "2026-03-04T10:00:00Z"}),
+    );
+    assert_eq!(at, "2026-03-04T14:00:00Z");
+    assert!(note.is_empty() || !note.contains("first at"));
+
+    let single = json!({"DORA": {"Classification": entry("2026-03-04T09:30:00Z", json!(true))}});
+    assert_eq!(due(single, json!({})).0, "2026-03-04T13:30:00Z");
+}

@@ -157,15 +157,24 @@ mod tests {
                 assert!(f.mandatory.iter().any(|k| k == kind), "{id} for {kind}");
             }
         }
-        for id in [
-            "4.1", "4.2", "4.5", "4.6", "4.7", "4.8", "4.12", "4.13", "4.14",
-        ] {
+        for id in ["4.1", "4.2", "4.5", "4.6", "4.7", "4.8", "4.13", "4.14"] {
             assert_eq!(
                 m.fields.iter().find(|f| f.id == id).unwrap().mandatory,
                 ["final"],
                 "{id}"
             );
         }
+        // 4.12 lives in the economic-impact entry of the classification criteria (the DORA_IR
+        // schema requires it there and allows it nowhere else): mandatory in the final report
+        // exactly when 2.5 lists that criterion.
+        let f412 = m.fields.iter().find(|f| f.id == "4.12").unwrap();
+        assert!(f412.mandatory.is_empty());
+        let cond = f412.required_if.as_ref().unwrap();
+        assert_eq!(
+            (cond.field.as_str(), cond.contains.as_deref()),
+            ("2.5", Some("economic_impact"))
+        );
+        assert!(!m.includes("initial", f412) && !m.includes("intermediate", f412));
         for f in &m.fields {
             assert!(
                 f.sources[0] == format!("context.DORA.IncidentReport.{}", f.key),
