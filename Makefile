@@ -9,9 +9,18 @@ DEPS := $(VENV)/.deps-installed
 # Proptest and hypothesis examples per property in CI; raise for a longer hunt.
 PROPTEST_CASES ?= 512
 HYPOTHESIS_PROFILE ?= ci
+# Seconds of cargo-fuzz per target in `make test`; raise for a longer hunt.
+FUZZ_SECONDS ?= 10
 # A throwaway PostgreSQL with the sample payments data (transaction-scope connector).
 PG := scripts/postgres-server.sh
 WITH_PG = eval "$$($(PG) env | sed 's/^/export /')" &&
+# Release builds: the pack zip, and the wheels maturin cross-links with zig.
+PACK_DIR := Packs/DORABridge
+PACK_VERSION = $(shell sed -n 's/^ *"currentVersion": *"\([^"]*\)".*/\1/p' $(PACK_DIR)/pack_metadata.json)
+PACK_ZIP = dist/DORABridge-$(PACK_VERSION).zip
+ZIGLANG_VERSION := 0.15.2
+AUDITWHEEL_VERSION := 6.8.2
+RELEASE_TOOLS := $(VENV)/.release-tools-zig$(ZIGLANG_VERSION)-auditwheel$(AUDITWHEEL_VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -32,11 +41,16 @@ demo: setup ## run the main job end to end against a local SOCRadar-compatible s
 	else echo "PostgreSQL could not be started: the demo runs without the transaction-scope connector."; \
 	$(PY) -m devtools.demo; fi
 
-test: setup lint ## every test and check: cargo test, clippy, pytest, stubtest, demisto-sdk validate
+test: setup lint ## every test and check: cargo test, clippy, pytest, stubtest, demisto-sdk validate, make pack, make fuzz
 	$(PG) start
 	$(WITH_PG) PROPTEST_CASES=$(PROPTEST_CASES) cargo test --quiet
 	$(WITH_PG) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q
 	scripts/validate-pack.sh
+	$(MAKE) --no-print-directory pack
+	$(MAKE) --no-print-directory fuzz
+
+fuzz: setup ## a short cargo-fuzz run of every fuzz target (FUZZ_SECONDS each; nightly toolchain)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-smoke.sh
 
 lint: setup ## formatting, clippy, ruff, and the stub checked against the built module
 	cargo fmt --check
@@ -44,6 +58,20 @@ lint: setup ## formatting, clippy, ruff, and the stub checked against the built 
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m mypy.stubtest dora_bridge._core
+
+pack: $(DEPS) ## the uploadable pack zip in dist/ (demisto-sdk zip-packs), checked: unified code, imports, Dockerfile
+	scripts/build-pack.sh $(PACK_ZIP)
+	$(PY) scripts/check-pack-zip.py $(PACK_ZIP) --pack $(PACK_DIR)
+	scripts/check-dockerfile.sh
+
+$(RELEASE_TOOLS): $(DEPS)
+	$(PY) -m pip install --quiet --disable-pip-version-check ziglang==$(ZIGLANG_VERSION) auditwheel==$(AUDITWHEEL_VERSION)
+	rm -f $(VENV)/.release-tools-*
+	touch $@
+
+wheels: $(RELEASE_TOOLS) ## release wheels in dist/: manylinux2014 abi3 (zig); musllinux if its Rust std exists; checked
+	scripts/build-wheels.sh
+	scripts/check-wheel.sh
 
 fmt: setup ## format Rust and Python sources
 	cargo fmt
@@ -53,6 +81,7 @@ fmt: setup ## format Rust and Python sources
 clean: ## remove build outputs and virtual environments, stop the test database
 	-$(PG) stop
 	cargo clean
+	rm -rf fuzz/target
 	rm -rf $(VENV) .venv-sdk .pytest_cache .hypothesis .ruff_cache .mypy_cache dist .pg demo-output
 
-.PHONY: help setup demo test lint fmt clean
+.PHONY: help setup demo test lint pack wheels fuzz bench fmt clean

@@ -26,3 +26,22 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["tests.fixtures"]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_secret_leaves_the_integrations():
+    """Every secret an integration was given (API key, CMDB and database passwords, OAuth client
+    secrets, tokens) must appear in none of its results, log lines, context, incidents, last run
+    or files, in every test."""
+    import demistomock
+
+    if demistomock.FILES_DIR.exists():
+        for f in demistomock.FILES_DIR.iterdir():
+            f.unlink()
+    demistomock.forget_emitted()
+    yield
+    leaked = demistomock.leaked_secrets()
+    assert not leaked, f"secrets reached an output: {[s[:3] + '…' for s in leaked]}"

@@ -8,6 +8,7 @@ analyst action written back to SOCRadar.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -71,15 +72,8 @@ def show(incidents: list[dict], limit: int = 8) -> None:
 
 # The financial entity of the demo, as its DORA Bridge instance is configured.
 PROFILE = {
-    "entity_name": "Zahlungsinstitut Beispiel GmbH",
-    "entity_lei": "529900T8BM49AURSDO55",
-    "entity_type": "payment_institution",
-    "home_member_state": "DE",
-    "critical_services": "Card payments\nInstant payments",
-    "authorised_services": "Card payments, Instant payments",
+    **json.loads((Path(__file__).parent / "entity_profile.json").read_text()),
     "clients_per_service": "Card payments: 98000\nInstant payments: 40000\nCustomer portal: 210000",
-    "daily_transactions_per_service": "Card payments: 1200000",
-    "daily_value_per_service_eur": "Card payments: 48000000.00",
     "primary_contact_name": "Ana Ruiz",
     "primary_contact_email": "ana.ruiz@zahlungsinstitut-beispiel.de",
     "primary_contact_phone": "+49 69 1234 5678",

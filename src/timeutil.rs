@@ -3,7 +3,9 @@
 //! Every instant inside the core is a `DateTime<Utc>`; every instant that leaves it is an
 //! RFC 3339 string in UTC with a `Z` suffix, to the second.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc,
+};
 
 /// RFC 3339, UTC, `Z`, whole seconds: the one format the core emits.
 pub fn to_rfc3339(t: DateTime<Utc>) -> String {
@@ -19,6 +21,17 @@ pub fn from_epoch(secs: i64) -> Option<DateTime<Utc>> {
 /// `2024-01-15 10:30:00` or `2024-01-15`, without a zone, meaning UTC; an explicit zone or
 /// offset is honoured when present.
 pub fn parse_vendor_date(raw: &str) -> Option<DateTime<Utc>> {
+    parse_any_year(raw).filter(|t| (MIN_YEAR..=MAX_YEAR).contains(&t.year()))
+}
+
+/// The years an instant may carry: RFC 3339 has four-digit years, and no incident, alarm or
+/// report predates 1900. Outside this range chrono accepts signed six-digit years whose deadline
+/// arithmetic would leave its calendar; they are refused as dates instead.
+pub const MIN_YEAR: i32 = 1900;
+/// See [`MIN_YEAR`].
+pub const MAX_YEAR: i32 = 9999;
+
+fn parse_any_year(raw: &str) -> Option<DateTime<Utc>> {
     let s = raw.trim();
     if s.is_empty() {
         return None;
@@ -90,6 +103,21 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn years_beyond_four_digits_or_before_1900_are_not_dates() {
+        assert_eq!(parse_vendor_date("+262142-12-31T23:00:00"), None);
+        assert_eq!(parse_vendor_date("-0001-01-01"), None);
+        assert_eq!(parse_vendor_date("1899-12-31T23:59:59Z"), None);
+        assert_eq!(
+            parse_vendor_date("9999-12-31T23:59:59Z"),
+            Some(utc("9999-12-31T23:59:59Z"))
+        );
+        assert_eq!(
+            parse_vendor_date("1900-01-01"),
+            Some(utc("1900-01-01T00:00:00Z"))
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -15,6 +16,19 @@ from dora_bridge import SocRadarClient
 API_KEY = "sr-test-9f8e7d6c5b4a39281706"
 # The DORA_IR schemas and report sample of the workplace, read in place (never copied here):
 # DORA_BRIDGE_SHARED names the folder, else `shared/` beside the checkout.
+ENTITY_PROFILE = Path(__file__).resolve().parent.parent / "devtools" / "entity_profile.json"
+# The keys of an alarm's `alarm_type_details` in the v4 answer.
+ALARM_TYPE_DETAIL_KEYS = (
+    "alarm_main_type",
+    "alarm_sub_type",
+    "alarm_type_id",
+    "alarm_generic_title",
+    "alarm_default_risk_level",
+    "alarm_default_mitigation_plan",
+    "alarm_detection_and_analysis",
+    "alarm_post_incident_analysis",
+    "alarm_compliance_list",
+)
 SHARED = Path(
     os.environ.get("DORA_BRIDGE_SHARED") or Path(__file__).resolve().parent.parent.parent / "shared"
 )
@@ -77,18 +91,6 @@ def instance_params(srv: SocRadarServer, **overrides: object) -> dict[str, objec
 
 def dora_params(**overrides: object) -> dict[str, object]:
     """DORA Bridge instance parameters for a German payment institution."""
-    params: dict[str, object] = {
-        "entity_name": "Zahlungsinstitut Beispiel GmbH",
-        "entity_lei": "529900T8BM49AURSDO55",
-        "entity_type": "payment_institution",
-        "home_member_state": "DE",
-        "critical_services": "Card payments\nInstant payments",
-        "authorised_services": "Card payments, Instant payments",
-        "clients_per_service": "Card payments: 98000\nInstant payments: 40000",
-        "counterparts_per_service": "Card payments: 120",
-        "daily_transactions_per_service": "Card payments: 1200000",
-        "daily_value_per_service_eur": "Card payments: 48000000.00",
-        "relevant_clients": "Acme Clearing AG",
-    }
+    params: dict[str, object] = json.loads(ENTITY_PROFILE.read_text())
     params.update(overrides)
     return params

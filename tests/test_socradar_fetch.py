@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devtools.socradar_server import SocRadarServer, format_alarm_date
+from devtools.socradar_server import SocRadarServer
 from dora_bridge import ApiError, InputError, SocRadarClient, TransportError
+from tests.exactly_once import AlarmFeed
 from tests.fixtures import API_KEY, COMPANY_ID, NOW, instance_params, rfc3339
 
 
@@ -244,37 +245,11 @@ def test_exactly_once_over_http(steps, backlog, page_concurrency):
     start = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
     with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
         srv.set_now(start)
-        next_id = [90_000_000]
-
-        def add(date: datetime, visible: datetime) -> None:
-            next_id[0] += 1
-            srv.add_alarm(
-                {"alarm_id": next_id[0], "date": format_alarm_date(date, "iso_micro"), "status": "OPEN"},
-                visible_at=visible,
-            )
-
-        for i in range(backlog):
-            d = start - timedelta(seconds=(i * 397) % 7200)
-            add(d, d)
-        state: dict = {}
-        delivered: Counter[int] = Counter()
-
-        def fetch(params: dict) -> None:
-            nonlocal state
-            client = SocRadarClient.from_params(params)
-            try:
-                out = client.fetch_incidents(state, now=rfc3339(srv.now))
-            except (ApiError, TransportError) as e:
-                out = e.partial
-            delivered.update(int(i["dbotMirrorId"]) for i in out["incidents"])
-            state = out["last_run"]
+        feed = AlarmFeed(srv, first_id=90_000_000)
+        feed.backlog(backlog, start)
 
         for s in steps:
-            before = srv.now
-            srv.advance(timedelta(seconds=s["advance"]))
-            for pos, delay in s["arrivals"]:
-                visible = before + timedelta(seconds=s["advance"] * pos)
-                add(visible - timedelta(seconds=delay), visible)
+            feed.advance(s["advance"], s["arrivals"])
             pending = list(s["insert_mid_read"])
             counter = {"n": 0}
 
@@ -284,31 +259,44 @@ def test_exactly_once_over_http(steps, backlog, page_concurrency):
                     server.inject("500", times=1)  # not retried: the fetch fails part-way
                 if pending:
                     delay = pending.pop()
-                    add(server.now - timedelta(seconds=delay), server.now)
+                    feed.add(server.now - timedelta(seconds=delay), server.now)
 
             srv.on_search = hook
-            fetch(
-                instance_params(
-                    srv,
-                    status=[],
-                    first_fetch="1 hour",
-                    max_fetch=str(s["max_fetch"]),
-                    page_concurrency=str(page_concurrency),
-                    timeout="2",
-                )
-                | {"max_fetch": str(s["max_fetch"])}
-            )
+            feed.fetch(feed.params(s["max_fetch"], page_concurrency, timeout=2))
             srv.clear_faults()
         srv.on_search = None
-        srv.advance(LOOKBACK + timedelta(seconds=5))
-        for _ in range(100):
-            before = sum(delivered.values())
-            fetch(instance_params(srv, status=[], first_fetch="1 hour", max_fetch="500"))
-            if sum(delivered.values()) == before:
-                break
-        first_start = datetime.fromisoformat(state["first_window_start"].replace("Z", "+00:00"))
-        for a in srv.alarms:
-            n = delivered[a["alarm_id"]]
-            assert n <= 1, f"alarm {a['alarm_id']} delivered {n} times"
-            if _date(a).replace(microsecond=0) >= first_start:
-                assert n == 1, f"alarm {a['alarm_id']} dated {a['date']} never delivered"
+        feed.catch_up(LOOKBACK)
+        feed.assert_exactly_once()
+
+
+def test_a_capture_of_the_pages_fetches_exactly_like_the_server(server):
+    import urllib.request
+
+    server.generate(430, seed=21, start=NOW - timedelta(hours=20), end=NOW)
+    client = fetch_client(server, status=[], first_fetch="1 day")
+    live = run(client, server, {})
+    window = live["stats"]
+    pages = []
+    for page in range(1, 6):
+        start = int(datetime.fromisoformat(window["window_start"].replace("Z", "+00:00")).timestamp())
+        end = int(datetime.fromisoformat(window["window_end"].replace("Z", "+00:00")).timestamp())
+        url = (
+            f"{server.url}/company/{COMPANY_ID}/incidents/v4?limit=100&page={page}"
+            f"&start_date={start}&end_date={end}&include_total_records=true"
+        )
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"API-Key": API_KEY})) as r:
+            pages.append(r.read())
+    replayed = client.fetch_from_pages(pages, {}, now=rfc3339(server.now))
+    assert replayed["incidents"] == live["incidents"]
+    assert replayed["last_run"] == live["last_run"]
+    assert len(replayed["incidents"]) == 430
+    again = client.fetch_from_pages(
+        [p.decode() for p in pages], replayed["last_run"], now=rfc3339(server.now)
+    )
+    assert again["incidents"] == []
+    with pytest.raises(ApiError, match="page 2 was asked for") as e:
+        client.fetch_from_pages(pages[:1], {}, now=rfc3339(server.now))
+    assert len(e.value.partial["incidents"]) == 100  # what was read is delivered, the mark stays
+    assert e.value.partial["last_run"]["high_water_mark"] is None
+    with pytest.raises(InputError, match="pages"):
+        client.fetch_from_pages([1], {})

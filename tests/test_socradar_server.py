@@ -23,6 +23,7 @@ from devtools.socradar_server import (
     SocRadarServer,
     format_alarm_date,
 )
+from tests.fixtures import ALARM_TYPE_DETAIL_KEYS
 
 KEY = "k3y-Under-Test-7f1c"
 CID = 789
@@ -722,17 +723,7 @@ def test_generated_alarm_fields(generated):
         "notes",
         "history",
     }
-    detail_keys = {
-        "alarm_main_type",
-        "alarm_sub_type",
-        "alarm_type_id",
-        "alarm_generic_title",
-        "alarm_default_risk_level",
-        "alarm_default_mitigation_plan",
-        "alarm_detection_and_analysis",
-        "alarm_post_incident_analysis",
-        "alarm_compliance_list",
-    }
+    detail_keys = set(ALARM_TYPE_DETAIL_KEYS)
     for item in generated:
         assert required <= item.keys() and "company_id" not in item
         assert set(item["alarm_type_details"]) == detail_keys

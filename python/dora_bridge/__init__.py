@@ -11,6 +11,7 @@ from dora_bridge._core import (
     DoraBridgeError,
     EntityProfile,
     InputError,
+    InternalError,
     NotFoundError,
     RateLimitedError,
     SocRadarClient,
@@ -26,6 +27,7 @@ from dora_bridge._core import (
     socradar_filters,
     socradar_incident_fields,
 )
+from dora_bridge.args import command_args
 
 __all__ = [
     "ApiError",
@@ -35,6 +37,7 @@ __all__ = [
     "DoraBridgeError",
     "EntityProfile",
     "InputError",
+    "InternalError",
     "NotFoundError",
     "RateLimitedError",
     "SocRadarClient",
@@ -44,6 +47,7 @@ __all__ = [
     "assess_cyber_threat",
     "audit_verify",
     "classification_inputs",
+    "command_args",
     "incident_field_updates",
     "load_report",
     "report_fields",

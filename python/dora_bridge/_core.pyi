@@ -11,12 +11,14 @@ __all__ = [
     "DoraBridgeError",
     "EntityProfile",
     "InputError",
+    "InternalError",
     "NotFoundError",
     "RateLimitedError",
     "SocRadarClient",
     "SocRadarError",
     "TransportError",
     "__version__",
+    "_selftest_panic",
     "assess_cyber_threat",
     "audit_verify",
     "classification_inputs",
@@ -43,6 +45,9 @@ class ConnectorError(DoraBridgeError):
     """A context source (Register of Information, CMDB, transactions) failed; ``source`` names it."""
 
     source: str
+
+class InternalError(DoraBridgeError):
+    """A defect in DORA Bridge itself (a panic in the core); the operation did nothing further."""
 
 class SocRadarError(DoraBridgeError):
     """The SOCRadar API, or the way to it, failed. A failed fetch carries ``partial``: the
@@ -109,6 +114,11 @@ class SocRadarClient:
     def fetch_incidents(self, last_run: dict[str, Any] | None, *, now: str | None = None) -> dict[str, Any]:
         """One fetch run: ``{"incidents", "last_run", "malformed", "stats"}``. On a partial
         failure raises a ``SocRadarError`` whose ``partial`` holds that same dict."""
+    def fetch_from_pages(
+        self, pages: list[str | bytes], last_run: dict[str, Any] | None, *, now: str | None = None
+    ) -> dict[str, Any]:
+        """``fetch_incidents`` over search answers already received (raw JSON, page 1 first)
+        instead of the server: same parsing, deduplication and mapping, no request sent."""
     def test_fetch(
         self, *, first_fetch: str = "3 days", limit: int | str | None = None, now: str | None = None
     ) -> dict[str, Any]: ...
@@ -274,3 +284,6 @@ class ContextConnectors:
         all_group_entities: bool = False,
     ) -> dict[str, Any]:
         """``DORA.Context.Geo``: Member States affected, with the reason for each."""
+
+def _selftest_panic(message: str) -> None:
+    """Panics inside the core: raises ``InternalError`` carrying ``message``."""

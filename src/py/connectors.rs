@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pythonize::{depythonize, pythonize};
+use pythonize::pythonize;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::errors::{connector_error, input_error};
+use super::errors::{connector_error, guard, input_error, json_arg};
 use crate::connectors::geo::{geo_scope, observations_from_text, ImpactType, Observation};
 use crate::connectors::ict::{ict_context, IctSources};
 use crate::connectors::params::{ConnectorSet, TransactionSource};
@@ -20,13 +20,11 @@ fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'
     pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
 }
 
-fn list_arg(v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-    let Some(v) = v.filter(|v| !v.is_none()) else {
+fn list_arg(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    let Some(v) = v else {
         return Ok(Vec::new());
     };
-    let j: Value = depythonize(v)
-        .map_err(|e| PyErr::new::<pyo3::exceptions::PyValueError, _>(e.to_string()))?;
-    Ok(match j {
+    Ok(match json_arg(py, name, name, v)? {
         Value::Array(a) => a
             .iter()
             .map(|x| {
@@ -65,24 +63,18 @@ pub struct PyConnectors {
 impl PyConnectors {
     #[staticmethod]
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
-        let v: Value = depythonize(params.as_any()).map_err(|e| {
-            input_error(
-                py,
-                InputError::new(
-                    "params",
-                    format!("The instance parameters could not be read: {e}."),
-                ),
-            )
-        })?;
-        let set = py
-            .detach(|| ConnectorSet::from_params(&v))
-            .map_err(|e| input_error(py, e))?;
-        Ok(PyConnectors { set })
+        guard(py, || {
+            let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
+            let set = py
+                .detach(|| ConnectorSet::from_params(&v))
+                .map_err(|e| input_error(py, e))?;
+            Ok(PyConnectors { set })
+        })
     }
 
     /// The sources this instance has.
-    fn sources(&self) -> Vec<String> {
-        self.set.describe()
+    fn sources(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        guard(py, || Ok(self.set.describe()))
     }
 
     /// `DORA.Context.ICT` for an asset, or for named services.
@@ -93,30 +85,32 @@ impl PyConnectors {
         asset: Option<&str>,
         services: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let services = list_arg(services)?;
-        let asset = asset
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_string);
-        if asset.is_none() && services.is_empty() {
-            return Err(input_error(
-                py,
-                InputError::new(
-                    "asset",
-                    "Give an asset (host, IP address, domain) or the affected services.",
-                ),
-            ));
-        }
-        let src = IctSources {
-            cmdb: self.set.cmdb.as_ref(),
-            register: self.set.register.as_ref(),
-            mapping: self.set.mapping.as_ref(),
-            depth: self.set.cmdb_depth,
-        };
-        let ctx = py
-            .detach(|| ict_context(&src, asset.as_deref(), &services))
-            .map_err(|e| connector_error(py, e))?;
-        to_py(py, &ctx)
+        guard(py, || {
+            let services = list_arg(py, "services", services)?;
+            let asset = asset
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string);
+            if asset.is_none() && services.is_empty() {
+                return Err(input_error(
+                    py,
+                    InputError::new(
+                        "asset",
+                        "Give an asset (host, IP address, domain) or the affected services.",
+                    ),
+                ));
+            }
+            let src = IctSources {
+                cmdb: self.set.cmdb.as_ref(),
+                register: self.set.register.as_ref(),
+                mapping: self.set.mapping.as_ref(),
+                depth: self.set.cmdb_depth,
+            };
+            let ctx = py
+                .detach(|| ict_context(&src, asset.as_deref(), &services))
+                .map_err(|e| connector_error(py, e))?;
+            to_py(py, &ctx)
+        })
     }
 
     /// `DORA.Context.Transactions` for the affected services and the incident window.
@@ -127,29 +121,37 @@ impl PyConnectors {
         services: &Bound<'py, PyAny>,
         window_start: &str,
         window_end: &str,
-        reference_days: Option<u32>,
+        reference_days: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let source = self.set.transactions.as_ref().ok_or_else(|| {
-            input_error(py, InputError::new("transaction_source", "No transaction source is configured: set transaction_source (postgresql or rest) in the instance."))
-        })?;
-        let services = list_arg(Some(services))?;
-        if services.is_empty() {
-            return Err(input_error(py, InputError::new("services", "services must name at least one affected service (or run !dora-ict-context first).")));
-        }
-        let req = ScopeRequest::new(
-            services,
-            time_arg(py, "window_start", window_start)?,
-            time_arg(py, "window_end", window_end)?,
-            reference_days,
-        )
-        .map_err(|e| input_error(py, e))?;
-        let scope = py
-            .detach(|| match source {
-                TransactionSource::Sql(s) => s.scope(&req),
-                TransactionSource::Rest(r) => r.scope(&req),
-            })
-            .map_err(|e| connector_error(py, e))?;
-        to_py(py, &scope.to_context())
+        guard(py, || {
+            let source = self.set.transactions.as_ref().ok_or_else(|| {
+                input_error(py, InputError::new("transaction_source", "No transaction source is configured: set transaction_source (postgresql or rest) in the instance."))
+            })?;
+            let services = list_arg(py, "services", Some(services))?;
+            if services.is_empty() {
+                return Err(input_error(py, InputError::new("services", "services must name at least one affected service (or run !dora-ict-context first).")));
+            }
+            let reference_days = match reference_days.filter(|d| !d.is_none()) {
+                None => None,
+                Some(d) => Some(d.extract::<i64>().map_err(|_| {
+                    input_error(py, InputError::new("reference_days", format!("reference_days must be a whole number of days from 1 to 366, got {}.", d)))
+                })?),
+            };
+            let req = ScopeRequest::new(
+                services,
+                time_arg(py, "window_start", window_start)?,
+                time_arg(py, "window_end", window_end)?,
+                reference_days,
+            )
+            .map_err(|e| input_error(py, e))?;
+            let scope = py
+                .detach(|| match source {
+                    TransactionSource::Sql(s) => s.scope(&req),
+                    TransactionSource::Rest(r) => r.scope(&req),
+                })
+                .map_err(|e| connector_error(py, e))?;
+            to_py(py, &scope.to_context())
+        })
     }
 
     /// `DORA.Context.Geo` from where clients, counterparts, branches, group entities, market
@@ -169,63 +171,60 @@ impl PyConnectors {
         all_branches: bool,
         all_group_entities: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut obs: Vec<Observation> = Vec::new();
-        for (arg, kind, v) in [
-            ("client_countries", ImpactType::Clients, clients),
-            ("counterpart_countries", ImpactType::FinancialCounterparts, counterparts),
-            ("branch_countries", ImpactType::BranchOfTheFinancialEntity, branches),
-            ("group_entity_countries", ImpactType::FinancialEntitiesWithinTheGroupCarryingOutActivitiesInTheRespectiveMemberState, group_entities),
-            ("market_infrastructure_countries", ImpactType::FinancialMarketInfrastructure, market_infrastructures),
-        ] {
-            obs.extend(observations_from_text(&list_arg(v)?.join("\n"), kind, &format!("argument {arg}")));
-        }
-        if all_branches {
-            obs.extend(self.set.branches.iter().cloned());
-        }
-        if all_group_entities {
-            obs.extend(self.set.group_entities.iter().cloned());
-        }
-        if let Some(p) = providers.filter(|p| !p.is_none()) {
-            let v: Value = depythonize(p).map_err(|e| {
-                input_error(
-                    py,
-                    InputError::new("providers", format!("providers could not be read: {e}.")),
-                )
-            })?;
-            let items = match v {
-                Value::Array(a) => a,
-                Value::Null => Vec::new(),
-                one => vec![one],
-            };
-            for item in items
-                .into_iter()
-                .filter(|i| i.get("ThirdParty").and_then(Value::as_bool) != Some(false))
-            {
-                let c = item
-                    .get("Country")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                let why = item
-                    .get("Reason")
-                    .and_then(Value::as_str)
-                    .unwrap_or("third-party provider")
-                    .to_string();
-                obs.push(Observation {
-                    country: c,
-                    kind: ImpactType::ThirdPartyProviders,
-                    detail: why,
-                    source: "DORA.Context.ICT.Countries".into(),
-                });
+        guard(py, || {
+            let mut obs: Vec<Observation> = Vec::new();
+            for (arg, kind, v) in [
+                ("client_countries", ImpactType::Clients, clients),
+                ("counterpart_countries", ImpactType::FinancialCounterparts, counterparts),
+                ("branch_countries", ImpactType::BranchOfTheFinancialEntity, branches),
+                ("group_entity_countries", ImpactType::FinancialEntitiesWithinTheGroupCarryingOutActivitiesInTheRespectiveMemberState, group_entities),
+                ("market_infrastructure_countries", ImpactType::FinancialMarketInfrastructure, market_infrastructures),
+            ] {
+                obs.extend(observations_from_text(&list_arg(py, arg, v)?.join("\n"), kind, &format!("argument {arg}")));
             }
-        }
-        if obs.is_empty() {
-            return Err(input_error(py, InputError::new("client_countries", "Give at least one country of impact: of clients, counterparts, branches, group entities, market infrastructures or providers.")));
-        }
-        let g = geo_scope(&obs, false).map_err(|e| connector_error(py, e))?;
-        to_py(
-            py,
-            &json!({"MemberStates": g.member_states, "ImpactTypes": g.impact_types, "Reasons": g.reasons, "OutsideEea": g.outside_eea}),
-        )
+            if all_branches {
+                obs.extend(self.set.branches.iter().cloned());
+            }
+            if all_group_entities {
+                obs.extend(self.set.group_entities.iter().cloned());
+            }
+            if let Some(p) = providers.filter(|p| !p.is_none()) {
+                let v = json_arg(py, "providers", "providers", p)?;
+                let items = match v {
+                    Value::Array(a) => a,
+                    Value::Null => Vec::new(),
+                    one => vec![one],
+                };
+                for item in items
+                    .into_iter()
+                    .filter(|i| i.get("ThirdParty").and_then(Value::as_bool) != Some(false))
+                {
+                    let c = item
+                        .get("Country")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    let why = item
+                        .get("Reason")
+                        .and_then(Value::as_str)
+                        .unwrap_or("third-party provider")
+                        .to_string();
+                    obs.push(Observation {
+                        country: c,
+                        kind: ImpactType::ThirdPartyProviders,
+                        detail: why,
+                        source: "DORA.Context.ICT.Countries".into(),
+                    });
+                }
+            }
+            if obs.is_empty() {
+                return Err(input_error(py, InputError::new("client_countries", "Give at least one country of impact: of clients, counterparts, branches, group entities, market infrastructures or providers.")));
+            }
+            let g = geo_scope(&obs, false).map_err(|e| connector_error(py, e))?;
+            to_py(
+                py,
+                &json!({"MemberStates": g.member_states, "ImpactTypes": g.impact_types, "Reasons": g.reasons, "OutsideEea": g.outside_eea}),
+            )
+        })
     }
 }

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pythonize::{depythonize, pythonize};
+use pythonize::pythonize;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::errors::input_error;
+use super::errors::{guard, input_error, json_arg};
 use crate::dora::classify::classify;
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
 use crate::dora::facts::{resolve, Lookup};
@@ -26,13 +26,7 @@ fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'
 fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
     match v {
         None => Ok(Value::Null),
-        Some(v) if v.is_none() => Ok(Value::Null),
-        Some(v) => depythonize(v).map_err(|e| {
-            input_error(
-                py,
-                InputError::new(name, format!("{name} could not be read: {e}.")),
-            )
-        }),
+        Some(v) => json_arg(py, name, name, v),
     }
 }
 
@@ -58,20 +52,22 @@ pub struct PyEntityProfile {
 impl PyEntityProfile {
     #[staticmethod]
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
-        let v = json_of(py, "params", Some(params.as_any()))?;
-        let profile = EntityProfile::from_params(&v).map_err(|e| input_error(py, e))?;
-        let due_soon = DueSoon::from_params(&v).map_err(|e| input_error(py, e))?;
-        let report = ReportSettings::from_params(&v).map_err(|e| input_error(py, e))?;
-        Ok(PyEntityProfile {
-            profile,
-            due_soon,
-            report,
+        guard(py, || {
+            let v = json_of(py, "params", Some(params.as_any()))?;
+            let profile = EntityProfile::from_params(&v).map_err(|e| input_error(py, e))?;
+            let due_soon = DueSoon::from_params(&v).map_err(|e| input_error(py, e))?;
+            let report = ReportSettings::from_params(&v).map_err(|e| input_error(py, e))?;
+            Ok(PyEntityProfile {
+                profile,
+                due_soon,
+                report,
+            })
         })
     }
 
     /// The profile as read, for display.
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.profile)
+        guard(py, || to_py(py, &self.profile))
     }
 
     /// Classifies an incident. Inputs come from `args`, then `context` (`DORA.Context.*`), then
@@ -85,26 +81,29 @@ impl PyEntityProfile {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let args = json_of(py, "args", Some(args))?;
-        let incident = json_of(py, "incident", incident)?;
-        let context = json_of(py, "context", context)?;
-        let now = instant(py, "now", now)?;
-        let classified_at = match args
-            .get("classified_at")
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-        {
-            Some(s) => instant(py, "classified_at", Some(s))?,
-            None => now,
-        };
-        let facts = resolve(&Lookup {
-            args: &args,
-            incident: &incident,
-            context: &context,
+        guard(py, || {
+            let args = json_of(py, "args", Some(args))?;
+            let incident = json_of(py, "incident", incident)?;
+            let context = json_of(py, "context", context)?;
+            let now = instant(py, "now", now)?;
+            let classified_at = match args
+                .get("classified_at")
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+            {
+                Some(s) => instant(py, "classified_at", Some(s))?,
+                None => now,
+            };
+            let facts = resolve(&Lookup {
+                args: &args,
+                incident: &incident,
+                context: &context,
+            })
+            .map_err(|e| input_error(py, e))?;
+            let c =
+                classify(facts, &self.profile, classified_at).map_err(|e| input_error(py, e))?;
+            to_py(py, &c)
         })
-        .map_err(|e| input_error(py, e))?;
-        let c = classify(facts, &self.profile, classified_at).map_err(|e| input_error(py, e))?;
-        to_py(py, &c)
     }
 
     /// The three report deadlines at `now`.
@@ -117,19 +116,21 @@ impl PyEntityProfile {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let args = json_of(py, "args", Some(args))?;
-        let incident = json_of(py, "incident", incident)?;
-        let context = json_of(py, "context", context)?;
-        let now = instant(py, "now", now)?;
-        let facts = ClockFacts::resolve(&Lookup {
-            args: &args,
-            incident: &incident,
-            context: &context,
+        guard(py, || {
+            let args = json_of(py, "args", Some(args))?;
+            let incident = json_of(py, "incident", incident)?;
+            let context = json_of(py, "context", context)?;
+            let now = instant(py, "now", now)?;
+            let facts = ClockFacts::resolve(&Lookup {
+                args: &args,
+                incident: &incident,
+                context: &context,
+            })
+            .map_err(|e| input_error(py, e))?;
+            let d = deadlines(&facts, &self.profile, now, self.due_soon)
+                .map_err(|e| input_error(py, e))?;
+            to_py(py, &d)
         })
-        .map_err(|e| input_error(py, e))?;
-        let d =
-            deadlines(&facts, &self.profile, now, self.due_soon).map_err(|e| input_error(py, e))?;
-        to_py(py, &d)
     }
 
     /// Groups the entity's incidents by root cause and says whether recurring ones are major
@@ -141,27 +142,30 @@ impl PyEntityProfile {
         incidents: &Bound<'py, PyAny>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut v = json_of(py, "incidents", Some(incidents))?;
-        if let Value::String(s) = &v {
-            v = serde_json::from_str(s).map_err(|e| {
-                input_error(
+        guard(py, || {
+            let mut v = json_of(py, "incidents", Some(incidents))?;
+            if let Value::String(s) = &v {
+                v = serde_json::from_str(s).map_err(|e| {
+                    input_error(
+                        py,
+                        InputError::new(
+                            "incidents",
+                            format!("incidents must be a JSON list of incidents: {e}."),
+                        ),
+                    )
+                })?;
+            }
+            let Value::Array(items) = v else {
+                return Err(input_error(
                     py,
-                    InputError::new(
-                        "incidents",
-                        format!("incidents must be a JSON list of incidents: {e}."),
-                    ),
-                )
-            })?;
-        }
-        let Value::Array(items) = v else {
-            return Err(input_error(
-                py,
-                InputError::new("incidents", "incidents must be a list of incidents."),
-            ));
-        };
-        let now = instant(py, "now", now)?;
-        let r = recurring::assess(&items, &self.profile, now).map_err(|e| input_error(py, e))?;
-        to_py(py, &r)
+                    InputError::new("incidents", "incidents must be a list of incidents."),
+                ));
+            };
+            let now = instant(py, "now", now)?;
+            let r =
+                recurring::assess(&items, &self.profile, now).map_err(|e| input_error(py, e))?;
+            to_py(py, &r)
+        })
     }
 
     /// A report draft of `kind` in `format` (json, csv, markdown, html), recorded in the
@@ -176,26 +180,28 @@ impl PyEntityProfile {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kind =
-            crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
-        let incident = json_of(py, "incident", incident)?;
-        let context = json_of(py, "context", context)?;
-        let now = instant(py, "now", now)?;
-        let profile = serde_json::to_value(&self.profile).expect("the profile serialises");
-        let req = DraftRequest {
-            kind,
-            format,
-            mapping: &self.report.mapping,
-            schema: self.report.schema.as_ref(),
-            profile: &profile,
-            incident: &incident,
-            context: &context,
-            now,
-        };
-        let out = py
-            .detach(|| draft_report(&req))
-            .map_err(|e| input_error(py, e))?;
-        to_py(py, &out)
+        guard(py, || {
+            let kind =
+                crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
+            let incident = json_of(py, "incident", incident)?;
+            let context = json_of(py, "context", context)?;
+            let now = instant(py, "now", now)?;
+            let profile = serde_json::to_value(&self.profile).expect("the profile serialises");
+            let req = DraftRequest {
+                kind,
+                format,
+                mapping: &self.report.mapping,
+                schema: self.report.schema.as_ref(),
+                profile: &profile,
+                incident: &incident,
+                context: &context,
+                now,
+            };
+            let out = py
+                .detach(|| draft_report(&req))
+                .map_err(|e| input_error(py, e))?;
+            to_py(py, &out)
+        })
     }
 
     /// The evidence-chain entries for a classification: the detection (once) and the
@@ -208,12 +214,14 @@ impl PyEntityProfile {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let c = json_of(py, "classification", Some(classification))?;
-        let context = json_of(py, "context", context)?;
-        let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-        let entries = approval::record_classification(&chain, &c, instant(py, "now", now)?)
-            .map_err(|e| input_error(py, e))?;
-        to_py(py, &entries)
+        guard(py, || {
+            let c = json_of(py, "classification", Some(classification))?;
+            let context = json_of(py, "context", context)?;
+            let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
+            let entries = approval::record_classification(&chain, &c, instant(py, "now", now)?)
+                .map_err(|e| input_error(py, e))?;
+            to_py(py, &entries)
+        })
     }
 
     /// An approval or rejection, recorded only if every rule of the dual approval holds.
@@ -231,26 +239,28 @@ impl PyEntityProfile {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)
+        guard(py, || {
+            let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)
+                .map_err(|e| input_error(py, e))?;
+            let approve = crate::input::one_of("decision", decision, &["approve", "reject"])
+                .map_err(|e| input_error(py, e))?
+                == "approve";
+            let context = json_of(py, "context", context)?;
+            let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
+            let e = approval::decide(
+                &chain,
+                &self.report.policy,
+                subject,
+                approver,
+                role,
+                approve,
+                comment,
+                content_hash,
+                instant(py, "now", now)?,
+            )
             .map_err(|e| input_error(py, e))?;
-        let approve = crate::input::one_of("decision", decision, &["approve", "reject"])
-            .map_err(|e| input_error(py, e))?
-            == "approve";
-        let context = json_of(py, "context", context)?;
-        let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-        let e = approval::decide(
-            &chain,
-            &self.report.policy,
-            subject,
-            approver,
-            role,
-            approve,
-            comment,
-            content_hash,
-            instant(py, "now", now)?,
-        )
-        .map_err(|e| input_error(py, e))?;
-        to_py(py, &e)
+            to_py(py, &e)
+        })
     }
 
     /// Records a submission to the authority once its approvals are in place. Returns the entry
@@ -267,43 +277,45 @@ impl PyEntityProfile {
         context: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let kind =
-            crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
-        let context = json_of(py, "context", context)?;
-        let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-        let now = instant(py, "now", now)?;
-        let at = match submitted_at.filter(|s| !s.trim().is_empty()) {
-            Some(s) => instant(py, "submitted_at", Some(s))?,
-            None => now,
-        };
-        if at > now + chrono::Duration::minutes(5) {
-            return Err(input_error(
-                py,
-                InputError::new(
-                    "submitted_at",
-                    format!(
-                        "submitted_at ({}) is in the future.",
-                        timeutil::to_rfc3339(at)
+        guard(py, || {
+            let kind =
+                crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
+            let context = json_of(py, "context", context)?;
+            let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
+            let now = instant(py, "now", now)?;
+            let at = match submitted_at.filter(|s| !s.trim().is_empty()) {
+                Some(s) => instant(py, "submitted_at", Some(s))?,
+                None => now,
+            };
+            if at > now + chrono::Duration::minutes(5) {
+                return Err(input_error(
+                    py,
+                    InputError::new(
+                        "submitted_at",
+                        format!(
+                            "submitted_at ({}) is in the future.",
+                            timeutil::to_rfc3339(at)
+                        ),
                     ),
-                ),
-            ));
-        }
-        let e = approval::submit(
-            &chain,
-            &self.report.policy,
-            kind,
-            at,
-            authority_reference.filter(|s| !s.trim().is_empty()),
-            actor,
-            now,
-        )
-        .map_err(|e| input_error(py, e))?;
-        let mut all = chain.clone();
-        all.push(e.clone());
-        to_py(
-            py,
-            &json!({"Entry": e, "Submission": approval::submissions(&all)}),
-        )
+                ));
+            }
+            let e = approval::submit(
+                &chain,
+                &self.report.policy,
+                kind,
+                at,
+                authority_reference.filter(|s| !s.trim().is_empty()),
+                actor,
+                now,
+            )
+            .map_err(|e| input_error(py, e))?;
+            let mut all = chain.clone();
+            all.push(e.clone());
+            to_py(
+                py,
+                &json!({"Entry": e, "Submission": approval::submissions(&all)}),
+            )
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -320,19 +332,23 @@ pub fn assess_cyber_threat<'py>(
     py: Python<'py>,
     args: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let args = json_of(py, "args", Some(args))?;
-    let a = threat::assess(&args).map_err(|e| input_error(py, e))?;
-    to_py(py, &a)
+    guard(py, || {
+        let args = json_of(py, "args", Some(args))?;
+        let a = threat::assess(&args).map_err(|e| input_error(py, e))?;
+        to_py(py, &a)
+    })
 }
 
 /// Every classification input: name, kind, context paths and incident fields it is read from.
 #[pyfunction]
 pub fn classification_inputs(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let rows: Vec<Value> = crate::dora::facts::INPUTS
-        .iter()
-        .map(|s| json!({"name": s.name, "kind": format!("{:?}", s.kind).to_lowercase(), "context": s.context, "incident": s.incident}))
-        .collect();
-    to_py(py, &rows)
+    guard(py, || {
+        let rows: Vec<Value> = crate::dora::facts::INPUTS
+            .iter()
+            .map(|s| json!({"name": s.name, "kind": format!("{:?}", s.kind).to_lowercase(), "context": s.context, "incident": s.incident}))
+            .collect();
+        to_py(py, &rows)
+    })
 }
 
 /// The incident-field and SLA-timer updates for the newest `DORA.Classification` and
@@ -347,20 +363,22 @@ pub fn incident_field_updates<'py>(
     approvals: Option<&Bound<'py, PyAny>>,
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let c = json_of(py, "classification", classification)?;
-    let d = json_of(py, "deadlines", deadlines)?;
-    let r = json_of(py, "reports", reports)?;
-    let a = json_of(py, "approvals", approvals)?;
-    let now = instant(py, "now", now)?;
-    let some = |v: &Value| Some(v).filter(|v| !v.is_null()).cloned();
-    let u = crate::dora::fields::updates_with_reporting(
-        some(&c).as_ref(),
-        some(&d).as_ref(),
-        some(&r).as_ref(),
-        some(&a).as_ref(),
-        now,
-    );
-    to_py(py, &u)
+    guard(py, || {
+        let c = json_of(py, "classification", classification)?;
+        let d = json_of(py, "deadlines", deadlines)?;
+        let r = json_of(py, "reports", reports)?;
+        let a = json_of(py, "approvals", approvals)?;
+        let now = instant(py, "now", now)?;
+        let some = |v: &Value| Some(v).filter(|v| !v.is_null()).cloned();
+        let u = crate::dora::fields::updates_with_reporting(
+            some(&c).as_ref(),
+            some(&d).as_ref(),
+            some(&r).as_ref(),
+            some(&a).as_ref(),
+            now,
+        );
+        to_py(py, &u)
+    })
 }
 
 /// Verifies an evidence chain (`DORA.Audit`); with `recorded_head`, also that nothing was cut
@@ -372,14 +390,16 @@ pub fn audit_verify<'py>(
     chain: &Bound<'py, PyAny>,
     recorded_head: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let v = json_of(py, "chain", Some(chain))?;
-    let chain = crate::audit::chain_from_json(&v)
-        .map_err(|e| input_error(py, InputError::new("chain", e.message)))?;
-    let result = match recorded_head.filter(|h| !h.trim().is_empty()) {
-        Some(h) => crate::audit::verify_against_head(&chain, h.trim()),
-        None => crate::audit::verify(&chain),
-    };
-    to_py(py, &result)
+    guard(py, || {
+        let v = json_of(py, "chain", Some(chain))?;
+        let chain = crate::audit::chain_from_json(&v)
+            .map_err(|e| input_error(py, InputError::new("chain", e.message)))?;
+        let result = match recorded_head.filter(|h| !h.trim().is_empty()) {
+            Some(h) => crate::audit::verify_against_head(&chain, h.trim()),
+            None => crate::audit::verify(&chain),
+        };
+        to_py(py, &result)
+    })
 }
 
 /// Reads a DORA_IR document into `DORA.IncidentReport` facts.
@@ -388,20 +408,24 @@ pub fn load_report<'py>(
     py: Python<'py>,
     document: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let doc = json_of(py, "document", Some(document))?;
-    to_py(
-        py,
-        &crate::report::draft::load(crate::report::mapping::builtin(), &doc),
-    )
+    guard(py, || {
+        let doc = json_of(py, "document", Some(document))?;
+        to_py(
+            py,
+            &crate::report::draft::load(crate::report::mapping::builtin(), &doc),
+        )
+    })
 }
 
 /// The report template's fields: id, key, name, JSON path, type, mandatory submissions, sources.
 #[pyfunction]
 pub fn report_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let rows: Vec<Value> = crate::report::mapping::builtin()
-        .fields
-        .iter()
-        .map(|f| json!({"id": f.id, "key": f.key, "name": f.name, "json": f.json, "type": f.kind, "mandatory": f.mandatory, "sources": f.sources}))
-        .collect();
-    to_py(py, &rows)
+    guard(py, || {
+        let rows: Vec<Value> = crate::report::mapping::builtin()
+            .fields
+            .iter()
+            .map(|f| json!({"id": f.id, "key": f.key, "name": f.name, "json": f.json, "type": f.kind, "mandatory": f.mandatory, "sources": f.sources}))
+            .collect();
+        to_py(py, &rows)
+    })
 }

@@ -4,6 +4,7 @@
 //! DoraBridgeError
 //! ├── InputError            bad parameter or argument; nothing was sent
 //! ├── ConnectorError        a context source failed (.source names it)
+//! ├── InternalError         a defect in DORA Bridge itself (a Rust panic), never a crash
 //! └── SocRadarError         the SOCRadar API or the way to it
 //!     ├── AuthenticationError   401/403
 //!     ├── NotFoundError         404
@@ -36,6 +37,12 @@ create_exception!(
     ConnectorError,
     DoraBridgeError,
     "A context source (register, CMDB, transactions) failed; `.source` names it."
+);
+create_exception!(
+    dora_bridge,
+    InternalError,
+    DoraBridgeError,
+    "A defect in DORA Bridge itself; the operation did nothing further. Please report it."
 );
 create_exception!(
     dora_bridge,
@@ -80,12 +87,31 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", py.get_type::<InputError>())?;
     m.add("SocRadarError", py.get_type::<SocRadarError>())?;
     m.add("ConnectorError", py.get_type::<ConnectorError>())?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
     m.add("AuthenticationError", py.get_type::<AuthenticationError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add("RateLimitedError", py.get_type::<RateLimitedError>())?;
     m.add("TransportError", py.get_type::<TransportError>())?;
     m.add("ApiError", py.get_type::<ApiError>())?;
     Ok(())
+}
+
+/// Runs a binding's body; a panic in it becomes an `InternalError` instead of crossing into Python
+/// as pyo3's `PanicException` (a `BaseException` that `except Exception` would not catch).
+pub fn guard<T>(_gil: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            Err(InternalError::new_err(format!(
+                "Internal error in DORA Bridge ({what}). Nothing further was done; please report it."
+            )))
+        }
+    }
 }
 
 fn with_attrs(py: Python<'_>, err: PyErr, attrs: &[(&str, Py<PyAny>)]) -> PyErr {
@@ -106,6 +132,26 @@ pub fn input_error(py: Python<'_>, e: DomainInputError) -> PyErr {
         .map(|a| a.into_any().unbind())
         .unwrap_or_else(|_| py.None());
     with_attrs(py, InputError::new_err(e.message), &[("argument", arg)])
+}
+
+/// A Python value as JSON for the core; `None` is `null`. A value JSON cannot carry (an integer
+/// beyond 64 bits, an object that is not a dict, list, str, number or bool) is an `InputError`
+/// naming `argument`, with `what` ("The instance parameters", "providers") opening the message.
+pub fn json_arg(
+    py: Python<'_>,
+    argument: &str,
+    what: &str,
+    v: &Bound<'_, PyAny>,
+) -> PyResult<serde_json::Value> {
+    if v.is_none() {
+        return Ok(serde_json::Value::Null);
+    }
+    pythonize::depythonize(v).map_err(|e| {
+        input_error(
+            py,
+            DomainInputError::new(argument, format!("{what} could not be read: {e}.")),
+        )
+    })
 }
 
 pub fn socradar_error(py: Python<'_>, e: DomainSocRadarError) -> PyErr {

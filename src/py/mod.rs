@@ -21,5 +21,13 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dora::audit_verify, m)?)?;
     m.add_function(wrap_pyfunction!(dora::load_report, m)?)?;
     m.add_function(wrap_pyfunction!(dora::report_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
     Ok(())
+}
+
+/// Panics inside a guarded binding, so a deployment can check that a defect surfaces as
+/// `InternalError` (a `DoraBridgeError`) and not as a crash.
+#[pyfunction]
+fn _selftest_panic(py: Python<'_>, message: &str) -> PyResult<()> {
+    errors::guard(py, || panic!("{message}"))
 }

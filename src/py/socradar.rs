@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use pythonize::{depythonize, pythonize};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pythonize::pythonize;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::errors::{input_error, socradar_error};
+use super::errors::{guard, input_error, json_arg, socradar_error};
 use crate::dedup::FetchState;
 use crate::input::{self, InputError};
 use crate::socradar::actions::{self, ActionRequest};
@@ -17,9 +17,10 @@ use crate::socradar::alarm::{Alarm, MalformedAlarm};
 use crate::socradar::fetch::{self, FetchConfig, FetchStats};
 use crate::socradar::incident::{self, Incident, IncidentOptions};
 use crate::socradar::params::{self, InstanceParams};
+use crate::socradar::replay::Replay;
 use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
-use crate::socradar::{ClientConfig, SocRadarClient, SocRadarError};
+use crate::socradar::{AlarmSource, ClientConfig, SocRadarClient, SocRadarError};
 use crate::timeutil;
 
 fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
@@ -110,6 +111,52 @@ impl PySocRadarClient {
         to_py(py, &out)
     }
 
+    /// One fetch run over `with_source`'s source, the GIL released while it reads.
+    fn fetch_from<'py, S: AlarmSource + Send>(
+        &self,
+        py: Python<'py>,
+        source: S,
+        last_run: &Bound<'py, PyAny>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cfg = self.fetch.clone().map_err(|e| input_error(py, e))?;
+        let now = parse_now(py, now)?;
+        let stored: Value = if last_run.is_none() {
+            json!({})
+        } else {
+            json_arg(py, "last_run", "The stored fetch state", last_run)?
+        };
+        let state = FetchState::from_json(&stored).map_err(|e| input_error(py, e))?;
+        let opts = self.incidents.clone();
+        let cid = self.client.config().company_id;
+        let (result, error) = py.detach(move || {
+            let out = fetch::fetch(&source, &cfg, &state, now);
+            let incidents = out
+                .alarms
+                .iter()
+                .map(|a| incident::to_incident(a, cid, &opts))
+                .collect();
+            (
+                FetchResult {
+                    incidents,
+                    last_run: out.state.to_json(),
+                    malformed: out.malformed,
+                    stats: out.stats,
+                },
+                out.error,
+            )
+        });
+        let result = to_py(py, &result)?;
+        match error {
+            None => Ok(result),
+            Some(e) => {
+                let err = socradar_error(py, e);
+                err.value(py).setattr("partial", result)?;
+                Err(err)
+            }
+        }
+    }
+
     fn id(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
         input::positive_id(arg, &arg_text(arg, v)?).map_err(|e| input_error(py, e))
     }
@@ -164,72 +211,72 @@ impl PySocRadarClient {
         date_format: &str,
         page_concurrency: usize,
     ) -> PyResult<Self> {
-        let secs = |arg: &str, v: f64, max: f64| {
-            input::positive_seconds(arg, &v.to_string(), max).map_err(|e| input_error(py, e))
-        };
-        let cid = Self::id(py, "company_id", company_id)?;
-        let mut cfg = ClientConfig::new(base_url, api_key, cid).map_err(|e| input_error(py, e))?;
-        cfg.verify_tls = verify_tls;
-        cfg.use_proxy = use_proxy;
-        cfg.timeout =
-            std::time::Duration::from_secs_f64(secs("timeout_seconds", timeout_seconds, 600.0)?);
-        cfg.retry = RetryPolicy {
-            max_retries,
-            base_delay: std::time::Duration::from_secs_f64(secs(
-                "backoff_seconds",
-                backoff_seconds,
-                60.0,
-            )?),
-            budget: std::time::Duration::from_secs_f64(secs(
-                "retry_budget_seconds",
-                retry_budget_seconds,
-                3600.0,
-            )?),
-            ..RetryPolicy::default()
-        };
-        cfg.date_format =
-            DateFormat::parse("date_format", date_format).map_err(|e| input_error(py, e))?;
-        cfg.page_concurrency =
-            input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)
-                .map_err(|e| input_error(py, e))? as usize;
-        let fetch = Ok(FetchConfig {
-            first_fetch: "3 days".into(),
-            max_fetch: 10_000,
-            lookback_seconds: 900,
-            page_size: MAX_PAGE_SIZE,
-            page_concurrency: cfg.page_concurrency,
-            filters: SearchFilters::default(),
-        });
-        let client = SocRadarClient::new(cfg).map_err(|e| socradar_error(py, e))?;
-        Ok(PySocRadarClient {
-            client: Arc::new(client),
-            fetch,
-            incidents: IncidentOptions {
-                include_content: true,
-                include_entities: true,
-                ..IncidentOptions::default()
-            },
+        guard(py, || {
+            let secs = |arg: &str, v: f64, max: f64| {
+                input::positive_seconds(arg, &v.to_string(), max).map_err(|e| input_error(py, e))
+            };
+            let cid = Self::id(py, "company_id", company_id)?;
+            let mut cfg =
+                ClientConfig::new(base_url, api_key, cid).map_err(|e| input_error(py, e))?;
+            cfg.verify_tls = verify_tls;
+            cfg.use_proxy = use_proxy;
+            cfg.timeout = std::time::Duration::from_secs_f64(secs(
+                "timeout_seconds",
+                timeout_seconds,
+                600.0,
+            )?);
+            cfg.retry = RetryPolicy {
+                max_retries,
+                base_delay: std::time::Duration::from_secs_f64(secs(
+                    "backoff_seconds",
+                    backoff_seconds,
+                    60.0,
+                )?),
+                budget: std::time::Duration::from_secs_f64(secs(
+                    "retry_budget_seconds",
+                    retry_budget_seconds,
+                    3600.0,
+                )?),
+                ..RetryPolicy::default()
+            };
+            cfg.date_format =
+                DateFormat::parse("date_format", date_format).map_err(|e| input_error(py, e))?;
+            cfg.page_concurrency =
+                input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)
+                    .map_err(|e| input_error(py, e))? as usize;
+            let fetch = Ok(FetchConfig {
+                first_fetch: "3 days".into(),
+                max_fetch: 10_000,
+                lookback_seconds: 900,
+                page_size: MAX_PAGE_SIZE,
+                page_concurrency: cfg.page_concurrency,
+                filters: SearchFilters::default(),
+            });
+            let client = SocRadarClient::new(cfg).map_err(|e| socradar_error(py, e))?;
+            Ok(PySocRadarClient {
+                client: Arc::new(client),
+                fetch,
+                incidents: IncidentOptions {
+                    include_content: true,
+                    include_entities: true,
+                    ..IncidentOptions::default()
+                },
+            })
         })
     }
 
     /// A client from the XSOAR instance parameters (`demisto.params()`), every one honoured.
     #[staticmethod]
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
-        let v: Value = depythonize(params.as_any()).map_err(|e| {
-            input_error(
-                py,
-                InputError::new(
-                    "params",
-                    format!("The instance parameters could not be read: {e}."),
-                ),
-            )
-        })?;
-        let p = InstanceParams::from_json(&v, Utc::now()).map_err(|e| input_error(py, e))?;
-        let client = SocRadarClient::new(p.client).map_err(|e| socradar_error(py, e))?;
-        Ok(PySocRadarClient {
-            client: Arc::new(client),
-            fetch: p.fetch,
-            incidents: p.incidents,
+        guard(py, || {
+            let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
+            let p = InstanceParams::from_json(&v, Utc::now()).map_err(|e| input_error(py, e))?;
+            let client = SocRadarClient::new(p.client).map_err(|e| socradar_error(py, e))?;
+            Ok(PySocRadarClient {
+                client: Arc::new(client),
+                fetch: p.fetch,
+                incidents: p.incidents,
+            })
         })
     }
 
@@ -246,40 +293,44 @@ impl PySocRadarClient {
     /// Requests sent and retries made by this client so far.
     #[getter]
     fn traffic<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        use std::sync::atomic::Ordering::Relaxed;
-        let t = &self.client.traffic;
-        to_py(
-            py,
-            &json!({"requests": t.requests.load(Relaxed), "retries": t.retries.load(Relaxed)}),
-        )
+        guard(py, || {
+            use std::sync::atomic::Ordering::Relaxed;
+            let t = &self.client.traffic;
+            to_py(
+                py,
+                &json!({"requests": t.requests.load(Relaxed), "retries": t.retries.load(Relaxed)}),
+            )
+        })
     }
 
     /// Debug lines since the last call (retries, fetch windows); they never contain the key.
-    fn drain_log(&self) -> Vec<String> {
-        self.client.drain_log()
+    fn drain_log(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        guard(py, || Ok(self.client.drain_log()))
     }
 
     /// Checks URL, key and company id with the smallest search; also checks the fetch settings
     /// when `check_fetch` is true.
     #[pyo3(signature = (*, check_fetch=false))]
     fn test_connection(&self, py: Python<'_>, check_fetch: bool) -> PyResult<()> {
-        if check_fetch {
-            if let Err(e) = &self.fetch {
-                return Err(input_error(py, e.clone()));
+        guard(py, || {
+            if check_fetch {
+                if let Err(e) = &self.fetch {
+                    return Err(input_error(py, e.clone()));
+                }
             }
-        }
-        let filters = SearchFilters::default();
-        self.run(py, |c| {
-            c.search(&SearchQuery {
-                filters: &filters,
-                page: 1,
-                limit: 1,
-                start: None,
-                end: None,
-                include_total_records: false,
-            })
-        })?;
-        Ok(())
+            let filters = SearchFilters::default();
+            self.run(py, |c| {
+                c.search(&SearchQuery {
+                    filters: &filters,
+                    page: 1,
+                    limit: 1,
+                    start: None,
+                    end: None,
+                    include_total_records: false,
+                })
+            })?;
+            Ok(())
+        })
     }
 
     /// One page of the search endpoint, as the server sent it.
@@ -293,34 +344,36 @@ impl PySocRadarClient {
         end: Option<&str>,
         include_total_records: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if page == 0 || !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(input_error(py, InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
-        }
-        let start = start
-            .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
-            .transpose()?;
-        let end = end
-            .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
-            .transpose()?;
-        let filters = self
-            .fetch
-            .as_ref()
-            .map(|f| f.filters.clone())
-            .unwrap_or_default();
-        let p = self.run(py, |c| {
-            c.search(&SearchQuery {
-                filters: &filters,
-                page,
-                limit,
-                start,
-                end,
-                include_total_records,
-            })
-        })?;
-        to_py(
-            py,
-            &json!({"alarms": p.alarms, "total_records": p.total_records, "total_pages": p.total_pages}),
-        )
+        guard(py, || {
+            if page == 0 || !(1..=MAX_PAGE_SIZE).contains(&limit) {
+                return Err(input_error(py, InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
+            }
+            let start = start
+                .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
+                .transpose()?;
+            let end = end
+                .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
+                .transpose()?;
+            let filters = self
+                .fetch
+                .as_ref()
+                .map(|f| f.filters.clone())
+                .unwrap_or_default();
+            let p = self.run(py, |c| {
+                c.search(&SearchQuery {
+                    filters: &filters,
+                    page,
+                    limit,
+                    start,
+                    end,
+                    include_total_records,
+                })
+            })?;
+            to_py(
+                py,
+                &json!({"alarms": p.alarms, "total_records": p.total_records, "total_pages": p.total_pages}),
+            )
+        })
     }
 
     /// One fetch run. Returns `{"incidents", "last_run", "malformed", "stats"}`. When the window
@@ -333,51 +386,41 @@ impl PySocRadarClient {
         last_run: &Bound<'py, PyAny>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let cfg = self.fetch.clone().map_err(|e| input_error(py, e))?;
-        let now = parse_now(py, now)?;
-        let stored: Value = if last_run.is_none() {
-            json!({})
-        } else {
-            depythonize(last_run).map_err(|e| {
-                input_error(
-                    py,
-                    InputError::new(
-                        "last_run",
-                        format!("The stored fetch state is not JSON: {e}."),
-                    ),
-                )
-            })?
-        };
-        let state = FetchState::from_json(&stored).map_err(|e| input_error(py, e))?;
-        let opts = self.incidents.clone();
-        let client = self.client.clone();
-        let (result, error) = py.detach(move || {
-            let out = fetch::fetch(client.as_ref(), &cfg, &state, now);
-            let cid = client.config().company_id;
-            let incidents = out
-                .alarms
-                .iter()
-                .map(|a| incident::to_incident(a, cid, &opts))
-                .collect();
-            (
-                FetchResult {
-                    incidents,
-                    last_run: out.state.to_json(),
-                    malformed: out.malformed,
-                    stats: out.stats,
-                },
-                out.error,
-            )
-        });
-        let result = to_py(py, &result)?;
-        match error {
-            None => Ok(result),
-            Some(e) => {
-                let err = socradar_error(py, e);
-                err.value(py).setattr("partial", result)?;
-                Err(err)
+        guard(py, || {
+            self.fetch_from(py, self.client.clone(), last_run, now)
+        })
+    }
+
+    /// A fetch run over search answers already received (raw JSON text or bytes, page 1 first)
+    /// instead of the server: the same parsing, deduplication against `last_run` and mapping,
+    /// with no request sent. Same result and errors as `fetch_incidents`.
+    #[pyo3(signature = (pages, last_run, *, now=None))]
+    fn fetch_from_pages<'py>(
+        &self,
+        py: Python<'py>,
+        pages: &Bound<'py, PyList>,
+        last_run: &Bound<'py, PyAny>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let mut raw = Vec::with_capacity(pages.len());
+            for (i, page) in pages.iter().enumerate() {
+                if let Ok(b) = page.cast::<PyBytes>() {
+                    raw.push(b.as_bytes().to_vec());
+                } else if let Ok(s) = page.cast::<PyString>() {
+                    raw.push(s.to_str()?.as_bytes().to_vec());
+                } else {
+                    return Err(input_error(
+                        py,
+                        InputError::new(
+                            "pages",
+                            format!("pages[{i}] must be the JSON text of a search answer (str or bytes)."),
+                        ),
+                    ));
+                }
             }
-        }
+            self.fetch_from(py, Replay::new(raw), last_run, now)
+        })
     }
 
     /// The newest alarms of `[now - first_fetch, now]` and the window's totals; stores nothing.
@@ -389,40 +432,42 @@ impl PySocRadarClient {
         limit: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let limit_text = match limit {
-            Some(l) if !l.is_none() => arg_text("limit", l)?,
-            _ => "5".to_string(),
-        };
-        let limit = input::bounded_int("limit", &limit_text, 1, i64::from(MAX_PAGE_SIZE))
-            .map_err(|e| input_error(py, e))? as u32;
-        let now = parse_now(py, now)?;
-        fetch::first_window_start(first_fetch, now).map_err(|e| input_error(py, e))?;
-        let filters = self
-            .fetch
-            .as_ref()
-            .map(|f| f.filters.clone())
-            .unwrap_or_default();
-        let first_fetch = first_fetch.to_string();
-        let (start, end, page) = self.run(py, move |c| {
-            fetch::preview(c, &filters, &first_fetch, limit, now)
-        })?;
-        let mut alarms = Vec::new();
-        let mut malformed = Vec::new();
-        for raw in page.alarms {
-            match Alarm::parse(raw) {
-                Ok(a) => alarms.push(summary(&a)),
-                Err(m) => malformed.push(m),
+        guard(py, || {
+            let limit_text = match limit {
+                Some(l) if !l.is_none() => arg_text("limit", l)?,
+                _ => "5".to_string(),
+            };
+            let limit = input::bounded_int("limit", &limit_text, 1, i64::from(MAX_PAGE_SIZE))
+                .map_err(|e| input_error(py, e))? as u32;
+            let now = parse_now(py, now)?;
+            fetch::first_window_start(first_fetch, now).map_err(|e| input_error(py, e))?;
+            let filters = self
+                .fetch
+                .as_ref()
+                .map(|f| f.filters.clone())
+                .unwrap_or_default();
+            let first_fetch = first_fetch.to_string();
+            let (start, end, page) = self.run(py, move |c| {
+                fetch::preview(c, &filters, &first_fetch, limit, now)
+            })?;
+            let mut alarms = Vec::new();
+            let mut malformed = Vec::new();
+            for raw in page.alarms {
+                match Alarm::parse(raw) {
+                    Ok(a) => alarms.push(summary(&a)),
+                    Err(m) => malformed.push(m),
+                }
             }
-        }
-        let when = |e: i64| timeutil::from_epoch(e).map(timeutil::to_rfc3339);
-        to_py(
-            py,
-            &json!({
-                "WindowStart": when(start), "WindowEnd": when(end),
-                "TotalRecords": page.total_records, "TotalPages": page.total_pages,
-                "Returned": alarms.len(), "Alarms": alarms, "Malformed": malformed,
-            }),
-        )
+            let when = |e: i64| timeutil::from_epoch(e).map(timeutil::to_rfc3339);
+            to_py(
+                py,
+                &json!({
+                    "WindowStart": when(start), "WindowEnd": when(end),
+                    "TotalRecords": page.total_records, "TotalPages": page.total_pages,
+                    "Returned": alarms.len(), "Alarms": alarms, "Malformed": malformed,
+                }),
+            )
+        })
     }
 
     #[pyo3(signature = (alarm_ids, status_reason, comments=None, *, update_related_finding_status=None, email=None, company_id=None))]
@@ -437,39 +482,41 @@ impl PySocRadarClient {
         email: Option<&Bound<'py, PyAny>>,
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let ids = input::positive_id_list("alarm_ids", &arg_text("alarm_ids", alarm_ids)?)
-            .map_err(|e| input_error(py, e))?;
-        let reason = actions::status_reason("status_reason", status_reason)
-            .map_err(|e| input_error(py, e))?;
-        let related = match update_related_finding_status {
-            Some(v) if !v.is_none() => {
-                if let Ok(b) = v.extract::<bool>() {
-                    b
-                } else {
-                    input::boolean(
-                        "update_related_finding_status",
-                        &arg_text("update_related_finding_status", v)?,
-                    )
-                    .map_err(|e| input_error(py, e))?
+        guard(py, || {
+            let ids = input::positive_id_list("alarm_ids", &arg_text("alarm_ids", alarm_ids)?)
+                .map_err(|e| input_error(py, e))?;
+            let reason = actions::status_reason("status_reason", status_reason)
+                .map_err(|e| input_error(py, e))?;
+            let related = match update_related_finding_status {
+                Some(v) if !v.is_none() => {
+                    if let Ok(b) = v.extract::<bool>() {
+                        b
+                    } else {
+                        input::boolean(
+                            "update_related_finding_status",
+                            &arg_text("update_related_finding_status", v)?,
+                        )
+                        .map_err(|e| input_error(py, e))?
+                    }
                 }
-            }
-            _ => false,
-        };
-        let email = match (related, Self::optional_text(email, "email")?) {
-            (true, Some(e)) => Some(input::email("email", &e).map_err(|e| input_error(py, e))?),
-            (true, None) => {
-                return Err(input_error(py, InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
-            }
-            (false, _) => None,
-        };
-        let cid = Self::company(py, company_id)?;
-        let action = actions::change_status(
-            ids,
-            reason,
-            Self::optional_text(comments, "comments")?,
-            email,
-        );
-        self.act(py, action, cid)
+                _ => false,
+            };
+            let email = match (related, Self::optional_text(email, "email")?) {
+                (true, Some(e)) => Some(input::email("email", &e).map_err(|e| input_error(py, e))?),
+                (true, None) => {
+                    return Err(input_error(py, InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
+                }
+                (false, _) => None,
+            };
+            let cid = Self::company(py, company_id)?;
+            let action = actions::change_status(
+                ids,
+                reason,
+                Self::optional_text(comments, "comments")?,
+                email,
+            );
+            self.act(py, action, cid)
+        })
     }
 
     #[pyo3(signature = (alarm_id, user_email, comment, *, company_id=None))]
@@ -481,12 +528,14 @@ impl PySocRadarClient {
         comment: &Bound<'py, PyAny>,
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = Self::id(py, "alarm_id", alarm_id)?;
-        let email = input::email("user_email", &arg_text("user_email", user_email)?)
-            .map_err(|e| input_error(py, e))?;
-        let comment = Self::text(py, "comment", comment)?;
-        let cid = Self::company(py, company_id)?;
-        self.act(py, actions::add_comment(id, email, comment), cid)
+        guard(py, || {
+            let id = Self::id(py, "alarm_id", alarm_id)?;
+            let email = input::email("user_email", &arg_text("user_email", user_email)?)
+                .map_err(|e| input_error(py, e))?;
+            let comment = Self::text(py, "comment", comment)?;
+            let cid = Self::company(py, company_id)?;
+            self.act(py, actions::add_comment(id, email, comment), cid)
+        })
     }
 
     #[pyo3(signature = (alarm_id, user_emails, *, company_id=None))]
@@ -497,11 +546,13 @@ impl PySocRadarClient {
         user_emails: &Bound<'py, PyAny>,
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = Self::id(py, "alarm_id", alarm_id)?;
-        let emails = input::email_list("user_emails", &arg_text("user_emails", user_emails)?)
-            .map_err(|e| input_error(py, e))?;
-        let cid = Self::company(py, company_id)?;
-        self.act(py, actions::change_assignee(id, emails), cid)
+        guard(py, || {
+            let id = Self::id(py, "alarm_id", alarm_id)?;
+            let emails = input::email_list("user_emails", &arg_text("user_emails", user_emails)?)
+                .map_err(|e| input_error(py, e))?;
+            let cid = Self::company(py, company_id)?;
+            self.act(py, actions::change_assignee(id, emails), cid)
+        })
     }
 
     /// Adds the tag, or removes it when the alarm already has it (the API toggles).
@@ -513,10 +564,12 @@ impl PySocRadarClient {
         tag: &Bound<'py, PyAny>,
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = Self::id(py, "alarm_id", alarm_id)?;
-        let tag = Self::text(py, "tag", tag)?;
-        let cid = Self::company(py, company_id)?;
-        self.act(py, actions::toggle_tag(id, tag), cid)
+        guard(py, || {
+            let id = Self::id(py, "alarm_id", alarm_id)?;
+            let tag = Self::text(py, "tag", tag)?;
+            let cid = Self::company(py, company_id)?;
+            self.act(py, actions::toggle_tag(id, tag), cid)
+        })
     }
 
     #[pyo3(signature = (alarm_id, comment, *, company_id=None))]
@@ -527,10 +580,12 @@ impl PySocRadarClient {
         comment: &Bound<'py, PyAny>,
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = Self::id(py, "alarm_id", alarm_id)?;
-        let comment = Self::text(py, "comment", comment)?;
-        let cid = Self::company(py, company_id)?;
-        self.act(py, actions::ask_analyst(id, comment), cid)
+        guard(py, || {
+            let id = Self::id(py, "alarm_id", alarm_id)?;
+            let comment = Self::text(py, "comment", comment)?;
+            let cid = Self::company(py, company_id)?;
+            self.act(py, actions::ask_analyst(id, comment), cid)
+        })
     }
 
     #[pyo3(signature = (alarm_id, severity, *, company_id=None))]
@@ -541,11 +596,13 @@ impl PySocRadarClient {
         severity: &str,
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let id = Self::id(py, "alarm_id", alarm_id)?;
-        let severity =
-            input::one_of("severity", severity, SEVERITIES).map_err(|e| input_error(py, e))?;
-        let cid = Self::company(py, company_id)?;
-        self.act(py, actions::change_severity(id, severity), cid)
+        guard(py, || {
+            let id = Self::id(py, "alarm_id", alarm_id)?;
+            let severity =
+                input::one_of("severity", severity, SEVERITIES).map_err(|e| input_error(py, e))?;
+            let cid = Self::company(py, company_id)?;
+            self.act(py, actions::change_severity(id, severity), cid)
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -576,11 +633,13 @@ fn summary(a: &Alarm) -> Value {
 /// The incident fields the SOCRadar mapping can write, as `{cli_name, name, type, content_key}`.
 #[pyfunction]
 pub fn socradar_incident_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let fields: Vec<Value> = incident::field_catalogue()
-        .into_iter()
-        .map(|(spec, cli, name)| json!({"cli_name": cli, "name": name, "type": spec.field_type, "content_key": spec.content_key}))
-        .collect();
-    to_py(py, &fields)
+    guard(py, || {
+        let fields: Vec<Value> = incident::field_catalogue()
+            .into_iter()
+            .map(|(spec, cli, name)| json!({"cli_name": cli, "name": name, "type": spec.field_type, "content_key": spec.content_key}))
+            .collect();
+        to_py(py, &fields)
+    })
 }
 
 /// Checks XSOAR filter parameters (`status`, `severity`, `alarm_type_ids`, ...) without a client.
@@ -589,12 +648,9 @@ pub fn socradar_filters<'py>(
     py: Python<'py>,
     params: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let v: Value = depythonize(params.as_any()).map_err(|e| {
-        input_error(
-            py,
-            InputError::new("params", format!("The parameters could not be read: {e}.")),
-        )
-    })?;
-    let f = params::filters(&v).map_err(|e| input_error(py, e))?;
-    to_py(py, &f)
+    guard(py, || {
+        let v = json_arg(py, "params", "The parameters", params.as_any())?;
+        let f = params::filters(&v).map_err(|e| input_error(py, e))?;
+        to_py(py, &f)
+    })
 }

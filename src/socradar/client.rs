@@ -160,7 +160,7 @@ impl SocRadarClient {
         let params = query.params(self.config.date_format);
         let url = self.url(self.config.company_id, "/incidents/v4");
         let body = self.send(Method::GET, &url, "/incidents/v4", |req| req.query(&params))?;
-        parse_search_response(&body)
+        parse_search_response(body)
     }
 
     /// Sends one action for `company_id` (the instance's when `None`); returns the API's answer.
@@ -368,6 +368,15 @@ impl AlarmSource for SocRadarClient {
     }
     fn note(&self, line: String) {
         self.debug(line);
+    }
+}
+
+impl<T: AlarmSource + Send> AlarmSource for std::sync::Arc<T> {
+    fn search_page(&self, query: &SearchQuery<'_>) -> Result<SearchPage, SocRadarError> {
+        self.as_ref().search_page(query)
+    }
+    fn note(&self, line: String) {
+        self.as_ref().note(line);
     }
 }
 

@@ -7,6 +7,7 @@ pub mod error;
 pub mod fetch;
 pub mod incident;
 pub mod params;
+pub mod replay;
 pub mod retry;
 pub mod search;
 

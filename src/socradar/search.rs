@@ -153,22 +153,22 @@ pub struct SearchPage {
 
 /// Reads a search response body: `{"data": {"alarms": [...], "total_pages", "total_records"}}`
 /// or `{"data": [...]}`. `is_success: false` has already been turned into an error.
-pub fn parse_search_response(body: &Value) -> Result<SearchPage, SocRadarError> {
+pub fn parse_search_response(mut body: Value) -> Result<SearchPage, SocRadarError> {
     let shape_error = |what: &str| SocRadarError::Api {
         status: Some(200),
         message: sentence(&format!(
             "the search answer {what}, which is not the documented v4 shape"
         )),
     };
-    match body.get("data") {
+    match body.get_mut("data").map(Value::take) {
         Some(Value::Array(list)) => Ok(SearchPage {
-            alarms: list.clone(),
+            alarms: list,
             total_records: None,
             total_pages: None,
         }),
-        Some(Value::Object(data)) => {
-            let alarms = match data.get("alarms") {
-                Some(Value::Array(list)) => list.clone(),
+        Some(Value::Object(mut data)) => {
+            let alarms = match data.get_mut("alarms").map(Value::take) {
+                Some(Value::Array(list)) => list,
                 Some(Value::Null) | None => Vec::new(),
                 Some(_) => return Err(shape_error("has a data.alarms that is not a list")),
             };
@@ -249,15 +249,14 @@ mod tests {
 
     #[test]
     fn both_response_shapes_are_read() {
-        let p = parse_search_response(&json!({"data": {"alarms": [{"alarm_id": 1}], "total_pages": 3, "total_records": "250"}})).unwrap();
+        let p = parse_search_response(json!({"data": {"alarms": [{"alarm_id": 1}], "total_pages": 3, "total_records": "250"}})).unwrap();
         assert_eq!(
             (p.alarms.len(), p.total_pages, p.total_records),
             (1, Some(3), Some(250))
         );
-        let p =
-            parse_search_response(&json!({"data": [{"alarm_id": 1}, {"alarm_id": 2}]})).unwrap();
+        let p = parse_search_response(json!({"data": [{"alarm_id": 1}, {"alarm_id": 2}]})).unwrap();
         assert_eq!((p.alarms.len(), p.total_pages), (2, None));
-        assert!(parse_search_response(&json!({"message": "x"})).is_err());
-        assert!(parse_search_response(&json!({"data": {"alarms": "nope"}})).is_err());
+        assert!(parse_search_response(json!({"message": "x"})).is_err());
+        assert!(parse_search_response(json!({"data": {"alarms": "nope"}})).is_err());
     }
 }

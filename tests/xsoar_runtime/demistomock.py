@@ -33,6 +33,13 @@ recorded_incidents: list[list[dict[str, Any]]] = []
 #: Log lines as ``(level, message)``.
 recorded_logs: list[tuple[str, str]] = []
 
+#: Secrets handed to the integration in its parameters, and everything it sent out since the last
+#: ``forget_emitted()``: a test checks that no secret reached a result, a log line, the context,
+#: an incident or a file.
+_secrets: set[str] = set()
+_emitted: list[str] = []
+_SECRET_KEYS = ("password", "secret", "token", "apikey", "api_key")
+
 callingContext: dict[str, Any] = {"context": {"IntegrationBrand": "DORA Bridge SOCRadar Incidents v4"}}  # noqa: N816 - the real name
 
 
@@ -53,6 +60,7 @@ def setup(
     as the server keeps them between fetches of one instance.
     """
     global _params, _args, _command, _last_run, _integration_context, _incident, _context
+    _collect_secrets(params or {})
     _params = copy.deepcopy(params or {})
     _args = copy.deepcopy(args or {})
     _command = command
@@ -67,6 +75,39 @@ def setup(
     recorded_results.clear()
     recorded_incidents.clear()
     recorded_logs.clear()
+
+
+def _collect_secrets(node: Any, key: str = "") -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _collect_secrets(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            _collect_secrets(v, key)
+    elif isinstance(node, str) and len(node) >= 6 and any(s in key.lower() for s in _SECRET_KEYS):
+        _secrets.add(node)
+    elif (
+        isinstance(node, str)
+        and key.lower() in ("dsn", "pg_dsn")
+        and "@" in node
+        and ":" in node.split("@")[0]
+    ):
+        _secrets.add(node.split("@")[0].rsplit(":", 1)[1])
+
+
+def forget_emitted() -> None:
+    _emitted.clear()
+    _secrets.clear()
+
+
+def leaked_secrets() -> list[str]:
+    """Secrets found in anything sent out since ``forget_emitted()``, or in the state kept."""
+    state = json.dumps([_context, _incident, _last_run, _integration_context], default=str)
+    files = ""
+    if FILES_DIR.exists():
+        files = "".join(p.read_text(errors="replace") for p in FILES_DIR.iterdir() if p.is_file())
+    haystack = "\n".join(_emitted) + state + files
+    return sorted(s for s in _secrets if s in haystack)
 
 
 def params() -> dict[str, Any]:
@@ -126,12 +167,13 @@ def incidents(incidents: list[dict[str, Any]] | None = None) -> None:
     payload = incidents or []
     json.dumps(payload)
     recorded_incidents.append(copy.deepcopy(payload))
+    _emitted.append(json.dumps(payload, default=str))
     results({"Type": 1, "Contents": json.dumps(payload), "ContentsFormat": "json"})
 
 
 def setLastRun(obj: dict[str, Any]) -> None:  # noqa: N802 - the real name
     global _last_run
-    json.dumps(obj)
+    _emitted.append(json.dumps(obj))
     _last_run = copy.deepcopy(obj)
 
 
@@ -153,6 +195,7 @@ def results(results: Any) -> None:
     if isinstance(results, dict):
         json.dumps(results, default=str)
         _merge_entry_context(results.get("EntryContext"))
+    _emitted.append(json.dumps(results, default=str))
     recorded_results.append(copy.deepcopy(results))
 
 
@@ -208,6 +251,7 @@ def _merge_entry_context(entry_context: Any) -> None:
 
 def _log(level: str, msg: Any, *args: Any) -> None:
     text = str(msg) % args if args else str(msg)
+    _emitted.append(text)
     recorded_logs.append((level, text))
 
 

@@ -124,8 +124,12 @@ impl ScopeRequest {
         services: Vec<String>,
         window_start: DateTime<Utc>,
         window_end: DateTime<Utc>,
-        reference_days: Option<u32>,
+        reference_days: Option<i64>,
     ) -> Result<ScopeRequest, InputError> {
+        let reference_days = match reference_days {
+            None => Self::DEFAULT_REFERENCE_DAYS,
+            Some(d) => u32::try_from(d).map_err(|_| reference_days_error(d))?,
+        };
         let mut tidy: Vec<String> = Vec::new();
         for s in services.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             if !tidy.iter().any(|t| t == s) {
@@ -136,7 +140,7 @@ impl ScopeRequest {
             services: tidy,
             window_start,
             window_end,
-            reference_days: reference_days.unwrap_or(Self::DEFAULT_REFERENCE_DAYS),
+            reference_days,
         };
         req.validate()?;
         Ok(req)
@@ -160,13 +164,7 @@ impl ScopeRequest {
             ));
         }
         if !(1..=366).contains(&self.reference_days) {
-            return Err(InputError::new(
-                "reference_days",
-                format!(
-                    "reference_days must be a whole number of days from 1 to 366, got {}.",
-                    quote(&self.reference_days.to_string())
-                ),
-            ));
+            return Err(reference_days_error(self.reference_days));
         }
         Ok(())
     }
@@ -178,6 +176,16 @@ impl ScopeRequest {
     pub fn reference_end(&self) -> DateTime<Utc> {
         self.window_start
     }
+}
+
+fn reference_days_error(got: impl ToString) -> InputError {
+    InputError::new(
+        "reference_days",
+        format!(
+            "reference_days must be a whole number of days from 1 to 366, got {}.",
+            quote(&got.to_string())
+        ),
+    )
 }
 
 /// The figures found, with where each came from. `partial`: a query or part of the answer

@@ -11,7 +11,18 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import EntityProfile, assess_cyber_threat, audit_verify
+from dora_bridge import EntityProfile, assess_cyber_threat, audit_verify, command_args
+
+# The arguments declared isArray in the yml, and those taking JSON-shaped input.
+ARRAY_ARGS = (
+    "affected_services",
+    "affected_counterparts",
+    "member_states",
+    "data_losses",
+    "estimates",
+    "intermediate_submitted_at",
+)
+STRUCTURED_ARGS = ("incidents",)
 
 CRITERIA_HEADERS = ["Name", "Status", "Evidence"]
 DEADLINE_HEADERS = ["Report", "Status", "Due", "DueLocal", "TimeLeft", "ReliefApplied", "Rule"]
@@ -278,6 +289,11 @@ COMMANDS = {
 }
 
 
+def arguments() -> dict:
+    """The command's arguments as text (lists for the array arguments), whatever a playbook passed."""
+    return command_args(demisto.args(), arrays=ARRAY_ARGS, structured=STRUCTURED_ARGS)
+
+
 def main() -> None:
     command = demisto.command()
     demisto.debug(f"[DORA Bridge] command {command}")
@@ -286,9 +302,9 @@ def main() -> None:
         if command == "test-module":
             return_results(test_module(profile))
         elif command in COMMANDS:
-            return_results(COMMANDS[command](profile, demisto.args()))
+            return_results(COMMANDS[command](profile, arguments()))
         elif command == "dora-cyber-threat-assess":
-            return_results(cyber_threat_command(demisto.args()))
+            return_results(cyber_threat_command(arguments()))
         else:
             raise NotImplementedError(f"The command {command} is not implemented by this integration.")
     except Exception as e:

@@ -12,7 +12,18 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import ContextConnectors
+from dora_bridge import ContextConnectors, command_args
+
+# The arguments declared isArray in the yml.
+ARRAY_ARGS = (
+    "services",
+    "client_countries",
+    "counterpart_countries",
+    "branch_countries",
+    "group_entity_countries",
+    "market_infrastructure_countries",
+)
+STRUCTURED_ARGS = ()
 
 
 def latest(*path: str):
@@ -127,6 +138,11 @@ COMMANDS = {
 }
 
 
+def arguments() -> dict:
+    """The command's arguments as text (lists for the array arguments), whatever a playbook passed."""
+    return command_args(demisto.args(), arrays=ARRAY_ARGS, structured=STRUCTURED_ARGS)
+
+
 def main() -> None:
     command = demisto.command()
     demisto.debug(f"[DORA Bridge Context] command {command}")
@@ -135,7 +151,7 @@ def main() -> None:
         if command == "test-module":
             return_results(test_module(connectors))
         elif command in COMMANDS:
-            return_results(COMMANDS[command](connectors, demisto.args()))
+            return_results(COMMANDS[command](connectors, arguments()))
         else:
             raise NotImplementedError(f"The command {command} is not implemented by this integration.")
     except Exception as e:

@@ -9,7 +9,11 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import SocRadarClient, SocRadarError
+from dora_bridge import SocRadarClient, SocRadarError, command_args
+
+# The arguments declared isArray in the yml.
+ARRAY_ARGS = ("alarm_ids", "user_emails")
+STRUCTURED_ARGS = ()
 
 ALARM_PREFIX = "SOCRadar.Alarm"
 ALARM_HEADERS = [
@@ -159,6 +163,11 @@ COMMANDS = {
 }
 
 
+def arguments() -> dict:
+    """The command's arguments as text (lists for the array arguments), whatever a playbook passed."""
+    return command_args(demisto.args(), arrays=ARRAY_ARGS, structured=STRUCTURED_ARGS)
+
+
 def main() -> None:
     params = demisto.params()
     command = demisto.command()
@@ -171,7 +180,7 @@ def main() -> None:
         elif command == "fetch-incidents":
             fetch_incidents(client)
         elif command in COMMANDS:
-            return_results(COMMANDS[command](client, demisto.args()))
+            return_results(COMMANDS[command](client, arguments()))
         else:
             raise NotImplementedError(f"The command {command} is not implemented by this integration.")
     except Exception as e:

@@ -1,0 +1,96 @@
+"""The exactly-once bookkeeping the fetch property, fault and load tests share: alarms put on a
+local SOCRadar server with their visibility time, fetch runs made as the integration makes them,
+every delivered alarm counted, and the final check that each alarm in the fetched range arrived
+exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from devtools.socradar_server import SocRadarServer, format_alarm_date, parse_alarm_date
+from dora_bridge import SocRadarClient, SocRadarError
+from tests.fixtures import instance_params, rfc3339
+
+
+class AlarmFeed:
+    """A server's alarms as a test adds them, and what the fetch runs delivered from it."""
+
+    def __init__(self, srv: SocRadarServer, first_id: int) -> None:
+        self.srv = srv
+        self.next_id = first_id
+        self.state: dict = {}
+        self.delivered: Counter[int] = Counter()
+        self.runs = 0
+
+    def add(self, date: datetime, visible: datetime) -> int:
+        """An alarm dated `date` that the API shows from `visible` on; its id."""
+        self.next_id += 1
+        self.srv.add_alarm(
+            {"alarm_id": self.next_id, "date": format_alarm_date(date, "iso_micro"), "status": "OPEN"},
+            visible_at=visible,
+        )
+        return self.next_id
+
+    def backlog(self, count: int, start: datetime) -> None:
+        """`count` alarms spread over the two hours before `start`, visible at once."""
+        for i in range(count):
+            d = start - timedelta(seconds=(i * 397) % 7200)
+            self.add(d, d)
+
+    def advance(self, seconds: int, arrivals: list[tuple[float, int]]) -> None:
+        """The server's clock moves on `seconds`, and alarms became visible meanwhile, each
+        (position in that span, seconds its date lies before its visibility)."""
+        before = self.srv.now
+        self.srv.advance(timedelta(seconds=seconds))
+        for pos, delay in arrivals:
+            visible = before + timedelta(seconds=seconds * pos)
+            self.add(visible - timedelta(seconds=delay), visible)
+
+    def params(self, max_fetch: int, page_concurrency: int, timeout: float) -> dict:
+        """The instance parameters of a fetch run over the last hour, every status."""
+        return instance_params(
+            self.srv,
+            status=[],
+            first_fetch="1 hour",
+            max_fetch=str(max_fetch),
+            page_concurrency=str(page_concurrency),
+            timeout=str(timeout),
+        )
+
+    def fetch(self, params: dict, skew: int = 0) -> tuple[str, list[str], list[dict]]:
+        """One fetch run as the integration makes it, from the stored state, with the fetching
+        host's clock `skew` seconds off the server's. Returns (the raised error's text or "", the
+        client's log, the malformed alarms it reported)."""
+        client = SocRadarClient.from_params(params)
+        error = ""
+        try:
+            out = client.fetch_incidents(self.state, now=rfc3339(self.srv.now + timedelta(seconds=skew)))
+        except SocRadarError as e:
+            error = str(e)
+            out = e.partial
+            assert out is not None, f"a failed fetch lost its partial result: {error}"
+        self.runs += 1
+        self.delivered.update(int(i["dbotMirrorId"]) for i in out["incidents"])
+        self.state = out["last_run"]
+        return error, client.drain_log(), out["malformed"]
+
+    def catch_up(self, lookback: timedelta, max_runs: int = 100) -> None:
+        """The faults over and the clock right again: fetch until a run brings nothing new."""
+        self.srv.advance(lookback + timedelta(seconds=5))
+        for _ in range(max_runs):
+            before = sum(self.delivered.values())
+            self.fetch(instance_params(self.srv, status=[], first_fetch="1 hour", max_fetch="500"))
+            if sum(self.delivered.values()) == before:
+                return
+
+    def assert_exactly_once(self) -> None:
+        """No alarm twice; every alarm dated from the first window's start on delivered."""
+        first_start = datetime.fromisoformat(self.state["first_window_start"].replace("Z", "+00:00"))
+        for alarm_id, n in self.delivered.items():
+            assert n == 1, f"alarm {alarm_id} delivered {n} times"
+        for a in self.srv.alarms:
+            if parse_alarm_date(a["date"]).replace(microsecond=0) >= first_start:
+                assert self.delivered[a["alarm_id"]] == 1, (
+                    f"alarm {a['alarm_id']} dated {a['date']} never delivered"
+                )
