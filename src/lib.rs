@@ -4,6 +4,7 @@ pub mod audit;
 pub mod connectors;
 pub mod dedup;
 pub mod dora;
+pub mod errchain;
 pub mod input;
 pub mod py;
 pub mod report;

@@ -106,7 +106,10 @@ class SocRadarServer:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        # With `tls` (a server-side context holding the certificate), the API speaks HTTPS.
+        self._tls = tls
         self._api_key = api_key.encode("utf-8")
         self.company_id = company_id
         self._address = (host, port)
@@ -134,6 +137,10 @@ class SocRadarServer:
         if self._httpd is not None:
             raise RuntimeError("server already started")
         self._httpd = HttpServer(self._address, self)
+        if self._tls is not None:
+            # The handshake happens as a connection is accepted; a client that refuses the
+            # certificate fails it and is dropped before any request is read.
+            self._httpd.socket = self._tls.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -180,7 +187,8 @@ class SocRadarServer:
         if self._httpd is None:
             raise RuntimeError("server not started")
         host = self._httpd.server_address[0]
-        return f"http://{host}:{self.port}{BASE_PATH}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}{BASE_PATH}"
 
     def reset(self) -> None:
         """Forget alarms, faults, the request log, errors, hooks, latency and any fixed time.

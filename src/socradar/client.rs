@@ -13,6 +13,7 @@ use super::actions::ActionRequest;
 use super::error::{sentence, SocRadarError};
 use super::retry::{parse_retry_after, RetryPolicy};
 use super::search::{parse_search_response, DateFormat, SearchPage, SearchQuery};
+use crate::errchain::{is_tls, root_cause};
 use crate::input::{self, InputError};
 
 /// The API key. Its `Debug` never shows the value, and messages built from server text are
@@ -321,38 +322,37 @@ impl SocRadarClient {
     }
 
     fn transport_failure(&self, e: &reqwest::Error, label: &str, idempotent: bool) -> Failure {
+        let host = self.config.base_url.split('/').nth(2).unwrap_or_default();
+        let tls = is_tls(e);
         let what = if e.is_timeout() {
             format!(
                 "no answer within {:.0} s",
                 self.config.timeout.as_secs_f64()
             )
+        } else if tls {
+            "the TLS connection failed".to_string()
         } else if e.is_connect() {
             "the connection could not be established".to_string()
         } else {
             "the connection failed".to_string()
         };
-        let host = self.config.base_url.split('/').nth(2).unwrap_or_default();
+        let advice = if tls && self.config.verify_tls {
+            "; install the server's CA certificate on the engine, or for a test server only, check Trust any certificate (not secure)"
+        } else {
+            ""
+        };
         let message = self.config.api_key.scrub(&sentence(&format!(
-            "{what} ({host}, {label}): {}",
+            "{what} ({host}, {label}): {}{advice}",
             root_cause(e)
         )));
-        // A connection that never opened carried nothing: safe to retry even a POST.
+        // A connection that never opened carried nothing: safe to retry even a POST. A
+        // certificate the client refuses stays refused: no retry.
         Failure {
             error: SocRadarError::Transport { message },
-            retryable: idempotent || e.is_connect(),
+            retryable: !tls && (idempotent || e.is_connect()),
             retry_after: None,
         }
     }
-}
-
-/// The innermost cause of an error chain, which is the part an operator can act on
-/// ("connection refused", "invalid peer certificate: UnknownIssuer").
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur: &(dyn std::error::Error + 'static) = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 /// What the fetch needs from a server: one page of a search. Implemented by the HTTP client and,

@@ -14,6 +14,7 @@ use super::oauth::check_auth;
 use super::records::Record;
 use super::{normalise_base, CmdbAuth, CmdbConfig, Secret, SOURCE};
 use crate::connectors::ConnectorError;
+use crate::errchain::{is_tls, root_cause};
 use crate::input::quote;
 use crate::socradar::retry::{parse_retry_after, RetryPolicy};
 
@@ -504,36 +505,6 @@ pub(super) fn sentence(msg: &str) -> String {
     } else {
         format!("{t}.")
     }
-}
-
-/// The innermost cause of an error chain ("connection refused", "invalid peer certificate: ...").
-pub(super) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
-fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let text = err.to_string().to_ascii_lowercase();
-        if [
-            "certificate",
-            "tls",
-            "handshake",
-            "corrupt message",
-            "peer is incompatible",
-        ]
-        .iter()
-        .any(|w| text.contains(w))
-        {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
 }
 
 #[cfg(test)]

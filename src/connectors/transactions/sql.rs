@@ -33,6 +33,7 @@ use super::dsn::{Dsn, SslMode};
 use super::sql_text::{self, Param, Prepared};
 use super::{assemble, figure_name, figure_value, Reading, ScopeRequest, TransactionScope};
 use crate::connectors::ConnectorError;
+use crate::errchain::root_cause;
 use crate::input::{quote, InputError};
 use crate::timeutil::to_rfc3339;
 
@@ -115,15 +116,6 @@ pub struct SqlSource {
 
 fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
-}
-
-/// The innermost cause of an error chain: the part an operator can act on.
-fn root_cause(e: &(dyn StdError + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 impl SqlSource {
