@@ -159,6 +159,7 @@ def classify(fetched: dict) -> None:
     print(f"  SLA timer dorainitialnotificationsla: {timer.get('runStatus', 'not started')}{sla}")
     if classification[0]["Contents"]["IsMajor"]:
         draft_initial_notification(inc)
+        approve_and_submit(inc)
 
 
 def connector_params(cmdb: CmdbServer) -> dict:
@@ -249,6 +250,58 @@ def draft_initial_notification(inc: Incident) -> None:
             target = OUTPUT / f["File"]
             target.write_bytes((demisto.FILES_DIR / f["FileID"]).read_bytes())
             print(f"  written: {target.relative_to(ROOT)}")
+
+
+# The people who decide, as the playbook's approval tasks record them.
+APPROVALS = [
+    (
+        "classification",
+        "m.weber@zahlungsinstitut-beispiel.de",
+        "CISO",
+        "Major: card payments down for 12% of clients.",
+    ),
+    ("initial", "m.weber@zahlungsinstitut-beispiel.de", "CISO", "Facts checked against the SOC timeline."),
+    ("initial", "m.weber@zahlungsinstitut-beispiel.de", "Chief Risk Officer", "The same person in a second role."),
+    ("initial", "k.braun@zahlungsinstitut-beispiel.de", "Chief Risk Officer", "Figures agree with the payments ledger."),
+]
+
+
+def approve_and_submit(inc: Incident) -> None:
+    """The dual approval of the drafted initial notification, its submission, and the clock moving
+    on to the intermediate report."""
+    for subject, approver, role, comment in APPROVALS:
+        print(f'\n$ !dora-approve subject={subject} approver="{approver}" role="{role}" decision=approve')
+        out = inc.run(
+            DORABridge.main,
+            "dora-approve",
+            PROFILE,
+            {
+                "subject": subject,
+                "approver": approver,
+                "role": role,
+                "decision": "approve",
+                "comment": comment,
+            },
+        )
+        if out[0].get("Type") == 4:
+            print(f"  refused: {out[0]['Contents']}")
+        else:
+            d = out[0]["Contents"]
+            print(
+                f"  {d['Decision']} by {d['Approver']} ({d['Role']}), bound to content {d['ContentHash'][:16]}…"
+            )
+    print('\n$ !dora-mark-submitted type=initial authority_reference="BaFin-DORA-2026-000731"')
+    out = inc.run(
+        DORABridge.main,
+        "dora-mark-submitted",
+        PROFILE,
+        {"type": "initial", "authority_reference": "BaFin-DORA-2026-000731", "submitted_by": "k.braun"},
+    )
+    print(out[0]["HumanReadable"])
+    print("$ !dora-deadlines")
+    print(inc.run(DORABridge.main, "dora-deadlines", PROFILE)[0]["HumanReadable"])
+    print("$ !dora-audit-verify")
+    print(inc.run(DORABridge.main, "dora-audit-verify", PROFILE)[0]["HumanReadable"])
 
 
 def main() -> int:
