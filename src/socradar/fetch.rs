@@ -11,6 +11,8 @@
 //! checked: every answer must report the same total and the pages must add up to it with no id
 //! twice. Otherwise the window is read again by date, newest first, each request ending at the
 //! oldest second seen so far; such a read cannot skip an alarm that was there when it passed.
+//! A second holding a full page or more can only be read by offset; its pages are read again
+//! until two passes agree, so an alarm leaving mid-read cannot hide another.
 //!
 //! Why nothing is missed: an alarm becomes visible at most one overlap after its date (the
 //! overlap parameter states that bound). Everything at or below the new mark was read by a
@@ -248,44 +250,94 @@ impl<S: AlarmSource> Reader<'_, S> {
     }
 
     /// Reads `[start, end]` newest first by moving the end down to the oldest second seen.
-    /// Where one second holds a full page or more, that second is read by offset pages.
+    /// Where one second holds a full page or more, that second is read by offset pages (see
+    /// [`Reader::read_crowded`]), then the read goes on strictly below it.
     fn read_by_date(&self, end: i64, items: &mut Vec<Value>) -> Result<(), SocRadarError> {
         let limit = self.limit as usize;
         let mut cursor = end;
+        // Learned from the answers: the server's `end_date` includes its own second.
+        let mut inclusive = false;
         loop {
             let page = self.get(1, cursor, false)?;
             let n = page.alarms.len();
             let oldest = oldest_second(&page.alarms);
+            if newest_second(&page.alarms) == Some(cursor) {
+                inclusive = true;
+            }
             items.extend(page.alarms);
             if n < limit {
                 return Ok(());
             }
-            match oldest {
-                // `end` inclusive or exclusive, `oldest + 1` keeps every alarm of that second.
-                Some(m) if m + 1 < cursor => cursor = m + 1,
-                _ => {
-                    // A full page inside one or two seconds: page through this query by offset
-                    // until past second `m`, then continue below it.
-                    let stop_below = oldest.filter(|m| *m < cursor);
-                    let mut p = 2;
-                    loop {
-                        let page = self.get(p, cursor, false)?;
-                        let n = page.alarms.len();
-                        let older = oldest_second(&page.alarms);
-                        items.extend(page.alarms);
-                        if n < limit {
-                            return Ok(());
-                        }
-                        if let (Some(m), Some(o)) = (stop_below, older) {
-                            if o < m {
-                                cursor = m;
-                                break;
-                            }
-                        }
-                        p += 1;
-                    }
-                }
+            let Some(m) = oldest else {
+                // No readable date on a full page: read the rest of the window by offset.
+                return self.read_crowded(cursor, i64::MIN, items);
+            };
+            if m + 1 < cursor {
+                // `end` inclusive or exclusive, `m + 1` keeps every alarm of second `m`.
+                cursor = m + 1;
+                continue;
             }
+            // A full page inside the newest one or two seconds: read them whole by offset,
+            // then go on strictly below second `m`.
+            self.read_crowded(cursor, m, items)?;
+            cursor = (if inclusive { m - 1 } else { m }).min(cursor - 1);
+        }
+    }
+
+    /// Reads the alarms of the query ending at `cursor` that are dated second `m` or later, by
+    /// offset pages. An alarm leaving the query while the pages are read shifts the later pages
+    /// up and can hide one alarm from that pass, so the pass is repeated until two passes in a
+    /// row read the same alarms; every pass's alarms are kept.
+    fn read_crowded(
+        &self,
+        cursor: i64,
+        m: i64,
+        items: &mut Vec<Value>,
+    ) -> Result<(), SocRadarError> {
+        const MAX_PASSES: usize = 6;
+        let mut previous: Option<std::collections::BTreeSet<String>> = None;
+        for _ in 0..MAX_PASSES {
+            let ids = self.crowded_pass(cursor, m, items)?;
+            if previous.as_ref() == Some(&ids) {
+                return Ok(());
+            }
+            previous = Some(ids);
+        }
+        let second = timeutil::from_epoch(m)
+            .map(timeutil::to_rfc3339)
+            .unwrap_or_default();
+        Err(SocRadarError::Api {
+            status: None,
+            message: format!("the alarms dated {second} kept changing in {MAX_PASSES} reads of their pages; the next fetch reads them again."),
+        })
+    }
+
+    /// One pass of [`Reader::read_crowded`]: pages from the first until one reaches below
+    /// second `m` or the window ends. The ids read dated `m` or later.
+    fn crowded_pass(
+        &self,
+        cursor: i64,
+        m: i64,
+        items: &mut Vec<Value>,
+    ) -> Result<std::collections::BTreeSet<String>, SocRadarError> {
+        let limit = self.limit as usize;
+        let mut ids = std::collections::BTreeSet::new();
+        let mut p = 1;
+        loop {
+            let page = self.get(p, cursor, false)?;
+            let n = page.alarms.len();
+            let oldest = oldest_second(&page.alarms);
+            ids.extend(
+                page.alarms
+                    .iter()
+                    .filter(|a| second_of(a).is_none_or(|s| s >= m))
+                    .filter_map(alarm_id_key),
+            );
+            items.extend(page.alarms);
+            if n < limit || oldest.is_some_and(|o| o < m) {
+                return Ok(ids);
+            }
+            p += 1;
         }
     }
 }
@@ -295,16 +347,20 @@ fn alarm_id_key(v: &Value) -> Option<String> {
         .map(|id| id.to_string().trim_matches('"').to_string())
 }
 
-fn oldest_second(alarms: &[Value]) -> Option<i64> {
-    alarms
-        .iter()
-        .filter_map(|a| {
-            a.get("date")
-                .and_then(Value::as_str)
-                .and_then(timeutil::parse_vendor_date)
-        })
+fn second_of(alarm: &Value) -> Option<i64> {
+    alarm
+        .get("date")
+        .and_then(Value::as_str)
+        .and_then(timeutil::parse_vendor_date)
         .map(|d| d.timestamp())
-        .min()
+}
+
+fn oldest_second(alarms: &[Value]) -> Option<i64> {
+    alarms.iter().filter_map(second_of).min()
+}
+
+fn newest_second(alarms: &[Value]) -> Option<i64> {
+    alarms.iter().filter_map(second_of).max()
 }
 
 /// Offset pages are consistent when every answer reported the same total, the alarms add up to
