@@ -4,10 +4,9 @@
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pythonize::pythonize;
-use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::convert::to_py;
 use super::errors::{connector_error, guard, input_error, json_arg};
 use crate::connectors::geo::{geo_scope, observations_from_text, ImpactType, Observation};
 use crate::connectors::ict::{ict_context, IctSources};
@@ -15,10 +14,6 @@ use crate::connectors::params::{ConnectorSet, TransactionSource};
 use crate::connectors::transactions::ScopeRequest;
 use crate::input::{self, quote, InputError};
 use crate::timeutil;
-
-fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
-}
 
 fn list_arg(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     let Some(v) = v else {

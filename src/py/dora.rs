@@ -3,10 +3,9 @@
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pythonize::pythonize;
-use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::convert::to_py;
 use super::errors::{guard, input_error, json_arg};
 use crate::dora::classify::classify;
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
@@ -18,10 +17,6 @@ use crate::report::approval;
 use crate::report::request::{chain_in, draft_report, DraftRequest};
 use crate::report::settings::ReportSettings;
 use crate::timeutil;
-
-fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
-}
 
 fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
     match v {

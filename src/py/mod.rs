@@ -1,9 +1,11 @@
 //! The binding layer: the only place that imports pyo3 and pythonize.
 
 mod connectors;
+mod convert;
 mod dora;
 mod errors;
 mod socradar;
+mod socradar_args;
 
 use pyo3::prelude::*;
 

@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use pythonize::pythonize;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::convert::to_py;
 use super::errors::{guard, input_error, json_arg, socradar_error};
+use super::socradar_args as args;
 use crate::dedup::FetchState;
 use crate::input::{self, InputError};
 use crate::socradar::actions::{self, ActionRequest};
@@ -22,50 +23,6 @@ use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
 use crate::socradar::{AlarmSource, ClientConfig, SocRadarClient, SocRadarError};
 use crate::timeutil;
-
-fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
-}
-
-/// Reads a Python value (int or str, list or comma-separated str) as the text XSOAR would send.
-fn arg_text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
-    let py = v.py();
-    if v.is_none() {
-        return Ok(String::new());
-    }
-    if let Ok(list) = v.cast::<PyList>() {
-        let parts: PyResult<Vec<String>> = list.iter().map(|item| arg_text(arg, &item)).collect();
-        return Ok(parts?.join(","));
-    }
-    if v.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(input_error(
-            py,
-            InputError::new(
-                arg,
-                format!("{arg} must be text or a number, got a boolean."),
-            ),
-        ));
-    }
-    Ok(v.str()?.to_string())
-}
-
-fn parse_now(py: Python<'_>, now: Option<&str>) -> PyResult<DateTime<Utc>> {
-    match now {
-        None => Ok(Utc::now()),
-        Some(s) => timeutil::parse_vendor_date(s).ok_or_else(|| {
-            input_error(
-                py,
-                InputError::new(
-                    "now",
-                    format!(
-                        "now must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
-                        input::quote(s)
-                    ),
-                ),
-            )
-        }),
-    }
-}
 
 #[derive(Serialize)]
 struct FetchResult {
@@ -120,7 +77,7 @@ impl PySocRadarClient {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let cfg = self.fetch.clone().map_err(|e| input_error(py, e))?;
-        let now = parse_now(py, now)?;
+        let now = args::parse_now(py, now)?;
         let stored: Value = if last_run.is_none() {
             json!({})
         } else {
@@ -156,38 +113,6 @@ impl PySocRadarClient {
             }
         }
     }
-
-    fn id(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
-        input::positive_id(arg, &arg_text(arg, v)?).map_err(|e| input_error(py, e))
-    }
-
-    fn company(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
-        match v {
-            None => Ok(None),
-            Some(v) if v.is_none() => Ok(None),
-            Some(v) => {
-                let t = arg_text("company_id", v)?;
-                if t.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    input::positive_id("company_id", &t)
-                        .map(Some)
-                        .map_err(|e| input_error(py, e))
-                }
-            }
-        }
-    }
-
-    fn text(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
-        input::non_empty(arg, &arg_text(arg, v)?).map_err(|e| input_error(py, e))
-    }
-
-    fn optional_text(v: Option<&Bound<'_, PyAny>>, arg: &str) -> PyResult<Option<String>> {
-        match v {
-            None => Ok(None),
-            Some(v) => Ok(Some(arg_text(arg, v)?.trim().to_string()).filter(|s| !s.is_empty())),
-        }
-    }
 }
 
 #[pymethods]
@@ -215,7 +140,7 @@ impl PySocRadarClient {
             let secs = |arg: &str, v: f64, max: f64| {
                 input::positive_seconds(arg, &v.to_string(), max).map_err(|e| input_error(py, e))
             };
-            let cid = Self::id(py, "company_id", company_id)?;
+            let cid = args::id(py, "company_id", company_id)?;
             let mut cfg =
                 ClientConfig::new(base_url, api_key, cid).map_err(|e| input_error(py, e))?;
             cfg.verify_tls = verify_tls;
@@ -349,10 +274,10 @@ impl PySocRadarClient {
                 return Err(input_error(py, InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
             }
             let start = start
-                .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
+                .map(|s| args::parse_now(py, Some(s)).map(|t| t.timestamp()))
                 .transpose()?;
             let end = end
-                .map(|s| parse_now(py, Some(s)).map(|t| t.timestamp()))
+                .map(|s| args::parse_now(py, Some(s)).map(|t| t.timestamp()))
                 .transpose()?;
             let filters = self
                 .fetch
@@ -434,12 +359,12 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let limit_text = match limit {
-                Some(l) if !l.is_none() => arg_text("limit", l)?,
+                Some(l) if !l.is_none() => args::arg_text("limit", l)?,
                 _ => "5".to_string(),
             };
             let limit = input::bounded_int("limit", &limit_text, 1, i64::from(MAX_PAGE_SIZE))
                 .map_err(|e| input_error(py, e))? as u32;
-            let now = parse_now(py, now)?;
+            let now = args::parse_now(py, now)?;
             fetch::first_window_start(first_fetch, now).map_err(|e| input_error(py, e))?;
             let filters = self
                 .fetch
@@ -483,8 +408,9 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let ids = input::positive_id_list("alarm_ids", &arg_text("alarm_ids", alarm_ids)?)
-                .map_err(|e| input_error(py, e))?;
+            let ids =
+                input::positive_id_list("alarm_ids", &args::arg_text("alarm_ids", alarm_ids)?)
+                    .map_err(|e| input_error(py, e))?;
             let reason = actions::status_reason("status_reason", status_reason)
                 .map_err(|e| input_error(py, e))?;
             let related = match update_related_finding_status {
@@ -494,25 +420,25 @@ impl PySocRadarClient {
                     } else {
                         input::boolean(
                             "update_related_finding_status",
-                            &arg_text("update_related_finding_status", v)?,
+                            &args::arg_text("update_related_finding_status", v)?,
                         )
                         .map_err(|e| input_error(py, e))?
                     }
                 }
                 _ => false,
             };
-            let email = match (related, Self::optional_text(email, "email")?) {
+            let email = match (related, args::optional_text(email, "email")?) {
                 (true, Some(e)) => Some(input::email("email", &e).map_err(|e| input_error(py, e))?),
                 (true, None) => {
                     return Err(input_error(py, InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
                 }
                 (false, _) => None,
             };
-            let cid = Self::company(py, company_id)?;
+            let cid = args::company(py, company_id)?;
             let action = actions::change_status(
                 ids,
                 reason,
-                Self::optional_text(comments, "comments")?,
+                args::optional_text(comments, "comments")?,
                 email,
             );
             self.act(py, action, cid)
@@ -529,11 +455,11 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = Self::id(py, "alarm_id", alarm_id)?;
-            let email = input::email("user_email", &arg_text("user_email", user_email)?)
+            let id = args::id(py, "alarm_id", alarm_id)?;
+            let email = input::email("user_email", &args::arg_text("user_email", user_email)?)
                 .map_err(|e| input_error(py, e))?;
-            let comment = Self::text(py, "comment", comment)?;
-            let cid = Self::company(py, company_id)?;
+            let comment = args::text(py, "comment", comment)?;
+            let cid = args::company(py, company_id)?;
             self.act(py, actions::add_comment(id, email, comment), cid)
         })
     }
@@ -547,10 +473,11 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = Self::id(py, "alarm_id", alarm_id)?;
-            let emails = input::email_list("user_emails", &arg_text("user_emails", user_emails)?)
-                .map_err(|e| input_error(py, e))?;
-            let cid = Self::company(py, company_id)?;
+            let id = args::id(py, "alarm_id", alarm_id)?;
+            let emails =
+                input::email_list("user_emails", &args::arg_text("user_emails", user_emails)?)
+                    .map_err(|e| input_error(py, e))?;
+            let cid = args::company(py, company_id)?;
             self.act(py, actions::change_assignee(id, emails), cid)
         })
     }
@@ -565,9 +492,9 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = Self::id(py, "alarm_id", alarm_id)?;
-            let tag = Self::text(py, "tag", tag)?;
-            let cid = Self::company(py, company_id)?;
+            let id = args::id(py, "alarm_id", alarm_id)?;
+            let tag = args::text(py, "tag", tag)?;
+            let cid = args::company(py, company_id)?;
             self.act(py, actions::toggle_tag(id, tag), cid)
         })
     }
@@ -581,9 +508,9 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = Self::id(py, "alarm_id", alarm_id)?;
-            let comment = Self::text(py, "comment", comment)?;
-            let cid = Self::company(py, company_id)?;
+            let id = args::id(py, "alarm_id", alarm_id)?;
+            let comment = args::text(py, "comment", comment)?;
+            let cid = args::company(py, company_id)?;
             self.act(py, actions::ask_analyst(id, comment), cid)
         })
     }
@@ -597,10 +524,10 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = Self::id(py, "alarm_id", alarm_id)?;
+            let id = args::id(py, "alarm_id", alarm_id)?;
             let severity =
                 input::one_of("severity", severity, SEVERITIES).map_err(|e| input_error(py, e))?;
-            let cid = Self::company(py, company_id)?;
+            let cid = args::company(py, company_id)?;
             self.act(py, actions::change_severity(id, severity), cid)
         })
     }
