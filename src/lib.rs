@@ -13,6 +13,13 @@ pub mod timeutil;
 
 use pyo3::prelude::*;
 
+// The core's allocations (not Python's) go to mimalloc: parsing, deduplicating and mapping a
+// window allocates and frees millions of small JSON nodes. Fuzz builds keep the system
+// allocator, which AddressSanitizer instruments.
+#[cfg(not(fuzzing))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     py::register(m)

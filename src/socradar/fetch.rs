@@ -429,13 +429,14 @@ pub fn fetch<S: AlarmSource>(
             }
         }
     }
+    let in_window_count = in_window.len();
+    let newest_in_window = in_window.values().map(|a| a.date).max();
     let mut fresh: Vec<Alarm> = in_window
-        .values()
+        .into_values()
         .filter(|a| !state.seen.contains(a.id))
-        .cloned()
         .collect();
     fresh.sort_by_key(|a| (a.date, a.id));
-    let already_delivered = in_window.len() - fresh.len();
+    let already_delivered = in_window_count - fresh.len();
     let deferred = fresh.len().saturating_sub(cfg.max_fetch);
     fresh.truncate(cfg.max_fetch);
 
@@ -448,7 +449,7 @@ pub fn fetch<S: AlarmSource>(
         let reached = if deferred > 0 {
             fresh.last().map(|a| a.date)
         } else {
-            in_window.values().map(|a| a.date).max()
+            newest_in_window
         };
         if let Some(t) = reached {
             let mark = t.timestamp().min(now.timestamp());
@@ -470,7 +471,7 @@ pub fn fetch<S: AlarmSource>(
         read_mode: read.mode,
         requests: read.requests,
         alarms_read,
-        alarms_in_window: in_window.len(),
+        alarms_in_window: in_window_count,
         already_delivered,
         delivered: fresh.len(),
         deferred,
