@@ -11,6 +11,7 @@ import hmac
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
