@@ -261,8 +261,18 @@ APPROVALS = [
         "Major: card payments down for 12% of clients.",
     ),
     ("initial", "m.weber@zahlungsinstitut-beispiel.de", "CISO", "Facts checked against the SOC timeline."),
-    ("initial", "m.weber@zahlungsinstitut-beispiel.de", "Chief Risk Officer", "The same person in a second role."),
-    ("initial", "k.braun@zahlungsinstitut-beispiel.de", "Chief Risk Officer", "Figures agree with the payments ledger."),
+    (
+        "initial",
+        "m.weber@zahlungsinstitut-beispiel.de",
+        "Chief Risk Officer",
+        "The same person in a second role.",
+    ),
+    (
+        "initial",
+        "k.braun@zahlungsinstitut-beispiel.de",
+        "Chief Risk Officer",
+        "Figures agree with the payments ledger.",
+    ),
 ]
 
 
