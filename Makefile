@@ -73,6 +73,9 @@ wheels: $(RELEASE_TOOLS) ## release wheels in dist/: manylinux2014 abi3 (zig); m
 	scripts/build-wheels.sh
 	scripts/check-wheel.sh
 
+bench: setup ## measure the core against the pure-Python baseline in benches/ and write BENCHMARKS.md
+	$(PY) -m benches.run
+
 fmt: setup ## format Rust and Python sources
 	cargo fmt
 	$(VENV)/bin/ruff format .
