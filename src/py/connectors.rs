@@ -1,19 +1,17 @@
 //! The context connectors for Python: the ICT registry, the transaction scope and the
 //! geographical scope, network and database I/O without the GIL.
 
-use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
-use super::convert::to_py;
+use super::convert::{time_arg, to_py};
 use super::errors::{connector_error, guard, input_error, json_arg};
 use crate::connectors::geo::{geo_scope, observations_from_text, ImpactType, Observation};
 use crate::connectors::ict::{ict_context, IctSources};
 use crate::connectors::params::{ConnectorSet, TransactionSource};
 use crate::connectors::transactions::ScopeRequest;
-use crate::input::{self, quote, InputError};
-use crate::timeutil;
+use crate::input::{self, InputError};
 
 fn list_arg(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     let Some(v) = v else {
@@ -31,21 +29,6 @@ fn list_arg(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResul
         Value::String(s) => input::split_list(&s),
         Value::Null => Vec::new(),
         other => vec![other.to_string()],
-    })
-}
-
-fn time_arg(py: Python<'_>, name: &str, raw: &str) -> PyResult<DateTime<Utc>> {
-    timeutil::parse_vendor_date(raw).ok_or_else(|| {
-        input_error(
-            py,
-            InputError::new(
-                name,
-                format!(
-                    "{name} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
-                    quote(raw)
-                ),
-            ),
-        )
     })
 }
 

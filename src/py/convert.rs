@@ -1,10 +1,36 @@
-//! Values handed back to Python.
+//! Values handed back to Python, and the time arguments every binding reads.
 
+use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pythonize::pythonize;
 use serde::Serialize;
 
+use super::errors::input_error;
+use crate::input::{quote, InputError};
+use crate::timeutil;
+
 /// A serialisable value as the Python object pythonize makes of it (dicts, lists, str, numbers).
 pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
+}
+
+/// A time argument: RFC 3339 (or a vendor date taken as UTC), else an `InputError` naming it.
+pub fn time_arg(py: Python<'_>, name: &str, raw: &str) -> PyResult<DateTime<Utc>> {
+    timeutil::parse_vendor_date(raw).ok_or_else(|| {
+        input_error(
+            py,
+            InputError::new(
+                name,
+                format!(
+                    "{name} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
+                    quote(raw)
+                ),
+            ),
+        )
+    })
+}
+
+/// [`time_arg`], or the current time when the argument is absent.
+pub fn time_or_now(py: Python<'_>, name: &str, raw: Option<&str>) -> PyResult<DateTime<Utc>> {
+    raw.map_or_else(|| Ok(Utc::now()), |s| time_arg(py, name, s))
 }

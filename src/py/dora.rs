@@ -1,18 +1,17 @@
 //! The DORA classifier, clock and recurrence check for Python.
 
-use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
-use super::convert::to_py;
+use super::convert::{time_arg, time_or_now, to_py};
 use super::errors::{guard, input_error, json_arg};
 use crate::dora::classify::classify;
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
 use crate::dora::facts::{resolve, Lookup};
 use crate::dora::profile::EntityProfile;
 use crate::dora::{recurring, threat};
-use crate::input::{quote, InputError};
+use crate::input::InputError;
 use crate::report::approval;
 use crate::report::request::{chain_in, draft_report, DraftRequest};
 use crate::report::settings::ReportSettings;
@@ -22,15 +21,6 @@ fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult
     match v {
         None => Ok(Value::Null),
         Some(v) => json_arg(py, name, name, v),
-    }
-}
-
-fn instant(py: Python<'_>, name: &str, raw: Option<&str>) -> PyResult<DateTime<Utc>> {
-    match raw {
-        None => Ok(Utc::now()),
-        Some(s) => timeutil::parse_vendor_date(s).ok_or_else(|| {
-            input_error(py, InputError::new(name, format!("{name} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.", quote(s))))
-        }),
     }
 }
 
@@ -80,13 +70,13 @@ impl PyEntityProfile {
             let args = json_of(py, "args", Some(args))?;
             let incident = json_of(py, "incident", incident)?;
             let context = json_of(py, "context", context)?;
-            let now = instant(py, "now", now)?;
+            let now = time_or_now(py, "now", now)?;
             let classified_at = match args
                 .get("classified_at")
                 .and_then(Value::as_str)
                 .filter(|s| !s.trim().is_empty())
             {
-                Some(s) => instant(py, "classified_at", Some(s))?,
+                Some(s) => time_arg(py, "classified_at", s)?,
                 None => now,
             };
             let facts = resolve(&Lookup {
@@ -115,7 +105,7 @@ impl PyEntityProfile {
             let args = json_of(py, "args", Some(args))?;
             let incident = json_of(py, "incident", incident)?;
             let context = json_of(py, "context", context)?;
-            let now = instant(py, "now", now)?;
+            let now = time_or_now(py, "now", now)?;
             let facts = ClockFacts::resolve(&Lookup {
                 args: &args,
                 incident: &incident,
@@ -156,7 +146,7 @@ impl PyEntityProfile {
                     InputError::new("incidents", "incidents must be a list of incidents."),
                 ));
             };
-            let now = instant(py, "now", now)?;
+            let now = time_or_now(py, "now", now)?;
             let r =
                 recurring::assess(&items, &self.profile, now).map_err(|e| input_error(py, e))?;
             to_py(py, &r)
@@ -180,7 +170,7 @@ impl PyEntityProfile {
                 crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
             let incident = json_of(py, "incident", incident)?;
             let context = json_of(py, "context", context)?;
-            let now = instant(py, "now", now)?;
+            let now = time_or_now(py, "now", now)?;
             let profile = serde_json::to_value(&self.profile).expect("the profile serialises");
             let req = DraftRequest {
                 kind,
@@ -213,7 +203,7 @@ impl PyEntityProfile {
             let c = json_of(py, "classification", Some(classification))?;
             let context = json_of(py, "context", context)?;
             let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-            let entries = approval::record_classification(&chain, &c, instant(py, "now", now)?)
+            let entries = approval::record_classification(&chain, &c, time_or_now(py, "now", now)?)
                 .map_err(|e| input_error(py, e))?;
             to_py(py, &entries)
         })
@@ -251,7 +241,7 @@ impl PyEntityProfile {
                 approve,
                 comment,
                 content_hash,
-                instant(py, "now", now)?,
+                time_or_now(py, "now", now)?,
             )
             .map_err(|e| input_error(py, e))?;
             to_py(py, &e)
@@ -277,9 +267,9 @@ impl PyEntityProfile {
                 crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
             let context = json_of(py, "context", context)?;
             let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-            let now = instant(py, "now", now)?;
+            let now = time_or_now(py, "now", now)?;
             let at = match submitted_at.filter(|s| !s.trim().is_empty()) {
-                Some(s) => instant(py, "submitted_at", Some(s))?,
+                Some(s) => time_or_now(py, "submitted_at", Some(s))?,
                 None => now,
             };
             if at > now + chrono::Duration::minutes(5) {
@@ -363,7 +353,7 @@ pub fn incident_field_updates<'py>(
         let d = json_of(py, "deadlines", deadlines)?;
         let r = json_of(py, "reports", reports)?;
         let a = json_of(py, "approvals", approvals)?;
-        let now = instant(py, "now", now)?;
+        let now = time_or_now(py, "now", now)?;
         let some = |v: &Value| Some(v).filter(|v| !v.is_null()).cloned();
         let u = crate::dora::fields::updates_with_reporting(
             some(&c).as_ref(),

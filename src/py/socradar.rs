@@ -8,7 +8,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::convert::to_py;
+use super::convert::{time_or_now, to_py};
 use super::errors::{guard, input_error, json_arg, socradar_error};
 use super::socradar_args as args;
 use crate::dedup::FetchState;
@@ -77,7 +77,7 @@ impl PySocRadarClient {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let cfg = self.fetch.clone().map_err(|e| input_error(py, e))?;
-        let now = args::parse_now(py, now)?;
+        let now = time_or_now(py, "now", now)?;
         let stored: Value = if last_run.is_none() {
             json!({})
         } else {
@@ -274,10 +274,10 @@ impl PySocRadarClient {
                 return Err(input_error(py, InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
             }
             let start = start
-                .map(|s| args::parse_now(py, Some(s)).map(|t| t.timestamp()))
+                .map(|s| time_or_now(py, "now", Some(s)).map(|t| t.timestamp()))
                 .transpose()?;
             let end = end
-                .map(|s| args::parse_now(py, Some(s)).map(|t| t.timestamp()))
+                .map(|s| time_or_now(py, "now", Some(s)).map(|t| t.timestamp()))
                 .transpose()?;
             let filters = self
                 .fetch
@@ -364,7 +364,7 @@ impl PySocRadarClient {
             };
             let limit = input::bounded_int("limit", &limit_text, 1, i64::from(MAX_PAGE_SIZE))
                 .map_err(|e| input_error(py, e))? as u32;
-            let now = args::parse_now(py, now)?;
+            let now = time_or_now(py, "now", now)?;
             fetch::first_window_start(first_fetch, now).map_err(|e| input_error(py, e))?;
             let filters = self
                 .fetch

@@ -1,12 +1,10 @@
 //! The SOCRadar commands' arguments as Python hands them over: ids, text, lists and times.
 
-use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::errors::input_error;
 use crate::input::{self, InputError};
-use crate::timeutil;
 
 /// Reads a Python value (int or str, list or comma-separated str) as the text XSOAR would send.
 pub(super) fn arg_text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -28,24 +26,6 @@ pub(super) fn arg_text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
         ));
     }
     Ok(v.str()?.to_string())
-}
-
-pub(super) fn parse_now(py: Python<'_>, now: Option<&str>) -> PyResult<DateTime<Utc>> {
-    match now {
-        None => Ok(Utc::now()),
-        Some(s) => timeutil::parse_vendor_date(s).ok_or_else(|| {
-            input_error(
-                py,
-                InputError::new(
-                    "now",
-                    format!(
-                        "now must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
-                        input::quote(s)
-                    ),
-                ),
-            )
-        }),
-    }
 }
 
 pub(super) fn id(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
