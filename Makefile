@@ -14,6 +14,18 @@ FUZZ_SECONDS ?= 10
 # A throwaway PostgreSQL with the sample payments data (transaction-scope connector).
 PG := scripts/postgres-server.sh
 WITH_PG = eval "$$($(PG) env | sed 's/^/export /')" &&
+# Every date in the tests and the sample data derives from one anchor (tests/anchor.py): today,
+# then, for the suites that deal in dates, the same time a year ahead, so a test bound to the
+# calendar fails at once. Set either to replay a day: make test TEST_ANCHOR=2027-03-28T00:30:00Z
+TEST_ANCHOR ?= $(shell date -u +%Y-%m-%dT%H:%M:00Z)
+AHEAD_ANCHOR ?= $(shell date -u -d '+1 year' +%Y-%m-%dT%H:%M:00Z)
+# The slow fault and load suites deal in relative time only; every other suite runs at both anchors.
+NOT_AT_SECOND_ANCHOR := --ignore=tests/test_fault_injection.py --ignore=tests/test_load.py
+define AT_SECOND_ANCHOR
+@echo "pytest at the second anchor, $(AHEAD_ANCHOR)"
+DORA_PG_ANCHOR=$(AHEAD_ANCHOR) $(PG) start
+$(WITH_PG) DORA_TEST_ANCHOR=$(AHEAD_ANCHOR) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q $(NOT_AT_SECOND_ANCHOR)
+endef
 # Release builds: the pack zip, and the wheels maturin cross-links with zig.
 PACK_DIR := Packs/DORABridge
 PACK_VERSION = $(shell sed -n 's/^ *"currentVersion": *"\([^"]*\)".*/\1/p' $(PACK_DIR)/pack_metadata.json)
@@ -41,13 +53,17 @@ demo: setup ## run the main job end to end against a local SOCRadar-compatible s
 	else echo "PostgreSQL could not be started: the demo runs without the transaction-scope connector."; \
 	$(PY) -m devtools.demo; fi
 
-test: setup lint ## every test and check: cargo test, clippy, pytest, stubtest, demisto-sdk validate, make pack, make fuzz
-	$(PG) start
+test: setup lint ## every test and check: cargo test, clippy, pytest at two anchors, stubtest, demisto-sdk validate, make pack, make fuzz
+	DORA_PG_ANCHOR=$(TEST_ANCHOR) $(PG) start
 	$(WITH_PG) PROPTEST_CASES=$(PROPTEST_CASES) cargo test --quiet
-	$(WITH_PG) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q
+	$(WITH_PG) DORA_TEST_ANCHOR=$(TEST_ANCHOR) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q
+	$(AT_SECOND_ANCHOR)
 	scripts/validate-pack.sh
 	$(MAKE) --no-print-directory pack
 	$(MAKE) --no-print-directory fuzz
+
+test-ahead: setup ## the suites that deal in dates again, at AHEAD_ANCHOR (a year from now)
+	$(AT_SECOND_ANCHOR)
 
 fuzz: setup ## a short cargo-fuzz run of every fuzz target (FUZZ_SECONDS each; nightly toolchain)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-smoke.sh
@@ -82,9 +98,9 @@ fmt: setup ## format Rust and Python sources
 	$(VENV)/bin/ruff check --fix .
 
 clean: ## remove build outputs and virtual environments, stop the test database
-	-$(PG) stop
+	-$(PG) remove
 	cargo clean
 	rm -rf fuzz/target
 	rm -rf $(VENV) .venv-sdk .pytest_cache .hypothesis .ruff_cache .mypy_cache dist .pg demo-output
 
-.PHONY: help setup demo test lint pack wheels fuzz bench fmt clean
+.PHONY: help setup demo test test-ahead lint pack wheels fuzz bench fmt clean

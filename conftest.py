@@ -27,6 +27,20 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest_plugins = ["tests.fixtures"]
 
+# Every test runs on the core's clock, set to run on from the test anchor (tests/anchor.py).
+import dora_bridge  # noqa: E402
+from tests.anchor import ANCHOR, database_mismatch, rfc3339  # noqa: E402
+
+dora_bridge.set_clock(rfc3339(ANCHOR), running=True)
+
+
+def pytest_sessionstart(session):
+    problem = database_mismatch()
+    if problem:
+        import pytest
+
+        pytest.exit(problem, returncode=2)
+
 
 import pytest  # noqa: E402
 

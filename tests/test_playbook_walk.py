@@ -26,6 +26,7 @@ import pytest
 import yaml
 from harness import run_command
 
+import dora_bridge
 from devtools.cmdb_server import CmdbServer
 from devtools.socradar_server import SocRadarServer
 from devtools.socradar_server.dates import format_alarm_date
@@ -60,7 +61,8 @@ SUBMIT_FINAL = "Submit the final report to the competent authority"
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The world's clock: the core's, which runs on from the test anchor."""
+    return dora_bridge.now()
 
 
 def parse(t: str) -> datetime:
@@ -129,7 +131,7 @@ def incident_from_socradar(occurred: str) -> dict:
         alarm.update(status="OPEN", date=format_alarm_date(when))
         alarm.pop("alarm_status_reason", None)
         srv.add_alarm(alarm)
-        days = (datetime.now(timezone.utc) - when).days + 2  # the sample data may have been loaded days ago
+        days = (parse(now()) - when).days + 2  # the sample data may end before the anchor
         out = run_command(
             DORABridgeSOCRadar.main, "fetch-incidents", instance_params(srv, first_fetch=f"{days} days")
         )
@@ -268,7 +270,12 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
             assert "DORA.Context.Geo.MemberStates" in sources["geographical-spread"]
         elif name == "Start the DORA SLA timers":
             timer = walk.incident["CustomFields"]["dorainitialnotificationsla"]
-            assert timer["runStatus"] == "running" and 0 < timer["sla"] <= 240
+            initial = newest(walk.context["DORA"]["Deadlines"])["InitialNotification"]
+            # 4 hours, or to noon of the next working day when the limit falls on a weekend or
+            # holiday (RTS 2025/301 Art. 5(4)): the SLA is the time left, in whole minutes.
+            assert timer["runStatus"] == "running" and timer["sla"] > 0
+            assert abs(timer["sla"] - -(-initial["TimeLeftSeconds"] // 60)) <= 1, (timer, initial)
+            assert initial["Due"] == initial["BaseDue"] or initial["ReliefApplied"], initial
             assert walk.incident["CustomFields"]["doraismajor"] is True
         elif name == "Draft the initial notification (DORA_IR JSON)":
             report = select(walk.context, split_path("DORA.Report(val.Type == 'initial')"))

@@ -8,12 +8,13 @@ import http.client
 import json
 import socket
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from devtools.socradar_server import FAULT_KINDS, MALFORMED_ALARM, QUOTA_MESSAGE, SocRadarServer
-from tests.socradar_server_http import CID, KEY, SEARCH, UTC, post, search
+from devtools.socradar_server.dates import world_now
+from tests.socradar_server_http import CID, KEY, SEARCH, post, search
 from tests.socradar_server_http import five as five  # a fixture: pytest finds it here by name
 from tests.socradar_server_http import srv as srv  # the fixture five starts from
 
@@ -180,7 +181,7 @@ def test_reset_forgets_the_scenario_but_keeps_serving(five):
     five.on_search = lambda server, query: None
     five.reset()
     assert (five.alarms, five.pending_faults, five.requests, five.on_search) == ([], [], [], None)
-    assert abs(five.now - datetime.now(UTC)) < timedelta(seconds=5), "the fixed time is released"
+    assert abs(five.now - world_now()) < timedelta(seconds=5), "the fixed time is released"
     started = time.monotonic()
     assert search(five).data["total_records"] == 0
     assert time.monotonic() - started < 0.5

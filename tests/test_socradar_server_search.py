@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from devtools.socradar_server import SocRadarServer
+from devtools.socradar_server.dates import world_now
 from tests.socradar_server_http import CID, KEY, NOW, SEARCH, UTC, alarm, call, post, search
 from tests.socradar_server_http import five as five  # a fixture: pytest finds it here by name
 from tests.socradar_server_http import srv as srv  # a fixture: pytest finds it here by name
@@ -239,7 +240,7 @@ def test_future_dated_alarm_is_hidden_by_default(srv):
 
 
 def test_real_and_injected_clocks():
-    assert abs(SocRadarServer().now - datetime.now(UTC)) < timedelta(seconds=5)
+    assert abs(SocRadarServer().now - world_now()) < timedelta(seconds=5), "the core's clock by default"
     server = SocRadarServer(clock=lambda: datetime(2030, 5, 1, 12))
     assert server.now == datetime(2030, 5, 1, 12, tzinfo=UTC)
     assert server.advance(timedelta(hours=1)) == datetime(2030, 5, 1, 13, tzinfo=UTC)

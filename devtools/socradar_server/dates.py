@@ -32,6 +32,16 @@ _ISO_RE = re.compile(
 _EPOCH_RE = re.compile(r"-?\d+", re.ASCII)
 
 
+def world_now() -> datetime:
+    """The server's clock when none is fixed: the DORA Bridge core's clock when the core is
+    installed (tests and the demo move it to their own dates), else the system clock."""
+    try:
+        from dora_bridge import now
+    except ImportError:
+        return datetime.now(UTC)
+    return datetime.fromisoformat(now().replace("Z", "+00:00"))
+
+
 def to_utc(dt: datetime) -> datetime:
     """Return `dt` as an aware UTC datetime; a naive value is taken to be UTC already."""
     if dt.tzinfo is None:

@@ -21,7 +21,7 @@ from types import TracebackType
 
 from . import actions
 from .alarms import ALARM_ID_BASE, generate_alarms
-from .dates import UTC, to_utc
+from .dates import to_utc, world_now
 from .faults import Fault, FaultQueue, replacement_response, truncate, with_malformed_alarm
 from .handler import HttpServer, IncomingRequest, decode_json
 from .responses import ApiError, Response, error_response, failure, json_response, success
@@ -215,7 +215,7 @@ class SocRadarServer:
             fixed = self._fixed_now
         if fixed is not None:
             return fixed
-        return to_utc(self._clock()) if self._clock is not None else datetime.now(UTC)
+        return to_utc(self._clock()) if self._clock is not None else world_now()
 
     def set_now(self, moment: datetime) -> None:
         """Fix the server's time at `moment` (naive means UTC) until changed again."""

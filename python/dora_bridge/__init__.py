@@ -23,7 +23,9 @@ from dora_bridge._core import (
     classification_inputs,
     incident_field_updates,
     load_report,
+    now,
     report_fields,
+    set_clock,
     socradar_filters,
     socradar_incident_fields,
 )
@@ -50,7 +52,9 @@ __all__ = [
     "command_args",
     "incident_field_updates",
     "load_report",
+    "now",
     "report_fields",
+    "set_clock",
     "socradar_filters",
     "socradar_incident_fields",
 ]

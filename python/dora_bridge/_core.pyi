@@ -24,7 +24,9 @@ __all__ = [
     "classification_inputs",
     "incident_field_updates",
     "load_report",
+    "now",
     "report_fields",
+    "set_clock",
     "socradar_filters",
     "socradar_incident_fields",
 ]
@@ -287,3 +289,11 @@ class ContextConnectors:
 
 def _selftest_panic(message: str) -> None:
     """Panics inside the core: raises ``InternalError`` carrying ``message``."""
+
+def now() -> str:
+    """The core's clock: the instant it takes as "now" when a call gives none."""
+
+def set_clock(at: str | None, *, running: bool = True) -> None:
+    """Simulates the core's clock from ``at``: standing still (``running=False``; a demo moves it
+    step by step) or running on at the system clock's pace; ``None`` returns to the system clock.
+    For tests, demos and replays; an XSOAR integration never calls it."""

@@ -30,7 +30,22 @@ pub fn time_arg(py: Python<'_>, name: &str, raw: &str) -> PyResult<DateTime<Utc>
     })
 }
 
-/// [`time_arg`], or the current time when the argument is absent.
+/// [`time_arg`], or the core's clock ([`crate::clock::now`]) when the argument is absent.
 pub fn time_or_now(py: Python<'_>, name: &str, raw: Option<&str>) -> PyResult<DateTime<Utc>> {
-    raw.map_or_else(|| Ok(Utc::now()), |s| time_arg(py, name, s))
+    raw.map_or_else(|| Ok(crate::clock::now()), |s| time_arg(py, name, s))
+}
+
+/// `set_clock(at, running)`: the binding of [`crate::clock::simulate`].
+#[pyfunction]
+#[pyo3(signature = (at, *, running = true))]
+pub fn set_clock(py: Python<'_>, at: Option<&str>, running: bool) -> PyResult<()> {
+    let at = at.map(|s| time_arg(py, "at", s)).transpose()?;
+    crate::clock::simulate(at, running);
+    Ok(())
+}
+
+/// `now()`: the core's clock as RFC 3339 UTC.
+#[pyfunction]
+pub fn now() -> String {
+    timeutil::to_rfc3339(crate::clock::now())
 }

@@ -23,6 +23,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dora::audit_verify, m)?)?;
     m.add_function(wrap_pyfunction!(dora::load_report, m)?)?;
     m.add_function(wrap_pyfunction!(dora::report_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::set_clock, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::now, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde::Serialize;
@@ -59,7 +58,7 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let cid = company_id.unwrap_or(self.client.config().company_id);
         let response = self.run(py, |c| c.act(&action, Some(cid)))?;
-        let at = timeutil::to_rfc3339(Utc::now());
+        let at = timeutil::to_rfc3339(crate::clock::now());
         let out = json!({
             "alarms": action.context_entries(cid, &response, &at),
             "message": response.get("message").cloned().unwrap_or(Value::Null),
@@ -195,7 +194,8 @@ impl PySocRadarClient {
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
             let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
-            let p = InstanceParams::from_json(&v, Utc::now()).map_err(|e| input_error(py, e))?;
+            let p = InstanceParams::from_json(&v, crate::clock::now())
+                .map_err(|e| input_error(py, e))?;
             let client = SocRadarClient::new(p.client).map_err(|e| socradar_error(py, e))?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),

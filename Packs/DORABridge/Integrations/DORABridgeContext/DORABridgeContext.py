@@ -6,13 +6,11 @@ Glue only: the ``dora_bridge`` core reads the sources; this file writes ``DORA.C
 where ``!dora-classify`` picks the figures up with their sources.
 """
 
-from datetime import datetime, timezone
-
 import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import ContextConnectors, command_args
+from dora_bridge import ContextConnectors, command_args, now
 
 # The arguments declared isArray in the yml.
 ARRAY_ARGS = (
@@ -78,7 +76,7 @@ def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResult
         or latest("DORA", "Classification", "OccurredAt")
         or demisto.incident().get("occurred")
     )
-    end = args.get("window_end") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    end = args.get("window_end") or now()
     if not start:
         raise DemistoException("window_start is required: the incident's occurrence is not known yet.")
     reference_days = arg_to_number(args.get("reference_days"), "reference_days")

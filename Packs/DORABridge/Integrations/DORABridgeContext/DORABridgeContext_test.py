@@ -16,6 +16,7 @@ import pytest
 from harness import run_command
 
 from devtools.cmdb_server import CmdbServer
+from tests.anchor import at
 from tests.fixtures import dora_params
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -68,10 +69,12 @@ def params(cmdb: CmdbServer, **extra) -> dict:
 
 
 class Incident:
-    def __init__(self) -> None:
+    """An incident on the sample asset; it occurred when the sample outage began."""
+
+    def __init__(self, occurred: str) -> None:
         self.incident = {
             "id": "311",
-            "occurred": "2026-11-23T07:52:00Z",
+            "occurred": occurred,
             "CustomFields": {"socradarasset": "203.0.113.16"},
         }
         self.context: dict = {}
@@ -90,7 +93,7 @@ def test_test_module(cmdb):
 
 def test_an_alarm_on_a_register_asset_is_classified_major_from_the_connectors_alone(cmdb):
     start, end = sample_outage()
-    inc = Incident()
+    inc = Incident(occurred=start)
     p = params(cmdb)
     ict = inc.run(integration.main, "dora-ict-context", p)[0]
     assert ict["Type"] == 1, ict.get("Contents")
@@ -192,11 +195,11 @@ def test_a_cmdb_that_refuses_or_answers_garbage_leaves_a_partial_result(cmdb):
 def test_a_partial_figure_is_not_used_by_the_classifier(cmdb):
     p = {"cmdb_url": cmdb.url, "cmdb_credentials": {"identifier": "svc-dora", "password": "wrong"},
          "ict_mapping": '{"assets": {"203.0.113.0/24": ["Card payments"]}, "services": {"Card payments": {"critical_or_important": true}}}'}  # fmt: skip
-    inc = Incident()
+    inc = Incident(occurred=at(hours=-3))
     inc.run(integration.main, "dora-ict-context", p)
-    c = inc.run(DORABridge.main, "dora-classify", dora_params(), {"classified_at": "2026-11-23T10:00:00Z"})[
-        0
-    ]["Contents"]
+    c = inc.run(DORABridge.main, "dora-classify", dora_params(), {"classified_at": at(hours=-1)})[0][
+        "Contents"
+    ]
     assert any("DORA.Context.ICT.AffectedServices is partial" in x for x in c["PartialFigures"]), c[
         "PartialFigures"
     ]
