@@ -1,11 +1,21 @@
-//! What a fetch remembers between runs: a high-water mark and a ledger of delivered alarm ids,
-//! bounded by time, not by count.
+//! What a fetch remembers between runs: a high-water mark, where alarms not yet seen can still
+//! appear, the alarms left for later runs, and a ledger of delivered alarm ids, bounded by time,
+//! not by count.
+//!
+//! - The high-water mark is the date up to which every alarm seen has been delivered.
+//! - `recheck_from` is the second from which alarms may still appear that no read has seen:
+//!   the server's clock at the last complete read of the window, minus the look-back overlap
+//!   (an alarm becomes visible at most one overlap after its date). A state written before it
+//!   existed counts from `high_water_mark - look-back overlap`.
+//! - `backlog` holds, when the per-fetch maximum left alarms for later, the date up to which
+//!   each of the next runs reads: those runs go on from the mark instead of reading the whole
+//!   window again. The run after them reads the window from `recheck_from` to now.
 //!
 //! The ledger keeps an id exactly as long as its alarm can still come back in a search window:
-//! windows start at `high_water_mark - look-back overlap`, and ids of alarms dated before the next
-//! window start are forgotten. Its size is therefore the number of alarms dated inside one
-//! look-back overlap (plus any delivered above the mark by a run that failed part-way), whatever
-//! the volume: 10 000 alarms in one window are all remembered, none is counted out.
+//! no window starts before `min(recheck_from, high_water_mark)`, and ids of alarms dated before
+//! that are forgotten. Its size is therefore the number of alarms dated inside one look-back
+//! overlap (plus any delivered above the mark by a run that failed part-way), whatever the
+//! volume: 10 000 alarms in one window are all remembered, none is counted out.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,6 +51,11 @@ impl Ledger {
         self.by_id.len()
     }
 
+    /// Ids of alarms dated in `[start, end)`.
+    pub fn count_between(&self, start: i64, end: i64) -> usize {
+        self.by_id.values().filter(|d| (start..end).contains(*d)).count()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
@@ -71,6 +86,9 @@ impl Ledger {
     }
 }
 
+/// Rungs of the backlog kept: the runs after them read the window whole and set it again.
+pub const BACKLOG_LIMIT: usize = 64;
+
 /// The fetch's last-run state.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FetchState {
@@ -78,17 +96,50 @@ pub struct FetchState {
     pub high_water_mark: Option<i64>,
     /// Start of the very first window, kept so an empty history does not drift forward.
     pub first_window_start: Option<i64>,
+    /// Alarms no read has seen yet are dated at or after this second.
+    pub recheck_from: Option<i64>,
+    /// Alarms the per-fetch maximum left for later: the date (epoch seconds) up to which each of
+    /// the next runs reads, oldest first, all after the mark.
+    pub backlog: Vec<i64>,
     pub seen: Ledger,
 }
 
+/// What the next run reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextRead {
+    pub start: i64,
+    /// `Some(second)`: the run goes on from the mark up to the alarms it left for later, dated
+    /// up to `second`. `None`: the whole window up to now.
+    pub until: Option<i64>,
+}
+
 impl FetchState {
-    /// Start of the next search window (epoch seconds), or `None` before the first fetch.
+    /// The earliest second any later run reads from (epoch seconds), or `None` before the first
+    /// fetch. Ids of alarms dated before it are forgotten.
     pub fn window_start(&self, lookback_seconds: i64) -> Option<i64> {
-        match (self.high_water_mark, self.first_window_start) {
-            (Some(h), Some(f)) => Some((h - lookback_seconds).max(f)),
-            (Some(h), None) => Some(h - lookback_seconds),
-            (None, f) => f,
+        let recheck = self
+            .recheck_from
+            .or(self.high_water_mark.map(|h| h - lookback_seconds));
+        let start = match (recheck, self.high_water_mark) {
+            (Some(r), Some(h)) => Some(r.min(h)),
+            (r, h) => r.or(h),
+        };
+        match (start, self.first_window_start) {
+            (Some(s), Some(f)) => Some(s.max(f)),
+            (s, f) => s.or(f),
         }
+    }
+
+    /// The next run's read: from the mark up to the next rung of the backlog while alarms are
+    /// left for later, else the whole window from [`FetchState::window_start`].
+    pub fn next_read(&self, lookback_seconds: i64) -> Option<NextRead> {
+        if let (Some(mark), Some(&until)) = (self.high_water_mark, self.backlog.first()) {
+            return Some(NextRead {
+                start: mark,
+                until: Some(until),
+            });
+        }
+        self.window_start(lookback_seconds).map(|start| NextRead { start, until: None })
     }
 
     pub fn to_json(&self) -> Value {
@@ -97,6 +148,8 @@ impl FetchState {
             "version": STATE_VERSION,
             "high_water_mark": when(self.high_water_mark),
             "first_window_start": when(self.first_window_start),
+            "recheck_from": when(self.recheck_from),
+            "backlog": self.backlog.iter().map(|t| when(Some(*t))).collect::<Vec<_>>(),
             "seen": self.seen.to_json(),
         })
     }
@@ -140,9 +193,24 @@ impl FetchState {
             Some(s) => Ledger::from_json(s)
                 .ok_or_else(|| bad("seen is not a map of second to alarm ids"))?,
         };
+        let backlog = match obj.get("backlog") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .and_then(timeutil::parse_vendor_date)
+                        .map(|t| t.timestamp())
+                        .ok_or_else(|| bad("backlog holds something that is not a date"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(_) => return Err(bad("backlog is not a list of dates")),
+        };
         Ok(FetchState {
             high_water_mark: when("high_water_mark")?,
             first_window_start: when("first_window_start")?,
+            recheck_from: when("recheck_from")?,
+            backlog,
             seen,
         })
     }
@@ -162,8 +230,11 @@ mod tests {
         s.seen.insert(81171696, 1_705_314_600);
         s.seen.insert(81171697, 1_705_314_600);
         s.seen.insert(5, 1_705_314_000);
+        s.recheck_from = Some(1_705_314_000);
+        s.backlog = vec![1_705_315_000, 1_705_316_000];
         let j = s.to_json();
         assert_eq!(j["high_water_mark"], "2024-01-15T10:30:00Z");
+        assert_eq!(j["backlog"][1], "2024-01-15T10:53:20Z");
         assert_eq!(j["seen"]["1705314600"], json!([81171696, 81171697]));
         assert_eq!(FetchState::from_json(&j).unwrap(), s);
     }
@@ -180,6 +251,11 @@ mod tests {
         assert!(FetchState::from_json(&json!({"version": 1, "seen": {"x": [1]}})).is_err());
         assert!(FetchState::from_json(&json!({"version": 1, "high_water_mark": "soon"})).is_err());
         assert!(FetchState::from_json(&json!({"version": 9})).is_err());
+        assert!(FetchState::from_json(&json!({"version": 1, "backlog": ["soon"]})).is_err());
+        // A state written before recheck_from and backlog existed reads as it did.
+        let old = FetchState::from_json(&json!({"version": 1, "high_water_mark": "2024-01-15T10:30:00Z", "seen": {}}))
+            .unwrap();
+        assert_eq!(old.window_start(900), Some(1_705_314_600 - 900));
     }
 
     #[test]
@@ -204,5 +280,34 @@ mod tests {
         assert_eq!(s.window_start(900), Some(900));
         assert_eq!(s.window_start(60), Some(940));
         assert_eq!(FetchState::default().window_start(60), None);
+    }
+
+    #[test]
+    fn a_backlog_reads_on_from_the_mark_and_the_window_rechecks_the_overlap() {
+        let mut s = FetchState {
+            high_water_mark: Some(1_000),
+            first_window_start: Some(0),
+            recheck_from: Some(1_500),
+            backlog: vec![1_200, 1_400],
+            ..Default::default()
+        };
+        assert_eq!(
+            s.next_read(900),
+            Some(NextRead {
+                start: 1_000,
+                until: Some(1_200)
+            })
+        );
+        // Nothing the reads have not seen is dated before the mark: the window starts there.
+        assert_eq!(s.window_start(900), Some(1_000));
+        s.backlog.clear();
+        s.high_water_mark = Some(2_000);
+        assert_eq!(
+            s.next_read(900),
+            Some(NextRead {
+                start: 1_500,
+                until: None
+            })
+        );
     }
 }

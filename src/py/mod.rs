@@ -6,6 +6,7 @@ mod dora;
 mod errors;
 mod socradar;
 mod socradar_args;
+mod socradar_fetch;
 
 use pyo3::prelude::*;
 
@@ -15,6 +16,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<socradar::PySocRadarClient>()?;
     m.add_function(wrap_pyfunction!(socradar::socradar_incident_fields, m)?)?;
     m.add_function(wrap_pyfunction!(socradar::socradar_filters, m)?)?;
+    m.add_function(wrap_pyfunction!(socradar_fetch::markdown_escape_text, m)?)?;
     m.add_class::<dora::PyEntityProfile>()?;
     m.add_class::<connectors::PyConnectors>()?;
     m.add_function(wrap_pyfunction!(dora::assess_cyber_threat, m)?)?;

@@ -3,33 +3,22 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use serde::Serialize;
+use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
 use super::convert::{time_or_now, to_py};
 use super::errors::{guard, input_error, json_arg, socradar_error};
 use super::socradar_args as args;
-use crate::dedup::FetchState;
+use super::socradar_fetch::{fetch_from, fetch_from_capture, preview_limit, test_fetch};
 use crate::input::{self, InputError};
 use crate::socradar::actions::{self, ActionRequest};
-use crate::socradar::alarm::{Alarm, MalformedAlarm};
-use crate::socradar::fetch::{self, FetchConfig, FetchStats};
-use crate::socradar::incident::{self, Incident, IncidentOptions};
+use crate::socradar::fetch::FetchConfig;
+use crate::socradar::incident::{self, IncidentOptions};
 use crate::socradar::params::{self, InstanceParams};
-use crate::socradar::replay::Replay;
 use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
-use crate::socradar::{AlarmSource, ClientConfig, SocRadarClient, SocRadarError};
+use crate::socradar::{ClientConfig, SocRadarClient, SocRadarError};
 use crate::timeutil;
-
-#[derive(Serialize)]
-struct FetchResult {
-    incidents: Vec<Incident>,
-    last_run: Value,
-    malformed: Vec<MalformedAlarm>,
-    stats: FetchStats,
-}
 
 /// The SOCRadar Incident API v4 client.
 #[pyclass(module = "dora_bridge._core", name = "SocRadarClient", frozen)]
@@ -65,52 +54,6 @@ impl PySocRadarClient {
             "response": response,
         });
         to_py(py, &out)
-    }
-
-    /// One fetch run over `with_source`'s source, the GIL released while it reads.
-    fn fetch_from<'py, S: AlarmSource + Send>(
-        &self,
-        py: Python<'py>,
-        source: S,
-        last_run: &Bound<'py, PyAny>,
-        now: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let cfg = self.fetch.clone().map_err(|e| input_error(py, e))?;
-        let now = time_or_now(py, "now", now)?;
-        let stored: Value = if last_run.is_none() {
-            json!({})
-        } else {
-            json_arg(py, "last_run", "The stored fetch state", last_run)?
-        };
-        let state = FetchState::from_json(&stored).map_err(|e| input_error(py, e))?;
-        let opts = self.incidents.clone();
-        let cid = self.client.config().company_id;
-        let (result, error) = py.detach(move || {
-            let out = fetch::fetch(&source, &cfg, &state, now);
-            let incidents = out
-                .alarms
-                .iter()
-                .map(|a| incident::to_incident(a, cid, &opts))
-                .collect();
-            (
-                FetchResult {
-                    incidents,
-                    last_run: out.state.to_json(),
-                    malformed: out.malformed,
-                    stats: out.stats,
-                },
-                out.error,
-            )
-        });
-        let result = to_py(py, &result)?;
-        match error {
-            None => Ok(result),
-            Some(e) => {
-                let err = socradar_error(py, e);
-                err.value(py).setattr("partial", result)?;
-                Err(err)
-            }
-        }
     }
 }
 
@@ -169,12 +112,8 @@ impl PySocRadarClient {
                 input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)
                     .map_err(|e| input_error(py, e))? as usize;
             let fetch = Ok(FetchConfig {
-                first_fetch: "3 days".into(),
-                max_fetch: 10_000,
-                lookback_seconds: 900,
-                page_size: MAX_PAGE_SIZE,
                 page_concurrency: cfg.page_concurrency,
-                filters: SearchFilters::default(),
+                ..FetchConfig::new("3 days", 10_000, 900)
             });
             let client = SocRadarClient::new(cfg).map_err(|e| socradar_error(py, e))?;
             Ok(PySocRadarClient {
@@ -294,16 +233,21 @@ impl PySocRadarClient {
                     include_total_records,
                 })
             })?;
+            let alarms: Vec<Value> = p
+                .alarm_texts()
+                .map(|t| serde_json::from_str(t).unwrap_or(Value::Null))
+                .collect();
             to_py(
                 py,
-                &json!({"alarms": p.alarms, "total_records": p.total_records, "total_pages": p.total_pages}),
+                &json!({"alarms": alarms, "total_records": p.total_records, "total_pages": p.total_pages}),
             )
         })
     }
 
-    /// One fetch run. Returns `{"incidents", "last_run", "malformed", "stats"}`. When the window
-    /// could not be read whole, raises the error with that same dict as `.partial`: store its
-    /// incidents and last run, then let the error fail the fetch.
+    /// One fetch run: `{"incidents", "last_run", "malformed", "notes", "stats", "failure"}`.
+    /// When the window could not be read whole, `failure` says why and the incidents and last
+    /// run are still to be stored; the error is raised (with that dict as `.partial`) only when
+    /// nothing was delivered and the state is unchanged.
     #[pyo3(signature = (last_run, *, now=None))]
     fn fetch_incidents<'py>(
         &self,
@@ -312,7 +256,16 @@ impl PySocRadarClient {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            self.fetch_from(py, self.client.clone(), last_run, now)
+            let cid = self.client.config().company_id;
+            fetch_from(
+                py,
+                &*self.client,
+                self.fetch.clone(),
+                &self.incidents,
+                cid,
+                last_run,
+                now,
+            )
         })
     }
 
@@ -328,27 +281,21 @@ impl PySocRadarClient {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let mut raw = Vec::with_capacity(pages.len());
-            for (i, page) in pages.iter().enumerate() {
-                if let Ok(b) = page.cast::<PyBytes>() {
-                    raw.push(b.as_bytes().to_vec());
-                } else if let Ok(s) = page.cast::<PyString>() {
-                    raw.push(s.to_str()?.as_bytes().to_vec());
-                } else {
-                    return Err(input_error(
-                        py,
-                        InputError::new(
-                            "pages",
-                            format!("pages[{i}] must be the JSON text of a search answer (str or bytes)."),
-                        ),
-                    ));
-                }
-            }
-            self.fetch_from(py, Replay::new(raw), last_run, now)
+            let cid = self.client.config().company_id;
+            fetch_from_capture(
+                py,
+                pages,
+                self.fetch.clone(),
+                &self.incidents,
+                cid,
+                last_run,
+                now,
+            )
         })
     }
 
-    /// The newest alarms of `[now - first_fetch, now]` and the window's totals; stores nothing.
+    /// The newest alarms of `[now - first_fetch, now]` at the fetch's page size, the window's
+    /// true totals, the company id and a hint when nothing matched; stores nothing.
     #[pyo3(signature = (*, first_fetch="3 days", limit=None, now=None))]
     fn test_fetch<'py>(
         &self,
@@ -359,39 +306,16 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let limit_text = match limit {
-                Some(l) if !l.is_none() => args::arg_text("limit", l)?,
-                _ => "5".to_string(),
+                Some(l) if !l.is_none() => Some(args::arg_text("limit", l)?),
+                _ => None,
             };
-            let limit = input::bounded_int("limit", &limit_text, 1, i64::from(MAX_PAGE_SIZE))
-                .map_err(|e| input_error(py, e))? as u32;
-            let now = time_or_now(py, "now", now)?;
-            fetch::first_window_start(first_fetch, now).map_err(|e| input_error(py, e))?;
+            let limit = preview_limit(py, limit_text)?;
             let filters = self
                 .fetch
                 .as_ref()
                 .map(|f| f.filters.clone())
                 .unwrap_or_default();
-            let first_fetch = first_fetch.to_string();
-            let (start, end, page) = self.run(py, move |c| {
-                fetch::preview(c, &filters, &first_fetch, limit, now)
-            })?;
-            let mut alarms = Vec::new();
-            let mut malformed = Vec::new();
-            for raw in page.alarms {
-                match Alarm::parse(raw) {
-                    Ok(a) => alarms.push(summary(&a)),
-                    Err(m) => malformed.push(m),
-                }
-            }
-            let when = |e: i64| timeutil::from_epoch(e).map(timeutil::to_rfc3339);
-            to_py(
-                py,
-                &json!({
-                    "WindowStart": when(start), "WindowEnd": when(end),
-                    "TotalRecords": page.total_records, "TotalPages": page.total_pages,
-                    "Returned": alarms.len(), "Alarms": alarms, "Malformed": malformed,
-                }),
-            )
+            test_fetch(py, &self.client, filters, first_fetch, limit, now)
         })
     }
 
@@ -539,22 +463,6 @@ impl PySocRadarClient {
             c.base_url, c.company_id
         )
     }
-}
-
-/// A `SOCRadar.TestFetch.Alarms` entry.
-fn summary(a: &Alarm) -> Value {
-    let detail = |k: &str| a.type_detail(k).and_then(Value::as_str).map(str::to_string);
-    json!({
-        "ID": a.id,
-        "Date": timeutil::to_rfc3339(a.date),
-        "RiskLevel": a.str_field("alarm_risk_level"),
-        "Status": a.str_field("status"),
-        "Asset": a.str_field("alarm_asset"),
-        "MainType": detail("alarm_main_type"),
-        "SubType": detail("alarm_sub_type"),
-        "Title": detail("alarm_generic_title"),
-        "CompanyID": a.raw.get("company_id").and_then(Value::as_u64),
-    })
 }
 
 /// The incident fields the SOCRadar mapping can write, as `{cli_name, name, type, content_key}`.

@@ -5,14 +5,15 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
-use reqwest::header::{HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderValue, DATE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::actions::ActionRequest;
 use super::error::{sentence, SocRadarError};
 use super::retry::{parse_retry_after, RetryPolicy};
-use super::search::{parse_search_response, DateFormat, SearchPage, SearchQuery};
+use super::page::SearchPage;
+use super::search::{DateFormat, SearchQuery};
 use crate::errchain::{is_tls, root_cause};
 use crate::input::{self, InputError};
 
@@ -102,6 +103,21 @@ pub struct SocRadarClient {
     log: Mutex<Vec<String>>,
 }
 
+/// A successful answer: its text (`is_success` checked) and the server's clock (`Date`).
+pub(crate) struct Answer {
+    text: String,
+    date: Option<i64>,
+}
+
+/// The members of an answer the client reads before handing the text on.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    is_success: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    message: Option<&'a serde_json::value::RawValue>,
+}
+
 /// A failed attempt and whether trying again may help.
 struct Failure {
     error: SocRadarError,
@@ -156,12 +172,14 @@ impl SocRadarClient {
         format!("{}/company/{}{}", self.config.base_url, company_id, path)
     }
 
-    /// One page of the search endpoint.
+    /// One page of the search endpoint, read from the answer's text (no `Value` tree).
     pub fn search(&self, query: &SearchQuery<'_>) -> Result<SearchPage, SocRadarError> {
         let params = query.params(self.config.date_format);
         let url = self.url(self.config.company_id, "/incidents/v4");
-        let body = self.send(Method::GET, &url, "/incidents/v4", |req| req.query(&params))?;
-        parse_search_response(body)
+        let answer = self.send(Method::GET, &url, "/incidents/v4", |req| req.query(&params))?;
+        let mut page = SearchPage::parse(answer.text)?;
+        page.server_time = answer.date;
+        Ok(page)
     }
 
     /// Sends one action for `company_id` (the instance's when `None`); returns the API's answer.
@@ -172,8 +190,12 @@ impl SocRadarClient {
     ) -> Result<Value, SocRadarError> {
         let cid = company_id.unwrap_or(self.config.company_id);
         let url = self.url(cid, &action.path);
-        self.send(Method::POST, &url, &action.path, |req| {
+        let answer = self.send(Method::POST, &url, &action.path, |req| {
             req.json(&action.body)
+        })?;
+        serde_json::from_str(&answer.text).map_err(|_| SocRadarError::Api {
+            status: Some(200),
+            message: "the answer is not valid JSON.".into(),
         })
     }
 
@@ -186,7 +208,7 @@ impl SocRadarClient {
         url: &str,
         label: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
-    ) -> Result<Value, SocRadarError> {
+    ) -> Result<Answer, SocRadarError> {
         let idempotent = method == Method::GET;
         let started = Instant::now();
         let policy = &self.config.retry;
@@ -228,13 +250,19 @@ impl SocRadarClient {
         v
     }
 
-    fn read(&self, resp: Response, idempotent: bool) -> Result<Value, Failure> {
+    fn read(&self, resp: Response, idempotent: bool) -> Result<Answer, Failure> {
         let status = resp.status();
         let retry_after = resp
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let date = resp
+            .headers()
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .map(|t| t.timestamp());
         let text = resp.text().map_err(|e| Failure {
             error: SocRadarError::Transport {
                 message: sentence(&format!(
@@ -246,12 +274,19 @@ impl SocRadarClient {
             retryable: idempotent,
             retry_after: None,
         })?;
-        let body: Option<Value> = serde_json::from_str(&text).ok();
-        let server_message = body
+        // Only the envelope is read here; the caller reads the rest of the text its own way.
+        let envelope: Option<Envelope<'_>> = serde_json::from_str(&text).ok();
+        let is_json = envelope.is_some()
+            || serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
+        let server_message = envelope
             .as_ref()
-            .and_then(|b| b.get("message"))
-            .and_then(Value::as_str)
-            .map(|m| self.config.api_key.scrub(&sentence(m)));
+            .and_then(|e| e.message)
+            .and_then(|m| serde_json::from_str::<String>(m.get()).ok())
+            .map(|m| self.config.api_key.scrub(&sentence(&m)));
+        let refused = envelope
+            .as_ref()
+            .and_then(|e| e.is_success)
+            .is_some_and(|v| v.get() == "false");
         let fail = |error, retryable| Failure {
             error,
             retryable,
@@ -263,23 +298,21 @@ impl SocRadarClient {
             })
         };
         match status {
-            s if s.is_success() => match body {
-                Some(b) if b.get("is_success") == Some(&Value::Bool(false)) => Err(fail(
-                    SocRadarError::Api {
-                        status: Some(s.as_u16()),
-                        message: message(),
-                    },
-                    false,
-                )),
-                Some(b) => Ok(b),
-                None => Err(fail(
-                    SocRadarError::Api {
-                        status: Some(s.as_u16()),
-                        message: "the answer is not valid JSON.".into(),
-                    },
-                    false,
-                )),
-            },
+            s if s.is_success() && refused => Err(fail(
+                SocRadarError::Api {
+                    status: Some(s.as_u16()),
+                    message: message(),
+                },
+                false,
+            )),
+            s if s.is_success() && is_json => Ok(Answer { text, date }),
+            s if s.is_success() => Err(fail(
+                SocRadarError::Api {
+                    status: Some(s.as_u16()),
+                    message: "the answer is not valid JSON.".into(),
+                },
+                false,
+            )),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(fail(
                 SocRadarError::Authentication {
                     status: status.as_u16(),
@@ -360,6 +393,10 @@ impl SocRadarClient {
 pub trait AlarmSource: Sync {
     fn search_page(&self, query: &SearchQuery<'_>) -> Result<SearchPage, SocRadarError>;
     fn note(&self, _line: String) {}
+    /// HTTP requests sent so far, retries included, where the source counts them.
+    fn attempts(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl AlarmSource for SocRadarClient {
@@ -369,6 +406,9 @@ impl AlarmSource for SocRadarClient {
     fn note(&self, line: String) {
         self.debug(line);
     }
+    fn attempts(&self) -> Option<u64> {
+        Some(self.traffic.requests.load(Ordering::Relaxed))
+    }
 }
 
 impl<T: AlarmSource + Send> AlarmSource for std::sync::Arc<T> {
@@ -377,6 +417,9 @@ impl<T: AlarmSource + Send> AlarmSource for std::sync::Arc<T> {
     }
     fn note(&self, line: String) {
         self.as_ref().note(line);
+    }
+    fn attempts(&self) -> Option<u64> {
+        self.as_ref().attempts()
     }
 }
 

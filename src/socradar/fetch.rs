@@ -1,42 +1,49 @@
 //! Fetch with no duplicates and no misses.
 //!
-//! A run searches the window `[high-water mark − look-back overlap, now]` (the first run:
-//! `[now − first fetch, now]`), reads every page of it, skips ids the ledger has delivered, and
-//! delivers the rest oldest first, up to the per-fetch maximum. Alarms beyond the maximum are
-//! deferred: not marked seen, and the mark stops at the last one delivered, so the next run
-//! starts before them.
+//! A run reads either the whole window `[window start, now]` (the first run:
+//! `[now − first fetch, now]`), or, while the per-fetch maximum has left alarms for later,
+//! `[mark, the next rung of the backlog]`: it goes on from where delivery stopped. It skips ids
+//! the ledger has delivered and delivers the rest oldest first, up to the per-fetch maximum.
+//! Alarms beyond the maximum are deferred: not marked seen, the mark stops at the last one
+//! delivered, and the dates up to which the next runs read are kept (the backlog).
 //!
-//! Pages are read concurrently when the server reports how many there are. Offset pages shift
-//! when alarms appear (late visibility) or leave the filter while we read, so the read is
-//! checked: every answer must report the same total and the pages must add up to it with no id
-//! twice. Otherwise the window is read again by date, newest first, each request ending at the
-//! oldest second seen so far; such a read cannot skip an alarm that was there when it passed.
-//! A second holding a full page or more can only be read by offset; its pages are read again
-//! until two passes agree, so an alarm leaving mid-read cannot hide another.
+//! The whole window starts at `min(recheck_from, mark)`. `recheck_from` is the server's clock at
+//! the last complete read of the window (its `Date` header; our clock if that is earlier, or the
+//! newest alarm date where a server sends no `Date`), minus the look-back overlap: an alarm not
+//! visible at that read is dated after it, because alarms become visible at most one overlap
+//! after their date (the overlap parameter states that bound). In steady state a run therefore
+//! reads again only the alarms of the last overlap, and in a quiet period less and less.
 //!
-//! Why nothing is missed: an alarm becomes visible at most one overlap after its date (the
-//! overlap parameter states that bound). Everything at or below the new mark was read by a
-//! complete pass; an alarm not yet visible during this run is dated after `run start − overlap`,
-//! and the mark never passes the run's start, so the next window still covers it.
+//! How the window is read (offset pages several at once, checked, read again by date when pages
+//! move) is `window::Reader`; what is kept of each answer is `collect::Collector`.
+//!
+//! Why nothing is missed: everything at or below the new mark was read by a complete pass and
+//! delivered; everything deferred is after the mark; every alarm not yet visible is dated after
+//! `recheck_from`; and no later run starts after the mark or after `recheck_from`.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
-use super::alarm::{Alarm, MalformedAlarm};
+use super::alarm::MalformedAlarm;
 use super::client::AlarmSource;
+use super::collect::{Collector, IncidentSink};
 use super::error::SocRadarError;
-use super::search::{SearchFilters, SearchPage, SearchQuery, MAX_PAGE_SIZE};
-use crate::dedup::FetchState;
+use super::mapping::Mapper;
+use super::page::SearchPage;
+use super::search::{SearchFilters, SearchQuery, MAX_PAGE_SIZE};
+use super::window::{ReadBounds, Reader};
+use crate::dedup::{FetchState, BACKLOG_LIMIT};
 use crate::input::InputError;
 use crate::timeutil;
 
-/// Upper bound on requests of one run, so a misbehaving server cannot keep a fetch looping.
-const MAX_REQUESTS_PER_RUN: u32 = 20_000;
+pub use super::window::ReadMode;
+
+/// Default of the alarms one run may read before it stops (Maximum alarms read per fetch).
+pub const DEFAULT_MAX_ALARMS_READ: usize = 200_000;
+/// Default of the time one run may spend reading (Fetch time budget).
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(180);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchConfig {
@@ -47,9 +54,27 @@ pub struct FetchConfig {
     pub page_size: u32,
     pub page_concurrency: usize,
     pub filters: SearchFilters,
+    /// A run stops reading after this many alarms (what it read is still delivered).
+    pub max_alarms_read: usize,
+    /// A run stops reading after this long (what it read is still delivered).
+    pub time_budget: Duration,
 }
 
 impl FetchConfig {
+    /// The defaults of every setting but the ones given.
+    pub fn new(first_fetch: &str, max_fetch: usize, lookback_seconds: i64) -> FetchConfig {
+        FetchConfig {
+            first_fetch: first_fetch.to_string(),
+            max_fetch,
+            lookback_seconds,
+            page_size: MAX_PAGE_SIZE,
+            page_concurrency: 4,
+            filters: SearchFilters::default(),
+            max_alarms_read: DEFAULT_MAX_ALARMS_READ,
+            time_budget: DEFAULT_TIME_BUDGET,
+        }
+    }
+
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), InputError> {
         first_window_start(&self.first_fetch, now)?;
         if self.max_fetch == 0 {
@@ -84,24 +109,23 @@ pub fn first_window_start(first_fetch: &str, now: DateTime<Utc>) -> Result<i64, 
     })
 }
 
-/// How the window was read, for the run's statistics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadMode {
-    /// Offset pages, consistent with the totals.
-    Pages,
-    /// Offset pages shifted during the read; read again by date.
-    PagesThenDates,
-    /// The server gives no totals; read by date from the start.
-    Dates,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FetchStats {
     pub window_start: String,
     pub window_end: String,
+    /// The window in epoch seconds, as the requests send it.
+    pub window_start_epoch: i64,
+    pub window_end_epoch: i64,
+    /// The reads of the run: `whole_window`, or `backlog` (on from the mark up to alarms left by
+    /// an earlier run), joined by `, then `.
+    pub read: String,
     pub read_mode: ReadMode,
+    /// Pages asked for (one request each, whatever its retries).
     pub requests: u32,
+    /// HTTP requests sent, retries included, where the source counts them.
+    pub http_attempts: Option<u64>,
+    pub total_records: Option<u64>,
+    pub total_pages: Option<u64>,
     pub alarms_read: usize,
     pub alarms_in_window: usize,
     pub already_delivered: usize,
@@ -110,282 +134,91 @@ pub struct FetchStats {
     pub malformed: usize,
     pub complete: bool,
     pub high_water_mark: Option<String>,
+    pub recheck_from: Option<String>,
+    pub backlog: usize,
     pub state_ids: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchOutcome {
-    /// Delivered alarms, oldest first.
-    pub alarms: Vec<Alarm>,
+#[derive(Debug)]
+pub struct FetchOutcome<I> {
+    /// Delivered incidents, oldest first.
+    pub incidents: Vec<I>,
+    /// Their alarm ids and dates, in the same order.
+    pub delivered: Vec<(u64, DateTime<Utc>)>,
     pub state: FetchState,
     pub malformed: Vec<MalformedAlarm>,
+    /// Alarms delivered with something replaced or cut, and alarms left alone (dated in the
+    /// future): one sentence each.
+    pub notes: Vec<String>,
     pub stats: FetchStats,
-    /// Set when the window could not be read whole: `alarms` and `state` are still consistent
-    /// (store both), then report the error.
+    /// Set when the window could not be read whole: `incidents` and `state` are still
+    /// consistent (store both), then report the error.
     pub error: Option<SocRadarError>,
 }
 
-struct WindowRead {
-    items: Vec<Value>,
-    requests: u32,
-    mode: ReadMode,
+/// The mark, the point from which alarms may still appear unseen, and the backlog after a
+/// complete read.
+struct Progress {
+    mark: Option<i64>,
+    recheck_from: Option<i64>,
+    backlog: Vec<i64>,
+}
+
+/// The backlog after a read that left `deferred` (their dates, oldest first) for later: the
+/// date of every `max_fetch`-th and of the last, then the rungs of the old backlog beyond what
+/// this read covered; at most [`BACKLOG_LIMIT`], all after `mark`.
+fn backlog(deferred: &[i64], max_fetch: usize, old: &[i64], covered: i64, mark: i64) -> Vec<i64> {
+    let mut rungs: Vec<i64> = deferred
+        .chunks(max_fetch.max(1))
+        .filter_map(|c| c.last().copied())
+        .chain(old.iter().copied().filter(|r| *r > covered))
+        .filter(|r| *r > mark)
+        .collect();
+    rungs.sort_unstable();
+    rungs.dedup();
+    rungs.truncate(BACKLOG_LIMIT);
+    rungs
+}
+
+/// What one read of a run brought.
+struct ReadOutcome<I> {
+    incidents: Vec<I>,
+    delivered: Vec<(u64, DateTime<Utc>)>,
+    deferred: usize,
     error: Option<SocRadarError>,
 }
 
-struct Reader<'a, S: AlarmSource> {
-    source: &'a S,
-    filters: &'a SearchFilters,
-    limit: u32,
-    concurrency: usize,
-    start: i64,
-    requests: AtomicU32,
-}
-
-impl<S: AlarmSource> Reader<'_, S> {
-    fn query(&self, page: u32, end: i64, totals: bool) -> SearchQuery<'_> {
-        SearchQuery {
-            filters: self.filters,
-            page,
-            limit: self.limit,
-            start: Some(self.start),
-            end: Some(end),
-            include_total_records: totals,
-        }
-    }
-
-    fn get(&self, page: u32, end: i64, totals: bool) -> Result<SearchPage, SocRadarError> {
-        if self.requests.fetch_add(1, Ordering::Relaxed) >= MAX_REQUESTS_PER_RUN {
-            return Err(SocRadarError::Api {
-                status: None,
-                message: format!("the window needed more than {MAX_REQUESTS_PER_RUN} requests; the server's paging does not converge."),
-            });
-        }
-        self.source.search_page(&self.query(page, end, totals))
-    }
-
-    fn read(&self, end: i64) -> WindowRead {
-        let mut items = Vec::new();
-        let finish = |items, mode, error| WindowRead {
-            items,
-            requests: self.requests.load(Ordering::Relaxed),
-            mode,
-            error,
-        };
-        let first = match self.get(1, end, true) {
-            Ok(p) => p,
-            Err(e) => return finish(items, ReadMode::Pages, Some(e)),
-        };
-        let short = first.alarms.len() < self.limit as usize;
-        let (total_pages, total_records) = (first.total_pages, first.total_records);
-        items.extend(first.alarms);
-        let Some(total_pages) = total_pages else {
-            if short {
-                return finish(items, ReadMode::Dates, None);
-            }
-            let error = self.read_by_date(end, &mut items).err();
-            return finish(items, ReadMode::Dates, error);
-        };
-        if short || total_pages <= 1 {
-            // One answer is one consistent snapshot of the window.
-            return finish(items, ReadMode::Pages, None);
-        }
-        let pages =
-            self.read_pages_concurrently(2, total_pages.min(u64::from(u32::MAX)) as u32, end);
-        let mut totals = vec![total_records];
-        let mut error = None;
-        for result in pages {
-            match result {
-                Ok(p) => {
-                    totals.push(p.total_records);
-                    items.extend(p.alarms);
-                }
-                Err(e) => error = error.or(Some(e)),
-            }
-        }
-        if error.is_some() {
-            return finish(items, ReadMode::Pages, error);
-        }
-        if consistent(&items, &totals) {
-            return finish(items, ReadMode::Pages, None);
-        }
-        self.source
-            .note("search pages shifted while being read; reading the window again by date".into());
-        let error = self.read_by_date(end, &mut items).err();
-        finish(items, ReadMode::PagesThenDates, error)
-    }
-
-    /// Pages `from..=to` with at most `concurrency` requests in flight; stops dispatching after
-    /// the first failure. Results come back in page order.
-    fn read_pages_concurrently(
-        &self,
-        from: u32,
-        to: u32,
-        end: i64,
-    ) -> Vec<Result<SearchPage, SocRadarError>> {
-        let next = AtomicU32::new(from);
-        let failed = AtomicBool::new(false);
-        let results: Mutex<Vec<(u32, Result<SearchPage, SocRadarError>)>> = Mutex::new(Vec::new());
-        let workers = self.concurrency.clamp(1, (to - from + 1) as usize);
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| loop {
-                    let page = next.fetch_add(1, Ordering::Relaxed);
-                    if page > to || failed.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let r = self.get(page, end, true);
-                    if r.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    results
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((page, r));
-                });
-            }
-        });
-        let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-        results.sort_by_key(|(p, _)| *p);
-        results.into_iter().map(|(_, r)| r).collect()
-    }
-
-    /// Reads `[start, end]` newest first by moving the end down to the oldest second seen.
-    /// Where one second holds a full page or more, that second is read by offset pages (see
-    /// [`Reader::read_crowded`]), then the read goes on strictly below it.
-    fn read_by_date(&self, end: i64, items: &mut Vec<Value>) -> Result<(), SocRadarError> {
-        let limit = self.limit as usize;
-        let mut cursor = end;
-        // Learned from the answers: the server's `end_date` includes its own second.
-        let mut inclusive = false;
-        loop {
-            let page = self.get(1, cursor, false)?;
-            let n = page.alarms.len();
-            let oldest = oldest_second(&page.alarms);
-            if newest_second(&page.alarms) == Some(cursor) {
-                inclusive = true;
-            }
-            items.extend(page.alarms);
-            if n < limit {
-                return Ok(());
-            }
-            let Some(m) = oldest else {
-                // No readable date on a full page: read the rest of the window by offset.
-                return self.read_crowded(cursor, i64::MIN, items);
-            };
-            if m + 1 < cursor {
-                // `end` inclusive or exclusive, `m + 1` keeps every alarm of second `m`.
-                cursor = m + 1;
-                continue;
-            }
-            // A full page inside the newest one or two seconds: read them whole by offset,
-            // then go on strictly below second `m`.
-            self.read_crowded(cursor, m, items)?;
-            cursor = (if inclusive { m - 1 } else { m }).min(cursor - 1);
-        }
-    }
-
-    /// Reads the alarms of the query ending at `cursor` that are dated second `m` or later, by
-    /// offset pages. An alarm leaving the query while the pages are read shifts the later pages
-    /// up and can hide one alarm from that pass, so the pass is repeated until two passes in a
-    /// row read the same alarms; every pass's alarms are kept.
-    fn read_crowded(
-        &self,
-        cursor: i64,
-        m: i64,
-        items: &mut Vec<Value>,
-    ) -> Result<(), SocRadarError> {
-        const MAX_PASSES: usize = 6;
-        let mut previous: Option<std::collections::BTreeSet<String>> = None;
-        for _ in 0..MAX_PASSES {
-            let ids = self.crowded_pass(cursor, m, items)?;
-            if previous.as_ref() == Some(&ids) {
-                return Ok(());
-            }
-            previous = Some(ids);
-        }
-        let second = timeutil::from_epoch(m)
-            .map(timeutil::to_rfc3339)
-            .unwrap_or_default();
-        Err(SocRadarError::Api {
-            status: None,
-            message: format!("the alarms dated {second} kept changing in {MAX_PASSES} reads of their pages; the next fetch reads them again."),
-        })
-    }
-
-    /// One pass of [`Reader::read_crowded`]: pages from the first until one reaches below
-    /// second `m` or the window ends. The ids read dated `m` or later.
-    fn crowded_pass(
-        &self,
-        cursor: i64,
-        m: i64,
-        items: &mut Vec<Value>,
-    ) -> Result<std::collections::BTreeSet<String>, SocRadarError> {
-        let limit = self.limit as usize;
-        let mut ids = std::collections::BTreeSet::new();
-        let mut p = 1;
-        loop {
-            let page = self.get(p, cursor, false)?;
-            let n = page.alarms.len();
-            let oldest = oldest_second(&page.alarms);
-            ids.extend(
-                page.alarms
-                    .iter()
-                    .filter(|a| second_of(a).is_none_or(|s| s >= m))
-                    .filter_map(alarm_id_key),
-            );
-            items.extend(page.alarms);
-            if n < limit || oldest.is_some_and(|o| o < m) {
-                return Ok(ids);
-            }
-            p += 1;
-        }
-    }
-}
-
-fn alarm_id_key(v: &Value) -> Option<String> {
-    v.get("alarm_id")
-        .map(|id| id.to_string().trim_matches('"').to_string())
-}
-
-fn second_of(alarm: &Value) -> Option<i64> {
-    alarm
-        .get("date")
-        .and_then(Value::as_str)
-        .and_then(timeutil::parse_vendor_date)
-        .map(|d| d.timestamp())
-}
-
-fn oldest_second(alarms: &[Value]) -> Option<i64> {
-    alarms.iter().filter_map(second_of).min()
-}
-
-fn newest_second(alarms: &[Value]) -> Option<i64> {
-    alarms.iter().filter_map(second_of).max()
-}
-
-/// Offset pages are consistent when every answer reported the same total, the alarms add up to
-/// it, and no id came twice (an id twice means the pages moved under us).
-fn consistent(items: &[Value], totals: &[Option<u64>]) -> bool {
-    let Some(Some(total)) = totals.first() else {
-        return false;
-    };
-    if totals.iter().any(|t| *t != Some(*total)) || items.len() as u64 != *total {
-        return false;
-    }
-    let mut ids = std::collections::HashSet::new();
-    items
-        .iter()
-        .all(|a| alarm_id_key(a).is_none_or(|k| ids.insert(k)))
+/// The totals of a run, over its reads.
+struct Totals {
+    first_start: Option<i64>,
+    last_end: i64,
+    reads: Vec<&'static str>,
+    read_mode: ReadMode,
+    requests: u32,
+    total_records: Option<u64>,
+    total_pages: Option<u64>,
+    alarms_read: usize,
+    alarms_in_window: usize,
+    already_delivered: usize,
+    malformed: Vec<MalformedAlarm>,
+    notes: Vec<String>,
 }
 
 /// One fetch run. Never fails as a whole: a failed read still yields what can be delivered
-/// safely and the state to store, with `error` set.
-pub fn fetch<S: AlarmSource>(
+/// safely and the state to store, with `error` set. When nothing could be delivered, the state
+/// is the one given.
+///
+/// A run working off the backlog that delivers fewer than the maximum, with nothing left over,
+/// goes on in the same run to the next rung and, past the last, to the whole window: a run that
+/// delivers nothing therefore means nothing is waiting.
+pub fn fetch<S: AlarmSource, K: IncidentSink>(
     source: &S,
     cfg: &FetchConfig,
     state: &FetchState,
     now: DateTime<Utc>,
-) -> FetchOutcome {
+    mapper: &Mapper,
+    sink: &K,
+) -> FetchOutcome<K::Item> {
     let lookback = cfg.lookback_seconds.max(0);
     let first_start = state
         .first_window_start
@@ -394,70 +227,41 @@ pub fn fetch<S: AlarmSource>(
         first_window_start: first_start,
         ..state.clone()
     };
-    let start = next.window_start(lookback).unwrap_or(now.timestamp());
-    // The end follows our clock, but never falls below the mark if the clock jumps back.
-    let end = now
-        .timestamp()
-        .max(state.high_water_mark.unwrap_or(i64::MIN))
-        + 1;
-
-    let reader = Reader {
-        source,
-        filters: &cfg.filters,
-        limit: cfg.page_size.clamp(1, MAX_PAGE_SIZE),
-        concurrency: cfg.page_concurrency.max(1),
-        start,
-        requests: AtomicU32::new(0),
+    let attempts_before = source.attempts();
+    let mut totals = Totals {
+        first_start: None,
+        last_end: now.timestamp(),
+        reads: Vec::new(),
+        read_mode: ReadMode::Pages,
+        requests: 0,
+        total_records: None,
+        total_pages: None,
+        alarms_read: 0,
+        alarms_in_window: 0,
+        already_delivered: 0,
+        malformed: Vec::new(),
+        notes: Vec::new(),
     };
-    let read = reader.read(end);
-    let alarms_read = read.items.len();
-
-    let mut in_window: HashMap<u64, Alarm> = HashMap::new();
-    let mut malformed = Vec::new();
-    for raw in read.items {
-        match Alarm::parse(raw) {
-            // The server should not return alarms dated before the window, and the ledger does
-            // not cover them: leave them out rather than risk a duplicate.
-            Ok(a) if a.date.timestamp() < start => {}
-            Ok(a) => {
-                in_window.entry(a.id).or_insert(a);
-            }
-            Err(m) => {
-                if !malformed.contains(&m) {
-                    malformed.push(m);
-                }
-            }
+    let mut incidents = Vec::new();
+    let mut delivered = Vec::new();
+    let mut deferred = 0;
+    let mut error = None;
+    loop {
+        let budget = cfg.max_fetch - delivered.len();
+        let out = read_once(source, cfg, &mut next, now, mapper, sink, budget, &mut totals);
+        let backlog_read = totals.reads.last() == Some(&"backlog");
+        incidents.extend(out.incidents);
+        delivered.extend(out.delivered);
+        deferred = out.deferred;
+        error = out.error;
+        if error.is_some() || !backlog_read || deferred > 0 || delivered.len() >= cfg.max_fetch {
+            break;
         }
     }
-    let in_window_count = in_window.len();
-    let newest_in_window = in_window.values().map(|a| a.date).max();
-    let mut fresh: Vec<Alarm> = in_window
-        .into_values()
-        .filter(|a| !state.seen.contains(a.id))
-        .collect();
-    fresh.sort_by_key(|a| (a.date, a.id));
-    let already_delivered = in_window_count - fresh.len();
-    let deferred = fresh.len().saturating_sub(cfg.max_fetch);
-    fresh.truncate(cfg.max_fetch);
-
-    for a in &fresh {
-        next.seen.insert(a.id, a.date.timestamp());
-    }
-    if read.error.is_none() {
-        // Complete read: everything up to the last delivered alarm (or the newest alarm of the
-        // window, when nothing was deferred) has been delivered. Never past this run's start.
-        let reached = if deferred > 0 {
-            fresh.last().map(|a| a.date)
-        } else {
-            newest_in_window
-        };
-        if let Some(t) = reached {
-            let mark = t.timestamp().min(now.timestamp());
-            next.high_water_mark = Some(next.high_water_mark.map_or(mark, |h| h.max(mark)));
-        }
-    }
-    if let Some(s) = next.window_start(lookback) {
-        next.seen.forget_before(s);
+    if error.is_some() && delivered.is_empty() {
+        // Nothing to hand over: the run changes nothing, so a server that drops the state of
+        // a failed run loses nothing either.
+        next = state.clone();
     }
 
     let when = |e: i64| {
@@ -465,33 +269,269 @@ pub fn fetch<S: AlarmSource>(
             .map(timeutil::to_rfc3339)
             .unwrap_or_default()
     };
+    let http_attempts = attempts_before
+        .zip(source.attempts())
+        .map(|(a, b)| b.saturating_sub(a));
+    let start = totals.first_start.unwrap_or(totals.last_end);
+    let end = totals.last_end;
     let stats = FetchStats {
         window_start: when(start),
         window_end: when(end),
-        read_mode: read.mode,
-        requests: read.requests,
-        alarms_read,
-        alarms_in_window: in_window_count,
-        already_delivered,
-        delivered: fresh.len(),
+        window_start_epoch: start,
+        window_end_epoch: end,
+        read: totals.reads.join(", then "),
+        read_mode: totals.read_mode,
+        requests: totals.requests,
+        http_attempts,
+        total_records: totals.total_records,
+        total_pages: totals.total_pages,
+        alarms_read: totals.alarms_read,
+        alarms_in_window: totals.alarms_in_window,
+        already_delivered: totals.already_delivered,
+        delivered: delivered.len(),
         deferred,
-        malformed: malformed.len(),
-        complete: read.error.is_none(),
+        malformed: totals.malformed.len(),
+        complete: error.is_none(),
         high_water_mark: next.high_water_mark.map(when),
+        recheck_from: next.recheck_from.map(when),
+        backlog: next.backlog.len(),
         state_ids: next.seen.len(),
     };
     source.note(format!(
-        "fetch window {}..{}: {} requests ({:?}), {} alarms read, {} in window, {} already delivered, {} delivered, {} deferred, {} malformed",
-        stats.window_start, stats.window_end, stats.requests, stats.read_mode, stats.alarms_read, stats.alarms_in_window,
-        stats.already_delivered, stats.delivered, stats.deferred, stats.malformed
+        "Fetch summary: {} HTTP attempts for {} pages ({:?}); {} alarms read; created {} NEW incidents, skipped {} duplicates, deferred {}, skipped {} malformed; time window (epoch seconds): {} to {}{}",
+        http_attempts.map_or("?".to_string(), |n| n.to_string()),
+        stats.requests,
+        stats.read_mode,
+        stats.alarms_read,
+        stats.delivered,
+        stats.already_delivered,
+        stats.deferred,
+        stats.malformed,
+        start,
+        end,
+        if error.is_none() { "" } else { "; the window was not read whole" }
     ));
     FetchOutcome {
-        alarms: fresh,
+        incidents,
+        delivered,
         state: next,
-        malformed,
+        malformed: totals.malformed,
+        notes: totals.notes,
         stats,
+        error,
+    }
+}
+
+/// One read of a run: the next read the state calls for, up to `budget` new alarms delivered;
+/// `next` moves on when the read was complete.
+#[allow(clippy::too_many_arguments)]
+fn read_once<S: AlarmSource, K: IncidentSink>(
+    source: &S,
+    cfg: &FetchConfig,
+    next: &mut FetchState,
+    now: DateTime<Utc>,
+    mapper: &Mapper,
+    sink: &K,
+    budget: usize,
+    totals: &mut Totals,
+) -> ReadOutcome<K::Item> {
+    let lookback = cfg.lookback_seconds.max(0);
+    let plan = next.next_read(lookback);
+    let start = plan.map_or(now.timestamp(), |p| p.start);
+    let until = plan.and_then(|p| p.until);
+    // The end follows our clock, but never falls below the mark if the clock jumps back; a read
+    // working off the backlog ends after its rung (`end_date` inclusive or not).
+    let end = match until {
+        Some(rung) => rung + 1,
+        None => {
+            now.timestamp()
+                .max(next.high_water_mark.unwrap_or(i64::MIN))
+                + 1
+        }
+    };
+    let limit = cfg.page_size.clamp(1, MAX_PAGE_SIZE);
+    let known = next.seen.count_between(start, end);
+    // Pages asked for before the first answer: all at once on a first run; else as many as the
+    // window likely holds (the ledger's alarms in it, plus the backlog's share or a few new).
+    let fanout = if next.high_water_mark.is_none() && next.recheck_from.is_none() {
+        cfg.page_concurrency
+    } else {
+        let expected = known + if until.is_some() { budget } else { 1 };
+        expected.div_ceil(limit as usize)
+    };
+    let when = |e: i64| {
+        timeutil::from_epoch(e)
+            .map(timeutil::to_rfc3339)
+            .unwrap_or_default()
+    };
+    source.note(format!(
+        "Time window (epoch seconds): {start} to {end} ({} to {}), {}",
+        when(start),
+        when(end),
+        match until {
+            None => "the whole window up to now".to_string(),
+            Some(rung) => format!(
+                "on from where delivery stopped, up to the alarms left for later dated to {}",
+                when(rung)
+            ),
+        }
+    ));
+    let (read, chosen) = {
+        let collector = Collector::new(
+            mapper,
+            sink,
+            &next.seen,
+            start,
+            now.timestamp() + lookback,
+            (budget + known) as u64,
+        );
+        let bounds = ReadBounds {
+            max_alarms: cfg.max_alarms_read.max(1).saturating_sub(totals.alarms_read).max(1),
+            budget: cfg.time_budget,
+        };
+        let reader = Reader::new(
+            source,
+            &collector,
+            &cfg.filters,
+            limit,
+            cfg.page_concurrency.max(1),
+            fanout.clamp(1, cfg.page_concurrency.max(1)) as u32,
+            start,
+            bounds,
+        );
+        let read = reader.read(end);
+        drop(reader);
+        (read, collector.finish(budget))
+    };
+    match (read.total_records, read.total_pages) {
+        (Some(r), Some(p)) => source.note(format!("Total available: {r} records across {p} pages")),
+        _ => source.note("Total available: not reported by the server; the window is read by date".into()),
+    }
+    for line in &chosen.page_lines {
+        source.note(line.clone());
+    }
+    totals.first_start = totals.first_start.or(Some(start));
+    totals.last_end = end;
+    totals.reads.push(if until.is_some() { "backlog" } else { "whole_window" });
+    if read.mode != ReadMode::Pages {
+        totals.read_mode = read.mode;
+    }
+    totals.requests += read.requests;
+    totals.total_records = totals.total_records.or(read.total_records);
+    totals.total_pages = totals.total_pages.or(read.total_pages);
+    totals.alarms_read += read.alarms_read;
+    totals.alarms_in_window += chosen.in_window;
+    totals.already_delivered += chosen.already_delivered;
+    totals.notes.extend(chosen.notes.iter().cloned());
+    for m in &chosen.malformed {
+        if !totals.malformed.contains(m) {
+            totals.malformed.push(m.clone());
+        }
+    }
+    for (id, date, _) in &chosen.delivered {
+        next.seen.insert(*id, date.timestamp());
+    }
+    if read.error.is_none() {
+        let progress = progress(
+            next,
+            &chosen,
+            until,
+            end,
+            now,
+            lookback,
+            read.server_time,
+            cfg.max_fetch,
+        );
+        next.high_water_mark = progress.mark;
+        next.recheck_from = progress.recheck_from;
+        next.backlog = progress.backlog;
+    }
+    if let Some(s) = next.window_start(lookback) {
+        next.seen.forget_before(s);
+    }
+    let deferred = chosen.deferred.len();
+    let (delivered, incidents): (Vec<_>, Vec<_>) = chosen
+        .delivered
+        .into_iter()
+        .map(|(id, date, item)| ((id, date), item))
+        .unzip();
+    ReadOutcome {
+        incidents,
+        delivered,
+        deferred,
         error: read.error,
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn progress<I>(
+    state: &FetchState,
+    chosen: &super::collect::Selection<I>,
+    until: Option<i64>,
+    end: i64,
+    now: DateTime<Utc>,
+    lookback: i64,
+    server_time: Option<i64>,
+    max_fetch: usize,
+) -> Progress {
+    let now = now.timestamp();
+    // Everything up to the last alarm delivered (or the newest alarm of the window, when
+    // nothing was deferred; or the rung, for a read of the backlog that left nothing) has been
+    // delivered. Never past this run's start.
+    let reached = if chosen.deferred.is_empty() {
+        let newest = chosen.newest_in_window.map(|t| t.timestamp());
+        match until {
+            Some(rung) => Some(newest.map_or(rung, |n| n.max(rung))),
+            None => newest,
+        }
+    } else {
+        chosen.delivered.last().map(|(_, d, _)| d.timestamp())
+    };
+    let mark = match (state.high_water_mark, reached.map(|t| t.min(now))) {
+        (Some(h), Some(m)) => Some(h.max(m)),
+        (h, m) => h.or(m),
+    };
+    let recheck_from = match until {
+        // A run working off the backlog read only part of the window.
+        Some(_) => state.recheck_from,
+        None => {
+            // The server's clock at the read (never ahead of ours); without a `Date`, the newest
+            // alarm seen, which the server's clock had passed.
+            let seen_at = server_time
+                .map(|t| t.min(now))
+                .or(chosen.newest_in_window.map(|t| t.timestamp().min(now)));
+            match (state.recheck_from, seen_at.map(|t| t - lookback)) {
+                (Some(r), Some(s)) => Some(r.max(s)),
+                (r, s) => s.or(r),
+            }
+        }
+    };
+    let deferred: Vec<i64> = chosen.deferred.iter().map(|d| d.timestamp()).collect();
+    // Alarms left for later must stay in every later window, even those a window whole read
+    // found below the mark (late arrivals beyond the maximum).
+    let recheck_from = match (recheck_from, deferred.first()) {
+        (Some(r), Some(&oldest)) => Some(r.min(oldest)),
+        (r, d) => r.or(d.copied()),
+    };
+    let backlog = match mark {
+        Some(m) => backlog(&deferred, max_fetch, &state.backlog, end - 1, m),
+        None => Vec::new(),
+    };
+    Progress {
+        mark,
+        recheck_from,
+        backlog,
+    }
+}
+
+/// What `socradar-test-fetch` shows: the window, its first page at the fetch's own page size,
+/// and, when it is empty and filters are set, how many alarms the window holds without them.
+#[derive(Debug)]
+pub struct Preview {
+    pub start: i64,
+    pub end: i64,
+    pub page: SearchPage,
+    pub unfiltered_total: Option<u64>,
 }
 
 /// The first page of a window, for `socradar-test-fetch`: no state is read or written.
@@ -499,18 +539,34 @@ pub fn preview<S: AlarmSource>(
     source: &S,
     filters: &SearchFilters,
     first_fetch: &str,
-    limit: u32,
     now: DateTime<Utc>,
-) -> Result<(i64, i64, SearchPage), SocRadarError> {
+) -> Result<Preview, SocRadarError> {
     let start = first_window_start(first_fetch, now)?;
     let end = now.timestamp() + 1;
-    let q = SearchQuery {
+    let query = |filters| SearchQuery {
         filters,
         page: 1,
-        limit: limit.clamp(1, MAX_PAGE_SIZE),
+        limit: MAX_PAGE_SIZE,
         start: Some(start),
         end: Some(end),
         include_total_records: true,
     };
-    Ok((start, end, source.search_page(&q)?))
+    let page = source.search_page(&query(filters))?;
+    let empty = page.is_empty() && page.total_records.unwrap_or(0) == 0;
+    let unfiltered_total = if empty && *filters != SearchFilters::default() {
+        let none = SearchFilters {
+            include_company_id: filters.include_company_id,
+            ..SearchFilters::default()
+        };
+        let all = source.search_page(&query(&none))?;
+        Some(all.total_records.unwrap_or(all.len() as u64))
+    } else {
+        None
+    };
+    Ok(Preview {
+        start,
+        end,
+        page,
+        unfiltered_total,
+    })
 }

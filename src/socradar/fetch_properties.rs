@@ -10,9 +10,12 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::client::AlarmSource;
+use super::collect::AlarmIds;
 use super::error::SocRadarError;
-use super::fetch::{fetch, FetchConfig};
-use super::search::{SearchFilters, SearchPage, SearchQuery};
+use super::fetch::{fetch, FetchConfig, FetchOutcome};
+use super::incident::IncidentOptions;
+use super::mapping::Mapper;
+use super::search::{SearchPage, SearchQuery};
 use crate::dedup::FetchState;
 
 const T0: f64 = 1_700_000_000.0;
@@ -58,6 +61,8 @@ struct Sim {
     bare_list: bool,
     end_exclusive: bool,
     whole_seconds: bool,
+    /// The answers carry the server's clock (an HTTP `Date`).
+    server_dates: bool,
 }
 
 impl Sim {
@@ -129,18 +134,20 @@ impl AlarmSource for Sim {
         let total = hits.len() as u64;
         let limit = q.limit as usize;
         let from = (q.page as usize - 1) * limit;
-        let alarms = hits
+        let alarms: Vec<String> = hits
             .iter()
             .skip(from)
             .take(limit)
-            .map(|a| json!({"alarm_id": a.id, "date": render_date(a.date)}))
+            .map(|a| json!({"alarm_id": a.id, "date": render_date(a.date)}).to_string())
             .collect();
         let with_totals = q.include_total_records && !self.bare_list;
-        Ok(SearchPage {
-            alarms,
-            total_records: with_totals.then_some(total),
-            total_pages: with_totals.then_some(total.div_ceil(limit as u64)),
-        })
+        let mut page = SearchPage::of_alarms(
+            &alarms,
+            with_totals.then_some(total),
+            with_totals.then_some(total.div_ceil(limit as u64)),
+        );
+        page.server_time = self.server_dates.then_some(st.now.floor() as i64);
+        Ok(page)
     }
 }
 
@@ -182,12 +189,33 @@ fn step() -> impl Strategy<Value = Step> {
         )
 }
 
+/// One fetch run over `source`, counting nothing but ids.
+fn run_once<S: AlarmSource>(
+    source: &S,
+    cfg: &FetchConfig,
+    state: &FetchState,
+    now: DateTime<Utc>,
+) -> FetchOutcome<u64> {
+    let mapper = Mapper::new(789, IncidentOptions::default());
+    fetch(source, cfg, state, now, &mapper, &AlarmIds)
+}
+
+fn config(max_fetch: usize, page_size: u32, page_concurrency: usize) -> FetchConfig {
+    FetchConfig {
+        page_size,
+        page_concurrency,
+        ..FetchConfig::new("1 hour", max_fetch, LOOKBACK)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_scenario(
     steps: Vec<Step>,
     page_size: u32,
     bare_list: bool,
     end_exclusive: bool,
     whole_seconds: bool,
+    server_dates: bool,
     backlog: usize,
 ) {
     let sim = Sim {
@@ -198,6 +226,7 @@ fn run_scenario(
         bare_list,
         end_exclusive,
         whole_seconds,
+        server_dates,
     };
     {
         // Alarms already there before the first fetch, some older than the first window.
@@ -207,15 +236,7 @@ fn run_scenario(
             Sim::add(&mut st, date, date, whole_seconds);
         }
     }
-    let filters = SearchFilters::default();
-    let mut cfg = FetchConfig {
-        first_fetch: "1 hour".into(),
-        max_fetch: 10,
-        lookback_seconds: LOOKBACK,
-        page_size,
-        page_concurrency: 3,
-        filters,
-    };
+    let mut cfg = config(10, page_size, 3);
     let mut state = FetchState::default();
     let mut delivered: HashMap<u64, u32> = HashMap::new();
     let mut run =
@@ -223,12 +244,17 @@ fn run_scenario(
             let now = sim.state.lock().unwrap().now;
             let ours = Utc.timestamp_opt((now + skew).floor() as i64, 0).unwrap();
             sim.state.lock().unwrap().request = 0;
-            let out = fetch(sim, cfg, state, ours);
-            for a in &out.alarms {
-                *delivered.entry(a.id).or_default() += 1;
+            let out = run_once(sim, cfg, state, ours);
+            if std::env::var("FETCH_DEBUG").is_ok() {
+                eprintln!("run now={now} ours={ours} max={} read={} [{}..{}] err={:?} delivered={:?} deferred={} inwin={} ->  mark={:?} recheck={:?} backlog={:?} seen={}",
+                    cfg.max_fetch, out.stats.read, out.stats.window_start_epoch, out.stats.window_end_epoch, out.error.as_ref().map(|e| e.message()), out.incidents, out.stats.deferred, out.stats.alarms_in_window,
+                    out.state.high_water_mark, out.state.recheck_from, out.state.backlog, out.state.seen.len());
+            }
+            for id in &out.incidents {
+                *delivered.entry(*id).or_default() += 1;
             }
             *state = out.state;
-            (out.alarms.len(), out.error.is_none())
+            (out.incidents.len(), out.error.is_none())
         };
     for s in &steps {
         {
@@ -302,9 +328,10 @@ proptest! {
         bare_list in any::<bool>(),
         end_exclusive in any::<bool>(),
         whole_seconds in any::<bool>(),
+        server_dates in any::<bool>(),
         backlog in 0usize..60,
     ) {
-        run_scenario(steps, page_size, bare_list, end_exclusive, whole_seconds, backlog);
+        run_scenario(steps, page_size, bare_list, end_exclusive, whole_seconds, server_dates, backlog);
     }
 }
 
@@ -327,6 +354,7 @@ fn ten_thousand_alarms_in_one_window_are_delivered_once() {
         bare_list: false,
         end_exclusive: false,
         whole_seconds: true,
+        server_dates: true,
     };
     {
         let mut st = sim.state.lock().unwrap();
@@ -335,22 +363,15 @@ fn ten_thousand_alarms_in_one_window_are_delivered_once() {
             Sim::add(&mut st, date, date, true);
         }
     }
-    let cfg = FetchConfig {
-        first_fetch: "1 hour".into(),
-        max_fetch: 10_000,
-        lookback_seconds: LOOKBACK,
-        page_size: 100,
-        page_concurrency: 4,
-        filters: SearchFilters::default(),
-    };
+    let cfg = config(10_000, 100, 4);
     let now = Utc.timestamp_opt(T0 as i64, 0).unwrap();
-    let first = fetch(&sim, &cfg, &FetchState::default(), now);
+    let first = run_once(&sim, &cfg, &FetchState::default(), now);
     assert!(first.error.is_none());
-    assert_eq!(first.alarms.len(), sim_backlog);
+    assert_eq!(first.incidents.len(), sim_backlog);
     assert_eq!(first.state.seen.len(), sim_backlog);
-    let again = fetch(&sim, &cfg, &first.state, now);
+    let again = run_once(&sim, &cfg, &first.state, now);
     assert_eq!(
-        again.alarms.len(),
+        again.incidents.len(),
         0,
         "a second run over the same window repeats nothing"
     );
@@ -367,6 +388,7 @@ fn a_failed_run_keeps_the_mark_and_the_next_run_completes() {
         bare_list: false,
         end_exclusive: false,
         whole_seconds: false,
+        server_dates: false,
     };
     {
         let mut st = sim.state.lock().unwrap();
@@ -376,19 +398,12 @@ fn a_failed_run_keeps_the_mark_and_the_next_run_completes() {
         }
         st.events = vec![MidRead::Fail { at: 2 }];
     }
-    let cfg = FetchConfig {
-        first_fetch: "1 hour".into(),
-        max_fetch: 100,
-        lookback_seconds: LOOKBACK,
-        page_size: 10,
-        page_concurrency: 1,
-        filters: SearchFilters::default(),
-    };
+    let cfg = config(100, 10, 1);
     let now = Utc.timestamp_opt(T0 as i64, 0).unwrap();
-    let out = fetch(&sim, &cfg, &FetchState::default(), now);
+    let out = run_once(&sim, &cfg, &FetchState::default(), now);
     assert!(out.error.is_some());
     assert_eq!(
-        out.alarms.len(),
+        out.incidents.len(),
         10,
         "the page read before the failure is delivered"
     );
@@ -398,8 +413,8 @@ fn a_failed_run_keeps_the_mark_and_the_next_run_completes() {
     );
     sim.state.lock().unwrap().events.clear();
     sim.state.lock().unwrap().request = 0;
-    let next = fetch(&sim, &cfg, &out.state, now);
+    let next = run_once(&sim, &cfg, &out.state, now);
     assert!(next.error.is_none());
-    assert_eq!(next.alarms.len(), 15);
+    assert_eq!(next.incidents.len(), 15);
     assert_eq!(next.stats.already_delivered, 10);
 }

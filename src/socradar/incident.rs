@@ -7,9 +7,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
-use super::alarm::Alarm;
+use super::mapping::MappedIncident;
 use crate::timeutil;
 
 /// XSOAR field types used by the catalogue.
@@ -231,210 +230,43 @@ pub fn alarm_link(company_id: u64, alarm_id: u64) -> String {
     )
 }
 
-const ALARM_TEXT_LIMIT: usize = 1000;
-
-pub fn to_incident(alarm: &Alarm, company_id: u64, opts: &IncidentOptions) -> Incident {
-    let main_type = alarm
-        .type_detail("alarm_main_type")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let sub_type = alarm
-        .type_detail("alarm_sub_type")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let title = alarm
-        .type_detail("alarm_generic_title")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            [main_type, sub_type]
+impl Incident {
+    /// The incident handed to XSOAR for a mapped alarm.
+    pub fn from_mapped(m: &MappedIncident<'_>, opts: &IncidentOptions) -> Incident {
+        Incident {
+            name: m.name.clone(),
+            occurred: timeutil::to_rfc3339(m.date),
+            severity: m.severity,
+            details: m.details.to_string(),
+            raw_json: m.raw_json.to_string(),
+            dbot_mirror_id: m.id.to_string(),
+            incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
+            custom_fields: m
+                .custom_fields
                 .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" / ")
-        });
-    let asset = alarm.str_field("alarm_asset").unwrap_or("");
-    let risk = alarm.str_field("alarm_risk_level");
-    let text = alarm.str_field("alarm_text").unwrap_or("");
-
-    let mut f = BTreeMap::new();
-    let mut put = |k: &str, v: String| {
-        if !v.is_empty() {
-            f.insert(k.to_string(), v);
+                .map(|(k, v)| (k.to_string(), v.as_str().to_string()))
+                .collect(),
         }
-    };
-    put("socradaralarmid", alarm.id.to_string());
-    put("socradartitle", title.clone());
-    put(
-        "socradarstatus",
-        alarm.str_field("status").unwrap_or("").to_string(),
-    );
-    put("socradarasset", asset.to_string());
-    put("socradaralarmtype", main_type.to_string());
-    put("socradaralarmsubtype", sub_type.to_string());
-    put(
-        "socradaralarmtypeid",
-        alarm
-            .type_detail("alarm_type_id")
-            .map(render)
-            .unwrap_or_default(),
-    );
-    put(
-        "socradartags",
-        alarm.raw.get("tags").map(render).unwrap_or_default(),
-    );
-    put("socradarrisklevel", risk.unwrap_or("").to_string());
-    put(
-        "socradaralarmtext",
-        text.chars().take(ALARM_TEXT_LIMIT).collect(),
-    );
-    put(
-        "socradarmitigationplan",
-        alarm
-            .type_detail("alarm_default_mitigation_plan")
-            .map(render)
-            .unwrap_or_default(),
-    );
-    put("socradaralarmlink", alarm_link(company_id, alarm.id));
-    put(
-        "socradarcompliance",
-        alarm
-            .type_detail("alarm_compliance_list")
-            .map(render_compliance)
-            .unwrap_or_default(),
-    );
-    put(
-        "socradarrelatedassets",
-        alarm
-            .raw
-            .get("alarm_related_assets")
-            .map(render_key_values)
-            .unwrap_or_default(),
-    );
-    if opts.include_company_id {
-        let cid = alarm
-            .raw
-            .get("company_id")
-            .map(render)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(company_id.to_string());
-        put("socradarcompanyid", cid);
-    }
-    if opts.include_entities {
-        put(
-            "socradarentities",
-            alarm
-                .raw
-                .get("alarm_related_entities")
-                .map(render_key_values)
-                .unwrap_or_default(),
-        );
-    }
-    if opts.include_content {
-        if let Some(content) = alarm.raw.get("content").and_then(Value::as_object) {
-            let mut other = Map::new();
-            for (key, value) in content {
-                if value.is_null() {
-                    continue;
-                }
-                if CONTENT_KEYS.contains(&key.as_str()) {
-                    put(&content_field_name(key), render(value));
-                } else {
-                    other.insert(key.clone(), value.clone());
-                }
-            }
-            if !other.is_empty() {
-                put("socradarcontentother", Value::Object(other).to_string());
-            }
-        }
-    }
-
-    let label = if title.is_empty() {
-        "Alarm".to_string()
-    } else {
-        title
-    };
-    let name = if asset.is_empty() {
-        format!("SOCRadar {}: {label}", alarm.id)
-    } else {
-        format!("SOCRadar {}: {label} — {asset}", alarm.id)
-    };
-    Incident {
-        name,
-        occurred: timeutil::to_rfc3339(alarm.date),
-        severity: xsoar_severity(risk),
-        details: text.to_string(),
-        raw_json: alarm.raw.to_string(),
-        dbot_mirror_id: alarm.id.to_string(),
-        incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
-        custom_fields: f,
-    }
-}
-
-/// A field value as text: scalars as they are, lists of scalars comma-joined, objects as JSON.
-fn render(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(_) | Value::Number(_) => v.to_string(),
-        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
-            .iter()
-            .map(render)
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => v.to_string(),
-    }
-}
-
-/// `[{key, value}]` lists (entities, related assets) as `key: value` lines.
-fn render_key_values(v: &Value) -> String {
-    match v.as_array() {
-        Some(items) => items
-            .iter()
-            .map(|item| match (item.get("key"), item.get("value")) {
-                (Some(k), Some(val)) => format!("{}: {}", render(k), render(val)),
-                _ => render(item),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        None => render(v),
-    }
-}
-
-fn render_compliance(v: &Value) -> String {
-    match v.as_array() {
-        Some(items) => items
-            .iter()
-            .map(|c| {
-                let part = |k: &str| c.get(k).map(render).unwrap_or_default();
-                let head = [part("name"), part("control_item")]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let desc = part("description");
-                if desc.is_empty() {
-                    head
-                } else {
-                    format!("{head}: {desc}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        None => render(v),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::socradar::alarm::AlarmView;
+    use crate::socradar::mapping::Mapper;
     use serde_json::json;
 
-    fn alarm() -> Alarm {
-        Alarm::parse(json!({
+    /// The incident of one alarm, through the fetch's own reader and mapping.
+    fn to_incident(alarm: &serde_json::Value, company_id: u64, opts: &IncidentOptions) -> Incident {
+        let text = alarm.to_string();
+        let view = AlarmView::parse(&text).unwrap();
+        let mapper = Mapper::new(company_id, opts.clone());
+        Incident::from_mapped(&mapper.map(&view).unwrap(), opts)
+    }
+
+    fn alarm() -> serde_json::Value {
+        json!({
             "alarm_id": 81171696, "date": "2024-01-15T10:30:00.25", "status": "OPEN",
             "alarm_risk_level": "HIGH", "alarm_asset": "examp1e-bank.com",
             "alarm_text": "x".repeat(1500), "tags": ["phishing", "brand"],
@@ -444,8 +276,7 @@ mod tests {
             "alarm_type_details": {"alarm_main_type": "Brand Protection", "alarm_sub_type": "Impersonating Domain",
                 "alarm_type_id": 37, "alarm_generic_title": "Impersonating Domain Detected",
                 "alarm_compliance_list": [{"name": "DORA", "control_item": "Art. 17", "description": "ICT incident management"}]}
-        }))
-        .unwrap()
+        })
     }
 
     #[test]

@@ -3,13 +3,18 @@
 pub mod actions;
 pub mod alarm;
 pub mod client;
+pub mod collect;
 pub mod error;
 pub mod fetch;
 pub mod incident;
+pub mod mapping;
+pub mod page;
 pub mod params;
+pub mod rawjson;
 pub mod replay;
 pub mod retry;
 pub mod search;
+pub mod window;
 
 pub use client::{AlarmSource, ClientConfig, SocRadarClient};
 pub use error::SocRadarError;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::client::ClientConfig;
-use super::fetch::FetchConfig;
+use super::fetch::{FetchConfig, DEFAULT_MAX_ALARMS_READ, DEFAULT_TIME_BUDGET};
 use super::incident::IncidentOptions;
 use super::retry::RetryPolicy;
 use super::search::{DateFormat, SearchFilters, MAX_PAGE_SIZE};
@@ -16,6 +16,8 @@ use crate::input::{self, InputError};
 
 pub const DEFAULT_URL: &str = "https://platform.socradar.com/api";
 pub const MAX_FETCH_LIMIT: i64 = 100_000;
+/// Highest Maximum alarms read per fetch.
+pub const MAX_ALARMS_READ_LIMIT: i64 = 10_000_000;
 
 #[derive(Debug, Clone)]
 pub struct InstanceParams {
@@ -181,6 +183,24 @@ impl InstanceParams {
                 page_size: MAX_PAGE_SIZE,
                 page_concurrency,
                 filters: filters(params)?,
+                // Bounds of one run's reading (issue 12): a server reporting 10⁹ pages of new
+                // alarms stops the read here, with what was read delivered.
+                max_alarms_read: input::bounded_int(
+                    "max_alarms_read",
+                    &text_or(params, "max_alarms_read", &DEFAULT_MAX_ALARMS_READ.to_string()),
+                    100,
+                    MAX_ALARMS_READ_LIMIT,
+                )? as usize,
+                time_budget: Duration::from_secs(input::bounded_int(
+                    "fetch_time_budget",
+                    &text_or(
+                        params,
+                        "fetch_time_budget",
+                        &DEFAULT_TIME_BUDGET.as_secs().to_string(),
+                    ),
+                    10,
+                    3_600,
+                )? as u64),
             };
             cfg.validate(now)?;
             Ok(cfg)
@@ -243,6 +263,8 @@ mod tests {
             ("first_fetch", json!("7 days")),
             ("max_fetch", json!("250")),
             ("lookback_minutes", json!("30")),
+            ("max_alarms_read", json!("5000")),
+            ("fetch_time_budget", json!("60")),
             ("status", json!(["OPEN", "ON_HOLD"])),
             ("severity", json!("high,Critical")),
             ("alarm_type_ids", json!("12, 13")),
@@ -277,6 +299,8 @@ mod tests {
             (f.max_fetch, f.lookback_seconds, f.first_fetch.as_str()),
             (250, 1800, "7 days")
         );
+        assert_eq!(f.max_alarms_read, 5000);
+        assert_eq!(f.time_budget, Duration::from_secs(60));
         assert_eq!(f.filters.statuses, ["OPEN", "ON_HOLD"]);
         assert_eq!(f.filters.severities, ["HIGH", "CRITICAL"]);
         assert_eq!(f.filters.alarm_type_ids, [12, 13]);
@@ -357,6 +381,16 @@ mod tests {
                 "alarm_type_ids",
                 json!("1,two"),
                 "alarm_type_ids must be comma-separated positive integers",
+            ),
+            (
+                "max_alarms_read",
+                json!("10"),
+                "max_alarms_read must be a whole number from 100 to 10000000",
+            ),
+            (
+                "fetch_time_budget",
+                json!("0"),
+                "fetch_time_budget must be a whole number from 10 to 3600",
             ),
         ] {
             let mut v = base();

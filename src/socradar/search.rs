@@ -1,9 +1,7 @@
-//! The search endpoint: filters, query string, and the two response shapes.
+//! The search endpoint: filters and query string (the answer is read in `page`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::error::{sentence, SocRadarError};
 use crate::input::{self, InputError};
 use crate::timeutil;
 
@@ -142,54 +140,7 @@ impl SearchQuery<'_> {
     }
 }
 
-/// One page of alarms, still raw: each alarm is validated by the caller so one bad alarm
-/// never spoils the page.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SearchPage {
-    pub alarms: Vec<Value>,
-    pub total_records: Option<u64>,
-    pub total_pages: Option<u64>,
-}
-
-/// Reads a search response body: `{"data": {"alarms": [...], "total_pages", "total_records"}}`
-/// or `{"data": [...]}`. `is_success: false` has already been turned into an error.
-pub fn parse_search_response(mut body: Value) -> Result<SearchPage, SocRadarError> {
-    let shape_error = |what: &str| SocRadarError::Api {
-        status: Some(200),
-        message: sentence(&format!(
-            "the search answer {what}, which is not the documented v4 shape"
-        )),
-    };
-    match body.get_mut("data").map(Value::take) {
-        Some(Value::Array(list)) => Ok(SearchPage {
-            alarms: list,
-            total_records: None,
-            total_pages: None,
-        }),
-        Some(Value::Object(mut data)) => {
-            let alarms = match data.get_mut("alarms").map(Value::take) {
-                Some(Value::Array(list)) => list,
-                Some(Value::Null) | None => Vec::new(),
-                Some(_) => return Err(shape_error("has a data.alarms that is not a list")),
-            };
-            Ok(SearchPage {
-                alarms,
-                total_records: data.get("total_records").and_then(as_count),
-                total_pages: data.get("total_pages").and_then(as_count),
-            })
-        }
-        Some(Value::Null) => Ok(SearchPage::default()),
-        Some(_) => Err(shape_error(
-            "has a data field that is neither a list nor an object",
-        )),
-        None => Err(shape_error("has no data field")),
-    }
-}
-
-fn as_count(v: &Value) -> Option<u64> {
-    v.as_u64()
-        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-}
+pub use super::page::SearchPage;
 
 #[cfg(test)]
 mod tests {
@@ -245,18 +196,5 @@ mod tests {
             bad.validated().unwrap_err().message,
             "status must be one of OPEN, CLOSED, ON_HOLD, got 'PENDING'."
         );
-    }
-
-    #[test]
-    fn both_response_shapes_are_read() {
-        let p = parse_search_response(json!({"data": {"alarms": [{"alarm_id": 1}], "total_pages": 3, "total_records": "250"}})).unwrap();
-        assert_eq!(
-            (p.alarms.len(), p.total_pages, p.total_records),
-            (1, Some(3), Some(250))
-        );
-        let p = parse_search_response(json!({"data": [{"alarm_id": 1}, {"alarm_id": 2}]})).unwrap();
-        assert_eq!((p.alarms.len(), p.total_pages), (2, None));
-        assert!(parse_search_response(json!({"message": "x"})).is_err());
-        assert!(parse_search_response(json!({"data": {"alarms": "nope"}})).is_err());
     }
 }

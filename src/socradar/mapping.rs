@@ -1,0 +1,560 @@
+//! An alarm as an XSOAR incident, mapped from its borrowed view ([`AlarmView`]).
+//!
+//! Text fields are decoded from the alarm's own JSON and borrowed from the page where they hold
+//! no escapes. The fields that depend only on the alarm type (title, types, mitigation plan,
+//! compliance) are rendered once per type and shared ([`Text::Shared`]): they are most of an
+//! alarm's bytes and repeat across alarms. `rawJSON` is the alarm's own text, in the vendor's key
+//! order, not written again.
+//!
+//! Everything from the alarm is bounded here: the name, `details`, each CustomField and `rawJSON`
+//! are cut above their limits with a note that says so, and the name is escaped for markdown
+//! (XSOAR shows it in tables and war-room entries).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
+
+use super::alarm::{AlarmView, MalformedAlarm};
+use super::incident::{alarm_link, content_field_name, xsoar_severity, IncidentOptions, CONTENT_KEYS};
+use super::rawjson::{self, string};
+
+/// Characters of the incident name; longer names end in `…`.
+pub const NAME_LIMIT: usize = 300;
+/// Characters of `details` (the alarm text) and of each CustomField.
+pub const TEXT_LIMIT: usize = 50_000;
+/// Bytes of `rawJSON`.
+pub const RAW_JSON_LIMIT: usize = 1 << 20;
+/// Characters kept of each string inside a `rawJSON` that had to be cut.
+const RAW_STRING_LIMIT: usize = 10_000;
+/// `socradaralarmtext` holds the first characters of the alarm text (as the vendor's guide says).
+const ALARM_TEXT_LIMIT: usize = 1000;
+/// Alarm types whose rendered fields are remembered in one run; a server sending a new type with
+/// every alarm costs a rendering per alarm, never memory.
+const TYPE_CACHE_LIMIT: usize = 4096;
+
+/// A field's text: from this alarm, or shared by every alarm of its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text<'a> {
+    Own(Cow<'a, str>),
+    Shared(Arc<str>),
+}
+
+impl Text<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Own(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+/// What an alarm type gives every alarm of that type, rendered once.
+#[derive(Debug, Default)]
+struct TypeFields {
+    main_type: Arc<str>,
+    sub_type: Arc<str>,
+    title: Arc<str>,
+    type_id: Arc<str>,
+    mitigation: Arc<str>,
+    compliance: Arc<str>,
+}
+
+/// An alarm as an incident, before it is handed over (as a Rust [`super::incident::Incident`] or
+/// directly as Python objects).
+#[derive(Debug)]
+pub struct MappedIncident<'a> {
+    pub id: u64,
+    pub date: DateTime<Utc>,
+    pub name: String,
+    pub severity: f64,
+    pub details: Cow<'a, str>,
+    pub raw_json: Cow<'a, str>,
+    /// CustomFields, sorted by name, none empty.
+    pub custom_fields: Vec<(&'static str, Text<'a>)>,
+    /// The parts that were cut to their limits, for the log.
+    pub cut: Vec<&'static str>,
+}
+
+/// Maps alarms for one instance; shared by the threads that read pages.
+pub struct Mapper {
+    company_id: u64,
+    opts: IncidentOptions,
+    types: Mutex<HashMap<Box<str>, Arc<TypeFields>>>,
+}
+
+static CONTENT_FIELDS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+    CONTENT_KEYS
+        .iter()
+        .map(|k| (*k, content_field_name(k)))
+        .collect()
+});
+
+fn content_field(key: &str) -> Option<&'static str> {
+    CONTENT_FIELDS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, name)| name.as_str())
+}
+
+impl Mapper {
+    pub fn new(company_id: u64, opts: IncidentOptions) -> Mapper {
+        Mapper {
+            company_id,
+            opts,
+            types: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn options(&self) -> &IncidentOptions {
+        &self.opts
+    }
+
+    pub fn company_id(&self) -> u64 {
+        self.company_id
+    }
+
+    /// The incident of one alarm. An alarm whose text cannot be decoded where the mapping reads
+    /// it is refused on its own, with the field named.
+    pub fn map<'a>(&self, a: &AlarmView<'a>) -> Result<MappedIncident<'a>, MalformedAlarm> {
+        let bad = |what: &str, e: serde_json::Error| {
+            MalformedAlarm::new(Some(a.id), format!("{what} cannot be read ({e})"))
+        };
+        let f = &a.fields;
+        let text_of = |what: &str, raw| {
+            string(raw)
+                .map(|s| s.filter(|s| !s.is_empty()))
+                .map_err(|e| bad(what, e))
+        };
+        let t = self
+            .type_fields(f.alarm_type_details)
+            .map_err(|e| bad("alarm_type_details", e))?;
+        let asset = text_of("alarm_asset", f.alarm_asset)?;
+        let risk = text_of("alarm_risk_level", f.alarm_risk_level)?;
+        let text = text_of("alarm_text", f.alarm_text)?;
+        let status = text_of("status", f.status)?;
+
+        let mut fields: Vec<(&'static str, Text<'a>)> = Vec::with_capacity(24);
+        let mut put = |k: &'static str, v: Text<'a>| {
+            if !v.as_str().is_empty() {
+                fields.push((k, v));
+            }
+        };
+        let own = |s: Option<Cow<'a, str>>| Text::Own(s.unwrap_or_default());
+        put("socradaralarmid", Text::Own(a.id.to_string().into()));
+        put("socradartitle", Text::Shared(t.title.clone()));
+        put("socradarstatus", own(status));
+        put("socradarasset", own(asset.clone()));
+        put("socradaralarmtype", Text::Shared(t.main_type.clone()));
+        put("socradaralarmsubtype", Text::Shared(t.sub_type.clone()));
+        put("socradaralarmtypeid", Text::Shared(t.type_id.clone()));
+        put(
+            "socradartags",
+            Text::Own(render(f.tags).map_err(|e| bad("tags", e))?),
+        );
+        put("socradarrisklevel", own(risk.clone()));
+        put(
+            "socradaralarmtext",
+            Text::Own(text.as_ref().map(|s| prefix(s, ALARM_TEXT_LIMIT)).unwrap_or_default()),
+        );
+        put("socradarmitigationplan", Text::Shared(t.mitigation.clone()));
+        put(
+            "socradaralarmlink",
+            Text::Own(alarm_link(self.company_id, a.id).into()),
+        );
+        put("socradarcompliance", Text::Shared(t.compliance.clone()));
+        put(
+            "socradarrelatedassets",
+            Text::Own(render_key_values(f.alarm_related_assets).map_err(|e| bad("alarm_related_assets", e))?),
+        );
+        if self.opts.include_company_id {
+            let cid = render(f.company_id).map_err(|e| bad("company_id", e))?;
+            put(
+                "socradarcompanyid",
+                Text::Own(if cid.is_empty() {
+                    self.company_id.to_string().into()
+                } else {
+                    cid
+                }),
+            );
+        }
+        if self.opts.include_entities {
+            put(
+                "socradarentities",
+                Text::Own(
+                    render_key_values(f.alarm_related_entities)
+                        .map_err(|e| bad("alarm_related_entities", e))?,
+                ),
+            );
+        }
+        if self.opts.include_content {
+            if let Some(content) = f.content.filter(|c| c.get().starts_with('{')) {
+                let mut other = Map::new();
+                let members = rawjson::all_members(content.get()).map_err(|e| bad("content", e))?;
+                for (key, value) in members {
+                    if value.get() == "null" {
+                        continue;
+                    }
+                    match content_field(&key) {
+                        Some(name) => put(
+                            name,
+                            Text::Own(render(Some(value)).map_err(|e| bad("content", e))?),
+                        ),
+                        None => {
+                            let v = serde_json::from_str(value.get()).map_err(|e| bad("content", e))?;
+                            other.insert(key.into_owned(), v);
+                        }
+                    }
+                }
+                if !other.is_empty() {
+                    put(
+                        "socradarcontentother",
+                        Text::Own(Value::Object(other).to_string().into()),
+                    );
+                }
+            }
+        }
+        fields.sort_unstable_by_key(|(k, _)| *k);
+
+        let mut cut = Vec::new();
+        for (key, value) in &mut fields {
+            if let Text::Own(s) = value {
+                if let Some(short) = cap_text(s, TEXT_LIMIT) {
+                    *s = short.into();
+                    cut.push(*key);
+                }
+            } else if let Some(short) = cap_text(value.as_str(), TEXT_LIMIT) {
+                *value = Text::Own(short.into());
+                cut.push(*key);
+            }
+        }
+        let label = if t.title.is_empty() { "Alarm" } else { &t.title };
+        let mut name = match asset.as_deref() {
+            Some(asset) => format!(
+                "SOCRadar {}: {} — {}",
+                a.id,
+                markdown_escape(label),
+                markdown_escape(asset)
+            ),
+            None => format!("SOCRadar {}: {}", a.id, markdown_escape(label)),
+        };
+        if name.chars().count() > NAME_LIMIT {
+            name = name.chars().take(NAME_LIMIT - 1).chain(['…']).collect();
+            cut.push("name");
+        }
+        let mut details = text.unwrap_or_default();
+        if let Some(short) = cap_text(&details, TEXT_LIMIT) {
+            details = short.into();
+            cut.push("details");
+        }
+        let raw_json = if a.text.len() > RAW_JSON_LIMIT {
+            cut.push("rawJSON");
+            Cow::Owned(cut_raw_json(a))
+        } else {
+            Cow::Borrowed(a.text)
+        };
+        Ok(MappedIncident {
+            id: a.id,
+            date: a.date,
+            name,
+            severity: xsoar_severity(risk.as_deref()),
+            details,
+            raw_json,
+            custom_fields: fields,
+            cut,
+        })
+    }
+
+    fn type_fields(&self, raw: Option<&RawValue>) -> Result<Arc<TypeFields>, serde_json::Error> {
+        let key = raw.map_or("", RawValue::get);
+        let lock = || self.types.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = lock().get(key) {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(TypeFields::read(raw)?);
+        let mut cache = lock();
+        if cache.len() < TYPE_CACHE_LIMIT {
+            cache.insert(key.into(), t.clone());
+        }
+        Ok(t)
+    }
+}
+
+impl TypeFields {
+    fn read(raw: Option<&RawValue>) -> Result<TypeFields, serde_json::Error> {
+        let Some(raw) = raw.filter(|r| r.get().starts_with('{')) else {
+            return Ok(TypeFields::default());
+        };
+        let [main, sub, type_id, title, mitigation, compliance] = rawjson::members(
+            raw.get(),
+            [
+                "alarm_main_type",
+                "alarm_sub_type",
+                "alarm_type_id",
+                "alarm_generic_title",
+                "alarm_default_mitigation_plan",
+                "alarm_compliance_list",
+            ],
+        )?;
+        let main = string(main)?.unwrap_or_default();
+        let sub = string(sub)?.unwrap_or_default();
+        let title = match string(title)?.filter(|s| !s.is_empty()) {
+            Some(t) => t.into_owned(),
+            None => [main.as_ref(), sub.as_ref()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" / "),
+        };
+        let compliance = match compliance {
+            Some(c) => render_compliance(&serde_json::from_str(c.get())?),
+            None => String::new(),
+        };
+        Ok(TypeFields {
+            main_type: main.as_ref().into(),
+            sub_type: sub.as_ref().into(),
+            title: title.into(),
+            type_id: render(type_id)?.as_ref().into(),
+            mitigation: render(mitigation)?.as_ref().into(),
+            compliance: compliance.into(),
+        })
+    }
+}
+
+/// The first `n` characters of `s`, borrowed from the page when `s` is.
+fn prefix<'a>(s: &Cow<'a, str>, n: usize) -> Cow<'a, str> {
+    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[..end]),
+        Cow::Owned(o) => Cow::Owned(o[..end].to_string()),
+    }
+}
+
+/// `s` cut to `limit` characters with a note saying so, or `None` when it fits.
+fn cap_text(s: &str, limit: usize) -> Option<String> {
+    if s.len() <= limit {
+        return None;
+    }
+    let total = s.chars().count();
+    if total <= limit {
+        return None;
+    }
+    let (end, _) = s.char_indices().nth(limit)?;
+    Some(format!(
+        "{}\n\n[Cut by DORA Bridge: {total} characters, the first {limit} kept. The whole alarm is in SOCRadar.]",
+        &s[..end]
+    ))
+}
+
+/// A `rawJSON` within [`RAW_JSON_LIMIT`]: the alarm with every string shortened to
+/// [`RAW_STRING_LIMIT`] characters, or, if that is still too large, its id and date; either way
+/// with a `_dora_bridge_cut` member that says what happened.
+fn cut_raw_json(a: &AlarmView<'_>) -> String {
+    fn shorten(v: &mut Value) {
+        match v {
+            Value::String(s) if s.chars().count() > RAW_STRING_LIMIT => {
+                *s = s.chars().take(RAW_STRING_LIMIT).chain(['…']).collect();
+            }
+            Value::Array(items) => items.iter_mut().for_each(shorten),
+            Value::Object(m) => m.values_mut().for_each(shorten),
+            _ => {}
+        }
+    }
+    let note = format!(
+        "rawJSON cut by DORA Bridge: the alarm's JSON has {} bytes, more than {RAW_JSON_LIMIT}. The whole alarm is in SOCRadar.",
+        a.text.len()
+    );
+    if let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(a.text) {
+        m.values_mut().for_each(shorten);
+        m.insert("_dora_bridge_cut".into(), Value::String(note.clone()));
+        let s = Value::Object(m).to_string();
+        if s.len() <= RAW_JSON_LIMIT {
+            return s;
+        }
+    }
+    json!({"alarm_id": a.id, "date": crate::timeutil::to_rfc3339(a.date), "_dora_bridge_cut": note})
+        .to_string()
+}
+
+/// `text` safe to put in markdown: characters that start emphasis, code, links, HTML or table
+/// cells are backslash-escaped, and line breaks and other control characters become spaces.
+/// Hand-written: the few characters that matter are known, and no crate escapes for XSOAR's
+/// markdown.
+pub fn markdown_escape(text: &str) -> Cow<'_, str> {
+    const SPECIAL: &[char] = &['\\', '`', '*', '_', '~', '[', ']', '<', '>', '|', '#'];
+    if !text.chars().any(|c| SPECIAL.contains(&c) || c.is_control()) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push(' ');
+        } else {
+            if SPECIAL.contains(&c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A field's raw value as text (see [`render_value`]); strings are decoded without a tree.
+fn render(raw: Option<&RawValue>) -> Result<Cow<'_, str>, serde_json::Error> {
+    match raw {
+        None => Ok(Cow::Borrowed("")),
+        Some(r) if r.get().starts_with('"') => string(Some(r)).map(Option::unwrap_or_default),
+        Some(r) => Ok(render_value(&serde_json::from_str(r.get())?).into()),
+    }
+}
+
+fn render_key_values(raw: Option<&RawValue>) -> Result<Cow<'_, str>, serde_json::Error> {
+    match raw {
+        Some(r) if r.get().starts_with('[') => {
+            Ok(render_key_values_value(&serde_json::from_str(r.get())?).into())
+        }
+        other => render(other),
+    }
+}
+
+/// A field value as text: scalars as they are, lists of scalars comma-joined, objects as JSON.
+pub(crate) fn render_value(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(_) | Value::Number(_) => v.to_string(),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
+            .iter()
+            .map(render_value)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => v.to_string(),
+    }
+}
+
+/// `[{key, value}]` lists (entities, related assets) as `key: value` lines.
+pub(crate) fn render_key_values_value(v: &Value) -> String {
+    match v.as_array() {
+        Some(items) => items
+            .iter()
+            .map(|item| match (item.get("key"), item.get("value")) {
+                (Some(k), Some(val)) => format!("{}: {}", render_value(k), render_value(val)),
+                _ => render_value(item),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => render_value(v),
+    }
+}
+
+pub(crate) fn render_compliance(v: &Value) -> String {
+    match v.as_array() {
+        Some(items) => items
+            .iter()
+            .map(|c| {
+                let part = |k: &str| c.get(k).map(render_value).unwrap_or_default();
+                let head = [part("name"), part("control_item")]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let desc = part("description");
+                if desc.is_empty() {
+                    head
+                } else {
+                    format!("{head}: {desc}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => render_value(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(text: &str) -> AlarmView<'_> {
+        AlarmView::parse(text).unwrap()
+    }
+
+    #[test]
+    fn names_are_escaped_and_bounded() {
+        let m = Mapper::new(789, IncidentOptions::default());
+        let text = r#"{"alarm_id": 1, "date": "2024-01-15", "alarm_asset": "[click](http://x) <b>*a*</b> | `c`\nnext",
+            "alarm_type_details": {"alarm_generic_title": "Title_with_underscores"}}"#;
+        let i = m.map(&view(text)).unwrap();
+        assert_eq!(
+            i.name,
+            r"SOCRadar 1: Title\_with\_underscores — \[click\](http://x) \<b\>\*a\*\</b\> \| \`c\` next"
+        );
+        let long = format!(
+            r#"{{"alarm_id": 2, "date": "2024-01-15", "alarm_asset": "{}"}}"#,
+            "a".repeat(1_000_000)
+        );
+        let i = m.map(&view(&long)).unwrap();
+        assert_eq!(i.name.chars().count(), NAME_LIMIT);
+        assert!(i.name.ends_with('…'));
+        assert!(i.cut.contains(&"name") && i.cut.contains(&"socradarasset"));
+    }
+
+    #[test]
+    fn details_fields_and_raw_json_are_cut_with_a_note() {
+        let m = Mapper::new(789, IncidentOptions::default());
+        let big = "é".repeat(3_000_000);
+        let text = format!(
+            r#"{{"alarm_id": 3, "date": "2024-01-15", "alarm_text": "{big}", "status": "OPEN"}}"#
+        );
+        let i = m.map(&view(&text)).unwrap();
+        assert!(i.details.starts_with(&"é".repeat(TEXT_LIMIT)));
+        assert!(i
+            .details
+            .ends_with("[Cut by DORA Bridge: 3000000 characters, the first 50000 kept. The whole alarm is in SOCRadar.]"));
+        assert!(i.raw_json.len() <= RAW_JSON_LIMIT);
+        let raw: Value = serde_json::from_str(&i.raw_json).unwrap();
+        assert_eq!(raw["alarm_id"], 3);
+        assert_eq!(raw["status"], "OPEN");
+        assert_eq!(raw["alarm_text"].as_str().unwrap().chars().count(), RAW_STRING_LIMIT + 1);
+        assert!(raw["_dora_bridge_cut"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{} bytes", text.len())));
+        let alarm_text = i
+            .custom_fields
+            .iter()
+            .find(|(k, _)| *k == "socradaralarmtext")
+            .unwrap();
+        assert_eq!(alarm_text.1.as_str().chars().count(), ALARM_TEXT_LIMIT);
+        assert_eq!(i.cut, ["details", "rawJSON"]);
+    }
+
+    #[test]
+    fn an_undecodable_field_refuses_the_alarm_alone_and_names_the_field() {
+        let m = Mapper::new(789, IncidentOptions::default());
+        let e = m
+            .map(&view(r#"{"alarm_id": 4, "date": "2024-01-15", "alarm_text": "\ud800"}"#))
+            .unwrap_err();
+        assert_eq!(e.alarm_id, Some(4));
+        assert!(e.reason.starts_with("alarm_text cannot be read"), "{}", e.reason);
+    }
+
+    #[test]
+    fn type_fields_are_rendered_once_per_type() {
+        let m = Mapper::new(789, IncidentOptions::default());
+        let a = r#"{"alarm_id": 5, "date": "2024-01-15", "alarm_type_details": {"alarm_main_type": "M", "alarm_sub_type": "S"}}"#;
+        let b = r#"{"alarm_id": 6, "date": "2024-01-15", "alarm_type_details": {"alarm_main_type": "M", "alarm_sub_type": "S"}}"#;
+        let (x, y) = (m.map(&view(a)).unwrap(), m.map(&view(b)).unwrap());
+        let title = |i: &MappedIncident<'_>| match &i.custom_fields.iter().find(|(k, _)| *k == "socradartitle").unwrap().1 {
+            Text::Shared(s) => s.clone(),
+            Text::Own(_) => panic!("the title is shared"),
+        };
+        assert_eq!(&*title(&x), "M / S");
+        assert!(Arc::ptr_eq(&title(&x), &title(&y)));
+    }
+}
