@@ -1,27 +1,54 @@
 """The exactly-once bookkeeping the fetch property, fault and load tests share: alarms put on a
-local SOCRadar server with their visibility time, fetch runs made as the integration makes them,
-every delivered alarm counted, and the final check that each alarm in the fetched range arrived
-exactly once."""
+local SOCRadar server with their visibility time, fetch runs made by the integration's `main()`
+on the XSOAR runtime double (which applies XSOAR's rule for a failed fetch: its last run is
+discarded; its incidents kept or dropped, as the test says), every incident the server created
+counted, and the final check that each alarm in the fetched range arrived exactly once."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import demistomock as demisto
+import DORABridgeSOCRadar as integration  # noqa: N813
+from harness import run_fetch
+
+import dora_bridge
 from devtools.socradar_server import SocRadarServer, format_alarm_date, parse_alarm_date
-from dora_bridge import SocRadarClient, SocRadarError
 from tests.fixtures import instance_params, rfc3339
+
+
+@contextmanager
+def core_clock(at: datetime) -> Iterator[None]:
+    """The core's clock stopped at `at` (the engine's clock for one run), then running again from
+    where it was."""
+    before = dora_bridge.now()
+    dora_bridge.set_clock(rfc3339(at), running=False)
+    try:
+        yield
+    finally:
+        dora_bridge.set_clock(before, running=True)
 
 
 class AlarmFeed:
     """A server's alarms as a test adds them, and what the fetch runs delivered from it."""
 
-    def __init__(self, srv: SocRadarServer, first_id: int) -> None:
+    def __init__(self, srv: SocRadarServer, first_id: int, failed_run_incidents: str = "kept") -> None:
         self.srv = srv
         self.next_id = first_id
-        self.state: dict = {}
         self.delivered: Counter[int] = Counter()
         self.runs = 0
+        # What the server does with incidents of a fetch that raises: "kept" or "dropped".
+        self.failed_run_incidents = failed_run_incidents
+        self.raised = 0
+        self.health: list[str] = []
+        demisto.setup(last_run={})
+
+    @property
+    def state(self) -> dict:
+        return demisto.getLastRun()
 
     def add(self, date: datetime, visible: datetime) -> int:
         """An alarm dated `date` that the API shows from `visible` on; its id."""
@@ -58,22 +85,25 @@ class AlarmFeed:
             timeout=str(timeout),
         )
 
-    def fetch(self, params: dict, skew: int = 0) -> tuple[str, list[str], list[dict]]:
-        """One fetch run as the integration makes it, from the stored state, with the fetching
-        host's clock `skew` seconds off the server's. Returns (the raised error's text or "", the
-        client's log, the malformed alarms it reported)."""
-        client = SocRadarClient.from_params(params)
-        error = ""
-        try:
-            out = client.fetch_incidents(self.state, now=rfc3339(self.srv.now + timedelta(seconds=skew)))
-        except SocRadarError as e:
-            error = str(e)
-            out = e.partial
-            assert out is not None, f"a failed fetch lost its partial result: {error}"
+    def fetch(self, params: dict, skew: int = 0) -> tuple[str, list[str], list[str]]:
+        """One fetch-incidents run of the integration, from the stored state, with the engine's
+        clock `skew` seconds off the server's. Returns (the raised error's text, or the failure
+        the run reported in the instance's health, or ""; the run's log lines; the log lines of
+        the malformed alarms it skipped)."""
+        before = self.state
+        with core_clock(self.srv.now + timedelta(seconds=skew)):
+            run = run_fetch(integration.main, params, failed_run_incidents=self.failed_run_incidents)
         self.runs += 1
-        self.delivered.update(int(i["dbotMirrorId"]) for i in out["incidents"])
-        self.state = out["last_run"]
-        return error, client.drain_log(), out["malformed"]
+        self.delivered.update(int(i["dbotMirrorId"]) for i in run.incidents)
+        self.health += run.health
+        if run.error is not None:
+            self.raised += 1
+            # A run raises only when it delivered nothing and changed nothing.
+            assert not run.incidents, "a raising run delivered incidents"
+            assert self.state == before, "a raising run's state was kept"
+        error = str(run.error) if run.error is not None else "\n".join(run.health)
+        logs = [m for _, m in run.logs]
+        return error, logs, [m for m in logs if "Skipped a malformed alarm" in m]
 
     def catch_up(self, lookback: timedelta, max_runs: int = 100) -> None:
         """The faults over and the clock right again: fetch until a run brings nothing new."""

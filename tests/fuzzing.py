@@ -248,7 +248,8 @@ REAL_ALARMS = [
 
 
 def check_fetch(out: dict) -> None:
-    assert set(out) == {"incidents", "last_run", "malformed", "stats"}, out.keys()
+    assert set(out) == {"incidents", "last_run", "malformed", "notes", "stats", "failure"}, out.keys()
+    assert out["failure"] is None or (out["failure"]["message"] and out["stats"]["complete"] is False)
     json.dumps(out)  # XSOAR stores incidents and the last run as JSON
     for incident in out["incidents"]:
         assert {"name", "occurred", "rawJSON", "dbotMirrorId", "CustomFields"} <= set(incident)
@@ -261,7 +262,10 @@ def check_fetch(out: dict) -> None:
 
 
 def check_test_fetch(out: dict) -> None:
-    keys = {"WindowStart", "WindowEnd", "TotalRecords", "TotalPages", "Returned", "Alarms", "Malformed"}
+    keys = {
+        "WindowStart", "WindowEnd", "WindowStartEpoch", "WindowEndEpoch", "CompanyID", "TotalRecords",
+        "TotalPages", "PageSize", "Returned", "Alarms", "Malformed", "UnfilteredTotal", "Hint",
+    }  # fmt: skip
     assert set(out) == keys, out.keys()
     assert out["Returned"] == len(out["Alarms"])
     for a in out["Alarms"]:

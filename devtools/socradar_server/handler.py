@@ -84,6 +84,14 @@ class RequestHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header follows the application's clock (simulated in tests), as a real
+        # server's follows its own: clients may read the server's time from it.
+        now = getattr(self.server.app, "now", None)
+        if timestamp is None and now is not None:
+            timestamp = now.timestamp()
+        return super().date_time_string(timestamp)
+
     def log_message(self, format: str, *args: object) -> None:
         # Silenced: request lines would flood test output, and headers may carry the API key.
         return

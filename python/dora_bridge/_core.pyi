@@ -24,6 +24,7 @@ __all__ = [
     "classification_inputs",
     "incident_field_updates",
     "load_report",
+    "markdown_escape",
     "now",
     "report_fields",
     "set_clock",
@@ -52,8 +53,9 @@ class InternalError(DoraBridgeError):
     """A defect in DORA Bridge itself (a panic in the core); the operation did nothing further."""
 
 class SocRadarError(DoraBridgeError):
-    """The SOCRadar API, or the way to it, failed. A failed fetch carries ``partial``: the
-    incidents and last run to store before the error is raised."""
+    """The SOCRadar API, or the way to it, failed. A fetch raises only when it delivered nothing
+    and the state is unchanged; it then carries ``partial``, the result dict it would have
+    returned (no incidents, the same last run)."""
 
     partial: dict[str, Any]
 
@@ -114,8 +116,11 @@ class SocRadarClient:
         include_total_records: bool = True,
     ) -> dict[str, Any]: ...
     def fetch_incidents(self, last_run: dict[str, Any] | None, *, now: str | None = None) -> dict[str, Any]:
-        """One fetch run: ``{"incidents", "last_run", "malformed", "stats"}``. On a partial
-        failure raises a ``SocRadarError`` whose ``partial`` holds that same dict."""
+        """One fetch run: ``{"incidents", "last_run", "malformed", "notes", "stats", "failure"}``.
+        When the window could not be read whole, ``failure`` (``{"type", "message",
+        "transient"}``) says why, and the incidents and last run are still to be stored; a
+        ``SocRadarError`` is raised instead only when nothing was delivered and the state is
+        unchanged."""
     def fetch_from_pages(
         self, pages: list[str | bytes], last_run: dict[str, Any] | None, *, now: str | None = None
     ) -> dict[str, Any]:
@@ -123,7 +128,9 @@ class SocRadarClient:
         instead of the server: same parsing, deduplication and mapping, no request sent."""
     def test_fetch(
         self, *, first_fetch: str = "3 days", limit: int | str | None = None, now: str | None = None
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """The window's newest alarms at the fetch's page size (100), its true totals, the
+        company id, and a ``Hint`` when nothing matched; stores nothing."""
     def change_status(
         self,
         alarm_ids: int | str | list[int | str],
@@ -149,6 +156,10 @@ class SocRadarClient:
     def change_severity(
         self, alarm_id: int | str, severity: str, *, company_id: int | str | None = None
     ) -> dict[str, Any]: ...
+
+def markdown_escape(text: str) -> str:
+    """``text`` safe for markdown: emphasis, code, link, HTML and table characters escaped,
+    line breaks and control characters turned into spaces."""
 
 def socradar_incident_fields() -> list[dict[str, Any]]:
     """The incident fields the SOCRadar mapping can write."""

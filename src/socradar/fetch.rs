@@ -219,7 +219,6 @@ pub fn fetch<S: AlarmSource, K: IncidentSink>(
     mapper: &Mapper,
     sink: &K,
 ) -> FetchOutcome<K::Item> {
-    let lookback = cfg.lookback_seconds.max(0);
     let first_start = state
         .first_window_start
         .or_else(|| first_window_start(&cfg.first_fetch, now).ok());
@@ -244,20 +243,20 @@ pub fn fetch<S: AlarmSource, K: IncidentSink>(
     };
     let mut incidents = Vec::new();
     let mut delivered = Vec::new();
-    let mut deferred = 0;
-    let mut error = None;
-    loop {
+    let (deferred, error) = loop {
         let budget = cfg.max_fetch - delivered.len();
         let out = read_once(source, cfg, &mut next, now, mapper, sink, budget, &mut totals);
         let backlog_read = totals.reads.last() == Some(&"backlog");
         incidents.extend(out.incidents);
         delivered.extend(out.delivered);
-        deferred = out.deferred;
-        error = out.error;
-        if error.is_some() || !backlog_read || deferred > 0 || delivered.len() >= cfg.max_fetch {
-            break;
+        if out.error.is_some()
+            || !backlog_read
+            || out.deferred > 0
+            || delivered.len() >= cfg.max_fetch
+        {
+            break (out.deferred, out.error);
         }
-    }
+    };
     if error.is_some() && delivered.is_empty() {
         // Nothing to hand over: the run changes nothing, so a server that drops the state of
         // a failed run loses nothing either.

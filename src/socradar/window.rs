@@ -222,7 +222,11 @@ impl<'a, S: AlarmSource, H: PageHandler> Reader<'a, S, H> {
                     totals.push(a.total_records);
                     keys.extend(a.keys);
                 }
-                Err(e) => error = error.or(Some(e)),
+                Err(e) => match error {
+                    None => error = Some(e),
+                    // Pages asked for at once can fail differently; every failure is told.
+                    Some(_) => self.source.note(format!("Page {page} failed too: {e}")),
+                },
             }
         }
         if error.is_some() {

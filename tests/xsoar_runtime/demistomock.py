@@ -32,6 +32,16 @@ recorded_results: list[Any] = []
 recorded_incidents: list[list[dict[str, Any]]] = []
 #: Log lines as ``(level, message)``.
 recorded_logs: list[tuple[str, str]] = []
+#: Messages passed to ``updateModuleHealth`` in this run.
+recorded_health: list[str] = []
+
+#: What the double's server does with the incidents a fetch-incidents run sent before it failed:
+#: ``"kept"`` (created anyway) or ``"dropped"``. XSOAR documents neither (see ``finish_run``);
+#: the fetch tests run both.
+failed_fetch_incidents: str = "kept"
+#: The last run a fetch-incidents run set, applied when the run ends without an error.
+_pending_last_run: dict[str, Any] | None = None
+_fetch_run_open = False
 
 #: Secrets handed to the integration in its parameters, and everything it sent out since the last
 #: ``forget_emitted()``: a test checks that no secret reached a result, a log line, the context,
@@ -60,6 +70,7 @@ def setup(
     as the server keeps them between fetches of one instance.
     """
     global _params, _args, _command, _last_run, _integration_context, _incident, _context
+    global _pending_last_run, _fetch_run_open
     _collect_secrets(params or {})
     _params = copy.deepcopy(params or {})
     _args = copy.deepcopy(args or {})
@@ -75,6 +86,27 @@ def setup(
     recorded_results.clear()
     recorded_incidents.clear()
     recorded_logs.clear()
+    recorded_health.clear()
+    _pending_last_run = None
+    _fetch_run_open = command == "fetch-incidents"
+
+
+def finish_run(*, failed: bool) -> None:
+    """(Test-only) The server's side of the end of a run. For fetch-incidents, the documented
+    rule: "When pulling incidents with fetch-incidents the setLastRun will not execute if there
+    is an error with fetch-incidents" (XSOAR developer docs, Fetching Incidents, Setting Last
+    Run; demisto/content-docs docs/integrations/fetching-incidents.md). The last run set by a run
+    that failed is discarded. The incidents it sent are kept or dropped as
+    ``failed_fetch_incidents`` says: undocumented, so the tests run both."""
+    global _last_run, _pending_last_run, _fetch_run_open
+    if not _fetch_run_open:
+        return
+    _fetch_run_open = False
+    if not failed and _pending_last_run is not None:
+        _last_run = _pending_last_run
+    _pending_last_run = None
+    if failed and failed_fetch_incidents == "dropped":
+        recorded_incidents.clear()
 
 
 def _collect_secrets(node: Any, key: str = "") -> None:
@@ -96,13 +128,15 @@ def _collect_secrets(node: Any, key: str = "") -> None:
 
 
 def forget_emitted() -> None:
+    global failed_fetch_incidents
     _emitted.clear()
     _secrets.clear()
+    failed_fetch_incidents = "kept"
 
 
 def leaked_secrets() -> list[str]:
     """Secrets found in anything sent out since ``forget_emitted()``, or in the state kept."""
-    state = json.dumps([_context, _incident, _last_run, _integration_context], default=str)
+    state = json.dumps([_context, _incident, _last_run, _pending_last_run, _integration_context], default=str)
     files = ""
     if FILES_DIR.exists():
         files = "".join(p.read_text(errors="replace") for p in FILES_DIR.iterdir() if p.is_file())
@@ -172,13 +206,24 @@ def incidents(incidents: list[dict[str, Any]] | None = None) -> None:
 
 
 def setLastRun(obj: dict[str, Any]) -> None:  # noqa: N802 - the real name
-    global _last_run
+    """In a fetch-incidents run the server applies it when the run ends without an error
+    (``finish_run``); elsewhere at once."""
+    global _last_run, _pending_last_run
     _emitted.append(json.dumps(obj))
-    _last_run = copy.deepcopy(obj)
+    if _fetch_run_open:
+        _pending_last_run = copy.deepcopy(obj)
+    else:
+        _last_run = copy.deepcopy(obj)
 
 
 def getLastRun() -> dict[str, Any]:  # noqa: N802
     return copy.deepcopy(_last_run)
+
+
+def updateModuleHealth(error: Any, is_error: bool = False) -> None:  # noqa: N802 - the real name
+    """(Integration only) Shows ``error`` in the instance's health, as the server does."""
+    _emitted.append(str(error))
+    recorded_health.append(str(error))
 
 
 def getIntegrationContext() -> dict[str, Any]:  # noqa: N802

@@ -9,7 +9,7 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import SocRadarClient, SocRadarError, command_args
+from dora_bridge import SocRadarClient, command_args, markdown_escape
 
 # The arguments declared isArray in the yml.
 ARRAY_ARGS = ("alarm_ids", "user_emails")
@@ -52,25 +52,36 @@ def test_module(client: SocRadarClient, params: dict) -> str:
     return "ok"
 
 
-def deliver(result: dict) -> None:
+def fetch_incidents(client: SocRadarClient) -> None:
+    """One fetch run.
+
+    XSOAR does not apply ``setLastRun`` when fetch-incidents ends in an error (XSOAR developer
+    docs, "Fetching Incidents", Setting Last Run); what it does with incidents already sent in
+    that run is not documented. So a run that read part of the window hands over what it could
+    deliver with the state that matches it, returns normally, and reports the failure through
+    ``demisto.updateModuleHealth`` and the log. The core raises (and this run fails) only when
+    nothing was delivered and the state is unchanged: then neither server behaviour can lose or
+    repeat an alarm.
+    """
+    result = client.fetch_incidents(demisto.getLastRun())
     for skipped in result["malformed"]:
         demisto.error(
-            f"[DORA Bridge SOCRadar] alarm {skipped.get('alarm_id') or '(no id)'} skipped: {skipped['reason']}"
+            f"[DORA Bridge SOCRadar] Skipped a malformed alarm {skipped.get('alarm_id') or '(no id)'}: "
+            f"{skipped['reason']}"
         )
+    for note in result["notes"]:
+        demisto.info(f"[DORA Bridge SOCRadar] {note}")
     demisto.incidents(result["incidents"])
     demisto.setLastRun(result["last_run"])
-
-
-def fetch_incidents(client: SocRadarClient) -> None:
-    """Stores what a failed run could safely deliver, with its state, then fails the fetch."""
-    try:
-        result = client.fetch_incidents(demisto.getLastRun())
-    except SocRadarError as e:
-        partial = getattr(e, "partial", None)
-        if partial is not None:
-            deliver(partial)
-        raise
-    deliver(result)
+    failure = result["failure"]
+    if failure:
+        message = (
+            f"DORA Bridge SOCRadar: the fetch stopped before reading the whole window: {failure['message']} "
+            f"It created {len(result['incidents'])} incidents and stored where it stopped; "
+            "the next fetch goes on from there."
+        )
+        demisto.updateModuleHealth(message)
+        demisto.error(f"[DORA Bridge SOCRadar] {message}")
 
 
 def change_status_command(client: SocRadarClient, args: dict) -> CommandResults:
@@ -130,20 +141,29 @@ def test_fetch_command(client: SocRadarClient, args: dict) -> CommandResults:
     result = client.test_fetch(first_fetch=args.get("first_fetch") or "3 days", limit=args.get("limit"))
     total = result["TotalRecords"]
     summary = (
-        f"Found {total if total is not None else result['Returned']} alarm(s) from {result['WindowStart']} "
-        f"to {result['WindowEnd']}.\n"
-        f"Total available: {total} records across {result['TotalPages']} pages; showing the newest "
-        f"{result['Returned']}. Nothing was stored: the next fetch is unaffected.\n"
+        f"Found {total if total is not None else result['Returned']} alarm(s) for company {result['CompanyID']} "
+        f"from {result['WindowStart']} to {result['WindowEnd']}.\n"
+        f"Time window (epoch seconds): {result['WindowStartEpoch']} to {result['WindowEndEpoch']}\n"
+        f"Total available: {total} records across {result['TotalPages']} pages of {result['PageSize']}; "
+        f"showing the newest {result['Returned']}. Nothing was stored: the next fetch is unaffected.\n"
     )
+    if result["Hint"]:
+        summary += f"\n**Hint:** {markdown_escape(result['Hint'])}\n"
     for skipped in result["Malformed"]:
         summary += (
-            f"\nSkipped a malformed alarm {skipped.get('alarm_id') or '(no id)'}: {skipped['reason']}\n"
+            f"\nSkipped a malformed alarm {skipped.get('alarm_id') or '(no id)'}: "
+            f"{markdown_escape(skipped['reason'])}\n"
         )
+    # Text from SOCRadar is escaped where it reaches markdown; the context keeps it as sent.
+    rows = [
+        {k: markdown_escape(v) if isinstance(v, str) else v for k, v in alarm.items()} for alarm in result["Alarms"]
+    ]
     context = {k: v for k, v in result.items() if k != "Malformed"}
     return CommandResults(
         outputs_prefix="SOCRadar.TestFetch",
+        outputs_key_field="CompanyID",
         outputs=context,
-        readable_output=summary + tableToMarkdown("Sample alarms", result["Alarms"], headers=SAMPLE_HEADERS),
+        readable_output=summary + tableToMarkdown("Sample alarms", rows, headers=SAMPLE_HEADERS),
         raw_response=result,
     )
 

@@ -83,7 +83,7 @@ def test_yml_parameters_are_the_ones_the_core_reads():
         "max_fetch", "first_fetch", "incidentFetchInterval", "status", "severity", "alarm_type_ids",
         "excluded_alarm_type_ids", "alarm_main_types", "alarm_sub_types", "excluded_alarm_main_types",
         "excluded_alarm_sub_types", "include_content", "include_entities", "include_company_id",
-        "lookback_minutes", "date_format", "page_concurrency",
+        "lookback_minutes", "date_format", "page_concurrency", "max_alarms_read", "fetch_time_budget",
     }  # fmt: skip
 
 
@@ -115,8 +115,9 @@ def test_fetch_across_runs_with_the_server_changing(server):
         for batch in demisto.recorded_incidents:
             delivered += [i["dbotMirrorId"] for i in batch]
         if step < 3:
-            # New alarms, and an old one closed: it must neither come back nor hide another.
-            server.generate(5, seed=300 + step, start=server.now - timedelta(minutes=20))
+            # New alarms, dated within the look-back overlap (15 minutes) before they appear, and
+            # an old one closed: it must neither come back nor hide another.
+            server.generate(5, seed=300 + step, start=server.now - timedelta(minutes=14))
             server.remove_alarm(server.alarms[step]["alarm_id"])
         run("fetch-incidents", params, keep_state=True)
     for batch in demisto.recorded_incidents:
@@ -151,7 +152,7 @@ def test_fetched_incidents_are_complete_and_use_pack_fields(server):
     assert len(with_content) == len(incidents)
 
 
-def test_a_failing_fetch_stores_what_it_could_and_fails(server):
+def test_a_fetch_failing_part_way_stores_what_it_could_and_reports_it(server):
     server.generate(250, seed=13, start=server.now - timedelta(hours=3))
     calls = {"n": 0}
 
@@ -162,27 +163,32 @@ def test_a_failing_fetch_stores_what_it_could_and_fails(server):
 
     server.on_search = fail_after_first
     params = instance_params(server, status=[], page_concurrency="1")
-    demisto.setup(params=params, command="fetch-incidents")
-    with pytest.raises(Exception, match="SOCRadar API error \\(HTTP 500\\)"):
-        integration.main()
+    # The run returns normally: its incidents and its state are stored on any server, and the
+    # failure shows in the instance's health and the log.
+    run("fetch-incidents", params)
     assert len(demisto.recorded_incidents) == 1
     first = [i["dbotMirrorId"] for i in demisto.recorded_incidents[0]]
     assert len(first) == 100
+    (health,) = demisto.recorded_health
+    assert "SOCRadar API error (HTTP 500)" in health and "created 100 incidents" in health
+    assert any(level == "error" and health in m for level, m in demisto.recorded_logs)
     assert demisto.getLastRun()["high_water_mark"] is None
+    assert len(demisto.getLastRun()["seen"]) > 0
     server.on_search = None
     run("fetch-incidents", params, keep_state=True)
     rest = [i["dbotMirrorId"] for i in demisto.recorded_incidents[0]]
     assert len(rest) == 150 and not set(rest) & set(first)
+    assert demisto.recorded_health == []
 
 
-def test_a_rejected_key_fails_the_fetch(server):
+def test_a_rejected_key_fails_the_fetch_and_changes_nothing(server):
     params = instance_params(server, credentials={"identifier": "", "password": "revoked-key-1"})
-    demisto.setup(params=params, command="fetch-incidents")
+    stored = {"version": 1, "high_water_mark": "2026-11-23T08:00:00Z", "seen": {"1795424400": [7]}}
+    demisto.setup(last_run=stored)
     with pytest.raises(Exception, match="refused the API key"):
-        integration.main()
+        run("fetch-incidents", params, keep_state=True)
     assert [i for batch in demisto.recorded_incidents for i in batch] == []
-    assert demisto.getLastRun()["high_water_mark"] is None
-    assert demisto.getLastRun()["seen"] == {}
+    assert demisto.getLastRun() == stored
 
 
 def test_a_malformed_alarm_is_logged_and_the_rest_fetched(server):
@@ -191,7 +197,7 @@ def test_a_malformed_alarm_is_logged_and_the_rest_fetched(server):
     run("fetch-incidents", instance_params(server, status=[]))
     assert len(demisto.recorded_incidents[0]) == 3
     errors = [m for level, m in demisto.recorded_logs if level == "error"]
-    assert any("skipped" in m and "alarm_id" in m for m in errors)
+    assert any("Skipped a malformed alarm" in m and "alarm_id" in m for m in errors)
 
 
 ACTIONS = [
@@ -242,11 +248,33 @@ def test_test_fetch_previews_without_storing(server):
             "socradar-test-fetch", instance_params(server, status=[]), {"first_fetch": "1 day", "limit": "10"}
         )
     )
-    ctx = entry["EntryContext"]["SOCRadar.TestFetch"]
-    assert ctx["Returned"] == 10 and ctx["TotalRecords"] == 30 and ctx["TotalPages"] == 3
+    ctx = entry["EntryContext"]["SOCRadar.TestFetch(val.CompanyID && val.CompanyID == obj.CompanyID)"]
+    # The page count is the window's at the fetch's page size, not at the sample's limit.
+    assert ctx["Returned"] == 10 and ctx["TotalRecords"] == 30 and ctx["TotalPages"] == 1
+    assert ctx["CompanyID"] == 789 and {a["CompanyID"] for a in ctx["Alarms"]} == {789}
+    assert ctx["Hint"] is None
     assert context_paths(entry) <= declared_outputs("socradar-test-fetch")
-    assert "Total available: 30 records across 3 pages" in entry["HumanReadable"]
+    assert "Total available: 30 records across 1 pages of 100" in entry["HumanReadable"]
+    assert f"Time window (epoch seconds): {ctx['WindowStartEpoch']} to {ctx['WindowEndEpoch']}" in (
+        entry["HumanReadable"]
+    )
     assert demisto.getLastRun() == {}
+
+
+def test_test_fetch_says_which_filter_emptied_the_window(server):
+    server.generate(12, seed=18, start=server.now - timedelta(hours=5))
+    for a in server.alarms:
+        a["status"] = "OPEN"
+    params = instance_params(server, status=["ON_HOLD"], severity="CRITICAL")
+    entry = only_entry(run("socradar-test-fetch", params, {"first_fetch": "1 day"}))
+    ctx = entry["EntryContext"]["SOCRadar.TestFetch(val.CompanyID && val.CompanyID == obj.CompanyID)"]
+    assert ctx["TotalRecords"] == 0 and ctx["UnfilteredTotal"] == 12
+    assert "status=ON\\_HOLD; severities=CRITICAL" in entry["HumanReadable"]
+    assert "without them it holds 12 alarms" in ctx["Hint"]
+    server.remove_alarm(server.alarms[0]["alarm_id"])
+    entry = only_entry(run("socradar-test-fetch", params, {"first_fetch": "1 minute"}))
+    ctx = entry["EntryContext"]["SOCRadar.TestFetch(val.CompanyID && val.CompanyID == obj.CompanyID)"]
+    assert ctx["UnfilteredTotal"] == 0 and "widen First fetch time" in ctx["Hint"]
 
 
 BAD_ARGS = [
