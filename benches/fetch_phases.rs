@@ -5,10 +5,12 @@
 //! with the raw search answers of one window, one per line, page 1 first (a capture), and the
 //! fetch's clock. Prints one JSON object.
 //!
-//! - `fetch`: the core's fetch over the capture as `SocRadarClient.fetch_from_pages` runs it,
-//!   phase by phase: seconds of each phase, the kernel's CPU seconds in it, and the peak resident
-//!   memory so far above the memory in use before the first phase (`VmHWM - VmRSS`). Peaks are cumulative, not reset between
-//!   phases, so memory an allocator keeps for reuse cannot hide a phase's own.
+//! - `fetch`: the core's fetch over the capture as `SocRadarClient.fetch_from_pages` runs it
+//!   (Rust incidents instead of Python objects), phase by phase: reading and deduplicating
+//!   alone, then the whole fetch with mapping; seconds of each phase, the kernel's CPU seconds
+//!   in it, and the peak resident memory so far above the memory in use before the first phase
+//!   (`VmHWM - VmRSS`). Peaks are cumulative, not reset between phases, so memory an allocator
+//!   keeps for reuse cannot hide a phase's own.
 //! - `reference`: parsing alone, each page dropped, then every page kept (one parsed copy of the
 //!   window), each with its own peak.
 
@@ -16,10 +18,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use dora_bridge::dedup::FetchState;
+use dora_bridge::socradar::collect::{AlarmIds, RustIncidents};
 use dora_bridge::socradar::fetch::{fetch, FetchConfig};
-use dora_bridge::socradar::incident::{to_incident, IncidentOptions};
+use dora_bridge::socradar::incident::IncidentOptions;
+use dora_bridge::socradar::mapping::Mapper;
 use dora_bridge::socradar::replay::Replay;
-use dora_bridge::socradar::search::SearchFilters;
 use dora_bridge::timeutil::parse_vendor_date;
 use serde_json::{json, Map, Value};
 
@@ -91,12 +94,8 @@ fn fetch_mode(
     concurrency: usize,
 ) -> Value {
     let cfg = FetchConfig {
-        first_fetch: "3 days".into(),
-        max_fetch: 100_000,
-        lookback_seconds: 15 * 60,
-        page_size: 100,
         page_concurrency: concurrency,
-        filters: SearchFilters::default(),
+        ..FetchConfig::new("3 days", 100_000, 15 * 60)
     };
     let opts = IncidentOptions {
         incident_type: Some("DORA ICT Incident".into()),
@@ -104,25 +103,44 @@ fn fetch_mode(
         include_entities: true,
         include_company_id: false,
     };
-    let replay = Replay::new(pages);
+    // A replay answers one window: one per run, both loaded before the measuring starts.
+    let replay = Replay::new(pages.clone());
+    let again = Replay::new(pages);
     let mut phases = Phases::new();
-    let outcome = phases.run("read_and_dedup", || {
-        fetch(&replay, &cfg, &FetchState::default(), now)
+    // Reading, checking and deduplicating alone: the sink keeps only ids.
+    let ids = phases.run("read_and_dedup", || {
+        let mapper = Mapper::new(789, opts.clone());
+        fetch(
+            &replay,
+            &cfg,
+            &FetchState::default(),
+            now,
+            &mapper,
+            &AlarmIds,
+        )
+    });
+    assert!(ids.error.is_none(), "the capture reads whole");
+    drop(ids);
+    // The whole fetch as the binding runs it, with incidents built as Rust structs instead of
+    // Python objects: pages read, mapped and handed over page by page.
+    let outcome = phases.run("read_dedup_and_map", || {
+        let mapper = Mapper::new(789, opts.clone());
+        fetch(
+            &again,
+            &cfg,
+            &FetchState::default(),
+            now,
+            &mapper,
+            &RustIncidents(&opts),
+        )
     });
     assert!(outcome.error.is_none(), "the capture reads whole");
-    let delivered = outcome.alarms.len();
-    let incidents = phases.run("map", || {
-        outcome
-            .alarms
-            .iter()
-            .map(|a| to_incident(a, 789, &opts))
-            .collect::<Vec<_>>()
-    });
+    let delivered = outcome.incidents.len();
     let state_bytes = phases.run("state", || outcome.state.to_json().to_string().len());
-    phases.run("drop_parsed_alarms", || drop(outcome));
     let json_bytes = phases.run("incidents_to_json", || {
-        serde_json::to_vec(&incidents).map_or(0, |v| v.len())
+        serde_json::to_vec(&outcome.incidents).map_or(0, |v| v.len())
     });
+    phases.run("drop_incidents", || drop(outcome));
     let mut out = phases.out;
     out.insert("alarms".into(), json!(delivered));
     out.insert("state_bytes".into(), json!(state_bytes));

@@ -114,12 +114,17 @@ class AlarmFeed:
             if sum(self.delivered.values()) == before:
                 return
 
-    def assert_exactly_once(self) -> None:
-        """No alarm twice; every alarm dated from the first window's start on delivered."""
+    def assert_exactly_once(self, unreadable: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+        """No alarm twice; every alarm dated from the first window's start on delivered, but the
+        `unreadable` ones (skipped as malformed), never."""
         first_start = datetime.fromisoformat(self.state["first_window_start"].replace("Z", "+00:00"))
         for alarm_id, n in self.delivered.items():
             assert n == 1, f"alarm {alarm_id} delivered {n} times"
+        for alarm_id in unreadable:
+            assert self.delivered[alarm_id] == 0, f"unreadable alarm {alarm_id} delivered"
         for a in self.srv.alarms:
+            if a["alarm_id"] in unreadable:
+                continue
             if parse_alarm_date(a["date"]).replace(microsecond=0) >= first_start:
                 assert self.delivered[a["alarm_id"]] == 1, (
                     f"alarm {a['alarm_id']} dated {a['date']} never delivered"

@@ -252,12 +252,13 @@ step_strategy = st.fixed_dictionaries(
     steps=st.lists(step_strategy, min_size=1, max_size=6),
     backlog=st.integers(min_value=0, max_value=40),
     page_concurrency=st.integers(min_value=1, max_value=4),
+    failed_run_incidents=st.sampled_from(["kept", "dropped"]),
 )
-def test_exactly_once_over_http(steps, backlog, page_concurrency):
+def test_exactly_once_over_http(steps, backlog, page_concurrency, failed_run_incidents):
     start = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
     with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
         srv.set_now(start)
-        feed = AlarmFeed(srv, first_id=90_000_000)
+        feed = AlarmFeed(srv, first_id=90_000_000, failed_run_incidents=failed_run_incidents)
         feed.backlog(backlog, start)
 
         for s in steps:

@@ -53,7 +53,10 @@ impl Ledger {
 
     /// Ids of alarms dated in `[start, end)`.
     pub fn count_between(&self, start: i64, end: i64) -> usize {
-        self.by_id.values().filter(|d| (start..end).contains(*d)).count()
+        self.by_id
+            .values()
+            .filter(|d| (start..end).contains(*d))
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -139,7 +142,8 @@ impl FetchState {
                 until: Some(until),
             });
         }
-        self.window_start(lookback_seconds).map(|start| NextRead { start, until: None })
+        self.window_start(lookback_seconds)
+            .map(|start| NextRead { start, until: None })
     }
 
     pub fn to_json(&self) -> Value {
@@ -253,8 +257,10 @@ mod tests {
         assert!(FetchState::from_json(&json!({"version": 9})).is_err());
         assert!(FetchState::from_json(&json!({"version": 1, "backlog": ["soon"]})).is_err());
         // A state written before recheck_from and backlog existed reads as it did.
-        let old = FetchState::from_json(&json!({"version": 1, "high_water_mark": "2024-01-15T10:30:00Z", "seen": {}}))
-            .unwrap();
+        let old = FetchState::from_json(
+            &json!({"version": 1, "high_water_mark": "2024-01-15T10:30:00Z", "seen": {}}),
+        )
+        .unwrap();
         assert_eq!(old.window_start(900), Some(1_705_314_600 - 900));
     }
 

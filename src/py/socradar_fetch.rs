@@ -33,6 +33,9 @@ use crate::socradar::search::{SearchFilters, SearchQuery, MAX_PAGE_SIZE};
 use crate::socradar::{AlarmSource, SocRadarClient, SocRadarError};
 use crate::timeutil;
 
+/// A text shared by an alarm type, and its Python string.
+type SharedText = (Arc<str>, Py<PyString>);
+
 /// Incidents as the dicts `demisto.incidents()` takes, built from the mapped alarms. The texts
 /// an alarm type shares (title, types, mitigation plan, compliance) become one Python string
 /// each, shared by every incident of the type, as the member names are.
@@ -41,7 +44,7 @@ pub struct PyIncidents {
     /// Member names, made once.
     names: Mutex<HashMap<&'static str, Py<PyString>>>,
     /// Shared texts by address, each kept alive beside its string so the address stays its own.
-    shared: Mutex<HashMap<usize, (Arc<str>, Py<PyString>)>>,
+    shared: Mutex<HashMap<usize, SharedText>>,
 }
 
 impl PyIncidents {
@@ -197,9 +200,9 @@ pub fn fetch_from<'py, S: AlarmSource>(
     result.set_item("malformed", to_py(py, &out.malformed)?)?;
     result.set_item("notes", out.notes)?;
     result.set_item("stats", to_py(py, &out.stats)?)?;
-    let failure = out.error.as_ref().map(|e| {
-        json!({"type": error_type(e), "message": e.message(), "transient": e.is_transient()})
-    });
+    let failure = out.error.as_ref().map(
+        |e| json!({"type": error_type(e), "message": e.message(), "transient": e.is_transient()}),
+    );
     result.set_item("failure", to_py(py, &failure)?)?;
     match out.error {
         Some(e) if unchanged => {
@@ -230,7 +233,12 @@ pub fn fetch_from_capture<'py>(
 /// A `SOCRadar.TestFetch.Alarms` entry.
 fn summary(a: &AlarmView<'_>, company_id: u64) -> Value {
     let f = &a.fields;
-    let text = |raw| rawjson::string(raw).ok().flatten().filter(|s| !s.is_empty());
+    let text = |raw| {
+        rawjson::string(raw)
+            .ok()
+            .flatten()
+            .filter(|s| !s.is_empty())
+    };
     let [main, sub, title] = f
         .alarm_type_details
         .filter(|d| d.get().starts_with('{'))

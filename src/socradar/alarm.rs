@@ -95,9 +95,8 @@ impl<'a> AlarmView<'a> {
         if !text.trim_start().starts_with('{') {
             return Err(MalformedAlarm::new(None, "the alarm is not a JSON object"));
         }
-        let fields = AlarmFields::read(text).map_err(|e| {
-            MalformedAlarm::new(None, format!("the alarm cannot be read ({e})"))
-        })?;
+        let fields = AlarmFields::read(text)
+            .map_err(|e| MalformedAlarm::new(None, format!("the alarm cannot be read ({e})")))?;
         let Some(id) = fields.alarm_id.and_then(read_id) else {
             return Err(MalformedAlarm::new(
                 None,
@@ -204,8 +203,8 @@ mod tests {
 
     #[test]
     fn ids_and_dates_in_their_seen_forms() {
-        let a = AlarmView::parse(r#"{"alarm_id": 81171696, "date": "2024-01-15 10:30:00"}"#)
-            .unwrap();
+        let a =
+            AlarmView::parse(r#"{"alarm_id": 81171696, "date": "2024-01-15 10:30:00"}"#).unwrap();
         assert_eq!(a.id, 81171696);
         assert_eq!(a.date.timestamp(), 1705314600);
         let a = AlarmView::parse(r#"{"alarm_id": "42", "date": "2024-01-15"}"#).unwrap();
@@ -247,11 +246,7 @@ mod tests {
             "1900-01-01T00:00:00",
             "9999-12-31T23:59:59.999999",
         ] {
-            assert_eq!(
-                fast_vendor_date(s),
-                timeutil::parse_vendor_date(s),
-                "{s}"
-            );
+            assert_eq!(fast_vendor_date(s), timeutil::parse_vendor_date(s), "{s}");
             assert!(fast_vendor_date(s).is_some(), "{s}");
         }
         for s in [
@@ -275,11 +270,15 @@ mod tests {
             r#"{"alarm_id": 1, "date": "2024-01-15", "status": "OPEN", "tags": "x", "alarm_asset": 5, "extra": {"deep": [1]}}"#,
         )
         .unwrap();
-        assert_eq!(rawjson::string(a.fields.status).unwrap().as_deref(), Some("OPEN"));
+        assert_eq!(
+            rawjson::string(a.fields.status).unwrap().as_deref(),
+            Some("OPEN")
+        );
         assert_eq!(rawjson::string(a.fields.alarm_asset).unwrap(), None);
         assert_eq!(a.fields.tags.map(RawValue::get), Some(r#""x""#));
-        let bad = AlarmView::parse(r#"{"alarm_id": 1, "date": "2024-01-15", "alarm_text": "\ud800"}"#)
-            .unwrap();
+        let bad =
+            AlarmView::parse(r#"{"alarm_id": 1, "date": "2024-01-15", "alarm_text": "\ud800"}"#)
+                .unwrap();
         assert!(rawjson::string(bad.fields.alarm_text).is_err());
     }
 }

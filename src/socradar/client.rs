@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::actions::ActionRequest;
 use super::error::{sentence, SocRadarError};
-use super::retry::{parse_retry_after, RetryPolicy};
 use super::page::SearchPage;
+use super::retry::{parse_retry_after, RetryPolicy};
 use super::search::{DateFormat, SearchQuery};
 use crate::errchain::{is_tls, root_cause};
 use crate::input::{self, InputError};
@@ -276,8 +276,8 @@ impl SocRadarClient {
         })?;
         // Only the envelope is read here; the caller reads the rest of the text its own way.
         let envelope: Option<Envelope<'_>> = serde_json::from_str(&text).ok();
-        let is_json = envelope.is_some()
-            || serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
+        let is_json =
+            envelope.is_some() || serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
         let server_message = envelope
             .as_ref()
             .and_then(|e| e.message)

@@ -121,10 +121,19 @@ fn add_malformed(list: &mut Vec<MalformedAlarm>, m: MalformedAlarm) {
 
 /// What [`build`] made of some alarms: the mapped incidents with their delivered form, the
 /// alarms refused, and notes on what was cut.
-type Built<'a, I> = (Vec<MappedIncident<'a>>, Vec<I>, Vec<MalformedAlarm>, Vec<String>);
+type Built<'a, I> = (
+    Vec<MappedIncident<'a>>,
+    Vec<I>,
+    Vec<MalformedAlarm>,
+    Vec<String>,
+);
 
 /// Maps `views` and hands them to the sink; an alarm that cannot be mapped is refused alone.
-fn build<'a, K: IncidentSink>(mapper: &Mapper, sink: &K, views: &[AlarmView<'a>]) -> Built<'a, K::Item> {
+fn build<'a, K: IncidentSink>(
+    mapper: &Mapper,
+    sink: &K,
+    views: &[AlarmView<'a>],
+) -> Built<'a, K::Item> {
     let mut mapped = Vec::with_capacity(views.len());
     let mut bad = Vec::new();
     let mut notes = Vec::new();
@@ -206,7 +215,8 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
         // Alarms kept as text are mapped now, in order, a chunk at a time, until the maximum is
         // reached; one that cannot be mapped is refused and the next one taken.
         while delivered.len() < max_fetch && next < order.len() {
-            let chunk = &order[next..(next + (max_fetch - delivered.len()).min(512)).min(order.len())];
+            let chunk =
+                &order[next..(next + (max_fetch - delivered.len()).min(512)).min(order.len())];
             next += chunk.len();
             let mut texts = Vec::new();
             for (date, id) in chunk {
@@ -228,13 +238,21 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
                 .collect();
             let (mapped, items, bad, notes) = build(mapper, sink, &views);
             for e in bad {
-                if let Some(i) = texts.iter().position(|(_, t)| AlarmView::id_of(t) == e.alarm_id) {
+                if let Some(i) = texts
+                    .iter()
+                    .position(|(_, t)| AlarmView::id_of(t) == e.alarm_id)
+                {
                     created[texts[i].0] -= 1;
                 }
                 add_malformed(&mut inner.malformed, e);
             }
             inner.notes.extend(notes);
-            delivered.extend(mapped.iter().zip(items).map(|(m, item)| (m.id, m.date, item)));
+            delivered.extend(
+                mapped
+                    .iter()
+                    .zip(items)
+                    .map(|(m, item)| (m.id, m.date, item)),
+            );
         }
         let mut deferred_per_answer = vec![0usize; inner.answers.len()];
         let deferred: Vec<DateTime<Utc>> = order[next..]

@@ -245,7 +245,16 @@ pub fn fetch<S: AlarmSource, K: IncidentSink>(
     let mut delivered = Vec::new();
     let (deferred, error) = loop {
         let budget = cfg.max_fetch - delivered.len();
-        let out = read_once(source, cfg, &mut next, now, mapper, sink, budget, &mut totals);
+        let out = read_once(
+            source,
+            cfg,
+            &mut next,
+            now,
+            mapper,
+            sink,
+            budget,
+            &mut totals,
+        );
         let backlog_read = totals.reads.last() == Some(&"backlog");
         incidents.extend(out.incidents);
         delivered.extend(out.delivered);
@@ -385,7 +394,11 @@ fn read_once<S: AlarmSource, K: IncidentSink>(
             (budget + known) as u64,
         );
         let bounds = ReadBounds {
-            max_alarms: cfg.max_alarms_read.max(1).saturating_sub(totals.alarms_read).max(1),
+            max_alarms: cfg
+                .max_alarms_read
+                .max(1)
+                .saturating_sub(totals.alarms_read)
+                .max(1),
             budget: cfg.time_budget,
         };
         let reader = Reader::new(
@@ -399,19 +412,23 @@ fn read_once<S: AlarmSource, K: IncidentSink>(
             bounds,
         );
         let read = reader.read(end);
-        drop(reader);
         (read, collector.finish(budget))
     };
     match (read.total_records, read.total_pages) {
         (Some(r), Some(p)) => source.note(format!("Total available: {r} records across {p} pages")),
-        _ => source.note("Total available: not reported by the server; the window is read by date".into()),
+        _ => source
+            .note("Total available: not reported by the server; the window is read by date".into()),
     }
     for line in &chosen.page_lines {
         source.note(line.clone());
     }
     totals.first_start = totals.first_start.or(Some(start));
     totals.last_end = end;
-    totals.reads.push(if until.is_some() { "backlog" } else { "whole_window" });
+    totals.reads.push(if until.is_some() {
+        "backlog"
+    } else {
+        "whole_window"
+    });
     if read.mode != ReadMode::Pages {
         totals.read_mode = read.mode;
     }

@@ -239,23 +239,26 @@ fn run_scenario(
     let mut cfg = config(10, page_size, 3);
     let mut state = FetchState::default();
     let mut delivered: HashMap<u64, u32> = HashMap::new();
-    let mut run =
-        |sim: &Sim, cfg: &FetchConfig, state: &mut FetchState, skew: f64| -> (usize, bool) {
-            let now = sim.state.lock().unwrap().now;
-            let ours = Utc.timestamp_opt((now + skew).floor() as i64, 0).unwrap();
-            sim.state.lock().unwrap().request = 0;
-            let out = run_once(sim, cfg, state, ours);
-            if std::env::var("FETCH_DEBUG").is_ok() {
-                eprintln!("run now={now} ours={ours} max={} read={} [{}..{}] err={:?} delivered={:?} deferred={} inwin={} ->  mark={:?} recheck={:?} backlog={:?} seen={}",
+    let mut run = |sim: &Sim,
+                   cfg: &FetchConfig,
+                   state: &mut FetchState,
+                   skew: f64|
+     -> (usize, bool) {
+        let now = sim.state.lock().unwrap().now;
+        let ours = Utc.timestamp_opt((now + skew).floor() as i64, 0).unwrap();
+        sim.state.lock().unwrap().request = 0;
+        let out = run_once(sim, cfg, state, ours);
+        if std::env::var("FETCH_DEBUG").is_ok() {
+            eprintln!("run now={now} ours={ours} max={} read={} [{}..{}] err={:?} delivered={:?} deferred={} inwin={} ->  mark={:?} recheck={:?} backlog={:?} seen={}",
                     cfg.max_fetch, out.stats.read, out.stats.window_start_epoch, out.stats.window_end_epoch, out.error.as_ref().map(|e| e.message()), out.incidents, out.stats.deferred, out.stats.alarms_in_window,
                     out.state.high_water_mark, out.state.recheck_from, out.state.backlog, out.state.seen.len());
-            }
-            for id in &out.incidents {
-                *delivered.entry(*id).or_default() += 1;
-            }
-            *state = out.state;
-            (out.incidents.len(), out.error.is_none())
-        };
+        }
+        for id in &out.incidents {
+            *delivered.entry(*id).or_default() += 1;
+        }
+        *state = out.state;
+        (out.incidents.len(), out.error.is_none())
+    };
     for s in &steps {
         {
             let mut st = sim.state.lock().unwrap();

@@ -19,7 +19,9 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::alarm::{AlarmView, MalformedAlarm};
-use super::incident::{alarm_link, content_field_name, xsoar_severity, IncidentOptions, CONTENT_KEYS};
+use super::incident::{
+    alarm_link, content_field_name, xsoar_severity, IncidentOptions, CONTENT_KEYS,
+};
 use super::rawjson::{self, string};
 
 /// Characters of the incident name; longer names end in `…`.
@@ -158,7 +160,11 @@ impl Mapper {
         put("socradarrisklevel", own(risk.clone()));
         put(
             "socradaralarmtext",
-            Text::Own(text.as_ref().map(|s| prefix(s, ALARM_TEXT_LIMIT)).unwrap_or_default()),
+            Text::Own(
+                text.as_ref()
+                    .map(|s| prefix(s, ALARM_TEXT_LIMIT))
+                    .unwrap_or_default(),
+            ),
         );
         put("socradarmitigationplan", Text::Shared(t.mitigation.clone()));
         put(
@@ -168,7 +174,10 @@ impl Mapper {
         put("socradarcompliance", Text::Shared(t.compliance.clone()));
         put(
             "socradarrelatedassets",
-            Text::Own(render_key_values(f.alarm_related_assets).map_err(|e| bad("alarm_related_assets", e))?),
+            Text::Own(
+                render_key_values(f.alarm_related_assets)
+                    .map_err(|e| bad("alarm_related_assets", e))?,
+            ),
         );
         if self.opts.include_company_id {
             let cid = render(f.company_id).map_err(|e| bad("company_id", e))?;
@@ -204,7 +213,8 @@ impl Mapper {
                             Text::Own(render(Some(value)).map_err(|e| bad("content", e))?),
                         ),
                         None => {
-                            let v = serde_json::from_str(value.get()).map_err(|e| bad("content", e))?;
+                            let v =
+                                serde_json::from_str(value.get()).map_err(|e| bad("content", e))?;
                             other.insert(key.into_owned(), v);
                         }
                     }
@@ -231,7 +241,11 @@ impl Mapper {
                 cut.push(*key);
             }
         }
-        let label = if t.title.is_empty() { "Alarm" } else { &t.title };
+        let label = if t.title.is_empty() {
+            "Alarm"
+        } else {
+            &t.title
+        };
         let mut name = match asset.as_deref() {
             Some(asset) => format!(
                 "SOCRadar {}: {} — {}",
@@ -520,7 +534,10 @@ mod tests {
         let raw: Value = serde_json::from_str(&i.raw_json).unwrap();
         assert_eq!(raw["alarm_id"], 3);
         assert_eq!(raw["status"], "OPEN");
-        assert_eq!(raw["alarm_text"].as_str().unwrap().chars().count(), RAW_STRING_LIMIT + 1);
+        assert_eq!(
+            raw["alarm_text"].as_str().unwrap().chars().count(),
+            RAW_STRING_LIMIT + 1
+        );
         assert!(raw["_dora_bridge_cut"]
             .as_str()
             .unwrap()
@@ -538,10 +555,16 @@ mod tests {
     fn an_undecodable_field_refuses_the_alarm_alone_and_names_the_field() {
         let m = Mapper::new(789, IncidentOptions::default());
         let e = m
-            .map(&view(r#"{"alarm_id": 4, "date": "2024-01-15", "alarm_text": "\ud800"}"#))
+            .map(&view(
+                r#"{"alarm_id": 4, "date": "2024-01-15", "alarm_text": "\ud800"}"#,
+            ))
             .unwrap_err();
         assert_eq!(e.alarm_id, Some(4));
-        assert!(e.reason.starts_with("alarm_text cannot be read"), "{}", e.reason);
+        assert!(
+            e.reason.starts_with("alarm_text cannot be read"),
+            "{}",
+            e.reason
+        );
     }
 
     #[test]
@@ -550,7 +573,13 @@ mod tests {
         let a = r#"{"alarm_id": 5, "date": "2024-01-15", "alarm_type_details": {"alarm_main_type": "M", "alarm_sub_type": "S"}}"#;
         let b = r#"{"alarm_id": 6, "date": "2024-01-15", "alarm_type_details": {"alarm_main_type": "M", "alarm_sub_type": "S"}}"#;
         let (x, y) = (m.map(&view(a)).unwrap(), m.map(&view(b)).unwrap());
-        let title = |i: &MappedIncident<'_>| match &i.custom_fields.iter().find(|(k, _)| *k == "socradartitle").unwrap().1 {
+        let title = |i: &MappedIncident<'_>| match &i
+            .custom_fields
+            .iter()
+            .find(|(k, _)| *k == "socradartitle")
+            .unwrap()
+            .1
+        {
             Text::Shared(s) => s.clone(),
             Text::Own(_) => panic!("the title is shared"),
         };

@@ -21,3 +21,5 @@ pub use error::SocRadarError;
 
 #[cfg(test)]
 mod fetch_properties;
+#[cfg(test)]
+mod mapping_properties;

@@ -76,11 +76,9 @@ impl SearchPage {
                 Some((_, b'n')) => (Vec::new(), None, None),
                 Some((d, b'[')) => (list(d, "has a data list that is not a list")?, None, None),
                 Some((d, b'{')) => {
-                    let [alarms, total_records, total_pages] = rawjson::members(
-                        d.get(),
-                        ["alarms", "total_records", "total_pages"],
-                    )
-                    .map_err(|_| shape_error("has a data object that cannot be read"))?;
+                    let [alarms, total_records, total_pages] =
+                        rawjson::members(d.get(), ["alarms", "total_records", "total_pages"])
+                            .map_err(|_| shape_error("has a data object that cannot be read"))?;
                     let alarms = match alarms {
                         None => Vec::new(),
                         Some(a) => list(a, "has a data.alarms that is not a list")?,
@@ -225,7 +223,10 @@ mod tests {
 
     #[test]
     fn both_response_shapes_are_read() {
-        let p = page(r#"{"data": {"alarms": [{"alarm_id": 1}], "total_pages": 3, "total_records": "250"}}"#).unwrap();
+        let p = page(
+            r#"{"data": {"alarms": [{"alarm_id": 1}], "total_pages": 3, "total_records": "250"}}"#,
+        )
+        .unwrap();
         assert_eq!(
             (p.len(), p.total_pages, p.total_records),
             (1, Some(3), Some(250))
@@ -252,7 +253,15 @@ mod tests {
     fn alarms_keep_their_own_text_whatever_they_hold() {
         let p = page(r#"{"data": [{"b": 2, "a": [1, {"x": "]"}]}, "text", 7, null]}"#).unwrap();
         let texts: Vec<&str> = p.alarm_texts().collect();
-        assert_eq!(texts, [r#"{"b": 2, "a": [1, {"x": "]"}]}"#, r#""text""#, "7", "null"]);
+        assert_eq!(
+            texts,
+            [
+                r#"{"b": 2, "a": [1, {"x": "]"}]}"#,
+                r#""text""#,
+                "7",
+                "null"
+            ]
+        );
     }
 
     #[test]

@@ -187,7 +187,11 @@ impl InstanceParams {
                 // alarms stops the read here, with what was read delivered.
                 max_alarms_read: input::bounded_int(
                     "max_alarms_read",
-                    &text_or(params, "max_alarms_read", &DEFAULT_MAX_ALARMS_READ.to_string()),
+                    &text_or(
+                        params,
+                        "max_alarms_read",
+                        &DEFAULT_MAX_ALARMS_READ.to_string(),
+                    ),
                     100,
                     MAX_ALARMS_READ_LIMIT,
                 )? as usize,

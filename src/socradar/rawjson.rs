@@ -188,7 +188,10 @@ mod tests {
     #[test]
     fn strings_are_borrowed_unless_escaped() {
         let raw: &RawValue = serde_json::from_str(r#""plain""#).unwrap();
-        assert!(matches!(string(Some(raw)).unwrap(), Some(Cow::Borrowed("plain"))));
+        assert!(matches!(
+            string(Some(raw)).unwrap(),
+            Some(Cow::Borrowed("plain"))
+        ));
         let raw: &RawValue = serde_json::from_str(r#""a\nb""#).unwrap();
         assert_eq!(string(Some(raw)).unwrap().as_deref(), Some("a\nb"));
         let raw: &RawValue = serde_json::from_str("12").unwrap();

@@ -70,7 +70,11 @@ impl<P: AsRef<[u8]> + Sync> AlarmSource for Replay<P> {
                         .ok()?
                         .total_records
                 });
-                return Ok(SearchPage::of_alarms::<&str>(&[], total_records, total_pages));
+                return Ok(SearchPage::of_alarms::<&str>(
+                    &[],
+                    total_records,
+                    total_pages,
+                ));
             }
             return Err(capture_error(format!(
                 "the capture has {} pages; page {} was asked for.",
@@ -113,13 +117,17 @@ mod tests {
         FetchConfig::new("1 day", 10_000, 900)
     }
 
-    fn run(
-        pages: Vec<Vec<u8>>,
-        state: &FetchState,
-    ) -> crate::socradar::fetch::FetchOutcome<u64> {
+    fn run(pages: Vec<Vec<u8>>, state: &FetchState) -> crate::socradar::fetch::FetchOutcome<u64> {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
         let mapper = Mapper::new(789, IncidentOptions::default());
-        fetch(&Replay::new(pages), &config(), state, now, &mapper, &AlarmIds)
+        fetch(
+            &Replay::new(pages),
+            &config(),
+            state,
+            now,
+            &mapper,
+            &AlarmIds,
+        )
     }
 
     #[test]

@@ -145,7 +145,6 @@ pub use super::page::SearchPage;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn lists_become_repeated_keys_and_dates_follow_the_format() {

@@ -156,7 +156,8 @@ def test_fetch_command(client: SocRadarClient, args: dict) -> CommandResults:
         )
     # Text from SOCRadar is escaped where it reaches markdown; the context keeps it as sent.
     rows = [
-        {k: markdown_escape(v) if isinstance(v, str) else v for k, v in alarm.items()} for alarm in result["Alarms"]
+        {k: markdown_escape(v) if isinstance(v, str) else v for k, v in alarm.items()}
+        for alarm in result["Alarms"]
     ]
     context = {k: v for k, v in result.items() if k != "Malformed"}
     return CommandResults(

@@ -255,8 +255,9 @@ def test_test_fetch_previews_without_storing(server):
     assert ctx["Hint"] is None
     assert context_paths(entry) <= declared_outputs("socradar-test-fetch")
     assert "Total available: 30 records across 1 pages of 100" in entry["HumanReadable"]
-    assert f"Time window (epoch seconds): {ctx['WindowStartEpoch']} to {ctx['WindowEndEpoch']}" in (
-        entry["HumanReadable"]
+    assert (
+        f"Time window (epoch seconds): {ctx['WindowStartEpoch']} to {ctx['WindowEndEpoch']}"
+        in (entry["HumanReadable"])
     )
     assert demisto.getLastRun() == {}
 
