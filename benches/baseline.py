@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -40,6 +41,15 @@ LINK = (
     "https://platform.socradar.com/app/company/{cid}/alarm-management"
     "?tab=approved&field=alarmId&operator=equals&value={aid}"
 )
+
+
+_MARKDOWN = re.compile(r"([\\`*_~\[\]<>|#])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def markdown_escape(text: str) -> str:
+    """The core's escaping of alarm text in the incident name."""
+    return _MARKDOWN.sub(r"\\\1", _CONTROL.sub(" ", text))
 
 
 def _compact(value: object) -> str:
@@ -136,9 +146,9 @@ def alarm_to_incident(alarm: dict[str, Any], company_id: int, params: Mapping[st
                 other[key] = value
         if other:
             fields["socradarcontentother"] = _compact(other)
-    label = title or "Alarm"
+    label = markdown_escape(title or "Alarm")
     incident: dict[str, Any] = {
-        "name": f"SOCRadar {aid}: {label} — {asset}" if asset else f"SOCRadar {aid}: {label}",
+        "name": f"SOCRadar {aid}: {label} — {markdown_escape(asset)}" if asset else f"SOCRadar {aid}: {label}",
         "occurred": parse_date(alarm["date"]).strftime("%Y-%m-%dT%H:%M:%SZ"),  # type: ignore[union-attr]
         "severity": SEVERITY.get(risk.strip().upper(), 0),
         "details": text,

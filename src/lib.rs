@@ -21,7 +21,28 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's options, numbered as `mi_option_t` in mimalloc.h (v2 and v3 alike; the sys crate
+/// names only some of them).
+#[cfg(not(fuzzing))]
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+#[cfg(not(fuzzing))]
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Arenas committed on demand and freed pages given back at once: with mimalloc's defaults
+/// (eager commit, purge after 10 ms) a fetch of 10 000 alarms kept some 30 MiB more resident
+/// than it uses, most of it per reader thread (BENCHMARKS.md, "Where the memory goes").
+#[cfg(not(fuzzing))]
+fn configure_allocator() {
+    // SAFETY: mi_option_set only stores an option value; both are valid option numbers.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    #[cfg(not(fuzzing))]
+    configure_allocator();
     py::register(m)
 }

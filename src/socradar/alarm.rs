@@ -28,23 +28,23 @@ pub struct AlarmFields<'a> {
 impl<'a> AlarmFields<'a> {
     fn read(text: &'a str) -> Result<AlarmFields<'a>, serde_json::Error> {
         let [alarm_id, date, status, alarm_risk_level, alarm_asset, alarm_text, tags, alarm_related_entities, alarm_related_assets, content, company_id, alarm_type_details] =
-            rawjson::members(
-                text,
-                [
-                    "alarm_id",
-                    "date",
-                    "status",
-                    "alarm_risk_level",
-                    "alarm_asset",
-                    "alarm_text",
-                    "tags",
-                    "alarm_related_entities",
-                    "alarm_related_assets",
-                    "content",
-                    "company_id",
-                    "alarm_type_details",
-                ],
-            )?;
+            rawjson::members_by(text, |name| {
+                Some(match name {
+                    "alarm_id" => 0,
+                    "date" => 1,
+                    "status" => 2,
+                    "alarm_risk_level" => 3,
+                    "alarm_asset" => 4,
+                    "alarm_text" => 5,
+                    "tags" => 6,
+                    "alarm_related_entities" => 7,
+                    "alarm_related_assets" => 8,
+                    "content" => 9,
+                    "company_id" => 10,
+                    "alarm_type_details" => 11,
+                    _ => return None,
+                })
+            })?;
         Ok(AlarmFields {
             alarm_id,
             date,

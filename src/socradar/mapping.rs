@@ -85,7 +85,7 @@ pub struct MappedIncident<'a> {
 pub struct Mapper {
     company_id: u64,
     opts: IncidentOptions,
-    types: Mutex<HashMap<Box<str>, Arc<TypeFields>>>,
+    types: Mutex<HashMap<Box<str>, Arc<TypeFields>, foldhash::fast::RandomState>>,
 }
 
 static CONTENT_FIELDS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
@@ -107,7 +107,7 @@ impl Mapper {
         Mapper {
             company_id,
             opts,
-            types: Mutex::new(HashMap::new()),
+            types: Mutex::new(HashMap::default()),
         }
     }
 
@@ -400,7 +400,27 @@ fn cut_raw_json(a: &AlarmView<'_>) -> String {
 /// markdown.
 pub fn markdown_escape(text: &str) -> Cow<'_, str> {
     const SPECIAL: &[char] = &['\\', '`', '*', '_', '~', '[', ']', '<', '>', '|', '#'];
-    if !text.chars().any(|c| SPECIAL.contains(&c) || c.is_control()) {
+    // Bytes first (names are mostly ASCII): a special character, a C0 control or DEL, or the
+    // lead byte 0xC2 of a C1 control (U+0080..U+009F).
+    let suspect = text.bytes().any(|b| {
+        matches!(
+            b,
+            b'\\'
+                | b'`'
+                | b'*'
+                | b'_'
+                | b'~'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'|'
+                | b'#'
+                | 0x7f
+                | 0xc2
+        ) || b < 0x20
+    });
+    if !suspect || !text.chars().any(|c| SPECIAL.contains(&c) || c.is_control()) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -421,18 +441,31 @@ pub fn markdown_escape(text: &str) -> Cow<'_, str> {
 fn render(raw: Option<&RawValue>) -> Result<Cow<'_, str>, serde_json::Error> {
     match raw {
         None => Ok(Cow::Borrowed("")),
+        Some(r) if r.get() == "null" => Ok(Cow::Borrowed("")),
         Some(r) if r.get().starts_with('"') => string(Some(r)).map(Option::unwrap_or_default),
         Some(r) => Ok(render_value(&serde_json::from_str(r.get())?).into()),
     }
 }
 
+/// `[{key, value}]` lists (entities, related assets) as `key: value` lines (other items as
+/// [`render_value`] renders them), read from the raw text.
 fn render_key_values(raw: Option<&RawValue>) -> Result<Cow<'_, str>, serde_json::Error> {
-    match raw {
-        Some(r) if r.get().starts_with('[') => {
-            Ok(render_key_values_value(&serde_json::from_str(r.get())?).into())
-        }
-        other => render(other),
+    let Some(items) = raw.and_then(|r| rawjson::elements(r.get())) else {
+        return render(raw);
+    };
+    let mut lines = Vec::with_capacity(items.len());
+    for item in items {
+        let pair = if item.get().starts_with('{') {
+            rawjson::members_with_null(item.get(), ["key", "value"])?
+        } else {
+            [None, None]
+        };
+        lines.push(match pair {
+            [Some(k), Some(v)] => format!("{}: {}", render(Some(k))?, render(Some(v))?),
+            _ => render(Some(item))?.into_owned(),
+        });
     }
+    Ok(Cow::Owned(lines.join("\n")))
 }
 
 /// A field value as text: scalars as they are, lists of scalars comma-joined, objects as JSON.
@@ -448,21 +481,6 @@ pub(crate) fn render_value(v: &Value) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         _ => v.to_string(),
-    }
-}
-
-/// `[{key, value}]` lists (entities, related assets) as `key: value` lines.
-pub(crate) fn render_key_values_value(v: &Value) -> String {
-    match v.as_array() {
-        Some(items) => items
-            .iter()
-            .map(|item| match (item.get("key"), item.get("value")) {
-                (Some(k), Some(val)) => format!("{}: {}", render_value(k), render_value(val)),
-                _ => render_value(item),
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        None => render_value(v),
     }
 }
 

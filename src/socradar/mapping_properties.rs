@@ -20,12 +20,25 @@ use super::fetch::{fetch, FetchConfig};
 use super::incident::{
     alarm_link, content_field_name, xsoar_severity, Incident, IncidentOptions, CONTENT_KEYS,
 };
-use super::mapping::{
-    markdown_escape, render_compliance, render_key_values_value, render_value, Mapper,
-};
+use super::mapping::{markdown_escape, render_compliance, render_value, Mapper};
 use super::replay::Replay;
 use crate::dedup::FetchState;
 use crate::timeutil;
+
+/// `[{key, value}]` lists (entities, related assets) as `key: value` lines.
+fn render_key_values_value(v: &Value) -> String {
+    match v.as_array() {
+        Some(items) => items
+            .iter()
+            .map(|item| match (item.get("key"), item.get("value")) {
+                (Some(k), Some(val)) => format!("{}: {}", render_value(k), render_value(val)),
+                _ => render_value(item),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => render_value(v),
+    }
+}
 
 /// The mapping as it was: from the alarm's `Value` tree.
 fn reference(

@@ -6,10 +6,13 @@
 
 use std::ops::Range;
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::error::{sentence, SocRadarError};
-use super::rawjson;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchPage {
@@ -33,6 +36,169 @@ fn shape_error(what: &str) -> SocRadarError {
     }
 }
 
+/// The members of an answer the page needs: `is_success: false`, and `data` with its alarms
+/// located (a list of raw values) and its totals.
+struct Envelope<'a> {
+    refused: bool,
+    data: Option<Data<'a>>,
+}
+
+struct Data<'a> {
+    alarms: Vec<&'a RawValue>,
+    total_records: Option<&'a RawValue>,
+    total_pages: Option<&'a RawValue>,
+}
+
+fn not_shape<E: serde::de::Error>(what: &str) -> E {
+    E::custom(format!("has {what}"))
+}
+
+struct EnvelopeVisitor;
+
+impl<'de> Visitor<'de> for EnvelopeVisitor {
+    type Value = Envelope<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a search answer")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
+        let mut out = Envelope {
+            refused: false,
+            data: None,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "is_success" => out.refused = map.next_value::<&RawValue>()?.get() == "false",
+                "data" => out.data = Some(map.next_value_seed(DataSeed)?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct DataSeed;
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = Data<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Data<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed {
+    type Value = Data<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list or an object")
+    }
+    fn visit_unit<E>(self) -> Result<Data<'de>, E> {
+        Ok(Data {
+            alarms: Vec::new(),
+            total_records: None,
+            total_pages: None,
+        })
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Data<'de>, E> {
+        self.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Data<'de>, A::Error> {
+        Ok(Data {
+            alarms: AlarmList.visit_seq(seq)?,
+            total_records: None,
+            total_pages: None,
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data<'de>, A::Error> {
+        let mut data = Data {
+            alarms: Vec::new(),
+            total_records: None,
+            total_pages: None,
+        };
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "alarms" => data.alarms = map.next_value_seed(AlarmList)?,
+                "total_records" => data.total_records = Some(map.next_value()?),
+                "total_pages" => data.total_pages = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(data)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Data<'de>, E> {
+        Err(not_shape(
+            "a data field that is neither a list nor an object",
+        ))
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Data<'de>, E> {
+        Err(not_shape(
+            "a data field that is neither a list nor an object",
+        ))
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Data<'de>, E> {
+        Err(not_shape(
+            "a data field that is neither a list nor an object",
+        ))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Data<'de>, E> {
+        Err(not_shape(
+            "a data field that is neither a list nor an object",
+        ))
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Data<'de>, E> {
+        Err(not_shape(
+            "a data field that is neither a list nor an object",
+        ))
+    }
+}
+
+/// `data.alarms`: each alarm as raw text, located; `null` is no alarm.
+struct AlarmList;
+
+impl<'de> DeserializeSeed<'de> for AlarmList {
+    type Value = Vec<&'de RawValue>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AlarmList {
+    type Value = Vec<&'de RawValue>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of alarms")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(100));
+        while let Some(raw) = seq.next_element::<&RawValue>()? {
+            out.push(raw);
+        }
+        Ok(out)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(not_shape("a data.alarms that is not a list"))
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(not_shape("a data.alarms that is not a list"))
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(not_shape("a data.alarms that is not a list"))
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(not_shape("a data.alarms that is not a list"))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(not_shape("a data.alarms that is not a list"))
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(not_shape("a data.alarms that is not a list"))
+    }
+}
+
 impl SearchPage {
     /// Reads a search answer: `{"data": {"alarms": [...], "total_pages", "total_records"}}` or
     /// `{"data": [...]}`. An answer with `is_success: false` is an error; so is one that is not
@@ -40,10 +206,20 @@ impl SearchPage {
     pub fn parse(mut text: String) -> Result<SearchPage, SocRadarError> {
         let repairs = repair_lone_surrogates(&mut text);
         let (alarms, total_records, total_pages) = {
-            let [is_success, data] = rawjson::members_with_null(&text, ["is_success", "data"])
+            // One pass over the answer: the alarms are located, not read.
+            let mut de = serde_json::Deserializer::from_str(&text);
+            let envelope = de
+                .deserialize_map(EnvelopeVisitor)
+                .and_then(|e| de.end().map(|()| e))
                 .map_err(|e| {
                     if e.is_data() {
-                        shape_error("is not a JSON object")
+                        let text = e.to_string();
+                        let what = text.split(" at line ").next().unwrap_or_default();
+                        shape_error(if what.starts_with("has ") {
+                            what
+                        } else {
+                            "is not a JSON object"
+                        })
                     } else {
                         SocRadarError::Api {
                             status: Some(200),
@@ -51,7 +227,7 @@ impl SearchPage {
                         }
                     }
                 })?;
-            if is_success.map(RawValue::get) == Some("false") {
+            if envelope.refused {
                 return Err(SocRadarError::Api {
                     status: Some(200),
                     message: "the answer says is_success: false.".into(),
@@ -66,34 +242,17 @@ impl SearchPage {
                     })
                     .collect()
             };
-            let list = |raw: &RawValue, what: &str| -> Result<Vec<Range<usize>>, SocRadarError> {
-                serde_json::from_str::<Vec<&RawValue>>(raw.get())
-                    .map(locate)
-                    .map_err(|_| shape_error(what))
-            };
-            match data.map(|d| (d, d.get().as_bytes()[0])) {
+            match envelope.data {
                 None => return Err(shape_error("has no data field")),
-                Some((_, b'n')) => (Vec::new(), None, None),
-                Some((d, b'[')) => (list(d, "has a data list that is not a list")?, None, None),
-                Some((d, b'{')) => {
-                    let [alarms, total_records, total_pages] =
-                        rawjson::members(d.get(), ["alarms", "total_records", "total_pages"])
-                            .map_err(|_| shape_error("has a data object that cannot be read"))?;
-                    let alarms = match alarms {
-                        None => Vec::new(),
-                        Some(a) => list(a, "has a data.alarms that is not a list")?,
-                    };
-                    (
-                        alarms,
-                        total_records.and_then(as_count),
-                        total_pages.and_then(as_count),
-                    )
-                }
-                Some(_) => {
-                    return Err(shape_error(
-                        "has a data field that is neither a list nor an object",
-                    ))
-                }
+                Some(Data {
+                    alarms,
+                    total_records,
+                    total_pages,
+                }) => (
+                    locate(alarms),
+                    total_records.and_then(as_count),
+                    total_pages.and_then(as_count),
+                ),
             }
         };
         let repaired = alarms

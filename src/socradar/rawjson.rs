@@ -32,12 +32,12 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
     }
 }
 
-struct Members<'n, const N: usize> {
-    names: [&'n str; N],
+struct Members<F, const N: usize> {
+    index_of: F,
     keep_null: bool,
 }
 
-impl<'de, const N: usize> Visitor<'de> for Members<'_, N> {
+impl<'de, F: Fn(&str) -> Option<usize>, const N: usize> Visitor<'de> for Members<F, N> {
     type Value = [Option<&'de RawValue>; N];
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -47,7 +47,7 @@ impl<'de, const N: usize> Visitor<'de> for Members<'_, N> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = [None; N];
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match self.names.iter().position(|n| *n == key) {
+            match (self.index_of)(&key).filter(|i| *i < N) {
                 Some(i) => {
                     let raw: &'de RawValue = map.next_value()?;
                     out[i] = (self.keep_null || raw.get() != "null").then_some(raw);
@@ -61,22 +61,35 @@ impl<'de, const N: usize> Visitor<'de> for Members<'_, N> {
     }
 }
 
-impl<'de, const N: usize> DeserializeSeed<'de> for Members<'_, N> {
+impl<'de, F: Fn(&str) -> Option<usize>, const N: usize> DeserializeSeed<'de> for Members<F, N> {
     type Value = [Option<&'de RawValue>; N];
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-fn read<'a, const N: usize>(
-    text: &'a str,
-    names: [&str; N],
+fn read<F: Fn(&str) -> Option<usize>, const N: usize>(
+    text: &str,
+    index_of: F,
     keep_null: bool,
-) -> Result<[Option<&'a RawValue>; N], serde_json::Error> {
+) -> Result<[Option<&RawValue>; N], serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let out = Members { names, keep_null }.deserialize(&mut de)?;
+    let out = Members::<F, N> {
+        index_of,
+        keep_null,
+    }
+    .deserialize(&mut de)?;
     de.end()?;
     Ok(out)
+}
+
+/// The members of the JSON object `text` that `index_of` places (at most `N`); `null` members
+/// read as absent. For hot paths: `index_of` can be a `match`.
+pub fn members_by<'a, const N: usize>(
+    text: &'a str,
+    index_of: impl Fn(&str) -> Option<usize>,
+) -> Result<[Option<&'a RawValue>; N], serde_json::Error> {
+    read(text, index_of, false)
 }
 
 /// The members `names` of the JSON object `text`; `null` members read as absent.
@@ -84,7 +97,7 @@ pub fn members<'a, const N: usize>(
     text: &'a str,
     names: [&str; N],
 ) -> Result<[Option<&'a RawValue>; N], serde_json::Error> {
-    read(text, names, false)
+    read(text, |k| names.iter().position(|n| *n == k), false)
 }
 
 /// As [`members`], but a `null` member is present (its text is `null`).
@@ -92,7 +105,7 @@ pub fn members_with_null<'a, const N: usize>(
     text: &'a str,
     names: [&str; N],
 ) -> Result<[Option<&'a RawValue>; N], serde_json::Error> {
-    read(text, names, true)
+    read(text, |k| names.iter().position(|n| *n == k), true)
 }
 
 /// Every member of the JSON object `text`, each by its last occurrence, in name order (the order

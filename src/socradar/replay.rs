@@ -82,7 +82,11 @@ impl<P: AsRef<[u8]> + Sync> AlarmSource for Replay<P> {
                 query.page
             )));
         };
-        let text = String::from_utf8_lossy(raw.as_ref()).into_owned();
+        // Checked as UTF-8 the fast way; repaired only when it is not.
+        let text = match std::str::from_utf8(raw.as_ref()) {
+            Ok(t) => t.to_owned(),
+            Err(_) => String::from_utf8_lossy(raw.as_ref()).into_owned(),
+        };
         SearchPage::parse(text).map_err(|e| {
             let why = match e {
                 SocRadarError::Api { message, .. } => message,
