@@ -148,7 +148,9 @@ def alarm_to_incident(alarm: dict[str, Any], company_id: int, params: Mapping[st
             fields["socradarcontentother"] = _compact(other)
     label = markdown_escape(title or "Alarm")
     incident: dict[str, Any] = {
-        "name": f"SOCRadar {aid}: {label} — {markdown_escape(asset)}" if asset else f"SOCRadar {aid}: {label}",
+        "name": f"SOCRadar {aid}: {label} — {markdown_escape(asset)}"
+        if asset
+        else f"SOCRadar {aid}: {label}",
         "occurred": parse_date(alarm["date"]).strftime("%Y-%m-%dT%H:%M:%SZ"),  # type: ignore[union-attr]
         "severity": SEVERITY.get(risk.strip().upper(), 0),
         "details": text,

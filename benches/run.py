@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benches import classification, data, fetch, mapping, report, startup
+from benches import classification, data, fetch, mapping, report, requests, startup
 from benches.measure import (
     ROOT,
     build_benches,
@@ -95,6 +95,10 @@ def measure() -> dict[str, Any]:
         results["mapping"] = measure_mapping(files)
     say("fetch-incidents of 10 000 alarms through the integrations, 50 ms per page")
     results["fetch"] = fetch.measure(FETCH_REPETITIONS, STOCK_FETCH_REPETITIONS)
+    say("requests per case: a burst, steady arrivals, a first fetch")
+    results["requests"] = requests.measure()
+    say("resident memory around a fetch of 10 000 alarms, each side in a fresh interpreter")
+    results["rss"] = {impl: run_worker("benches.rss", impl) for impl in ("ours", "baseline")}
     say(f"classification x {CLASSIFICATIONS}: through Python")
     results["classify_python"] = classification.classify_python(CLASSIFICATIONS)
     say(f"classification x {CLASSIFICATIONS}: native")

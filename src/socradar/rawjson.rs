@@ -85,10 +85,10 @@ fn read<F: Fn(&str) -> Option<usize>, const N: usize>(
 
 /// The members of the JSON object `text` that `index_of` places (at most `N`); `null` members
 /// read as absent. For hot paths: `index_of` can be a `match`.
-pub fn members_by<'a, const N: usize>(
-    text: &'a str,
+pub fn members_by<const N: usize>(
+    text: &str,
     index_of: impl Fn(&str) -> Option<usize>,
-) -> Result<[Option<&'a RawValue>; N], serde_json::Error> {
+) -> Result<[Option<&RawValue>; N], serde_json::Error> {
     read(text, index_of, false)
 }
 
