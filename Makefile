@@ -19,8 +19,10 @@ WITH_PG = eval "$$($(PG) env | sed 's/^/export /')" &&
 # calendar fails at once. Set either to replay a day: make test TEST_ANCHOR=2027-03-28T00:30:00Z
 TEST_ANCHOR ?= $(shell date -u +%Y-%m-%dT%H:%M:00Z)
 AHEAD_ANCHOR ?= $(shell date -u -d '+1 year' +%Y-%m-%dT%H:%M:00Z)
-# The slow fault and load suites deal in relative time only; every other suite runs at both anchors.
-NOT_AT_SECOND_ANCHOR := --ignore=tests/test_fault_injection.py --ignore=tests/test_load.py
+# The fault, load, failed-fetch and hostile-server suites run on fixed simulated clocks only;
+# every other suite runs at both anchors.
+NOT_AT_SECOND_ANCHOR := --ignore=tests/test_fault_injection.py --ignore=tests/test_load.py \
+	--ignore=tests/test_fetch_failures.py --ignore=tests/test_fetch_hostile.py
 define AT_SECOND_ANCHOR
 @echo "pytest at the second anchor, $(AHEAD_ANCHOR)"
 DORA_PG_ANCHOR=$(AHEAD_ANCHOR) $(PG) start

@@ -1,39 +1,35 @@
-//! A SOCRadar search answer (any bytes) through the search-response reader, the alarm parser,
-//! the alarm-to-incident mapping and one fetch run over an in-memory source. Nothing may panic;
-//! a delivered alarm must carry the id and date the parser read.
+//! A SOCRadar search answer (any bytes) through the page reader, the alarm reader, the mapping
+//! and one fetch run over an in-memory source. Nothing may panic; a delivered alarm must carry
+//! the id and date the reader read, and every incident must serialise.
 #![no_main]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Utc};
 use dora_bridge::dedup::FetchState;
-use dora_bridge::socradar::alarm::Alarm;
+use dora_bridge::socradar::alarm::AlarmView;
+use dora_bridge::socradar::collect::RustIncidents;
 use dora_bridge::socradar::fetch::{fetch, FetchConfig};
-use dora_bridge::socradar::incident::{to_incident, IncidentOptions};
-use dora_bridge::socradar::search::{
-    parse_search_response, SearchFilters, SearchPage, SearchQuery,
-};
+use dora_bridge::socradar::incident::{Incident, IncidentOptions};
+use dora_bridge::socradar::mapping::Mapper;
+use dora_bridge::socradar::search::{SearchPage, SearchQuery};
 use dora_bridge::socradar::{AlarmSource, SocRadarError};
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
 
-/// Answers the first request with the fuzzed page and every later one with an empty page, so a
-/// run that pages or re-reads by date ends quickly.
+/// Answers the first request with the fuzzed page and every later one with an empty page of the
+/// same totals, so a run that pages or re-reads by date ends quickly.
 struct OnePage {
-    page: SearchPage,
+    text: String,
+    totals: (Option<u64>, Option<u64>),
     calls: AtomicU32,
 }
 
 impl AlarmSource for OnePage {
     fn search_page(&self, _query: &SearchQuery<'_>) -> Result<SearchPage, SocRadarError> {
         if self.calls.fetch_add(1, Ordering::Relaxed) == 0 {
-            Ok(self.page.clone())
+            SearchPage::parse(self.text.clone())
         } else {
-            Ok(SearchPage {
-                total_records: self.page.total_records,
-                total_pages: self.page.total_pages,
-                ..SearchPage::default()
-            })
+            Ok(SearchPage::of_alarms::<&str>(&[], self.totals.0, self.totals.1))
         }
     }
 }
@@ -45,12 +41,10 @@ fn now() -> DateTime<Utc> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(body) = serde_json::from_slice::<Value>(data) else {
-        return;
-    };
-    // The whole document as one alarm, too: the parser must refuse anything, never panic.
-    let _ = Alarm::parse(body.clone());
-    let Ok(page) = parse_search_response(body) else {
+    let text = String::from_utf8_lossy(data).into_owned();
+    // The whole document as one alarm, too: the reader must refuse anything, never panic.
+    let _ = AlarmView::parse(&text);
+    let Ok(page) = SearchPage::parse(text.clone()) else {
         return;
     };
     let options = [
@@ -62,28 +56,30 @@ fuzz_target!(|data: &[u8]| {
             include_company_id: true,
         },
     ];
-    for raw in page.alarms.iter().take(64) {
-        if let Ok(alarm) = Alarm::parse(raw.clone()) {
+    for raw in page.alarm_texts().take(64) {
+        if let Ok(view) = AlarmView::parse(raw) {
             for opts in &options {
-                let incident = to_incident(&alarm, 789, opts);
-                serde_json::to_string(&incident).expect("an incident serialises");
+                if let Ok(m) = Mapper::new(789, opts.clone()).map(&view) {
+                    assert_eq!((m.id, m.date), (view.id, view.date));
+                    let incident = Incident::from_mapped(&m, opts);
+                    serde_json::to_string(&incident).expect("an incident serialises");
+                }
             }
         }
     }
     let cfg = FetchConfig {
-        first_fetch: "3 days".into(),
-        max_fetch: 5,
-        lookback_seconds: 900,
-        page_size: 100,
         page_concurrency: 1,
-        filters: SearchFilters::default(),
+        ..FetchConfig::new("3 days", 5, 900)
     };
     let source = OnePage {
-        page,
+        text,
+        totals: (page.total_records, page.total_pages),
         calls: AtomicU32::new(0),
     };
-    let out = fetch(&source, &cfg, &FetchState::default(), now());
-    assert!(out.alarms.len() <= cfg.max_fetch);
+    let opts = &options[1];
+    let mapper = Mapper::new(789, opts.clone());
+    let out = fetch(&source, &cfg, &FetchState::default(), now(), &mapper, &RustIncidents(opts));
+    assert!(out.incidents.len() <= cfg.max_fetch);
     let state = out.state.to_json();
     FetchState::from_json(&state).expect("a state this version wrote reads back");
 });

@@ -7,7 +7,7 @@
 //! and the page is dropped: the parsed window is never held. Otherwise only each new alarm's own
 //! text is kept, and the oldest up to the maximum are mapped at the end.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
@@ -55,6 +55,8 @@ impl IncidentSink for AlarmIds {
 enum Payload<I> {
     Built(I),
     Text(Box<str>),
+    /// Not among the oldest a run can deliver: only its date is kept (it is deferred).
+    Dropped,
 }
 
 struct Candidate<I> {
@@ -73,6 +75,9 @@ struct Tally {
 
 struct Inner<I> {
     candidates: HashMap<u64, Candidate<I>>,
+    /// The candidates whose text is kept (`(date, id)`, newest on top): at most the run's
+    /// maximum, the oldest read so far.
+    kept: BinaryHeap<(DateTime<Utc>, u64)>,
     /// New ids taken by an answer (whether or not they could be mapped).
     claimed: HashSet<u64>,
     /// Ids in the window the ledger holds: delivered by an earlier run.
@@ -94,6 +99,8 @@ pub struct Collector<'s, K: IncidentSink> {
     future_after: i64,
     /// Map as the pages arrive when the window's total is at most this.
     eager_limit: u64,
+    /// The most alarms the run delivers: texts beyond the oldest this many are not kept.
+    max_fetch: usize,
     eager: OnceLock<bool>,
     inner: Mutex<Inner<K::Item>>,
 }
@@ -168,6 +175,7 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
         start: i64,
         future_after: i64,
         eager_limit: u64,
+        max_fetch: usize,
     ) -> Self {
         Collector {
             mapper,
@@ -176,9 +184,11 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
             start,
             future_after,
             eager_limit,
+            max_fetch: max_fetch.max(1),
             eager: OnceLock::new(),
             inner: Mutex::new(Inner {
                 candidates: HashMap::new(),
+                kept: BinaryHeap::new(),
                 claimed: HashSet::new(),
                 delivered_before: HashSet::new(),
                 newest: None,
@@ -212,9 +222,10 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
         let mut delivered = Vec::with_capacity(order.len().min(max_fetch));
         let mut created = vec![0usize; inner.answers.len()];
         let mut next = 0;
+        let mut blocked = false;
         // Alarms kept as text are mapped now, in order, a chunk at a time, until the maximum is
         // reached; one that cannot be mapped is refused and the next one taken.
-        while delivered.len() < max_fetch && next < order.len() {
+        while !blocked && delivered.len() < max_fetch && next < order.len() {
             let chunk =
                 &order[next..(next + (max_fetch - delivered.len()).min(512)).min(order.len())];
             next += chunk.len();
@@ -227,6 +238,22 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
                 match c.payload {
                     Payload::Built(item) => delivered.push((*id, *date, item)),
                     Payload::Text(text) => texts.push((c.answer, text)),
+                    Payload::Dropped => {
+                        // Only reached when older alarms could not be mapped: this one and the
+                        // rest wait for the next run, in order.
+                        created[c.answer] -= 1;
+                        inner.candidates.insert(
+                            *id,
+                            Candidate {
+                                date: *date,
+                                answer: c.answer,
+                                payload: Payload::Dropped,
+                            },
+                        );
+                        next -= chunk.len() - chunk.iter().position(|(_, i)| i == id).unwrap_or(0);
+                        blocked = true;
+                        break;
+                    }
                 }
             }
             if texts.is_empty() {
@@ -392,14 +419,32 @@ impl<K: IncidentSink> PageHandler for Collector<'_, K> {
             }
             g.notes.extend(notes);
         } else {
+            // The window is larger than a run delivers: the text of only the oldest alarms the
+            // run can deliver is kept, the others' dates alone (they are deferred).
             let mut g = self.lock();
             for v in fresh {
+                let key = (v.date, v.id);
+                let oldest = g.kept.len() < self.max_fetch
+                    || g.kept.peek().is_some_and(|newest| key < *newest);
+                let payload = if oldest {
+                    if g.kept.len() >= self.max_fetch {
+                        if let Some((_, evicted)) = g.kept.pop() {
+                            if let Some(c) = g.candidates.get_mut(&evicted) {
+                                c.payload = Payload::Dropped;
+                            }
+                        }
+                    }
+                    g.kept.push(key);
+                    Payload::Text(v.text.into())
+                } else {
+                    Payload::Dropped
+                };
                 g.candidates.insert(
                     v.id,
                     Candidate {
                         date: v.date,
                         answer,
-                        payload: Payload::Text(v.text.into()),
+                        payload,
                     },
                 );
             }

@@ -392,6 +392,7 @@ fn read_once<S: AlarmSource, K: IncidentSink>(
             start,
             now.timestamp() + lookback,
             (budget + known) as u64,
+            budget,
         );
         let bounds = ReadBounds {
             max_alarms: cfg

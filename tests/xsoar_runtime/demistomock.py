@@ -195,14 +195,44 @@ def executeCommand(command: str, args: dict[str, Any]) -> list[dict[str, Any]]: 
     return [{"Type": 4, "Contents": f"Unsupported Command : {command}", "ContentsFormat": "text"}]
 
 
+class _Received(list):  # type: ignore[type-arg]
+    """The incidents of one ``incidents()`` call as the server received them: their JSON text,
+    decoded into this list the first time a test reads it (decoding is the test's cost, not the
+    integration's)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text: str | None = text
+
+    def _load(self) -> None:
+        if self._text is not None:
+            text, self._text = self._text, None
+            super().extend(json.loads(text))
+
+
+def _reads(name: str) -> Any:
+    method = getattr(list, name)
+
+    def read(self: _Received, *args: Any) -> Any:
+        self._load()
+        return method(self, *args)
+
+    return read
+
+
+for _name in ("__iter__", "__len__", "__getitem__", "__eq__", "__ne__", "__contains__", "__repr__"):
+    setattr(_Received, _name, _reads(_name))
+
+
 def incidents(incidents: list[dict[str, Any]] | None = None) -> None:
-    """Hands fetched incidents to the server. The server stores them as JSON, so they must be
-    JSON-serialisable; ``json.dumps`` here fails the test where the server would fail."""
+    """Hands fetched incidents to the server, as the engine's runtime does: one ``json.dumps`` of
+    the list as the entry's contents (it fails here where the server would fail), then the entry
+    itself. What the server received is recorded as that text."""
     payload = incidents or []
-    json.dumps(payload)
-    recorded_incidents.append(copy.deepcopy(payload))
-    _emitted.append(json.dumps(payload, default=str))
-    results({"Type": 1, "Contents": json.dumps(payload), "ContentsFormat": "json"})
+    text = json.dumps(payload)
+    recorded_incidents.append(_Received(text))
+    _emitted.append(text)
+    results({"Type": 1, "Contents": text, "ContentsFormat": "json"})
 
 
 def setLastRun(obj: dict[str, Any]) -> None:  # noqa: N802 - the real name
