@@ -233,8 +233,9 @@ def fetch_section(r: dict[str, Any]) -> str:
         )
     out += (
         '\n"Runtime double" is the time `demisto.incidents` and `demisto.setLastRun` take in '
-        "`tests/xsoar_runtime` (a deep copy and three `json.dumps` of the incidents, to record and "
-        "check them): test bookkeeping, the same work for both sides.\n\n"
+        "`tests/xsoar_runtime`: what the engine's runtime does with them, one `json.dumps` of the "
+        "incidents and one of the entry that carries them (the double decodes them only when the "
+        "run is checked, after the timing). The same work for both sides.\n\n"
         "The server answers unfiltered window searches from a date index built once "
         "(`benches/data.py`), and the run checks that every page is byte for byte the stock "
         "server's answer. The stock server walks and deep-copies its whole store for every page, in "
