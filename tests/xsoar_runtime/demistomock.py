@@ -12,6 +12,7 @@ import copy
 import json
 import re
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,11 @@ def command() -> str:
 
 
 def incident() -> dict[str, Any]:
+    """The incident as the server holds it now: a running timer past its due date is breached."""
+    now = _world_now()
+    for value in (_incident.get("CustomFields") or {}).values():
+        if isinstance(value, dict) and "runStatus" in value:
+            _timer_breach(value, now)
     return copy.deepcopy(_incident)
 
 
@@ -150,15 +156,72 @@ def executeCommand(command: str, args: dict[str, Any]) -> list[dict[str, Any]]: 
         if sla_field:
             timer = custom.setdefault(sla_field, {})
             timer["sla"] = sla
+            _timer_due(timer)
         custom.update(args)
         return [{"Type": 1, "Contents": "done", "ContentsFormat": "text"}]
     if command in ("startTimer", "stopTimer", "pauseTimer"):
-        timer = custom.setdefault(args["timerField"], {})
-        timer["runStatus"] = {"startTimer": "running", "stopTimer": "ended", "pauseTimer": "paused"}[command]
+        _timer_command(command, custom.setdefault(args["timerField"], {}))
         return [{"Type": 1, "Contents": "done", "ContentsFormat": "text"}]
     if command in command_handlers:
         return command_handlers[command](args)
     return [{"Type": 4, "Contents": f"Unsupported Command : {command}", "ContentsFormat": "text"}]
+
+
+# Timer (SLA) fields, with the properties XSOAR documents for a timer field's value ("Create SLA
+# scripts", Cortex XSOAR 8.7 administrator guide): startDate, dueDate = startDate + sla minutes
+# (+ time paused), endDate, runStatus (idle, running, paused, ended), accumulatedPause and
+# totalDuration in seconds, and breachTriggered once the due date has passed while running or
+# before the timer ended. Times are read from the tests' world clock (the core's clock).
+
+
+def _world_now() -> datetime:
+    from CommonServerPython import _now
+
+    return _now()
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(t: str) -> datetime:
+    return datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def _timer_due(timer: dict[str, Any]) -> None:
+    if timer.get("startDate") and timer.get("sla") is not None:
+        paused = timedelta(seconds=timer.get("accumulatedPause", 0))
+        timer["dueDate"] = _iso(_parse(timer["startDate"]) + timedelta(minutes=int(timer["sla"])) + paused)
+
+
+def _timer_command(command: str, timer: dict[str, Any]) -> None:
+    now = _world_now()
+    status = timer.get("runStatus", "idle")
+    if command == "startTimer":
+        if status == "paused" and timer.get("lastPauseDate"):
+            pause = (now - _parse(timer["lastPauseDate"])).total_seconds()
+            timer["accumulatedPause"] = int(timer.get("accumulatedPause", 0) + pause)
+        elif status != "running":
+            timer.update(startDate=_iso(now), endDate=None, accumulatedPause=0, breachTriggered=False)
+        timer["runStatus"] = "running"
+        _timer_due(timer)
+    elif command == "pauseTimer" and status == "running":
+        timer.update(runStatus="paused", lastPauseDate=_iso(now))
+    elif command == "stopTimer" and status in ("running", "paused"):
+        timer.update(runStatus="ended", endDate=_iso(now))
+        timer["totalDuration"] = int((now - _parse(timer["startDate"])).total_seconds()) - timer.get(
+            "accumulatedPause", 0
+        )
+    _timer_breach(timer, now)
+
+
+def _timer_breach(timer: dict[str, Any], now: datetime) -> None:
+    due = timer.get("dueDate")
+    if not due:
+        return
+    end = _parse(timer["endDate"]) if timer.get("endDate") else now
+    if timer.get("runStatus") in ("running", "ended") and end > _parse(due):
+        timer["breachTriggered"] = True
 
 
 def incidents(incidents: list[dict[str, Any]] | None = None) -> None:
