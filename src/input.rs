@@ -40,6 +40,23 @@ pub fn quote(raw: &str) -> String {
     format!("'{s}'")
 }
 
+/// An instant given as `label`: RFC 3339 with `Z` or an offset ([`timeutil::parse_instant`]).
+pub fn instant(label: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, InputError> {
+    crate::timeutil::parse_instant(raw).map_err(|e| {
+        let message = match e {
+            crate::timeutil::InstantError::NoOffset => format!(
+                "{label} must carry Z or a UTC offset, such as 2026-03-10T09:14:00Z or 2026-03-10T10:14:00+01:00, got {}: without one its time zone is unknown.",
+                quote(raw)
+            ),
+            crate::timeutil::InstantError::Invalid => format!(
+                "{label} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
+                quote(raw)
+            ),
+        };
+        InputError::new(label, message)
+    })
+}
+
 /// A positive integer identifier (alarm id, company id).
 pub fn positive_id(argument: &str, raw: &str) -> Result<u64, InputError> {
     let t = raw.trim();

@@ -15,6 +15,8 @@ pub mod threat;
 #[cfg(test)]
 mod clock_cases;
 #[cfg(test)]
+mod input_cases;
+#[cfg(test)]
 mod properties;
 #[cfg(test)]
 mod recurring_cases;
