@@ -113,7 +113,7 @@ fn a_duration_a_second_past_its_limit_shows_the_second() {
     .unwrap();
     assert!(point(&downtime, "RTS 2024/1772 Art. 9(3)(b)")
         .justification
-        .contains("2h 00m 30s > 2h 00m"));
+        .contains("service downtime 2h 00m 30s (from unavailability) > 2h 00m"));
 }
 
 #[test]
