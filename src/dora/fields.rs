@@ -40,7 +40,13 @@ fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
-    if let Some(b) = c.get("IsMajor").and_then(Value::as_bool) {
+    // "Not major on the facts known so far" decides nothing: the field stays as it was.
+    let determinate = c.get("Determinate").and_then(Value::as_bool) == Some(true);
+    if let Some(b) = c
+        .get("IsMajor")
+        .and_then(Value::as_bool)
+        .filter(|b| *b || determinate)
+    {
         out.insert("doraismajor".into(), json!(b));
     }
     for (key, field) in [
@@ -98,7 +104,54 @@ fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
     out.insert("doraclassificationsummary".into(), json!(md));
 }
 
+/// The decision in force (`DORA.Deadlines.Decision`) as the DORA Is Major and DORA Decision
+/// fields: a pending decision leaves Is Major unset.
+fn decision_fields(d: &Value, out: &mut Map<String, Value>) {
+    let Some(state) = s(d, "State") else { return };
+    let by = match (s(d, "DecidedBy"), s(d, "DecidedAt")) {
+        (Some(by), Some(at)) => format!(", decided by {by} at {at}"),
+        _ => String::new(),
+    };
+    let system = s(d, "SystemVerdict")
+        .filter(|_| s(d, "DecidedBy") != Some("system"))
+        .map(|v| format!(" (system verdict: {v})"))
+        .unwrap_or_default();
+    let reason = s(d, "Reason").map(|r| format!(": {r}")).unwrap_or_default();
+    let text = match state {
+        "major" => {
+            out.insert("doraismajor".into(), json!(true));
+            let since = s(d, "MajorSince")
+                .map(|t| format!(" since {t}"))
+                .unwrap_or_default();
+            format!("major{since}{by}{system}{reason}")
+        }
+        "not-major" => {
+            out.insert("doraismajor".into(), json!(false));
+            format!("not major{by}{system}{reason}")
+        }
+        _ => {
+            let missing: Vec<&str> = d
+                .get("MissingFacts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let missing = if missing.is_empty() {
+                String::new()
+            } else {
+                format!("; missing {}", missing.join(", "))
+            };
+            format!("pending: the 24-hour limit from awareness runs{system}{missing}")
+        }
+    };
+    out.insert("doradecision".into(), json!(text));
+}
+
 fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
+    if let Some(decision) = d.get("Decision").filter(|v| v.is_object()) {
+        decision_fields(decision, &mut out.fields);
+    }
     let mut summary = Vec::new();
     for (key, due_field, submitted_field, label) in [
         (
@@ -313,6 +366,29 @@ mod tests {
         assert_eq!(
             r.fields["doraapprovals"],
             json!("t3 Ana Ruiz (CISO) approve initial bbbbbbbbbbbb")
+        );
+    }
+
+    #[test]
+    fn a_pending_decision_leaves_is_major_unset_and_keeps_the_timer() {
+        let now = timeutil::parse_vendor_date("2026-03-04T12:00:00Z").unwrap();
+        let c = json!({"IsMajor": false, "Determinate": false, "Rule": "RTS 2024/1772 Art. 8(1)"});
+        let d = json!({"InitialNotification": {"Status": "on-time", "Due": "2026-03-05T08:00:00Z", "TimeLeft": "20h 00m", "TimerField": "dorainitialnotificationsla"},
+                       "Decision": {"State": "pending", "DecidedBy": "system", "DecidedAt": "2026-03-04T09:00:00Z", "MissingFacts": ["clients_affected", "member_states"], "SystemVerdict": "not major on the facts known so far"}});
+        let u = updates(Some(&c), Some(&d), now);
+        assert!(!u.fields.contains_key("doraismajor"), "{:?}", u.fields);
+        assert_eq!(
+            u.fields["doradecision"],
+            json!("pending: the 24-hour limit from awareness runs; missing clients_affected, member_states")
+        );
+        assert_eq!(u.timers[0].action, "start");
+        let person = json!({"Decision": {"State": "major", "MajorSince": "2026-03-04T13:00:00Z", "DecidedBy": "k.braun", "DecidedAt": "2026-03-04T13:00:00Z",
+                                         "Reason": "card payments down", "SystemVerdict": "not major on the facts known so far"}});
+        let u = updates(Some(&c), Some(&person), now);
+        assert_eq!(u.fields["doraismajor"], json!(true));
+        assert_eq!(
+            u.fields["doradecision"],
+            json!("major since 2026-03-04T13:00:00Z, decided by k.braun at 2026-03-04T13:00:00Z (system verdict: not major on the facts known so far): card payments down")
         );
     }
 }
