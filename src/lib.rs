@@ -11,6 +11,7 @@ pub mod py;
 pub mod report;
 pub mod socradar;
 pub mod timeutil;
+pub mod triage;
 
 use pyo3::prelude::*;
 
