@@ -80,7 +80,9 @@ def read_ours(pack: Path) -> Ours:
     ours = Ours()
     for path in sorted((pack / "IncidentFields").glob("*.json")):
         f = _load(path)
-        ours.fields.append({"id": f.get("id"), "cliName": f.get("cliName"), "type": f.get("type"), "file": path})
+        ours.fields.append(
+            {"id": f.get("id"), "cliName": f.get("cliName"), "type": f.get("type"), "file": path}
+        )
         ours.items[str(f.get("id"))] = str(path)
     for folder in ("Integrations", "Scripts"):
         for path in sorted((pack / folder).glob("*/*.yml")):

@@ -320,7 +320,8 @@ def check_image(where: str, item: ZipItem, tree: ast.Module, core_image: str, re
         report.problem(where, f"imports dora_bridge but runs in {image or 'no image'}, not {core_image}")
     elif not uses_core and not image.startswith("demisto/python3:"):
         report.problem(
-            where, f"imports nothing of dora_bridge yet runs in {image or 'no image'}, not a demisto/python3 tag"
+            where,
+            f"imports nothing of dora_bridge yet runs in {image or 'no image'}, not a demisto/python3 tag",
         )
     return image
 

@@ -23,7 +23,9 @@ from pathlib import Path
 
 # An image reference XSOAR accepts in dockerimage: repository[/name...]:tag, lower-case
 # repository path, an explicit tag (XSOAR does not assume latest).
-IMAGE = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+IMAGE = re.compile(
+    r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+)
 
 
 def switch(zip_path: Path, old: str, new: str) -> list[str]:

@@ -121,6 +121,8 @@ def test_the_socradar_data_names_its_sources():
     data = json.loads(SOCRADAR.read_text())
     assert data["pack"]["repository"] == "demisto/content"
     for entry in data["incident_fields"] + data["integrations"]:
-        assert entry["source"].startswith("Packs/SOCRadar/") and re.fullmatch(r"[0-9a-f]{40}", entry["commit"])
+        assert entry["source"].startswith("Packs/SOCRadar/") and re.fullmatch(
+            r"[0-9a-f]{40}", entry["commit"]
+        )
     types = {t for i in data["integrations"] for c in i["commands"].values() for t in c.values()}
     assert types <= {"String", "Number", "Boolean", "Date", "Unknown", "JSON"}

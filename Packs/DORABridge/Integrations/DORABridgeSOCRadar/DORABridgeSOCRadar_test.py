@@ -147,7 +147,9 @@ def test_fetched_incidents_are_complete_and_use_pack_fields(server):
         unknown = set(inc["CustomFields"]) - PACK_FIELDS
         assert not unknown, f"CustomFields without an incident field in the pack: {unknown}"
         assert inc["CustomFields"]["dorasocradarcompanyid"] == "789"
-    with_content = [i for i in incidents if any(k.startswith("dorasocradarcontent") for k in i["CustomFields"])]
+    with_content = [
+        i for i in incidents if any(k.startswith("dorasocradarcontent") for k in i["CustomFields"])
+    ]
     assert len(with_content) == len(incidents)
 
 
