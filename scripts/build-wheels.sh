@@ -89,8 +89,9 @@ echo "build-wheels: maturin sdist" >&2
 maturin sdist --out "$DIST" >&2
 sdist="$DIST/dora_bridge-$version.tar.gz"
 [[ -f "$sdist" ]] || { echo "build-wheels: maturin sdist wrote no $sdist" >&2; exit 1; }
+members="$(tar -tzf "$sdist")"
 for member in pyproject.toml Cargo.toml Cargo.lock LICENSE README.md src/lib.rs python/dora_bridge/__init__.py python/dora_bridge/py.typed; do
-    tar -tzf "$sdist" | grep -qx "dora_bridge-$version/$member" \
+    grep -qxF "dora_bridge-$version/$member" <<<"$members" \
         || { echo "build-wheels: $(basename "$sdist") lacks $member" >&2; exit 1; }
 done
-echo "build-wheels: sdist: dist/$(basename "$sdist") ($(size "$sdist") bytes, $(tar -tzf "$sdist" | wc -l) files)"
+echo "build-wheels: sdist: dist/$(basename "$sdist") ($(size "$sdist") bytes, $(wc -l <<<"$members") files)"
