@@ -109,7 +109,7 @@ def context_examples() -> dict[str, str]:
     local PostgreSQL (`scripts/postgres-server.sh start`; without it the transaction example is left
     as it is)."""
     out = {}
-    incident = {"id": "311", "CustomFields": {"socradarasset": "203.0.113.16"}}
+    incident = {"id": "311", "CustomFields": {"dorasocradarasset": "203.0.113.16"}}
     context: dict = {}
     with CmdbServer() as cmdb:
         params = connector_params(cmdb)

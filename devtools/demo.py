@@ -62,7 +62,7 @@ def show(incidents: list[dict], limit: int = 8) -> None:
     print(f"  {'occurred (UTC)':<21} {'severity':<9} {'type':<27} name")
     for inc in incidents[-limit:]:
         f = inc["CustomFields"]
-        kind = f"{f.get('socradaralarmtype', '')[:12]}/{f.get('socradaralarmsubtype', '')[:13]}"
+        kind = f"{f.get('dorasocradaralarmtype', '')[:12]}/{f.get('dorasocradaralarmsubtype', '')[:13]}"
         print(
             f"  {inc['occurred']:<21} {SEVERITY.get(inc['severity'], '?'):<9} {kind:<27} {inc['name'][:70]}"
         )
@@ -137,11 +137,11 @@ class Incident:
 
 
 def classify(fetched: dict) -> None:
-    subtype = fetched["CustomFields"]["socradaralarmsubtype"]
+    subtype = fetched["CustomFields"]["dorasocradaralarmsubtype"]
     args = {k: v.format(occurred=fetched["occurred"]) for k, v in SCENARIOS[subtype].items()}
     inc = Incident(fetched)
     print(
-        f"\n--- incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('socradarasset')}"
+        f"\n--- incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('dorasocradarasset')}"
     )
     if subtype == "Botnet Infection":
         gather_context(inc)
@@ -198,7 +198,7 @@ def gather_context(inc: Incident) -> None:
     with CmdbServer() as cmdb:
         params = connector_params(cmdb)
         print(
-            f"\n$ !dora-ict-context   (asset {inc.incident['CustomFields'].get('socradarasset')}; sample register, local CMDB)"
+            f"\n$ !dora-ict-context   (asset {inc.incident['CustomFields'].get('dorasocradarasset')}; sample register, local CMDB)"
         )
         print(inc.run(DORABridgeContext.main, "dora-ict-context", params)[0]["HumanReadable"])
         outage = sample_outage(os.environ["DORA_PG_DSN"]) if os.environ.get("DORA_PG_DSN") else None
@@ -398,7 +398,7 @@ def main() -> int:
         print("\n=== DORA classification and the regulatory clock ===")
         for subtype in SCENARIOS:
             candidates = [
-                i for i in first + second if i["CustomFields"].get("socradaralarmsubtype") == subtype
+                i for i in first + second if i["CustomFields"].get("dorasocradaralarmsubtype") == subtype
             ]
             if candidates:
                 classify(candidates[-1])

@@ -137,8 +137,8 @@ def incident_from_socradar(occurred: str) -> dict:
         )
         assert not [e for e in out if e.get("Type") == 4], out
         (fetched,) = [i for batch in demisto.recorded_incidents for i in batch]
-    assert fetched["CustomFields"]["socradarasset"] == ASSET and ASSET in fetched["name"]
-    assert fetched["CustomFields"]["socradaralarmsubtype"] == "Botnet Infection"
+    assert fetched["CustomFields"]["dorasocradarasset"] == ASSET and ASSET in fetched["name"]
+    assert fetched["CustomFields"]["dorasocradaralarmsubtype"] == "Botnet Infection"
     return {
         "id": "4711",
         "name": fetched["name"],

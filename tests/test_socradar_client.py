@@ -178,7 +178,11 @@ class TestActions:
         assert body == {"alarm_ids": [str(alarm["alarm_id"])], "status": 2, "comments": "fixed upstream"}
         assert server.get_alarm(alarm["alarm_id"])["status"] == "CLOSED"
         entry = out["alarms"][0]
-        assert entry["ID"] == alarm["alarm_id"] and entry["Status"] == "RESOLVED" and entry["StatusCode"] == 2
+        assert (
+            entry["ID"] == str(alarm["alarm_id"])
+            and entry["Status"] == "RESOLVED"
+            and entry["StatusCode"] == 2
+        )
         assert entry["ActionAt"].endswith("Z")
 
     def test_related_findings_need_an_email(self, server, client):

@@ -153,6 +153,9 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
         decision_fields(decision, &mut out.fields);
     }
     let mut summary = Vec::new();
+    // The earliest due time of a report still open: the one field an analyst sorts and searches
+    // the queue by (RTS 2025/301 Art. 5 sets each report's own deadline).
+    let mut next_due: Option<(DateTime<Utc>, String)> = None;
     for (key, due_field, submitted_field, label) in [
         (
             "InitialNotification",
@@ -192,14 +195,19 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
             "submitted" | "submitted-late" | "not-required" => "stop",
             _ => "none",
         };
-        let sla_minutes = due
+        let open_due = due
             .as_deref()
             .and_then(timeutil::parse_vendor_date)
-            .filter(|_| action == "start")
-            .map(|t| {
-                let secs = (t - now).num_seconds().max(0);
-                (secs + 59) / 60
-            });
+            .filter(|_| action == "start");
+        if let (Some(t), Some(text)) = (open_due, &due) {
+            if next_due.as_ref().is_none_or(|(n, _)| t < *n) {
+                next_due = Some((t, text.clone()));
+            }
+        }
+        let sla_minutes = open_due.map(|t| {
+            let secs = (t - now).num_seconds().max(0);
+            (secs + 59) / 60
+        });
         if let Some(field) = s(one, "TimerField") {
             out.timers.push(TimerUpdate {
                 field: field.to_string(),
@@ -212,6 +220,9 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
     }
     out.fields
         .insert("doradeadlinestatus".into(), json!(summary.join("; ")));
+    if let Some((_, due)) = next_due {
+        out.fields.insert("doranextdue".into(), json!(due));
+    }
 }
 
 /// The updates for the newest classification and deadlines found (either may be absent).
@@ -334,6 +345,7 @@ mod tests {
             u.fields["dorainitialnotificationdue"],
             json!("2026-03-04T12:30:10Z")
         );
+        assert_eq!(u.fields["doranextdue"], json!("2026-03-04T12:30:10Z"));
         assert_eq!(u.fields["doradeadlinestatus"], json!("Initial notification: due-soon, due 2026-03-04T12:30:10Z (0h 30m); Intermediate report: pending; Final report: not-required"));
         assert_eq!(
             u.timers[0],
@@ -390,5 +402,20 @@ mod tests {
             u.fields["doradecision"],
             json!("major since 2026-03-04T13:00:00Z, decided by k.braun at 2026-03-04T13:00:00Z (system verdict: not major on the facts known so far): card payments down")
         );
+    }
+
+    #[test]
+    fn next_due_is_the_earliest_open_report() {
+        let now = timeutil::parse_vendor_date("2026-03-10T12:00:00Z").unwrap();
+        let d = json!({"InitialNotification": {"Status": "submitted", "Due": "2026-03-04T12:30:10Z"},
+                       "IntermediateReport": {"Status": "overdue", "Due": "2026-03-09T12:30:10Z"},
+                       "FinalReport": {"Status": "on-time", "Due": "2026-04-08T12:30:10Z"}});
+        let u = updates(None, Some(&d), now);
+        assert_eq!(u.fields["doranextdue"], json!("2026-03-09T12:30:10Z"));
+        let done = json!({"InitialNotification": {"Status": "submitted", "Due": "2026-03-04T12:30:10Z"},
+                          "FinalReport": {"Status": "not-required"}});
+        assert!(!updates(None, Some(&done), now)
+            .fields
+            .contains_key("doranextdue"));
     }
 }

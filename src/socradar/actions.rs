@@ -59,7 +59,9 @@ impl ActionRequest {
             .iter()
             .map(|id| {
                 let mut e = Map::new();
-                e.insert("ID".into(), json!(id));
+                // A string, as the official SOCRadar integration writes it: both key
+                // `SOCRadar.Alarm` on ID, so one alarm stays one entry whichever ran.
+                e.insert("ID".into(), json!(id.to_string()));
                 e.insert("CompanyID".into(), json!(company_id));
                 e.insert("Action".into(), json!(self.kind));
                 e.extend(self.sets.clone());
@@ -207,7 +209,7 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!(
             e[1],
-            json!({"ID": 2, "CompanyID": 789, "Action": "change-status", "Status": "RESOLVED", "StatusCode": 2,
+            json!({"ID": "2", "CompanyID": 789, "Action": "change-status", "Status": "RESOLVED", "StatusCode": 2,
                    "Comment": "fixed", "Message": "Status changed", "ActionAt": "2026-11-23T12:00:00Z"})
         );
         let t = toggle_tag(7, "vip".into()).context_entries(

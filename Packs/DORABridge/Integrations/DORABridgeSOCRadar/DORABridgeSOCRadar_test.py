@@ -146,8 +146,10 @@ def test_fetched_incidents_are_complete_and_use_pack_fields(server):
         assert inc["severity"] == {"INFO": 0.5, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}.get(level, 0)
         unknown = set(inc["CustomFields"]) - PACK_FIELDS
         assert not unknown, f"CustomFields without an incident field in the pack: {unknown}"
-        assert inc["CustomFields"]["socradarcompanyid"] == "789"
-    with_content = [i for i in incidents if any(k.startswith("socradarcontent") for k in i["CustomFields"])]
+        assert inc["CustomFields"]["dorasocradarcompanyid"] == "789"
+    with_content = [
+        i for i in incidents if any(k.startswith("dorasocradarcontent") for k in i["CustomFields"])
+    ]
     assert len(with_content) == len(incidents)
 
 
@@ -214,7 +216,7 @@ def test_every_action_writes_its_declared_context(server, command, args, id_arg)
     entry = only_entry(run(command, instance_params(server), args))
     assert entry["Type"] == 1, entry
     key = "SOCRadar.Alarm(val.ID && val.ID == obj.ID)"
-    assert entry["EntryContext"][key][0]["ID"] == alarm["alarm_id"]
+    assert entry["EntryContext"][key][0]["ID"] == str(alarm["alarm_id"])
     written = context_paths(entry)
     assert written <= declared_outputs(command), f"undeclared outputs: {written - declared_outputs(command)}"
     assert entry["HumanReadable"].startswith("### ")
