@@ -17,7 +17,7 @@ use crate::socradar::alarm::{Alarm, MalformedAlarm};
 use crate::socradar::fetch::{self, FetchConfig, FetchStats};
 use crate::socradar::incident::{self, Incident, IncidentOptions};
 use crate::socradar::mirror::MirrorSettings;
-use crate::socradar::params::{self, InstanceParams};
+use crate::socradar::params::InstanceParams;
 use crate::socradar::replay::Replay;
 use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
@@ -597,30 +597,5 @@ fn summary(a: &Alarm) -> Value {
         "SubType": detail("alarm_sub_type"),
         "Title": detail("alarm_generic_title"),
         "CompanyID": a.raw.get("company_id").and_then(Value::as_u64),
-    })
-}
-
-/// The incident fields the SOCRadar mapping can write, as `{cli_name, name, type, content_key}`.
-#[pyfunction]
-pub fn socradar_incident_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    guard(py, || {
-        let fields: Vec<Value> = incident::field_catalogue()
-            .into_iter()
-            .map(|(spec, cli, name)| json!({"cli_name": cli, "name": name, "type": spec.field_type, "content_key": spec.content_key}))
-            .collect();
-        to_py(py, &fields)
-    })
-}
-
-/// Checks XSOAR filter parameters (`status`, `severity`, `alarm_type_ids`, ...) without a client.
-#[pyfunction]
-pub fn socradar_filters<'py>(
-    py: Python<'py>,
-    params: &Bound<'py, PyDict>,
-) -> PyResult<Bound<'py, PyAny>> {
-    guard(py, || {
-        let v = json_arg(py, "params", "The parameters", params.as_any())?;
-        let f = params::filters(&v).map_err(|e| input_error(py, e))?;
-        to_py(py, &f)
     })
 }

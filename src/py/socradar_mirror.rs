@@ -16,7 +16,7 @@ use super::socradar_args as args;
 use crate::input::InputError;
 use crate::report::request::chain_in;
 use crate::socradar::incident::IncidentOptions;
-use crate::socradar::mirror::incoming::{self, Window};
+use crate::socradar::mirror::incoming::{self, Shape, Window};
 use crate::socradar::mirror::outgoing::{self, Closing, OutComment, OutgoingUpdate};
 use crate::socradar::mirror::record::MirroredChange;
 use crate::socradar::mirror::state::{MirrorState, TrackedUpdate};
@@ -167,17 +167,11 @@ impl PyMirror {
                         start,
                         end,
                     };
-                    let cid = client.config().company_id;
-                    incoming::remote_data(
-                        client.as_ref(),
-                        &state,
-                        &w,
-                        id,
-                        &settings,
-                        &incidents,
-                        cid,
-                        now,
-                    )
+                    let shape = Shape {
+                        incidents: &incidents,
+                        company_id: client.config().company_id,
+                    };
+                    incoming::remote_data(client.as_ref(), &state, &w, id, &settings, shape, now)
                 })
                 .map_err(|e| socradar_error(py, e))?;
             let mut out = serde_json::to_value(&d).expect("serialises");

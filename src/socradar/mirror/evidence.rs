@@ -87,7 +87,9 @@ mod tests {
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
         let a = record("status", "2026-11-23T09:59:00Z");
         let b = record("severity", "2026-11-23T09:58:00Z");
-        assert!(chain_entries(&[], &[a.clone()], t).unwrap().is_empty());
+        assert!(chain_entries(&[], std::slice::from_ref(&a), t)
+            .unwrap()
+            .is_empty());
         let detection = audit::next_entry(
             &[],
             t - chrono::Duration::hours(1),

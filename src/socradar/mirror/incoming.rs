@@ -188,6 +188,13 @@ pub struct RemoteData {
     pub update: TrackedUpdate,
 }
 
+/// How a mirrored alarm is shaped for the incoming mapper: as the fetch shapes rawJSON.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    pub incidents: &'a IncidentOptions,
+    pub company_id: u64,
+}
+
 /// What changed on one alarm since its last sync. With no remembered view (an alarm fetched
 /// before mirroring was on, or forgotten), the current one becomes the baseline and no change
 /// is recorded: the mirror records only changes it can show.
@@ -197,8 +204,7 @@ pub fn remote_data(
     window: &Window<'_>,
     alarm_id: u64,
     settings: &MirrorSettings,
-    incidents: &IncidentOptions,
-    company_id: u64,
+    shape: Shape<'_>,
     now: DateTime<Utc>,
 ) -> Result<RemoteData, SocRadarError> {
     let at = timeutil::to_rfc3339(now);
@@ -285,7 +291,7 @@ pub fn remote_data(
     }
     update.view = Some(view);
     records.extend(shown);
-    let mut mirrored = incident::mapper_raw(&raw, company_id, incidents);
+    let mut mirrored = incident::mapper_raw(&raw, shape.company_id, shape.incidents);
     if let Value::Object(o) = &mut mirrored {
         o.insert(
             "xsoar_severity".into(),

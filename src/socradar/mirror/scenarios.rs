@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 
-use super::incoming::{self, Window};
+use super::incoming::{self, Shape, Window};
 use super::outgoing::{self, Closing, OutComment, OutgoingUpdate};
 use super::record::Outcome;
 use super::state::MirrorState;
@@ -178,6 +178,13 @@ fn synced(fake: &Fake, ids: &[u64]) -> MirrorState {
     s
 }
 
+fn shape(incidents: &IncidentOptions) -> Shape<'_> {
+    Shape {
+        incidents,
+        company_id: 789,
+    }
+}
+
 fn window(f: &SearchFilters) -> Window<'_> {
     Window {
         filters: f,
@@ -214,8 +221,7 @@ fn incoming_changes_are_found_shown_and_recorded_once() {
         &window(&f),
         1,
         &settings(),
-        &opts,
-        789,
+        shape(&opts),
         now(),
     )
     .unwrap();
@@ -243,8 +249,7 @@ fn incoming_changes_are_found_shown_and_recorded_once() {
         &window(&f),
         1,
         &settings(),
-        &opts,
-        789,
+        shape(&opts),
         now(),
     )
     .unwrap();
@@ -261,8 +266,7 @@ fn incoming_changes_are_found_shown_and_recorded_once() {
         &window(&f),
         1,
         &settings(),
-        &opts,
-        789,
+        shape(&opts),
         now(),
     )
     .unwrap();
@@ -281,8 +285,7 @@ fn an_alarm_without_a_remembered_view_is_a_baseline_not_a_change() {
         &window(&f),
         1,
         &settings(),
-        &IncidentOptions::default(),
-        789,
+        shape(&IncidentOptions::default()),
         now(),
     )
     .unwrap();
@@ -342,8 +345,7 @@ fn closing_the_incident_resolves_the_alarm_with_the_mapped_reason() {
         &window(&f),
         1,
         &settings(),
-        &IncidentOptions::default(),
-        789,
+        shape(&IncidentOptions::default()),
         now(),
     )
     .unwrap();
@@ -409,8 +411,7 @@ fn a_field_changed_on_both_sides_keeps_socradars_value() {
         &window(&f),
         1,
         &settings(),
-        &IncidentOptions::default(),
-        789,
+        shape(&IncidentOptions::default()),
         now(),
     )
     .unwrap();
@@ -467,8 +468,7 @@ fn a_write_with_a_lost_answer_is_checked_not_repeated_blindly() {
         &window(&f),
         1,
         &settings(),
-        &IncidentOptions::default(),
-        789,
+        shape(&IncidentOptions::default()),
         now(),
     )
     .unwrap();
