@@ -68,8 +68,18 @@ def apply_mapper(mapper_file: Path, obj: dict[str, Any]) -> dict[str, Any]:
             value = _transform(_path(obj, rule["complex"]["root"]), rule["complex"]["transformers"])
         if value is None:
             continue
-        out[fields[target]["cliName"] if target in fields else target] = value
+        if target in fields:
+            out[fields[target]["cliName"]] = _as_field(value, fields[target]["type"])
+        else:
+            out[target] = str(value) if target == "dbotMirrorId" else value
     return out
+
+
+def _as_field(value: Any, field_type: str) -> Any:
+    """A mapped value as a text field stores it: numbers and booleans as their text."""
+    if field_type in ("shortText", "longText", "url") and isinstance(value, (int, float, bool)):
+        return str(value)
+    return value
 
 
 @dataclass

@@ -287,8 +287,23 @@ def mirror_error(e: SocRadarError) -> DemistoException:
     return DemistoException(f"{prefix}: {e}", e)
 
 
+def mirror_args(args: dict, *, required: tuple = (), defaults: dict | None = None) -> dict:
+    """XSOAR always passes its mirroring arguments; from the war room they may be missing."""
+    args = {**(defaults or {}), **{k: v for k, v in args.items() if v is not None}}
+    for name in required:
+        if args.get(name) in (None, ""):
+            raise DemistoException(
+                f"{name} is required: the SOCRadar alarm ID (the incident's dbotMirrorId)."
+            )
+    return args
+
+
+def as_text(value) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
 def get_remote_data_command(client: SocRadarClient, args: dict) -> GetRemoteDataResponse:
-    parsed = GetRemoteDataArgs(args)
+    parsed = GetRemoteDataArgs(mirror_args(args, required=("id",), defaults={"lastUpdate": "0"}))
     mirror = SocRadarMirror(client)
     try:
         data = mirror.remote_data(parsed.remote_incident_id, mirror_state())
@@ -305,12 +320,12 @@ def get_remote_data_command(client: SocRadarClient, args: dict) -> GetRemoteData
 
 
 def get_modified_remote_data_command(client: SocRadarClient, args: dict) -> GetModifiedRemoteDataResponse:
-    parsed = GetModifiedRemoteDataArgs(args)
+    parsed = GetModifiedRemoteDataArgs(mirror_args(args, defaults={"lastUpdate": None}))
     mirror = SocRadarMirror(client)
     if not mirror.settings["incoming"]:
         return GetModifiedRemoteDataResponse([])
     try:
-        result = mirror.modified(mirror_state(), last_update=parsed.last_update)
+        result = mirror.modified(mirror_state(), last_update=as_text(parsed.last_update))
     except SocRadarError as e:
         raise mirror_error(e) from e
     save_mirror(result["updates"])
@@ -323,7 +338,9 @@ def get_modified_remote_data_command(client: SocRadarClient, args: dict) -> GetM
 
 def outgoing_comments(entries: list | None, tag: str) -> list:
     comments = []
-    for entry in entries or []:
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
         contents = entry.get("contents")
         if tag not in (entry.get("tags") or []) or not isinstance(contents, str) or not contents.strip():
             demisto.debug(
@@ -337,11 +354,16 @@ def outgoing_comments(entries: list | None, tag: str) -> list:
 
 
 def update_remote_system_command(client: SocRadarClient, args: dict) -> str:
-    parsed = UpdateRemoteSystemArgs(args)
+    parsed = UpdateRemoteSystemArgs(mirror_args(args, required=("remoteId",)))
     mirror = SocRadarMirror(client)
-    remote_id = parsed.remote_incident_id
-    if not mirror.settings["outgoing"] or not remote_id:
+    remote_id = str(parsed.remote_incident_id)
+    if not mirror.settings["outgoing"]:
         return remote_id
+    for name, value in (("delta", parsed.delta), ("data", parsed.data)):
+        if value is not None and not isinstance(value, dict):
+            raise DemistoException(
+                f"{name} must be a mapping of incident fields to values, as XSOAR passes it."
+            )
     delta = (parsed.delta or {}) if parsed.incident_changed else {}
     data = parsed.data or {}
     closing = None

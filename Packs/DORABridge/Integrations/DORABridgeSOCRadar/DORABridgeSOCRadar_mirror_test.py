@@ -12,11 +12,14 @@ import DORABridge
 import DORABridgeSOCRadar as integration  # noqa: N813
 import DORARecordMirroredChanges
 import pytest
+from CommonServerPython import DemistoException
 from harness import run_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mirroring import INCOMING, OUTGOING, MirroringJob, apply_mapper, create
 
 from devtools.socradar_server import SocRadarServer
-from dora_bridge import audit_verify
+from dora_bridge import DoraBridgeError, InternalError, audit_verify
 from tests.fixtures import API_KEY, dora_params, instance_params
 
 ANALYST = "analyst@socradar.example"
@@ -405,4 +408,78 @@ def test_the_include_settings_reach_the_mapper(server):
             mapped = apply_mapper(INCOMING, json.loads(incident["rawJSON"]))
             has_content = any(k.startswith("socradarcontent") for k in mapped)
             assert has_content is include and ("socradarentities" in mapped) is include
-            assert (mapped.get("socradarcompanyid") == server.company_id) is (not include)
+            assert (mapped.get("socradarcompanyid") == str(server.company_id)) is (not include)
+
+
+# -- what XSOAR hands update-remote-system, at its worst ---------------------------------------------
+
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=20),
+    st.lists(st.one_of(st.text(max_size=8), st.integers()), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+)
+DELTA_KEYS = ["alarm_risk_level", "alarm_assignees", "alarm_status_reason", "closeReason", "closeNotes", "x"]
+
+
+@pytest.fixture(scope="module")
+def one_mirrored_alarm():
+    with SocRadarServer(api_key=API_KEY) as srv:
+        srv.generate(1, seed=44, start=srv.now - timedelta(hours=1))
+        params = mirror_params(srv)
+        run_command(integration.main, "fetch-incidents", params)
+        yield srv, params, demisto.getIntegrationContext(), demisto.recorded_incidents[0][0]["dbotMirrorId"]
+
+
+@settings(max_examples=40)
+@given(
+    delta=st.one_of(junk, st.dictionaries(st.sampled_from(DELTA_KEYS), junk, max_size=4)),
+    status=junk,
+    changed=junk,
+    entries=st.one_of(
+        junk,
+        st.lists(
+            st.one_of(
+                junk,
+                st.fixed_dictionaries(
+                    {"id": junk, "contents": junk, "user": junk, "tags": st.just(["comment-to-socradar"])}
+                ),
+            ),
+            max_size=2,
+        ),
+    ),
+)
+def test_update_remote_system_refuses_junk_by_name(one_mirrored_alarm, delta, status, changed, entries):
+    _srv, params, context, remote_id = one_mirrored_alarm
+    args = {
+        "remoteId": remote_id,
+        "delta": delta,
+        "status": status,
+        "incidentChanged": changed,
+        "entries": entries,
+    }
+    seen: list[BaseException] = []
+    original = integration.return_error
+
+    def recording(message, error="", outputs=None):
+        if isinstance(error, BaseException):
+            seen.append(error)
+        original(message, error=error, outputs=outputs)
+
+    integration.return_error = recording
+    try:
+        entries_out = run_command(
+            integration.main, "update-remote-system", params, args, integration_context=context
+        )
+    finally:
+        integration.return_error = original
+    assert entries_out, "an answer, always"
+    for e in seen:
+        assert isinstance(e, (DoraBridgeError, DemistoException)) and not isinstance(e, InternalError), repr(
+            e
+        )
+    if not seen:
+        assert entries_out == [remote_id]
