@@ -354,11 +354,17 @@ pub fn update_remote(
             view.remember_note(&note.id);
         }
     }
+    // Records reach the incident through the next incoming sync; without incoming mirroring
+    // there is none, so they are not kept (the integration logs them).
     let update = TrackedUpdate {
         notification_id: nid,
         view: Some(view),
         seen: now.timestamp(),
-        add_pending: records.clone(),
+        add_pending: if settings.direction.incoming() {
+            records.clone()
+        } else {
+            Vec::new()
+        },
         shown: Vec::new(),
     };
     Ok(OutgoingResult {

@@ -371,6 +371,29 @@ fn closing_the_incident_resolves_the_alarm_with_the_mapped_reason() {
 }
 
 #[test]
+fn without_incoming_mirroring_outgoing_records_are_not_kept() {
+    let fake = Fake::new(vec![alarm(1)]);
+    let state = synced(&fake, &[1]);
+    let f = SearchFilters::default();
+    let out_only = MirrorSettings {
+        direction: MirrorDirection::Outgoing,
+        ..settings()
+    };
+    let r = outgoing::update_remote(
+        &fake,
+        &state,
+        &window(&f),
+        &closing("Resolved"),
+        &out_only,
+        now(),
+    )
+    .unwrap();
+    assert_eq!(r.records.len(), 1);
+    assert!(r.update.add_pending.is_empty());
+    assert_eq!(fake.alarms.borrow()[0]["alarm_status_reason"], "RESOLVED");
+}
+
+#[test]
 fn a_field_changed_on_both_sides_keeps_socradars_value() {
     let fake = Fake::new(vec![alarm(1)]);
     let state = synced(&fake, &[1]);
