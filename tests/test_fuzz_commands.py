@@ -55,6 +55,8 @@ junk_args = st.one_of(
 )
 PLAUSIBLE: dict[str, list[Any]] = {
     "alarm_id": [81_171_696, "81171696", "1"],
+    "id": [81_171_696, "81171696"],
+    "lastUpdate": ["0", "2026-11-23T00:00:00Z", 1_790_000_000],
     "alarm_ids": ["81171696, 81171697", [81_171_696], "81171696"],
     "company_id": [str(COMPANY_ID), COMPANY_ID, ""],
     "user_email": ["analyst@bank.eu"],
@@ -114,7 +116,10 @@ def socradar_params() -> Iterator[dict]:
         srv.set_now(NOW)
         for i, alarm_id in enumerate((81_171_696, 81_171_697, 1)):
             srv.add_alarm({"alarm_id": alarm_id, "date": f"2026-11-23T0{i}:00:00", "status": "OPEN"})
-        yield instance_params(srv, timeout="2")
+        # Mirroring both ways, so the mirroring commands do their whole work on what they are given.
+        yield instance_params(
+            srv, timeout="2", mirror_direction="Incoming And Outgoing", mirror_user_email="soc@bank.eu"
+        )
 
 
 def params_for(integration: str, socradar: dict) -> dict:

@@ -16,6 +16,7 @@ __all__ = [
     "RateLimitedError",
     "SocRadarClient",
     "SocRadarError",
+    "SocRadarMirror",
     "TransportError",
     "__version__",
     "_selftest_panic",
@@ -24,6 +25,7 @@ __all__ = [
     "classification_inputs",
     "incident_field_updates",
     "load_report",
+    "mirror_evidence",
     "now",
     "report_fields",
     "set_clock",
@@ -92,8 +94,9 @@ class SocRadarClient:
         page_concurrency: int = 4,
     ) -> SocRadarClient: ...
     @staticmethod
-    def from_params(params: dict[str, Any]) -> SocRadarClient:
-        """From the XSOAR instance parameters (``demisto.params()``)."""
+    def from_params(params: dict[str, Any], *, instance: str | None = None) -> SocRadarClient:
+        """From the XSOAR instance parameters (``demisto.params()``); ``instance`` is
+        ``demisto.integrationInstance()``, which mirrored incidents name."""
     @property
     def company_id(self) -> int: ...
     @property
@@ -140,15 +143,76 @@ class SocRadarClient:
     def change_assignee(
         self, alarm_id: int | str, user_emails: str | list[str], *, company_id: int | str | None = None
     ) -> dict[str, Any]: ...
-    def toggle_tag(
-        self, alarm_id: int | str, tag: str, *, company_id: int | str | None = None
-    ) -> dict[str, Any]: ...
+    def add_tag(
+        self,
+        alarm_id: int | str,
+        tag: str,
+        *,
+        company_id: int | str | None = None,
+        mirror_state: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Adds the tag; the alarm has it afterwards however often this runs. ``outcome`` is
+        ``added`` or ``already-present``. ``mirror_state`` (the mirror's integration context)
+        lets the alarm be read first, and after an unknown outcome instead of a blind repeat."""
+    def remove_tag(
+        self,
+        alarm_id: int | str,
+        tag: str,
+        *,
+        company_id: int | str | None = None,
+        mirror_state: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Removes the tag (``DELETE``); ``outcome`` is ``removed`` or ``already-absent``."""
     def ask_analyst(
         self, alarm_id: int | str, comment: str, *, company_id: int | str | None = None
     ) -> dict[str, Any]: ...
     def change_severity(
         self, alarm_id: int | str, severity: str, *, company_id: int | str | None = None
     ) -> dict[str, Any]: ...
+
+@final
+class SocRadarMirror:
+    """Two-way mirroring of one instance's alarms and incidents. ``state`` is what the mirror
+    keeps in the integration context; every method returns ``updates`` to apply to the newest
+    state with ``apply``."""
+
+    def __new__(cls, client: SocRadarClient) -> SocRadarMirror:
+        """Raises ``InputError`` naming a wrong mirroring parameter."""
+    @property
+    def settings(self) -> dict[str, Any]: ...
+    def modified(
+        self, state: dict[str, Any] | None = None, *, last_update: str | None = None, now: str | None = None
+    ) -> dict[str, Any]:
+        """``get-modified-remote-data``: ``{"ids", "updates", "requests", "alarms_read"}``."""
+    def remote_data(
+        self, alarm_id: int | str, state: dict[str, Any] | None = None, *, now: str | None = None
+    ) -> dict[str, Any]:
+        """``get-remote-data``: ``{"alarm_id", "mirrored", "records", "comments", "close",
+        "reopen", "updates"}``."""
+    def update_remote(
+        self,
+        alarm_id: int | str,
+        state: dict[str, Any] | None = None,
+        *,
+        delta: dict[str, Any] | None = None,
+        closing: dict[str, Any] | None = None,
+        comments: list[dict[str, Any]] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``update-remote-system``: ``{"records", "updates"}``. A failed write raises its
+        ``SocRadarError`` with that dict as ``partial``."""
+    def baselines(self, incidents: list[dict[str, Any]], *, now: str | None = None) -> dict[str, Any]:
+        """The views of freshly fetched incidents, as updates."""
+    @staticmethod
+    def apply(state: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str, Any]: ...
+    @staticmethod
+    def mapping_fields() -> dict[str, dict[str, str]]: ...
+
+def mirror_evidence(
+    records: list[dict[str, Any]], *, context: dict[str, Any] | None = None, now: str | None = None
+) -> list[dict[str, Any]]:
+    """Evidence-chain entries sealing mirrored-change records in the chain of ``context``
+    (``DORA.Audit``); none without a chain or for records already sealed."""
 
 def socradar_incident_fields() -> list[dict[str, Any]]:
     """The incident fields the SOCRadar mapping can write."""

@@ -15,7 +15,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::alarm::Alarm;
+use super::mirror::MirrorFields;
 use crate::timeutil;
+
+pub use super::incident_raw::mapper_raw;
 
 /// XSOAR field types used by the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,6 +61,22 @@ pub const STANDARD_FIELDS: &[FieldSpec] = &[
     std_field("socradaralarmid", "SOCRadar Alarm ID", FieldType::ShortText),
     std_field("socradartitle", "SOCRadar Title", FieldType::ShortText),
     std_field("socradarstatus", "SOCRadar Status", FieldType::ShortText),
+    std_field(
+        "socradarstatusreason",
+        "SOCRadar Status Reason",
+        FieldType::ShortText,
+    ),
+    std_field(
+        "socradarassignees",
+        "SOCRadar Assignees",
+        FieldType::ShortText,
+    ),
+    // Written by mirroring (get-remote-data): the changes of the last sync, one per line.
+    std_field(
+        "socradarmirroredchanges",
+        "SOCRadar Mirrored Changes",
+        FieldType::LongText,
+    ),
     std_field("socradarasset", "SOCRadar Asset", FieldType::ShortText),
     std_field(
         "socradaralarmtype",
@@ -216,6 +235,8 @@ pub struct IncidentOptions {
     pub include_content: bool,
     pub include_entities: bool,
     pub include_company_id: bool,
+    /// Set when mirroring is on: what the incident needs for XSOAR to mirror it.
+    pub mirror: Option<MirrorFields>,
 }
 
 /// An incident as `demisto.incidents()` takes it.
@@ -234,6 +255,15 @@ pub struct Incident {
     pub incident_type: Option<String>,
     #[serde(rename = "CustomFields")]
     pub custom_fields: BTreeMap<String, String>,
+    #[serde(
+        rename = "dbotMirrorDirection",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dbot_mirror_direction: Option<String>,
+    #[serde(rename = "dbotMirrorInstance", skip_serializing_if = "Option::is_none")]
+    pub dbot_mirror_instance: Option<String>,
+    #[serde(rename = "dbotMirrorTags", skip_serializing_if = "Option::is_none")]
+    pub dbot_mirror_tags: Option<Vec<String>>,
 }
 
 /// SOCRadar risk level → XSOAR severity (INFO 0.5, LOW 1, MEDIUM 2, HIGH 3, CRITICAL 4, else 0).
@@ -294,6 +324,17 @@ pub fn to_incident(alarm: &Alarm, company_id: u64, opts: &IncidentOptions) -> In
     put(
         "socradarstatus",
         alarm.str_field("status").unwrap_or("").to_string(),
+    );
+    put(
+        "socradarstatusreason",
+        alarm
+            .str_field("alarm_status_reason")
+            .unwrap_or("")
+            .to_string(),
+    );
+    put(
+        "socradarassignees",
+        super::mirror::view::assignees_of(&alarm.raw).join(", "),
     );
     put("socradarasset", asset.to_string());
     put("socradaralarmtype", main_type.to_string());
@@ -390,10 +431,13 @@ pub fn to_incident(alarm: &Alarm, company_id: u64, opts: &IncidentOptions) -> In
         occurred: timeutil::to_rfc3339(alarm.date),
         severity: xsoar_severity(risk),
         details: text.to_string(),
-        raw_json: alarm.raw.to_string(),
+        raw_json: super::incident_raw::raw_json(&alarm.raw, company_id, opts),
         dbot_mirror_id: alarm.id.to_string(),
         incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
         custom_fields: f,
+        dbot_mirror_direction: opts.mirror.as_ref().map(|m| m.direction.clone()),
+        dbot_mirror_instance: opts.mirror.as_ref().map(|m| m.instance.clone()),
+        dbot_mirror_tags: opts.mirror.as_ref().map(|m| m.tags.clone()),
     }
 }
 
@@ -479,6 +523,7 @@ mod tests {
             include_content: true,
             include_entities: true,
             include_company_id: true,
+            mirror: None,
         };
         let i = to_incident(&alarm(), 789, &opts);
         assert_eq!(

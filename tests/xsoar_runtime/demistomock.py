@@ -21,6 +21,12 @@ _args: dict[str, Any] = {}
 _command: str = ""
 _last_run: dict[str, Any] = {}
 _integration_context: dict[str, Any] = {}
+#: Version of the integration context, as the server keeps it (``*Versioned`` calls).
+_integration_context_version: int = 0
+#: The integration instance's name (``integrationInstance()``).
+_instance: str = "DORA Bridge SOCRadar Incidents v4_instance_1"
+#: Entries of the incident's war room, as ``getEntries`` returns them.
+war_room: list[dict[str, Any]] = []
 _incident: dict[str, Any] = {}
 _context: dict[str, Any] = {}
 #: Commands a script runs with ``executeCommand``, and the handlers that answer them.
@@ -54,20 +60,27 @@ def setup(
     incident: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
     keep_state: bool = False,
+    instance: str | None = None,
+    entries: list[dict[str, Any]] | None = None,
 ) -> None:
     """Prepares one command run, as the server would before starting the integration.
 
     With ``keep_state`` the last run and integration context of the previous run are kept,
     as the server keeps them between fetches of one instance.
     """
-    global _params, _args, _command, _last_run, _integration_context, _incident, _context
+    global _params, _args, _command, _last_run, _integration_context, _incident, _context, _instance
+    global _integration_context_version
     _collect_secrets(params or {})
+    if instance is not None:
+        _instance = instance
+    war_room[:] = copy.deepcopy(entries or [])
     _params = copy.deepcopy(params or {})
     _args = copy.deepcopy(args or {})
     _command = command
     if not keep_state:
         _last_run = copy.deepcopy(last_run or {})
         _integration_context = copy.deepcopy(integration_context or {})
+        _integration_context_version = 0
     elif last_run is not None:
         _last_run = copy.deepcopy(last_run)
     _incident = copy.deepcopy(incident or {})
@@ -132,6 +145,15 @@ def incident() -> dict[str, Any]:
     return copy.deepcopy(_incident)
 
 
+def integrationInstance() -> str:  # noqa: N802 - the real name
+    return _instance
+
+
+def demistoVersion() -> dict[str, str]:  # noqa: N802
+    """The oldest server the pack supports (its ``fromversion``)."""
+    return {"version": "6.10.0", "buildNumber": "0"}
+
+
 def investigation() -> dict[str, Any]:
     return {"id": str(_incident.get("investigationId") or _incident.get("id") or "1")}
 
@@ -142,6 +164,26 @@ FILES_DIR = Path(tempfile.gettempdir()) / "xsoar-runtime-double-files"
 
 def context() -> dict[str, Any]:
     return copy.deepcopy(_context)
+
+
+def setContext(contextPath: str, value: Any) -> dict[str, Any]:  # noqa: N802, N803 - the real names
+    """(Script only.) Sets the value at a dotted context path, replacing what was there."""
+    json.dumps(value)
+    _emitted.append(json.dumps(value, default=str))
+    node = _context
+    parts = contextPath.split(".")
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = copy.deepcopy(value)
+    return {}
+
+
+def _entries_matching(flt: dict[str, Any]) -> list[dict[str, Any]]:
+    """``getEntries``: the war room's entries, those with one of ``tags`` when given."""
+    tags = set(flt.get("tags") or [])
+    return [copy.deepcopy(e) for e in war_room if not tags or tags & set(e.get("Tags") or [])]
 
 
 def executeCommand(command: str, args: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
@@ -162,6 +204,8 @@ def executeCommand(command: str, args: dict[str, Any]) -> list[dict[str, Any]]: 
     if command in ("startTimer", "stopTimer", "pauseTimer"):
         _timer_command(command, custom.setdefault(args["timerField"], {}))
         return [{"Type": 1, "Contents": "done", "ContentsFormat": "text"}]
+    if command == "getEntries":
+        return _entries_matching((args or {}).get("filter") or {})
     if command in command_handlers:
         return command_handlers[command](args)
     return [{"Type": 4, "Contents": f"Unsupported Command : {command}", "ContentsFormat": "text"}]
@@ -249,9 +293,26 @@ def getIntegrationContext() -> dict[str, Any]:  # noqa: N802
 
 
 def setIntegrationContext(context: dict[str, Any]) -> None:  # noqa: N802
-    global _integration_context
+    global _integration_context, _integration_context_version
     json.dumps(context)
+    _emitted.append(json.dumps(context, default=str))
     _integration_context = copy.deepcopy(context)
+    _integration_context_version += 1
+
+
+def getIntegrationContextVersioned(refresh: bool = False) -> dict[str, Any]:  # noqa: N802
+    return {"context": copy.deepcopy(_integration_context), "version": _integration_context_version}
+
+
+def setIntegrationContextVersioned(context: dict[str, Any], version: int = -1, sync: bool = False) -> None:  # noqa: N802
+    """Writes the context if ``version`` is still the stored one (or -1); else raises ValueError,
+    as the server refuses a write based on an older version."""
+    if version != -1 and version != _integration_context_version:
+        raise ValueError(
+            f"DB Version mismatch: the integration context is at version {_integration_context_version}, "
+            f"the write was based on {version}"
+        )
+    setIntegrationContext(context)
 
 
 def results(results: Any) -> None:

@@ -17,6 +17,7 @@ def run_command(
     keep_state: bool = False,
     incident: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
+    integration_context: dict[str, Any] | None = None,
 ) -> list[Any]:
     """One command run in an incident with this context; returns the entries it sent.
     ``return_error`` ends a run with ``sys.exit``, as on the server; fetch errors propagate,
@@ -28,6 +29,7 @@ def run_command(
         keep_state=keep_state,
         incident=incident,
         context=context,
+        integration_context=integration_context,
     )
     try:
         main()

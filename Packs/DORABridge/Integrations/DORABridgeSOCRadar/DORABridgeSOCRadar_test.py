@@ -68,11 +68,13 @@ def assert_no_secret() -> None:
 
 def test_yml_declares_exactly_the_commands_main_answers():
     declared = {c["name"] for c in YML["script"]["commands"]}
-    assert declared == set(integration.COMMANDS)
+    assert declared == set(integration.COMMANDS) | set(integration.MIRROR_COMMANDS)
     readme = (HERE / "README.md").read_text()
     examples = (HERE / "command_examples").read_text()
     for name in declared:
         assert f"### {name}" in readme, f"{name} is not documented in README.md"
+    # The mirroring commands are the server's; the examples are the analyst's commands.
+    for name in integration.COMMANDS:
         assert f"!{name}" in examples
 
 
@@ -83,7 +85,9 @@ def test_yml_parameters_are_the_ones_the_core_reads():
         "max_fetch", "first_fetch", "incidentFetchInterval", "status", "severity", "alarm_type_ids",
         "excluded_alarm_type_ids", "alarm_main_types", "alarm_sub_types", "excluded_alarm_main_types",
         "excluded_alarm_sub_types", "include_content", "include_entities", "include_company_id",
-        "lookback_minutes", "date_format", "page_concurrency",
+        "lookback_minutes", "date_format", "page_concurrency", "tags", "assignees", "date_from", "date_to",
+        "mirror_direction", "mirror_user_email", "comment_tag", "comment_tag_in", "close_incident", "close_alarm",
+        "close_reason_map", "mirror_window_days",
     }  # fmt: skip
 
 
