@@ -243,6 +243,9 @@ pub struct Deadline {
     pub notes: Vec<String>,
     /// The XSOAR SLA timer field that tracks this deadline.
     pub timer_field: &'static str,
+    /// How long before the due time the report turns "due soon" (the instance's setting), so
+    /// that a view recomputing the status later (the layout's clock) uses the same margin.
+    pub due_soon_seconds: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -392,6 +395,7 @@ impl Clock<'_> {
             inform_authority_by: due.filter(|_| open).map(when),
             notes,
             timer_field,
+            due_soon_seconds: due_soon.num_seconds(),
         }
     }
 }
