@@ -4,6 +4,7 @@ mod connectors;
 mod convert;
 mod dora;
 mod errors;
+mod report;
 mod socradar;
 mod socradar_args;
 

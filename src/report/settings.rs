@@ -1,10 +1,12 @@
 //! The report settings of a DORA Bridge instance: source-path overrides, the DORA_IR schema the
-//! authority publishes, and who approves.
+//! authority publishes, who approves, and the key of the evidence chain.
 
 use serde_json::Value;
 
-use super::approval::ApprovalPolicy;
 use super::mapping::Mapping;
+use super::policy::ApprovalPolicy;
+use crate::audit::KeyRing;
+use crate::identity::RoleDirectory;
 use crate::input::{quote, InputError};
 
 pub const SCHEMA_VERSIONS: &[&str] = &["IR-1.2.1", "IR-1.3.0"];
@@ -15,6 +17,10 @@ pub struct ReportSettings {
     pub policy: ApprovalPolicy,
     /// The DORA_IR JSON Schema, when one is configured.
     pub schema: Option<Value>,
+    /// The chain key and the retired keys.
+    pub keys: KeyRing,
+    /// XSOAR users mapped to approver roles (`approver_users`).
+    pub directory: RoleDirectory,
 }
 
 fn json_param(params: &Value, key: &str) -> Result<Value, InputError> {
@@ -54,6 +60,8 @@ impl ReportSettings {
             mapping,
             policy,
             schema,
+            keys: KeyRing::from_params(params)?,
+            directory: RoleDirectory::from_params(params)?,
         })
     }
 }
