@@ -121,9 +121,10 @@ pub fn markdown(draft: &Draft) -> String {
     ));
     if let Some(c) = &draft.conversion {
         out.push_str(&format!(
-            "Amounts in {}: euro amounts × {} ({}).\n\n",
+            "Amounts in {}: euro amounts converted at {} {} per euro ({}).\n\n",
             c.currency,
             c.rate_per_eur,
+            c.currency,
             md_escape(&c.source)
         ));
     }

@@ -66,6 +66,9 @@ pub struct ApprovalStatus {
     pub decisions: Vec<Value>,
     /// For a report: whether the draft is complete.
     pub complete: Option<bool>,
+    /// For a report: whether this draft was marked submitted, and when it reached the authority.
+    pub submitted: bool,
+    pub submitted_at: Option<String>,
 }
 
 /// Where the approvals of `subject` stand, read from the chain.
@@ -77,6 +80,8 @@ pub fn approval_status(chain: &[Entry], policy: &ApprovalPolicy, subject: &str) 
         .unwrap_or_default();
     let rejected = d.iter().any(|e| e.kind == "rejection");
     let approvals: Vec<&&Entry> = d.iter().filter(|e| e.kind == "approval").collect();
+    let sub = submitted(chain, subject)
+        .filter(|e| hash.is_some() && details_str(e, "ContentHash") == hash.as_deref());
     let missing_roles: Vec<String> = if subject == "classification" {
         if approvals.is_empty() {
             vec![format!("one of {}", policy.approver_roles.join(", "))]
@@ -103,6 +108,8 @@ pub fn approval_status(chain: &[Entry], policy: &ApprovalPolicy, subject: &str) 
             .iter()
             .map(|e| json!({"Decision": details_str(e, "Decision"), "Role": details_str(e, "Role"), "User": e.actor, "At": e.at, "Comment": details_str(e, "Comment")}))
             .collect(),
+        submitted: sub.is_some(),
+        submitted_at: sub.and_then(|e| details_str(e, "SubmittedAt")).map(str::to_string),
         complete: (subject != "classification")
             .then(|| current_draft(chain, subject).and_then(|e| e.details.get("Complete")).and_then(Value::as_bool) == Some(true)),
         content_hash: hash,

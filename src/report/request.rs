@@ -111,8 +111,15 @@ fn approvals_for(chain: &[Entry], subject: &str) -> Vec<Value> {
 pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
     let format = input::one_of("format", req.format, FORMATS)?;
     let id = incident_id(req.incident);
-    let mut ev = Evidence::new(&id, req.keys, chain_in(req.context)?, req.head.clone())?;
-    ev.verified()?;
+    // Outside an incident (the playground) a draft is shown, not recorded: it has no chain.
+    let mut ev = if id.is_empty() {
+        None
+    } else {
+        let ev = Evidence::new(&id, req.keys, chain_in(req.context)?, req.head.clone())?;
+        ev.verified()?;
+        Some(ev)
+    };
+    let chain: Vec<Entry> = ev.as_ref().map(|e| e.chain.clone()).unwrap_or_default();
     let null = Value::Null;
     let classification = newest(req.context, "Classification").unwrap_or(&null);
     let sources = Sources {
@@ -159,7 +166,7 @@ pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
             ));
         }
     }
-    let reference = authority_reference(&ev.chain);
+    let reference = authority_reference(&chain);
     judge(
         &mut draft,
         req.mapping,
@@ -189,7 +196,7 @@ pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
                 entity_name: req.profile.get("name").and_then(Value::as_str),
                 deadlines,
                 timeline: timeline_from(Some(classification).filter(|c| !c.is_null()), deadlines),
-                approvals: approvals_for(&ev.chain, req.kind),
+                approvals: approvals_for(&chain, req.kind),
                 now: req.now,
             };
             Some(render(&view))
@@ -207,7 +214,10 @@ pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
         reference,
         req.now.format("%Y%m%dT%H%M%SZ")
     );
-    let audit_entry = record_draft(&mut ev, &draft, format, req.now)?;
+    let audit_entry = match ev.as_mut() {
+        Some(ev) => record_draft(ev, &draft, format, req.now)?,
+        None => None,
+    };
     Ok(DraftOutput {
         validation: draft.validation.clone(),
         draft,
@@ -215,6 +225,6 @@ pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
         file_name,
         rendered,
         audit_entry,
-        head: ev.head(),
+        head: ev.and_then(|e| e.head()),
     })
 }

@@ -462,7 +462,7 @@ fn amounts_are_converted_with_the_rate_given_and_the_conversion_is_recorded() {
     assert_ne!(eur.content_hash, pln.content_hash);
     assert_eq!(pln.conversion.as_ref().unwrap().rate_per_eur, "4.265");
     assert!(markdown(&pln)
-        .contains("Amounts in PLN: euro amounts × 4.265 (ECB euro reference rate of 2026-05-29)."));
+        .contains("Amounts in PLN: euro amounts converted at 4.265 PLN per euro (ECB euro reference rate of 2026-05-29)."));
 }
 
 #[test]

@@ -8,10 +8,12 @@ the ``recorded`` attributes are test-only additions.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +41,18 @@ recorded_logs: list[tuple[str, str]] = []
 _secrets: set[str] = set()
 _emitted: list[str] = []
 _SECRET_KEYS = ("password", "secret", "token", "apikey", "api_key")
+#: Parameters holding several secrets as `id: secret` lines (the retired chain keys).
+_SECRET_LINES_KEYS = ("chain_retired_keys",)
 
+#: What the server tells a command about where it runs and who ran it. ``context.ParentEntry`` is
+#: the War Room entry that ran the command: ``user`` is the user name of the person who typed it
+#: (read the same way by demisto/content's PerformActionOnCampaignIncidents); a command run by a
+#: playbook task has the task in ``entryTask`` and no user (it runs as DBot).
 callingContext: dict[str, Any] = {"context": {"IntegrationBrand": "DORA Bridge SOCRadar Incidents v4"}}  # noqa: N816 - the real name
+
+#: The XSOAR users ``findUser`` knows, by user name: records shaped as the server's user objects
+#: (``id``, ``username``, ``name``, ``email``, ``roles`` as ``{"demisto": [role names]}``).
+users: dict[str, dict[str, Any]] = {}
 
 
 def setup(
@@ -53,13 +65,25 @@ def setup(
     incident: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
     keep_state: bool = False,
+    user: str | None = None,
+    playbook_task: dict[str, Any] | None = None,
 ) -> None:
     """Prepares one command run, as the server would before starting the integration.
 
     With ``keep_state`` the last run and integration context of the previous run are kept,
-    as the server keeps them between fetches of one instance.
+    as the server keeps them between fetches of one instance. ``user`` is the XSOAR user who
+    typed the command in the War Room; ``playbook_task`` the task that ran it instead (then the
+    command runs as DBot, with no user).
     """
     global _params, _args, _command, _last_run, _integration_context, _incident, _context
+    callingContext["context"] = {
+        **{k: v for k, v in callingContext.get("context", {}).items() if k != "ParentEntry"},
+        "ParentEntry": {
+            "user": "" if playbook_task else (user or ""),
+            "entryTask": copy.deepcopy(playbook_task),
+            "contents": f"!{command}",
+        },
+    }
     _collect_secrets(params or {})
     _params = copy.deepcopy(params or {})
     _args = copy.deepcopy(args or {})
@@ -78,6 +102,12 @@ def setup(
 
 
 def _collect_secrets(node: Any, key: str = "") -> None:
+    if isinstance(node, str) and key in _SECRET_LINES_KEYS:
+        for line in node.splitlines():
+            secret = line.partition(":")[2].strip()
+            if len(secret) >= 6:
+                _secrets.add(secret)
+        return
     if isinstance(node, dict):
         for k, v in node.items():
             _collect_secrets(v, k)
@@ -100,14 +130,34 @@ def forget_emitted() -> None:
     _secrets.clear()
 
 
+def encodings(secret: str) -> set[str]:
+    """A secret as it could leave in an output: as is, hex, base64 (standard and URL-safe, with or
+    without padding), percent-encoded, JSON-escaped."""
+    raw = secret.encode()
+    b64 = base64.b64encode(raw).decode()
+    url = base64.urlsafe_b64encode(raw).decode()
+    return {
+        secret,
+        raw.hex(),
+        raw.hex().upper(),
+        b64,
+        b64.rstrip("="),
+        url,
+        url.rstrip("="),
+        urllib.parse.quote(secret, safe=""),
+        json.dumps(secret)[1:-1],
+    }
+
+
 def leaked_secrets() -> list[str]:
-    """Secrets found in anything sent out since ``forget_emitted()``, or in the state kept."""
+    """Secrets found, in any of their ``encodings``, in anything sent out since
+    ``forget_emitted()``, or in the state kept."""
     state = json.dumps([_context, _incident, _last_run, _integration_context], default=str)
     files = ""
     if FILES_DIR.exists():
         files = "".join(p.read_text(errors="replace") for p in FILES_DIR.iterdir() if p.is_file())
     haystack = "\n".join(_emitted) + state + files
-    return sorted(s for s in _secrets if s in haystack)
+    return sorted(s for s in _secrets if any(form in haystack for form in encodings(s)))
 
 
 def params() -> dict[str, Any]:
@@ -124,6 +174,17 @@ def command() -> str:
 
 def incident() -> dict[str, Any]:
     return copy.deepcopy(_incident)
+
+
+def findUser(username: str | None = None, email: str | None = None) -> dict[str, Any]:  # noqa: N802 - the real name
+    """(Integration only, as in the real module.) The user with that user name or e-mail, as
+    the server's user object; ``{}`` for a user the server does not know."""
+    for record in users.values():
+        if (username and record.get("username", "").lower() == username.lower()) or (
+            email and (record.get("email") or "").lower() == email.lower()
+        ):
+            return copy.deepcopy(record)
+    return {}
 
 
 def investigation() -> dict[str, Any]:

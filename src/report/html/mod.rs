@@ -237,9 +237,10 @@ fn status_box(d: &Draft) -> String {
     );
     if let Some(c) = &d.conversion {
         out.push_str(&format!(
-            "<p>Amounts in {}: euro amounts × {} ({}).</p>\n",
+            "<p>Amounts in {}: euro amounts converted at {} {} per euro ({}).</p>\n",
             esc(&c.currency),
             esc(&c.rate_per_eur),
+            esc(&c.currency),
             esc(&c.source)
         ));
     }
