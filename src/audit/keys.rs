@@ -124,6 +124,29 @@ impl KeyRing {
         Ok(KeyRing { current, retired })
     }
 
+    /// From the instance parameters, when `chain_key` is set (a malformed key is an error; no key
+    /// at all is `None`: a profile that only classifies needs none).
+    pub fn from_params_if_set(params: &Value) -> Result<Option<KeyRing>, InputError> {
+        let set = params
+            .get("chain_key")
+            .and_then(|c| c.get("password"))
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.trim().is_empty());
+        if set {
+            Self::from_params(params).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The error for an instance without a chain key, naming the parameter.
+    pub fn missing() -> InputError {
+        InputError::new(
+            "chain_key",
+            "chain_key is required: the key that signs the evidence chain (HMAC-SHA-256). Enter a key id as the user name and a random secret of at least 22 characters as the password, for example the output of `openssl rand -base64 32`.",
+        )
+    }
+
     /// From the instance parameters: `chain_key` (credentials: the key id as user name, the
     /// secret as password) and `chain_retired_keys` (one `key-id: secret` per line).
     pub fn from_params(params: &Value) -> Result<KeyRing, InputError> {
@@ -135,10 +158,7 @@ impl KeyRing {
             _ => ("", ""),
         };
         if secret.trim().is_empty() {
-            return Err(InputError::new(
-                "chain_key",
-                "chain_key is required: the key that signs the evidence chain (HMAC-SHA-256). Enter a key id as the user name and a random secret of at least 22 characters as the password, for example the output of `openssl rand -base64 32`.",
-            ));
+            return Err(Self::missing());
         }
         let current = ChainKey::new("chain_key", id, secret)?;
         let mut retired = Vec::new();

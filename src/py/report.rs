@@ -58,7 +58,8 @@ impl ChainArgs {
         settings: &'a ReportSettings,
     ) -> PyResult<Evidence<'a>> {
         let chain = chain_in(&self.context).map_err(|e| input_error(py, e))?;
-        Evidence::new(id, &settings.keys, chain, self.head.clone()).map_err(|e| input_error(py, e))
+        let keys = settings.keys().map_err(|e| input_error(py, e))?;
+        Evidence::new(id, keys, chain, self.head.clone()).map_err(|e| input_error(py, e))
     }
 }
 
@@ -130,7 +131,7 @@ pub fn report_draft<'py>(
         incident: &a.incident,
         context: &a.context,
         now: d.now,
-        keys: &settings.keys,
+        keys: settings.keys.as_ref(),
         head: a.head.clone(),
         exchange_rate: d.exchange_rate,
         exchange_rate_source: d.exchange_rate_source,
@@ -218,10 +219,8 @@ pub fn audit_verify<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
     let chain = chain_in(&a.context).map_err(|e| input_error(py, e))?;
-    to_py(
-        py,
-        &audit::verify(&chain, &id, Some(&settings.keys), a.head.as_ref()),
-    )
+    let keys = settings.keys().map_err(|e| input_error(py, e))?;
+    to_py(py, &audit::verify(&chain, &id, Some(keys), a.head.as_ref()))
 }
 
 /// The time of a submission: RFC 3339 with an offset (a time without one is refused), or now.

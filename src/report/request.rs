@@ -31,7 +31,8 @@ pub struct DraftRequest<'a> {
     pub incident: &'a Value,
     pub context: &'a Value,
     pub now: DateTime<Utc>,
-    pub keys: &'a KeyRing,
+    /// The chain's keys; required in an incident, where the draft is recorded.
+    pub keys: Option<&'a KeyRing>,
     /// The chain's head recorded outside the incident.
     pub head: Option<HeadRecord>,
     /// Units of the reporting currency per euro, and where the rate comes from.
@@ -115,7 +116,8 @@ pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
     let mut ev = if id.is_empty() {
         None
     } else {
-        let ev = Evidence::new(&id, req.keys, chain_in(req.context)?, req.head.clone())?;
+        let keys = req.keys.ok_or_else(KeyRing::missing)?;
+        let ev = Evidence::new(&id, keys, chain_in(req.context)?, req.head.clone())?;
         ev.verified()?;
         Some(ev)
     };

@@ -17,8 +17,8 @@ pub struct ReportSettings {
     pub policy: ApprovalPolicy,
     /// The DORA_IR JSON Schema, when one is configured.
     pub schema: Option<Value>,
-    /// The chain key and the retired keys.
-    pub keys: KeyRing,
+    /// The chain key and the retired keys; none configured, nothing can be recorded or verified.
+    pub keys: Option<KeyRing>,
     /// XSOAR users mapped to approver roles (`approver_users`).
     pub directory: RoleDirectory,
 }
@@ -34,6 +34,11 @@ fn json_param(params: &Value, key: &str) -> Result<Value, InputError> {
 }
 
 impl ReportSettings {
+    /// The keys of the evidence chain, or the error naming `chain_key`.
+    pub fn keys(&self) -> Result<&KeyRing, InputError> {
+        self.keys.as_ref().ok_or_else(KeyRing::missing)
+    }
+
     pub fn from_params(params: &Value) -> Result<ReportSettings, InputError> {
         let mapping = Mapping::with_overrides(&json_param(params, "report_field_sources")?)?;
         let policy = ApprovalPolicy::from_params(params)?;
@@ -60,7 +65,7 @@ impl ReportSettings {
             mapping,
             policy,
             schema,
-            keys: KeyRing::from_params(params)?,
+            keys: KeyRing::from_params_if_set(params)?,
             directory: RoleDirectory::from_params(params)?,
         })
     }

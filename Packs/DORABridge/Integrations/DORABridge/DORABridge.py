@@ -47,6 +47,9 @@ PROBLEM_HEADERS = ["Field", "Name", "Key", "Why", "Check"]
 
 
 def test_module(profile: EntityProfile) -> str:
+    # Every decision is recorded in the keyed evidence chain: verifying an empty chain fails, naming
+    # chain_key, when the instance has no chain key.
+    profile.audit_verify(incident={"id": "test-module"}, context={})
     return "ok"
 
 
