@@ -21,6 +21,10 @@ pub mod verdict;
 #[cfg(test)]
 mod approval_tests;
 #[cfg(test)]
+mod decision_case;
+#[cfg(test)]
+mod gate_tests;
+#[cfg(test)]
 mod shared_data;
 #[cfg(test)]
 mod tests;
