@@ -120,8 +120,9 @@ impl Caller {
             xsoar_roles: Vec::new(),
         };
         if let Some(found) = user.as_object().map(|_| user) {
-            // A record for another user would attach someone else's roles: refuse it.
-            let found_name = text(found, "username").or_else(|| text(found, "id"));
+            // A record for another user would attach someone else's roles: refuse it. (`id` is
+            // not compared: XSOAR 8 gives users internal ids that differ from the user name.)
+            let found_name = text(found, "username");
             if found_name.is_some_and(|n| !same_text(n, &caller.username)) {
                 return Err(InputError::new(
                     "approver",

@@ -52,6 +52,14 @@ fn the_caller_is_the_signed_in_user_with_their_xsoar_record() {
     )
     .unwrap();
     assert_eq!(flat.xsoar_roles, ["Chief Risk Officer", "Read-Only"]);
+    // An internal id that is not the user name does not make the record another user's.
+    let internal = Caller::from_xsoar(
+        &war_room("ana.ruiz"),
+        &json!({"id": "u-8f3a2c", "username": "ana.ruiz", "roles": {"demisto": ["CISO"]}}),
+        "approve",
+    )
+    .unwrap();
+    assert_eq!(internal.xsoar_roles, ["CISO"]);
 }
 
 #[test]
