@@ -8,10 +8,12 @@ the ``recorded`` attributes are test-only additions.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import copy
 import json
 import re
+import shutil
 import tempfile
 import urllib.parse
 from pathlib import Path
@@ -192,7 +194,9 @@ def investigation() -> dict[str, Any]:
 
 
 #: Files written with ``fileResult``, as the server would attach them to the war room.
-FILES_DIR = Path(tempfile.gettempdir()) / "xsoar-runtime-double-files"
+#: One folder per process: test runs of other checkouts on the same machine clear their own.
+FILES_DIR = Path(tempfile.mkdtemp(prefix="xsoar-runtime-double-files-"))
+atexit.register(shutil.rmtree, FILES_DIR, ignore_errors=True)
 
 
 def context() -> dict[str, Any]:
