@@ -6,6 +6,7 @@ pub mod connectors;
 pub mod dedup;
 pub mod dora;
 pub mod errchain;
+pub mod identity;
 pub mod input;
 pub mod py;
 pub mod report;

@@ -82,7 +82,9 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "submitted_by": ["Operations"],
     "authority_reference": ["BaFin-2026-1"],
     "content_hash": ["0" * 64],
-    "recorded_head": ["0" * 64],
+    "exchange_rate": ["4.265", "0", "1e3"],
+    "exchange_rate_source": ["ECB euro reference rate of 2026-11-23"],
+    "combined_with": [["initial"], "intermediate", ["initial", "final"]],
     "estimates": ["clients_affected"],
 }
 

@@ -19,11 +19,25 @@ from hypothesis import strategies as st
 from mirroring import INCOMING, OUTGOING, MirroringJob, apply_mapper, create
 
 from devtools.socradar_server import SocRadarServer
-from dora_bridge import DoraBridgeError, InternalError, audit_verify
+from dora_bridge import DoraBridgeError, EntityProfile, InternalError
 from tests.fixtures import API_KEY, dora_params, instance_params
 
 ANALYST = "analyst@socradar.example"
 BOT = "soc-bot@bank.example"
+
+
+# The DORA Bridge instance's integration context (the chain heads it records), apart from the
+# SOCRadar instance's, as the server keeps one per instance.
+DORA_INSTANCE: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def dora_bridge_instance():
+    """The DORA Bridge instance DORARecordMirroredChanges hands the records to."""
+    DORA_INSTANCE.clear()
+    demisto.integration_command("dora-record-mirrored-changes", DORABridge.main, dora_params(), DORA_INSTANCE)
+    yield
+    demisto.command_handlers.pop("dora-record-mirrored-changes", None)
 
 
 @pytest.fixture
@@ -229,17 +243,29 @@ def test_comments_travel_both_ways_marked_and_never_echo(server):
 
 
 def chain_for(inc) -> None:
-    """Classifies the incident with DORA Bridge, which starts its evidence chain."""
+    """Classifies the incident with DORA Bridge, which starts its evidence chain (and records its
+    head in the DORA Bridge instance's integration context, not the SOCRadar instance's)."""
+    socradar_instance = demisto.getIntegrationContext()
     run_command(
         DORABridge.main,
         "dora-classify",
         dora_params(),
         {"affected_services": "Card payments", "malicious_unauthorized_access": "true"},
+        incident={"id": inc.id},
         context=inc.context,
-        keep_state=True,
+        integration_context=DORA_INSTANCE,
     )
+    DORA_INSTANCE.update(demisto.getIntegrationContext())
     inc.context = demisto.context()
+    demisto.setIntegrationContext(socradar_instance)
     assert inc.context["DORA"]["Audit"]
+
+
+def verified(inc) -> bool:
+    """The chain verifies with the key against the head DORA Bridge recorded."""
+    head = (DORA_INSTANCE.get("DoraAuditHeads") or {}).get(inc.id)
+    profile = EntityProfile.from_params(dora_params())
+    return profile.audit_verify(incident={"id": inc.id}, context=inc.context, head=head)["Valid"]
 
 
 def test_every_mirrored_change_is_sealed_in_the_evidence_chain_once(server):
@@ -259,7 +285,7 @@ def test_every_mirrored_change_is_sealed_in_the_evidence_chain_once(server):
     assert {e["Details"]["Field"] for e in sealed} == {"severity", "comment", "status_reason"}
     assert {e["Details"]["Direction"] for e in sealed} == {"incoming", "outgoing"}
     assert all(e["Actor"] == "DORA Bridge" for e in sealed)
-    assert audit_verify(chain)["Valid"]
+    assert all(e["Mac"] for e in sealed) and verified(with_chain)
     # Run again (from a playbook, or a trigger firing twice): nothing is sealed twice.
     job.run_script(with_chain, DORARecordMirroredChanges.main, {})
     assert with_chain.context["DORA"]["Audit"] == chain

@@ -253,6 +253,23 @@ fn reporting_fields(
                 let hash: String = s(r, "ContentHash").unwrap_or("").chars().take(12).collect();
                 let state = if r.get("Complete").and_then(Value::as_bool) == Some(true) {
                     "complete".to_string()
+                } else if let Some(problems) = r
+                    .get("Problems")
+                    .and_then(Value::as_array)
+                    .filter(|p| !p.is_empty())
+                {
+                    // Every problem of the draft's verdict (Annex II, schema, rules), by field.
+                    let mut fields: Vec<&str> = Vec::new();
+                    for f in problems.iter().filter_map(|p| s(p, "Field")) {
+                        if !fields.contains(&f) {
+                            fields.push(f);
+                        }
+                    }
+                    format!(
+                        "incomplete, {} problem(s) in fields {}",
+                        problems.len(),
+                        fields.join(", ")
+                    )
                 } else {
                     let missing: Vec<&str> = r
                         .get("Missing")
@@ -374,6 +391,20 @@ mod tests {
         assert_eq!(
             r.fields["dorareportstatus"],
             json!("initial: complete (draft bbbbbbbbbbbb, t2)")
+        );
+        let judged = updates_with_reporting(
+            None,
+            None,
+            Some(
+                &json!({"Type": "final", "ContentHash": "cccccccccccccccc", "Complete": false, "Missing": [], "GeneratedAt": "t4",
+                        "Problems": [{"Field": "4.9", "Check": "schema"}, {"Field": "2.7", "Check": "schema"}, {"Field": "4.9", "Check": "rule"}]}),
+            ),
+            None,
+            now,
+        );
+        assert_eq!(
+            judged.fields["dorareportstatus"],
+            json!("final: incomplete, 3 problem(s) in fields 4.9, 2.7 (draft cccccccccccc, t4)")
         );
         assert_eq!(
             r.fields["doraapprovals"],

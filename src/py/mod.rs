@@ -4,6 +4,7 @@ mod connectors;
 mod convert;
 mod dora;
 mod errors;
+mod report;
 mod socradar;
 mod socradar_args;
 mod socradar_catalog;
@@ -16,7 +17,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<socradar::PySocRadarClient>()?;
     m.add_class::<socradar_mirror::PyMirror>()?;
-    m.add_function(wrap_pyfunction!(socradar_mirror::mirror_evidence, m)?)?;
     m.add_function(wrap_pyfunction!(
         socradar_catalog::socradar_incident_fields,
         m

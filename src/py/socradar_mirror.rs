@@ -14,13 +14,11 @@ use super::errors::{guard, input_error, json_arg, socradar_error};
 use super::socradar::PySocRadarClient;
 use super::socradar_args as args;
 use crate::input::InputError;
-use crate::report::request::chain_in;
 use crate::socradar::incident::IncidentOptions;
 use crate::socradar::mirror::incoming::{self, Shape, Window};
 use crate::socradar::mirror::outgoing::{self, Closing, OutComment, OutgoingUpdate};
-use crate::socradar::mirror::record::MirroredChange;
 use crate::socradar::mirror::state::{MirrorState, TrackedUpdate};
-use crate::socradar::mirror::{evidence, type_filters, MirrorSettings};
+use crate::socradar::mirror::{type_filters, MirrorSettings};
 use crate::socradar::search::SearchFilters;
 use crate::socradar::tags::{self, ForCompany, TagChange};
 use crate::socradar::SocRadarClient;
@@ -339,39 +337,6 @@ impl PyMirror {
             )
         })
     }
-}
-
-/// The evidence-chain entries that seal mirrored-change `records` in the chain found in
-/// `context` (`DORA.Audit`); none when the incident has no chain or every record is sealed.
-#[pyfunction]
-#[pyo3(signature = (records, *, context=None, now=None))]
-pub fn mirror_evidence<'py>(
-    py: Python<'py>,
-    records: &Bound<'py, PyAny>,
-    context: Option<&Bound<'py, PyAny>>,
-    now: Option<&str>,
-) -> PyResult<Bound<'py, PyAny>> {
-    guard(py, || {
-        let context = match context {
-            Some(c) => json_arg(py, "context", "The incident context", c)?,
-            None => Value::Null,
-        };
-        let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-        let records: Vec<MirroredChange> =
-            serde_json::from_value(json_arg(py, "records", "The mirrored changes", records)?)
-                .map_err(|e| {
-                    input_error(
-                        py,
-                        InputError::new(
-                            "records",
-                            format!("The mirrored changes could not be read: {e}."),
-                        ),
-                    )
-                })?;
-        let entries = evidence::chain_entries(&chain, &records, time_or_now(py, "now", now)?)
-            .map_err(|e| input_error(py, InputError::new("audit", e.message)))?;
-        to_py(py, &entries)
-    })
 }
 
 /// The body of `SocRadarClient.add_tag` / `remove_tag`.

@@ -8,10 +8,14 @@ the ``recorded`` attributes are test-only additions.
 
 from __future__ import annotations
 
+import atexit
+import base64
 import copy
 import json
 import re
+import shutil
 import tempfile
+import urllib.parse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -46,8 +50,18 @@ recorded_logs: list[tuple[str, str]] = []
 _secrets: set[str] = set()
 _emitted: list[str] = []
 _SECRET_KEYS = ("password", "secret", "token", "apikey", "api_key")
+#: Parameters holding several secrets as `id: secret` lines (the retired chain keys).
+_SECRET_LINES_KEYS = ("chain_retired_keys",)
 
+#: What the server tells a command about where it runs and who ran it. ``context.ParentEntry`` is
+#: the War Room entry that ran the command: ``user`` is the user name of the person who typed it
+#: (read the same way by demisto/content's PerformActionOnCampaignIncidents); a command run by a
+#: playbook task has the task in ``entryTask`` and no user (it runs as DBot).
 callingContext: dict[str, Any] = {"context": {"IntegrationBrand": "DORA Bridge SOCRadar Incidents v4"}}  # noqa: N816 - the real name
+
+#: The XSOAR users ``findUser`` knows, by user name: records shaped as the server's user objects
+#: (``id``, ``username``, ``name``, ``email``, ``roles`` as ``{"demisto": [role names]}``).
+users: dict[str, dict[str, Any]] = {}
 
 
 def setup(
@@ -62,14 +76,26 @@ def setup(
     keep_state: bool = False,
     instance: str | None = None,
     entries: list[dict[str, Any]] | None = None,
+    user: str | None = None,
+    playbook_task: dict[str, Any] | None = None,
 ) -> None:
     """Prepares one command run, as the server would before starting the integration.
 
     With ``keep_state`` the last run and integration context of the previous run are kept,
-    as the server keeps them between fetches of one instance.
+    as the server keeps them between fetches of one instance. ``user`` is the XSOAR user who
+    typed the command in the War Room; ``playbook_task`` the task that ran it instead (then the
+    command runs as DBot, with no user).
     """
     global _params, _args, _command, _last_run, _integration_context, _incident, _context, _instance
     global _integration_context_version
+    callingContext["context"] = {
+        **{k: v for k, v in callingContext.get("context", {}).items() if k != "ParentEntry"},
+        "ParentEntry": {
+            "user": "" if playbook_task else (user or ""),
+            "entryTask": copy.deepcopy(playbook_task),
+            "contents": f"!{command}",
+        },
+    }
     _collect_secrets(params or {})
     if instance is not None:
         _instance = instance
@@ -92,6 +118,12 @@ def setup(
 
 
 def _collect_secrets(node: Any, key: str = "") -> None:
+    if isinstance(node, str) and key in _SECRET_LINES_KEYS:
+        for line in node.splitlines():
+            secret = line.partition(":")[2].strip()
+            if len(secret) >= 6:
+                _secrets.add(secret)
+        return
     if isinstance(node, dict):
         for k, v in node.items():
             _collect_secrets(v, k)
@@ -114,14 +146,34 @@ def forget_emitted() -> None:
     _secrets.clear()
 
 
+def encodings(secret: str) -> set[str]:
+    """A secret as it could leave in an output: as is, hex, base64 (standard and URL-safe, with or
+    without padding), percent-encoded, JSON-escaped."""
+    raw = secret.encode()
+    b64 = base64.b64encode(raw).decode()
+    url = base64.urlsafe_b64encode(raw).decode()
+    return {
+        secret,
+        raw.hex(),
+        raw.hex().upper(),
+        b64,
+        b64.rstrip("="),
+        url,
+        url.rstrip("="),
+        urllib.parse.quote(secret, safe=""),
+        json.dumps(secret)[1:-1],
+    }
+
+
 def leaked_secrets() -> list[str]:
-    """Secrets found in anything sent out since ``forget_emitted()``, or in the state kept."""
+    """Secrets found, in any of their ``encodings``, in anything sent out since
+    ``forget_emitted()``, or in the state kept."""
     state = json.dumps([_context, _incident, _last_run, _integration_context], default=str)
     files = ""
     if FILES_DIR.exists():
         files = "".join(p.read_text(errors="replace") for p in FILES_DIR.iterdir() if p.is_file())
     haystack = "\n".join(_emitted) + state + files
-    return sorted(s for s in _secrets if s in haystack)
+    return sorted(s for s in _secrets if any(form in haystack for form in encodings(s)))
 
 
 def params() -> dict[str, Any]:
@@ -154,12 +206,25 @@ def demistoVersion() -> dict[str, str]:  # noqa: N802
     return {"version": "6.10.0", "buildNumber": "0"}
 
 
+def findUser(username: str | None = None, email: str | None = None) -> dict[str, Any]:  # noqa: N802 - the real name
+    """(Integration only, as in the real module.) The user with that user name or e-mail, as
+    the server's user object; ``{}`` for a user the server does not know."""
+    for record in users.values():
+        if (username and record.get("username", "").lower() == username.lower()) or (
+            email and (record.get("email") or "").lower() == email.lower()
+        ):
+            return copy.deepcopy(record)
+    return {}
+
+
 def investigation() -> dict[str, Any]:
     return {"id": str(_incident.get("investigationId") or _incident.get("id") or "1")}
 
 
 #: Files written with ``fileResult``, as the server would attach them to the war room.
-FILES_DIR = Path(tempfile.gettempdir()) / "xsoar-runtime-double-files"
+#: One folder per process: test runs of other checkouts on the same machine clear their own.
+FILES_DIR = Path(tempfile.mkdtemp(prefix="xsoar-runtime-double-files-"))
+atexit.register(shutil.rmtree, FILES_DIR, ignore_errors=True)
 
 
 def context() -> dict[str, Any]:
@@ -316,11 +381,46 @@ def setIntegrationContextVersioned(context: dict[str, Any], version: int = -1, s
 
 
 def results(results: Any) -> None:
-    if isinstance(results, dict):
-        json.dumps(results, default=str)
-        _merge_entry_context(results.get("EntryContext"))
+    """An entry, or a list of entries (as a script passes on what ``executeCommand`` returned),
+    sent to the war room: each entry's outputs are written to the context."""
+    for entry in results if isinstance(results, list) else [results]:
+        if isinstance(entry, dict):
+            json.dumps(entry, default=str)
+            _merge_entry_context(entry.get("EntryContext"))
     _emitted.append(json.dumps(results, default=str))
     recorded_results.append(copy.deepcopy(results))
+
+
+def integration_command(
+    command: str, main: Any, params: dict[str, Any], integration_context: dict[str, Any] | None = None
+) -> None:
+    """(Test-only.) Lets a script's ``executeCommand(command, args)`` run an integration's
+    ``main()`` as the server runs it: with that instance's parameters and that instance's own
+    integration context (``integration_context``, kept up to date in place), in the same incident
+    and context as the script. The entries the command sent are returned to the script (their
+    outputs already written to the context, as on the server)."""
+    store = integration_context if integration_context is not None else {}
+
+    def handler(args: dict[str, Any]) -> list[dict[str, Any]]:
+        global _params, _args, _command, _integration_context
+        saved = (_params, _args, _command, _integration_context)
+        mark = len(recorded_results)
+        _collect_secrets(params)
+        _params, _args, _command = copy.deepcopy(params), copy.deepcopy(args), command
+        _integration_context = copy.deepcopy(store)
+        try:
+            main()
+        except SystemExit:
+            pass
+        finally:
+            store.clear()
+            store.update(_integration_context)
+            _params, _args, _command, _integration_context = saved
+        sent = recorded_results[mark:]
+        del recorded_results[mark:]
+        return [e for e in sent if isinstance(e, dict)]
+
+    command_handlers[command] = handler
 
 
 _DT = re.compile(r"^(?P<path>[^(]+)(?:\((?P<dt>.*)\))?$")

@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::record::MirroredChange;
-use crate::audit::{self, AuditError, Entry};
+use crate::audit::{self, Entry};
+use crate::input::InputError;
+use crate::report::evidence::Evidence;
 
 /// Kind of the chain entries that record a mirrored change.
 pub const KIND: &str = "socradar-mirror";
@@ -26,37 +28,39 @@ fn recorded_ids(chain: &[Entry]) -> Vec<&str> {
         .collect()
 }
 
-/// The entries to append to `chain` for `records` (in the order they were observed), none for
-/// records already sealed, none at all when the chain is empty.
-pub fn chain_entries(
-    chain: &[Entry],
+/// Appends to the incident's chain, keyed like every entry, one entry per record of `records`
+/// not sealed yet (in the order they were observed); none when the incident has no chain. A
+/// chain that fails verification gets nothing: the records stay in the war room until it is
+/// restored.
+pub fn seal(
+    ev: &mut Evidence<'_>,
     records: &[MirroredChange],
     at: DateTime<Utc>,
-) -> Result<Vec<Entry>, AuditError> {
-    if chain.is_empty() {
+) -> Result<Vec<Entry>, InputError> {
+    if ev.chain.is_empty() {
         return Ok(Vec::new());
     }
-    let mut todo: Vec<&MirroredChange> = {
-        let done = recorded_ids(chain);
+    ev.verified()?;
+    let mut todo: Vec<MirroredChange> = {
+        let done = recorded_ids(&ev.chain);
         records
             .iter()
             .filter(|r| !done.contains(&r.id.as_str()))
+            .cloned()
             .collect()
     };
     todo.sort_by(|a, b| a.observed_at.cmp(&b.observed_at));
     todo.dedup_by(|a, b| a.id == b.id);
     // A chain's times only move forward; a record observed before the last entry is sealed now.
-    let at = chain
+    let at = ev
+        .chain
         .last()
         .and_then(|e| audit::parse_at(&e.at).ok())
         .map_or(at, |last| last.max(at));
-    let mut extended: Vec<Entry> = chain.to_vec();
     let mut out = Vec::new();
     for r in todo {
-        let details = serde_json::to_value(r).expect("a record serialises");
-        let e = audit::next_entry(&extended, at, KIND, ACTOR, details)?;
-        extended.push(e.clone());
-        out.push(e);
+        let details = serde_json::to_value(&r).expect("a record serialises");
+        out.push(ev.append(at, KIND, ACTOR, details)?);
     }
     Ok(out)
 }
@@ -65,6 +69,7 @@ pub fn chain_entries(
 mod tests {
     use super::super::record::{Direction, Outcome};
     use super::*;
+    use crate::audit::testing::{ring, INCIDENT};
     use chrono::TimeZone;
     use serde_json::json;
 
@@ -83,31 +88,53 @@ mod tests {
     }
 
     #[test]
-    fn records_are_sealed_once_in_order_and_only_where_a_chain_exists() {
+    fn records_are_sealed_once_in_order_keyed_and_only_where_a_chain_exists() {
+        let keys = ring();
         let t = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
         let a = record("status", "2026-11-23T09:59:00Z");
         let b = record("severity", "2026-11-23T09:58:00Z");
-        assert!(chain_entries(&[], std::slice::from_ref(&a), t)
+        let mut empty = Evidence::new(INCIDENT, &keys, vec![], None).unwrap();
+        assert!(seal(&mut empty, std::slice::from_ref(&a), t)
             .unwrap()
             .is_empty());
-        let detection = audit::next_entry(
-            &[],
+        let mut ev = Evidence::new(INCIDENT, &keys, vec![], None).unwrap();
+        ev.append(
             t - chrono::Duration::hours(1),
             "detection",
             "DORA Bridge",
             json!({}),
         )
         .unwrap();
-        let chain = vec![detection];
-        let added = chain_entries(&chain, &[a.clone(), b.clone(), a.clone()], t).unwrap();
+        let head = ev.head();
+        let chain = ev.chain.clone();
+        let mut ev = Evidence::new(INCIDENT, &keys, chain, head).unwrap();
+        let added = seal(&mut ev, &[a.clone(), b.clone(), a.clone()], t).unwrap();
         assert_eq!(added.len(), 2);
         assert_eq!(added[0].details["Field"], "severity");
         assert_eq!(added[1].prev_hash, added[0].hash);
         assert_eq!(added[0].kind, KIND);
-        let mut all = chain.clone();
-        all.extend(added);
-        assert!(audit::verify(&all).valid);
+        assert!(audit::verify(&ev.chain, INCIDENT, Some(&keys), ev.head().as_ref()).valid);
         // Shown again later: nothing new to seal.
-        assert!(chain_entries(&all, &[a, b], t).unwrap().is_empty());
+        let (chain, head) = (ev.chain.clone(), ev.head());
+        let mut again = Evidence::new(INCIDENT, &keys, chain, head).unwrap();
+        assert!(seal(&mut again, &[a, b], t).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_chain_that_fails_verification_gets_nothing() {
+        let keys = ring();
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let mut ev = Evidence::new(INCIDENT, &keys, vec![], None).unwrap();
+        ev.append(t, "detection", "DORA Bridge", json!({})).unwrap();
+        let mut chain = ev.chain.clone();
+        chain[0].actor = "someone else".into();
+        let mut forged = Evidence::new(INCIDENT, &keys, chain, ev.head()).unwrap();
+        let err = seal(&mut forged, &[record("status", "2026-11-23T09:59:00Z")], t).unwrap_err();
+        assert!(
+            err.message.contains("fails verification"),
+            "{}",
+            err.message
+        );
+        assert!(forged.appended.is_empty());
     }
 }

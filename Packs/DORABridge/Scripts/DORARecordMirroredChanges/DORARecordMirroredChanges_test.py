@@ -1,5 +1,5 @@
 """DORARecordMirroredChanges on the runtime double: records in the war room sealed once in the
-incident's evidence chain."""
+incident's evidence chain, by the DORA Bridge integration that holds the chain key."""
 
 from __future__ import annotations
 
@@ -11,8 +11,31 @@ import DORARecordMirroredChanges as script  # noqa: N813
 import pytest
 from harness import run_command
 
-from dora_bridge import audit_verify
+from dora_bridge import EntityProfile
 from tests.fixtures import dora_params
+
+INCIDENT = {"id": "7"}
+
+
+# The DORA Bridge instance's integration context, where it records the chain's head.
+STORE: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def dora_bridge_instance():
+    STORE.clear()
+    demisto.integration_command("dora-record-mirrored-changes", DORABridge.main, dora_params(), STORE)
+    yield
+    demisto.command_handlers.pop("dora-record-mirrored-changes", None)
+
+
+def verified(context: dict) -> bool:
+    """The chain verifies with the key, against the head the integration recorded."""
+    head = (STORE.get("DoraAuditHeads") or {}).get(INCIDENT["id"])
+    result = EntityProfile.from_params(dora_params()).audit_verify(
+        incident=INCIDENT, context=context, head=head
+    )
+    return result["Valid"]
 
 
 def record(n: int, field: str = "severity") -> dict:
@@ -28,7 +51,10 @@ def chain() -> dict:
         "dora-classify",
         dora_params(),
         {"affected_services": "Card payments", "malicious_unauthorized_access": "true"},
+        incident=INCIDENT,
+        integration_context=STORE,
     )
+    STORE.update(demisto.getIntegrationContext())
     return demisto.context()
 
 
@@ -43,7 +69,7 @@ def war_room() -> list[dict]:
 
 
 def run(context: dict) -> tuple[list, dict]:
-    demisto.setup(args={"new": "x"}, context=context, incident={"id": "7"}, entries=war_room())
+    demisto.setup(args={"new": "x"}, context=context, incident=INCIDENT, entries=war_room())
     script.main()
     return demisto.recorded_results, demisto.context()
 
@@ -55,17 +81,29 @@ def test_records_are_sealed_once():
     audit = after["DORA"]["Audit"]
     sealed = [e["Details"]["Id"] for e in audit if e["Kind"] == "socradar-mirror"]
     assert sealed == ["rec1", "rec2", "rec3"], "tagged entries only, text or JSON"
-    assert len(audit) == start + 3 and audit_verify(audit)["Valid"]
-    assert "3 new of 3" in results[0]["HumanReadable"]
+    assert all(e["Mac"] and e["KeyId"] for e in audit), "keyed like every entry"
+    assert len(audit) == start + 3 and verified(after)
+    assert "3 new of 3" in results[0][0]["HumanReadable"]
     results, again = run(after)
     assert again["DORA"]["Audit"] == audit
-    assert "0 new of 3" in results[0]["HumanReadable"]
+    assert "0 new of 3" in results[0][0]["HumanReadable"]
 
 
 def test_an_incident_without_a_chain_gets_none():
     results, after = run({})
     assert "DORA" not in after
-    assert "no DORA evidence chain" in results[0]["HumanReadable"]
+    assert "no DORA evidence chain" in results[0][0]["HumanReadable"]
+
+
+def test_a_chain_that_fails_verification_gets_nothing():
+    context = chain()
+    context["DORA"]["Audit"][0]["Actor"] = "someone else"
+    demisto.setup(args={}, context=context, incident=INCIDENT, entries=war_room())
+    with pytest.raises(SystemExit):
+        script.main()
+    entry = demisto.recorded_results[-1]
+    assert entry["Type"] == 4 and "fails verification at entry 0" in entry["Contents"], entry["Contents"]
+    assert not [e for e in demisto.context()["DORA"]["Audit"] if e["Kind"] == "socradar-mirror"]
 
 
 def test_a_war_room_that_cannot_be_read_is_an_error():
