@@ -281,6 +281,22 @@ class EntityProfile:
     ) -> dict[str, Any]:
         """``{"Entries": [...], "Head": ...}``: mirrored SOCRadar changes sealed in the chain, each
         once; none without a chain."""
+    def decide(
+        self,
+        decision: str,
+        reason: str,
+        *,
+        caller: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        role: str | None = None,
+        decided_by: str | None = None,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"Entry": ..., "Head": ...}``: a person's decision (``major`` or ``not-major``) with its
+        reason, by the authenticated user in an approver role, sealed in the chain."""
     def approve(
         self,
         subject: str,

@@ -342,7 +342,7 @@ fn a_persons_major_at_13_after_awareness_at_08_makes_the_initial_due_at_17() {
     let d = clock_in(
         json!({"DORA": {
             "Classification": {"IsMajor": false, "Determinate": false, "ClassifiedAt": "2026-03-04T09:00:00Z", "Missing": ["clients_affected"]},
-            "Decision": {"Decision": "major", "DecidedAt": "2026-03-04T13:00:00Z", "DecidedBy": "k.braun", "Reason": "card payments down for a third of clients"}
+            "Audit": [{"Seq": 1, "Kind": "decision", "At": "2026-03-04T13:00:00Z", "Actor": "k.braun", "Details": {"Decision": "major", "Reason": "card payments down for a third of clients"}}]
         }}),
         "2026-03-04T13:05:00Z",
     );
@@ -364,7 +364,7 @@ fn a_persons_not_major_with_a_reason_stops_the_clock_over_a_major_verdict() {
     let d = clock_in(
         json!({"DORA": {
             "Classification": {"IsMajor": true, "Determinate": true, "ClassifiedAt": "2026-03-04T09:00:00Z"},
-            "Decision": [{"Decision": "not-major", "DecidedAt": "2026-03-04T10:00:00Z", "DecidedBy": "m.weber", "Reason": "the test environment, not production"}]
+            "Audit": [{"Seq": 1, "Kind": "decision", "At": "2026-03-04T10:00:00Z", "Actor": "m.weber", "Details": {"Decision": "not-major", "Reason": "the test environment, not production"}}]
         }}),
         "2026-03-04T10:05:00Z",
     );

@@ -2,7 +2,8 @@
 //! decides.
 //!
 //! The system's classification (`DORA.Classification`) is a verdict; a person's decision
-//! (`DORA.Decision`, made by an authenticated XSOAR user with a reason) overrides it and stands
+//! (sealed in the evidence chain by `!dora-decide`, made by an authenticated XSOAR user with a
+//! reason) overrides it and stands
 //! until a person decides again. "Not major on the facts known so far" decides nothing: the
 //! incident stays *pending*, the 24-hour limit from awareness keeps running and the missing facts
 //! are listed. Only a conclusive not-major verdict (every criterion assessed) or a person's
@@ -200,22 +201,26 @@ pub fn system_verdicts(context: &Value) -> Vec<SystemVerdict> {
         .collect()
 }
 
-/// People's decisions in the incident's context (`DORA.Decision`).
+/// People's decisions, as sealed in the incident's evidence chain (`DORA.Audit` entries of kind
+/// `decision`, written by `!dora-decide`): the chain, not a context key anyone can set, is where
+/// a decision is read from.
 pub fn person_decisions(context: &Value) -> Vec<PersonDecision> {
     let dora = context.get("DORA");
-    entries(dora.and_then(|d| d.get("Decision")))
+    entries(dora.and_then(|d| d.get("Audit")))
         .into_iter()
-        .filter_map(|d| {
-            let major = match d.get("Decision").and_then(Value::as_str)? {
+        .filter(|e| e.get("Kind").and_then(Value::as_str) == Some("decision"))
+        .filter_map(|e| {
+            let details = e.get("Details")?;
+            let major = match details.get("Decision").and_then(Value::as_str)? {
                 "major" => true,
                 "not-major" => false,
                 _ => return None,
             };
             Some(PersonDecision {
                 major,
-                at: time(d.get("DecidedAt"))?,
-                by: d.get("DecidedBy").and_then(Value::as_str)?.to_string(),
-                reason: d
+                at: time(e.get("At"))?,
+                by: e.get("Actor").and_then(Value::as_str)?.to_string(),
+                reason: details
                     .get("Reason")
                     .and_then(Value::as_str)
                     .unwrap_or("")
@@ -328,7 +333,7 @@ mod tests {
     fn verdicts_and_decisions_are_read_from_context() {
         let ctx = serde_json::json!({"DORA": {
             "Classification": [{"IsMajor": false, "Determinate": false, "ClassifiedAt": "2026-03-04T09:00:00Z", "Missing": ["member_states"]}],
-            "Decision": {"Decision": "major", "DecidedAt": "2026-03-04T13:00:00Z", "DecidedBy": "k.braun", "Reason": "card payments down"}
+            "Audit": [{"Seq": 0, "Kind": "decision", "At": "2026-03-04T13:00:00Z", "Actor": "k.braun", "Details": {"Decision": "major", "Reason": "card payments down"}}]
         }});
         let d = decide(&system_verdicts(&ctx), &person_decisions(&ctx));
         assert_eq!(d.state, DecisionState::Major);

@@ -217,6 +217,41 @@ impl PyEntityProfile {
         })
     }
 
+    /// A person's decision that the incident is major or not (`decision`: `major` or
+    /// `not-major`), against or beside the system's verdict, with a reason; made by the
+    /// authenticated user in an approver role and sealed in the chain, where the clock reads it.
+    #[pyo3(signature = (decision, reason, *, caller=None, user=None, role=None, decided_by=None, incident=None, context=None, head=None, now=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of !dora-decide
+    fn decide<'py>(
+        &self,
+        py: Python<'py>,
+        decision: &str,
+        reason: &str,
+        caller: Option<&Bound<'py, PyAny>>,
+        user: Option<&Bound<'py, PyAny>>,
+        role: Option<&str>,
+        decided_by: Option<&str>,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let major = crate::input::one_of("decision", decision, &["major", "not-major"])
+                .map_err(|e| input_error(py, e))?
+                == "major";
+            let who = report::caller_of(py, caller, user, "decide")?;
+            let d = crate::report::human_decision::HumanDecision {
+                major,
+                reason,
+                role,
+                typed_decider: decided_by,
+            };
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::decide(py, &self.report, who, &d, a, report::now_or(py, now)?)
+        })
+    }
+
     /// An approval or rejection by the authenticated user (`caller`: XSOAR's calling context;
     /// `user`: its user record), recorded only if every approval rule holds.
     #[pyo3(signature = (subject, decision, *, caller=None, user=None, role=None, approver=None, comment=None, content_hash=None, incident=None, context=None, head=None, now=None))]

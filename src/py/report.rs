@@ -182,6 +182,29 @@ pub fn record_mirrored_changes<'py>(
     to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
 }
 
+/// A person's decision that the incident is (not) major, sealed; returns the entry and the head.
+pub fn decide<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    caller: Caller,
+    d: &crate::report::human_decision::HumanDecision<'_>,
+    a: ChainArgs,
+    now: DateTime<Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(py, &id, settings)?;
+    let e = crate::report::human_decision::record(
+        &mut ev,
+        &settings.policy,
+        &settings.directory,
+        &caller,
+        d,
+        now,
+    )
+    .map_err(|e| input_error(py, e))?;
+    to_py(py, &json!({"Entry": e, "Head": ev.head()}))
+}
+
 pub fn approve<'py>(
     py: Python<'py>,
     settings: &ReportSettings,

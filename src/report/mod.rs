@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod export;
 pub mod gate;
 pub mod html;
+pub mod human_decision;
 pub mod labels;
 pub mod mapping;
 pub mod policy;

@@ -267,6 +267,56 @@ def approve_command(profile: EntityProfile, args: dict) -> list:
     ]
 
 
+def decide_command(profile: EntityProfile, args: dict) -> list:
+    caller, user = calling_user(demisto)
+    evidence = Evidence()
+    out = profile.decide(
+        args.get("decision") or "",
+        args.get("reason") or "",
+        caller=caller,
+        user=user,
+        role=args.get("role"),
+        decided_by=args.get("decided_by"),
+        **evidence.args(),
+    )
+    evidence.record(out["Head"])
+    entry = out["Entry"]
+    d = entry["Details"]
+    system = d.get("SystemVerdict") or {}
+    if system:
+        verdict = "major" if system.get("IsMajor") else "not major"
+        if not system.get("IsMajor") and not system.get("Determinate"):
+            verdict += " on the facts known so far"
+    else:
+        verdict = "none yet"
+    decision = {
+        "Decision": d["Decision"],
+        "Reason": d["Reason"],
+        "DecidedBy": entry["Actor"],
+        "DecidedByEmail": d["User"]["Email"],
+        "Role": d["Role"],
+        "RoleSource": d["RoleSource"],
+        "DecidedAt": entry["At"],
+        "SystemVerdict": verdict,
+        "Hash": entry["Hash"],
+    }
+    readable = tableToMarkdown(
+        f"DORA decision recorded: {'MAJOR' if d['Decision'] == 'major' else 'NOT MAJOR'}",
+        decision,
+        headers=["Decision", "DecidedBy", "Role", "DecidedAt", "SystemVerdict", "Reason"],
+    )
+    readable += "\nRun !dora-deadlines and DORAApplyToIncident: the clock follows the decision.\n"
+    return [
+        CommandResults(
+            outputs_prefix="DORA.Decision",
+            outputs_key_field="Hash",
+            outputs=decision,
+            readable_output=readable,
+        ),
+        audit_results([entry], "decision recorded"),
+    ]
+
+
 def approval_status_command(profile: EntityProfile, args: dict) -> CommandResults:
     status = profile.approval_status(args.get("subject") or "", **Evidence().args())
     state = "approved" if status["Approved"] else "rejected" if status["Rejected"] else "awaiting approval"
@@ -399,6 +449,7 @@ COMMANDS = {
     "dora-deadlines": deadlines_command,
     "dora-recurring-check": recurring_check_command,
     "dora-report-draft": report_draft_command,
+    "dora-decide": decide_command,
     "dora-approve": approve_command,
     "dora-approval-status": approval_status_command,
     "dora-mark-submitted": mark_submitted_command,

@@ -6,18 +6,20 @@ import json
 from pathlib import Path
 
 import demistomock as demisto
+import dora_bridge
 import DORABridge as integration  # noqa: N813
 import pytest
 import yaml
 from harness import run_command
 
+from tests.anchor import ANCHOR, at, rfc3339
 from tests.fixtures import SCHEMAS, dora_params
 
 HERE = Path(__file__).parent
 YML = yaml.safe_load((HERE / "DORABridge.yml").read_text())
 ALL_COMMANDS = {
     "dora-classify", "dora-deadlines", "dora-recurring-check", "dora-cyber-threat-assess", "dora-report-draft",
-    "dora-approve", "dora-approval-status", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
+    "dora-approve", "dora-approval-status", "dora-decide", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
     "dora-record-mirrored-changes",
 }  # fmt: skip
 
@@ -477,3 +479,69 @@ def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
 def test_bad_report_settings_are_named(override, message):
     entry = run("test-module", params=flow_params(**override))
     assert entry["Type"] == 4 and message in entry["Contents"], entry["Contents"]
+
+
+@pytest.fixture
+def clock_at_anchor():
+    """The core's clock standing at the test anchor: decisions are dated now."""
+    dora_bridge.set_clock(rfc3339(ANCHOR), running=False)
+    yield ANCHOR
+    dora_bridge.set_clock(rfc3339(ANCHOR), running=True)
+
+
+def aware_incident(hours_ago: int) -> Incident:
+    inc = Incident(flow_params())
+    inc.incident = {"id": "118", "created": at(hours=-hours_ago), "occurred": at(hours=-hours_ago - 1)}
+    return inc
+
+
+def test_inconclusive_is_pending_and_a_persons_major_runs_four_hours_from_the_decision(clock_at_anchor):
+    inc = aware_incident(5)  # awareness at "08:00", the decision at "13:00"
+    c = inc.ok("dora-classify", {"affected_services": "Customer portal"})[0]["Contents"]
+    assert c["IsMajor"] is False and c["Determinate"] is False
+    pending = inc.ok("dora-deadlines")[0]["Contents"]
+    assert pending["Decision"]["State"] == "pending" and pending["Decision"]["MissingFacts"]
+    initial = pending["InitialNotification"]
+    assert initial["Status"] == "on-time" and initial["BaseDue"] == at(hours=19), "24 hours from awareness"
+    out = inc.ok("dora-decide", {"decision": "major", "reason": "card payments down for a third of clients"})
+    decision = out[0]["EntryContext"]["DORA.Decision(val.Hash && val.Hash == obj.Hash)"]
+    assert decision["DecidedBy"] == "ana.ruiz" and decision["Role"] == "CISO"
+    assert decision["SystemVerdict"] == "not major on the facts known so far"
+    sealed = [e for e in inc.audit() if e["Kind"] == "decision"]
+    assert len(sealed) == 1 and sealed[0]["Actor"] == "ana.ruiz" and sealed[0]["Mac"]
+    major = inc.ok("dora-deadlines")[0]["Contents"]
+    assert major["Decision"]["State"] == "major" and major["Decision"]["DecidedBy"] == "ana.ruiz"
+    assert major["InitialNotification"]["BaseDue"] == at(hours=4), "4 hours from the person's decision"
+
+
+def test_a_persons_not_major_with_a_reason_stops_the_clock(clock_at_anchor):
+    inc = aware_incident(2)
+    inc.ok("dora-classify", {"affected_services": "Card payments", "malicious_unauthorized_access": "true"})
+    assert inc.ok("dora-deadlines")[0]["Contents"]["InitialNotification"]["Status"] == "on-time"
+    inc.ok("dora-decide", {"decision": "not-major", "reason": "the host is a test system outside production"},
+           user="jonas.weber")  # fmt: skip
+    stopped = inc.ok("dora-deadlines")[0]["Contents"]
+    assert stopped["InitialNotification"]["Status"] == "not-required"
+    assert stopped["Decision"]["State"] == "not-major" and stopped["Decision"]["SystemVerdict"] == "major"
+    (entry,) = [e for e in inc.audit() if e["Kind"] == "decision"]
+    assert entry["Details"]["Reason"] == "the host is a test system outside production"
+    assert entry["Details"]["SystemVerdict"]["IsMajor"] is True
+
+
+def test_a_decision_needs_a_reason_an_approver_role_and_a_person():
+    inc = aware_incident(2)
+    inc.ok("dora-classify", {"affected_services": "Card payments"})
+    assert "reason is required" in inc.refused("dora-decide", {"decision": "major", "reason": " "})
+    assert "decision must be one of major, not-major, got 'yes'" in inc.refused(
+        "dora-decide", {"decision": "yes", "reason": "r"}
+    )
+    assert "'sam.doe' holds none of the approver roles" in inc.refused(
+        "dora-decide", {"decision": "major", "reason": "r"}, user="sam.doe"
+    )
+    task = {"taskId": "12", "playbookName": "DORA ICT Incident Triage", "taskName": "Decide"}
+    assert "Only a person" in inc.refused(
+        "dora-decide", {"decision": "major", "reason": "r"}, user=None, task=task
+    )
+    assert "decided_by" in inc.refused(
+        "dora-decide", {"decision": "major", "reason": "r", "decided_by": "jonas.weber"}
+    )
