@@ -6,9 +6,11 @@ pub mod connectors;
 pub mod dedup;
 pub mod dora;
 pub mod errchain;
+pub mod http;
 pub mod input;
 pub mod py;
 pub mod report;
+pub mod secret;
 pub mod socradar;
 pub mod timeutil;
 

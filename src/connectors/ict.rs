@@ -109,6 +109,7 @@ pub fn ict_context(
                     }
                     ctx.evidence.extend(r.path);
                     ctx.problems.extend(r.notes);
+                    ctx.partial |= r.partial;
                 }
                 Err(e) => {
                     failed += 1;

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::canned::{Canned, Resp};
 use super::tests::{basic, client, fake, fast, names, oauth, CLIENT_SECRET, PASSWORD};
 use super::*;
+use crate::http::canned::{Canned, Resp};
 
 // -- authentication -------------------------------------------------------------------------------
 
