@@ -303,6 +303,26 @@ impl SocRadarClient {
 
     fn transport_error(&self, e: &HttpError, label: &str) -> SocRadarError {
         let host = self.http.origin();
+        // The server answered, but with what the client refuses to use: an API error.
+        match e {
+            HttpError::Redirect { status, .. } => {
+                return SocRadarError::Api {
+                    status: Some(*status),
+                    message: sentence(
+                        &self
+                            .redactor
+                            .scrub(&format!("{} ({label})", e.describe("SOCRadar"))),
+                    ),
+                }
+            }
+            HttpError::TooLarge { .. } => {
+                return SocRadarError::Api {
+                    status: None,
+                    message: sentence(&format!("{} ({label})", e.describe("SOCRadar"))),
+                }
+            }
+            _ => {}
+        }
         let what = match e {
             HttpError::Redirect { .. } | HttpError::TooLarge { .. } | HttpError::Setup(_) => {
                 format!("{} ({label})", e.describe("SOCRadar"))

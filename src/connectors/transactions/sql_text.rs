@@ -3,7 +3,19 @@
 //! SELECT/WITH statement is refused before anything is sent.
 //!
 //! The text check gives an early, clear error. The guard that holds is the server's: every query
-//! runs in a `READ ONLY` transaction (see `sql.rs`).
+//! runs in a `READ ONLY` transaction (see `sql.rs`), as a role that should hold SELECT only.
+//!
+//! Why keep a text check at all, and why this one: a `READ ONLY` transaction refuses writes,
+//! but not the functions that act beyond the data — `pg_terminate_backend` ends another session
+//! of the same role, `pg_advisory_lock` and `pg_notify` reach other sessions — and a role's
+//! EXECUTE on those is granted to PUBLIC by default, which the connector cannot revoke. So the
+//! check refuses calls to them by name, and a name is what PostgreSQL resolves, however it is
+//! spelled: bare (`pg_notify`), quoted (`"pg_notify"`), Unicode-escaped (`U&"pg\005fnotify"`,
+//! with or without `UESCAPE`), schema-qualified, with comments or spaces before the parenthesis.
+//! Quoted and `U&` identifiers are decoded into the name they denote before the check, so quoting
+//! no longer slips past it. The list cannot know the entity's own functions: the deployment
+//! guide asks for a role with SELECT only and, where the database allows, EXECUTE on these
+//! functions revoked from PUBLIC.
 
 use crate::input::InputError;
 
@@ -99,6 +111,8 @@ const SIDE_EFFECT_FUNCTIONS: &[&str] = &[
 enum Tok {
     /// An unquoted word (keyword or identifier), upper-cased.
     Word(String),
+    /// A quoted identifier (`"name"`, `U&"n\0061me"`), decoded to the name it denotes.
+    Name(String),
     Param(String),
     Positional,
     Semicolon,
@@ -184,17 +198,54 @@ fn lex(argument: &str, text: &str) -> Result<Vec<Lexed>, InputError> {
             }
             b'"' => {
                 i += 1;
+                let mut raw = String::new();
                 loop {
                     match b.get(i) {
                         None => return Err(unterminated("quoted identifier", start)),
-                        Some(b'"') if b.get(i + 1) == Some(&b'"') => i += 2,
+                        Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                            raw.push('"');
+                            i += 2;
+                        }
                         Some(b'"') => {
                             i += 1;
                             break;
                         }
-                        Some(_) => i += 1,
+                        Some(_) => {
+                            let ch = text[i..].chars().next().unwrap_or('?');
+                            raw.push(ch);
+                            i += ch.len_utf8();
+                        }
                     }
                 }
+                // U&"…": the `U` and `&` right before the quote make it a Unicode identifier.
+                let unicode = matches!(
+                    out.as_slice(),
+                    [.., Lexed { tok: Tok::Word(u), start: us, end: ue }, Lexed { tok: Tok::Punct('&'), start: amp, end: ae }]
+                        if u == "U" && *ae == start && *ue == *amp && ue - us == 1
+                );
+                let (name, name_start) = if unicode {
+                    out.pop();
+                    let u = out.pop().map_or(start, |l| l.start);
+                    let (escape, consumed) = uescape(&text[i..]);
+                    i += consumed;
+                    let decoded = unicode_name(&raw, escape).ok_or_else(|| {
+                        InputError::new(
+                            argument,
+                            format!(
+                                "{argument} has a Unicode identifier (U&\"…\") at character {} with an escape that is not four or six hexadecimal digits; write the name plainly.",
+                                position(text, u)
+                            ),
+                        )
+                    })?;
+                    (decoded, u)
+                } else {
+                    (raw, start)
+                };
+                out.push(Lexed {
+                    tok: Tok::Name(name),
+                    start: name_start,
+                    end: i,
+                });
             }
             b'$' if b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                 i += 1;
@@ -282,6 +333,59 @@ fn lex(argument: &str, text: &str) -> Result<Vec<Lexed>, InputError> {
         }
     }
     Ok(out)
+}
+
+/// The escape character of a Unicode identifier: the one `UESCAPE 'c'` after it names, else a
+/// backslash; and the bytes of that clause.
+fn uescape(after: &str) -> (char, usize) {
+    let trimmed = after.trim_start();
+    let skipped = after.len() - trimmed.len();
+    let Some(rest) = trimmed
+        .get(..7)
+        .filter(|w| w.eq_ignore_ascii_case("UESCAPE"))
+        .map(|_| &trimmed[7..])
+    else {
+        return ('\\', 0);
+    };
+    let quoted = rest.trim_start();
+    let mut chars = quoted.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some('\''), Some(c), Some('\'')) => {
+            let used = skipped + 7 + (rest.len() - quoted.len()) + 2 + c.len_utf8();
+            (c, used)
+        }
+        _ => ('\\', 0),
+    }
+}
+
+/// The name a Unicode identifier denotes: `\XXXX` and `\+XXXXXX` code points (with `escape`
+/// for the backslash), a doubled escape for itself. `None` when an escape is malformed.
+fn unicode_name(raw: &str, escape: char) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != escape {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&escape) {
+            chars.next();
+            out.push(escape);
+            continue;
+        }
+        let width = if chars.peek() == Some(&'+') {
+            chars.next();
+            6
+        } else {
+            4
+        };
+        let hex: String = chars.by_ref().take(width).collect();
+        if hex.len() != width || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
+            return None;
+        }
+        out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+    }
+    Some(out)
 }
 
 /// Replaces the named parameters with `$n` placeholders, numbered in order of first use.
@@ -386,10 +490,10 @@ pub(crate) fn check_reads_only(argument: &str, text: &str) -> Result<(), InputEr
                     w.to_ascii_lowercase()
                 )))
             }
-            Tok::Word(w) if matches!(next, Some(Tok::Punct('('))) && SIDE_EFFECT_FUNCTIONS.contains(&w.to_ascii_lowercase().as_str()) => {
+            Tok::Word(w) | Tok::Name(w) if matches!(next, Some(Tok::Punct('('))) && SIDE_EFFECT_FUNCTIONS.contains(&w.to_lowercase().as_str()) => {
                 return Err(refuse(format!(
                     "it calls {}() at character {}, which acts beyond reading; remove the call.",
-                    w.to_ascii_lowercase(),
+                    w.to_lowercase(),
                     position(text, t.start)
                 )))
             }
@@ -467,6 +571,28 @@ mod tests {
             ),
             ("SELECT nextval('s')", "calls nextval()"),
             ("EXPLAIN ANALYZE DELETE FROM t", "starts with EXPLAIN"),
+            (
+                "SELECT \"pg_terminate_backend\"(pid) FROM pg_stat_activity",
+                "calls pg_terminate_backend() at character 8",
+            ),
+            (
+                "SELECT pg_catalog.\"pg_advisory_lock\" /* x */ (1)",
+                "calls pg_advisory_lock()",
+            ),
+            ("SELECT \"PG_NOTIFY\"('c', 'x')", "calls pg_notify()"),
+            (
+                "SELECT U&\"pg\\005fterminate\\005Fbackend\"(1)",
+                "calls pg_terminate_backend() at character 8",
+            ),
+            (
+                "SELECT u&\"pg!005fnotify\" UESCAPE '!' ('c', 'x')",
+                "calls pg_notify()",
+            ),
+            (
+                "SELECT U&\"pg\\+00005fadvisory_lock\"(1)",
+                "calls pg_advisory_lock()",
+            ),
+            ("SELECT U&\"pg\\zz\"(1)", "escape that is not four or six"),
             ("COPY t TO '/tmp/x'", "starts with COPY"),
             ("DO $$ BEGIN END $$", "starts with DO"),
             ("(VALUES (1))", "starts with VALUES"),
@@ -487,6 +613,8 @@ mod tests {
             "(SELECT 1 AS clients_total)",
             "SELECT substring('abc' FOR 2), updated_at, \"update\", t.deleted FROM t",
             "select count(*) filter (where status = 'failed') as transactions_affected from t",
+            "SELECT \"count\"(*) AS \"transactions_affected\", U&\"d\\0061ta\" FROM \"payments\".\"t\"",
+            "SELECT U&\"a!0062c\" UESCAPE '!' FROM t",
         ] {
             assert!(prepare("q", text).is_ok(), "{text}");
         }
