@@ -424,35 +424,28 @@ def test_a_cmdb_whose_items_each_have_ten_new_parents_is_walked_to_a_bound():
         assert any("it had sent 5 requests (cmdb_max_requests)" in p for p in child["out"]["problems"]), child
 
 
-def test_a_postgresql_host_that_never_answers_costs_its_deadline_and_no_more():
+def transaction_scope_against(port: int, **extra: str) -> tuple[str, float]:
+    """dora-transaction-scope against a PostgreSQL stand-in on ``port``: its error and how long
+    it took to give up."""
     window = {
         "services": "Card payments",
         "window_start": "2026-01-01T00:00:00Z",
         "window_end": "2026-01-01T01:00:00Z",
     }
+    params = {**pg_params(), "pg_host": "127.0.0.1", "pg_port": str(port), **extra}
+    started = time.monotonic()
+    [error] = errors(run_command(DORABridgeContext.main, "dora-transaction-scope", params, window))
+    return error, time.monotonic() - started
+
+
+def test_a_postgresql_host_that_never_answers_costs_its_deadline_and_no_more():
     with Silent() as silent:
-        params = {
-            **pg_params(),
-            "pg_host": "127.0.0.1",
-            "pg_port": str(silent.port),
-            "pg_connect_timeout": "1",
-        }
-        started = time.monotonic()
-        [error] = errors(run_command(DORABridgeContext.main, "dora-transaction-scope", params, window))
-        took = time.monotonic() - started
+        error, took = transaction_scope_against(silent.port, pg_connect_timeout="1")
         print(f"\n[bound] connect deadline 1 s: gave up after {took:.1f} s")
         assert "did not complete the connection and login within 1 s (pg_connect_timeout)" in error, error
         assert took < 15 and silent.connections >= 1
     with MuteAfterLogin() as mute:
-        params = {
-            **pg_params(),
-            "pg_host": "127.0.0.1",
-            "pg_port": str(mute.port),
-            "pg_statement_timeout": "1",
-        }
-        started = time.monotonic()
-        [error] = errors(run_command(DORABridgeContext.main, "dora-transaction-scope", params, window))
-        took = time.monotonic() - started
+        error, took = transaction_scope_against(mute.port, pg_statement_timeout="1")
         print(f"[bound] query deadline 1 s + 5 s: gave up after {took:.1f} s")
         assert "gave no answer to query affected_query within 6 s" in error, error
         assert "The other 2 queries failed too" in error, error

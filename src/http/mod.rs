@@ -114,8 +114,10 @@ pub enum HttpError {
     Tls(String),
     /// No connection could be opened: nothing was sent.
     Connect(String),
-    /// The connection broke while the request or the answer was under way.
+    /// The connection broke while the request was under way, before an answer began.
     Broken(String),
+    /// The answer began (with this status) and broke off before its end.
+    Truncated { status: u16, cause: String },
 }
 
 impl HttpError {
@@ -125,7 +127,9 @@ impl HttpError {
     pub fn retryable(&self, idempotent: bool) -> bool {
         match self {
             HttpError::Connect(_) => true,
-            HttpError::Timeout(_) | HttpError::Broken(_) => idempotent,
+            HttpError::Timeout(_) | HttpError::Broken(_) | HttpError::Truncated { .. } => {
+                idempotent
+            }
             _ => false,
         }
     }
@@ -149,6 +153,7 @@ impl HttpError {
             HttpError::Tls(cause) => format!("the TLS connection to {service} failed ({cause})"),
             HttpError::Connect(cause) => format!("{service} could not be reached ({cause})"),
             HttpError::Broken(cause) => format!("the connection to {service} broke ({cause})"),
+            HttpError::Truncated { status, cause } => format!("the answer of {service} (HTTP {status}) broke off while being read ({cause})"),
         }
     }
 }
@@ -346,7 +351,13 @@ impl HttpClient {
         let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit) as usize);
         resp.take(limit + 1)
             .read_to_end(&mut body)
-            .map_err(|e| self.classify(&e))?;
+            .map_err(|e| match self.classify(&e) {
+                HttpError::Broken(cause) | HttpError::Connect(cause) => HttpError::Truncated {
+                    status: status.as_u16(),
+                    cause,
+                },
+                other => other,
+            })?;
         if body.len() as u64 > limit {
             return Err(too_large(None));
         }

@@ -345,6 +345,9 @@ impl SocRadarClient {
             HttpError::Broken(cause) => {
                 format!("the connection failed ({host}, {label}): {cause}")
             }
+            HttpError::Truncated { status, cause } => {
+                format!("the answer (HTTP {status}) broke off while being read ({host}, {label}): {cause}")
+            }
         };
         SocRadarError::Transport {
             message: sentence(&self.redactor.scrub(&what)),

@@ -382,7 +382,7 @@ impl Transport {
                 seconds(*t)
             ),
             HttpError::Connect(cause) => format!("The CMDB at {host} could not be reached ({cause}); check the base URL, the network and the proxy setting"),
-            HttpError::Broken(cause) => format!("The connection to the CMDB at {host} broke during {label} ({cause}); try again, and check the proxy setting if it persists"),
+            HttpError::Broken(cause) | HttpError::Truncated { cause, .. } => format!("The connection to the CMDB at {host} broke during {label} ({cause}); try again, and check the proxy setting if it persists"),
             other => format!("{label}: {}", crate::input::capitalised(&other.describe(&service))),
         }
     }

@@ -393,6 +393,7 @@ impl RestSource {
             HttpError::Connect(cause) => format!("The connection could not be established ({cause}); check the URL and that the endpoint is reachable from the engine."),
             HttpError::Tls(cause) => format!("The TLS connection failed ({cause}); install the endpoint's CA certificate on the engine, or for a test endpoint only, trust any certificate (insecure)."),
             HttpError::Broken(cause) => format!("The request failed ({cause}); check the URL and that the endpoint is reachable from the engine."),
+            HttpError::Truncated { status, cause } => format!("The answer (HTTP {status}) broke off while being read ({cause}); try again."),
             other => format!("{}.", crate::input::capitalised(&other.describe("the REST endpoint"))),
         };
         self.error(message)
