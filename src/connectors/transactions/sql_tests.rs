@@ -8,8 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use postgres::{Client, NoTls};
 use serde_json::json;
 
-use super::sql::{numeric_text, PgValue};
 use super::sql_text;
+use super::sql_values::{numeric_text, PgValue};
 use super::*;
 use crate::dora::money::Eur;
 
