@@ -103,6 +103,7 @@ fn fetch_mode(
         include_content: true,
         include_entities: true,
         include_company_id: false,
+        mirror: None,
     };
     let replay = Replay::new(pages);
     let mut phases = Phases::new();

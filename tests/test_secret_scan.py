@@ -45,6 +45,22 @@ def _leak_in_file() -> None:
     demisto.results(fileResult("report.txt", f"header\n{SECRET}\n"))
 
 
+def _leak_hex_encoded() -> None:
+    return_results(CommandResults(readable_output=SECRET.encode().hex()))
+
+
+def _leak_base64_encoded() -> None:
+    import base64
+
+    demisto.debug(base64.b64encode(SECRET.encode()).decode().rstrip("="))
+
+
+def _leak_url_encoded() -> None:
+    import urllib.parse
+
+    return_results(CommandResults(outputs_prefix="X", outputs={"k": urllib.parse.quote("a " + SECRET)}))
+
+
 @pytest.mark.parametrize(
     "leak",
     [
@@ -54,6 +70,9 @@ def _leak_in_file() -> None:
         _leak_in_last_run,
         _leak_in_integration_context,
         _leak_in_file,
+        _leak_hex_encoded,
+        _leak_base64_encoded,
+        _leak_url_encoded,
     ],
 )
 @pytest.mark.parametrize(
@@ -63,6 +82,8 @@ def _leak_in_file() -> None:
         {"credentials": {"identifier": "svc", "password": SECRET}},
         {"client_secret": SECRET},
         {"pg_dsn": f"postgresql://reader:{quote(SECRET, safe='')}@localhost:5432/tx"},
+        {"chain_key": {"identifier": "2026-11", "password": SECRET}},
+        {"chain_retired_keys": f"2026-05: other-retired-key-0000\n2025-11: {SECRET}"},
     ],
 )
 def test_scan_finds_the_secret(leak: Callable[[], None], params: dict) -> None:
@@ -111,3 +132,36 @@ def test_scan_ignores_other_text() -> None:
 
     run_command(clean, "test-module", {"apikey": {"password": SECRET}})
     assert demisto.leaked_secrets() == []
+
+
+def test_the_chain_keys_are_watched_in_every_dora_bridge_run_and_never_leave() -> None:
+    """A decision flow of the DORA Bridge integration with a current and a retired chain key: the
+    scan holds both keys (so every test's check covers them) and finds neither in any output,
+    the integration context included."""
+    import DORABridge
+
+    from tests.fixtures import CHAIN_KEY, dora_params
+
+    retired = "retired-chain-key-5Jd8Wq2Lz7Xc"
+    params = dora_params(chain_retired_keys=f"2026-05: {retired}")
+    incident, context, state = {"id": "501"}, {}, {}
+    for user, command, args in [
+        (
+            "ana.ruiz",
+            "dora-classify",
+            {"affected_services": "Card payments", "malicious_unauthorized_access": "true"},
+        ),
+        ("ana.ruiz", "dora-report-draft", {"type": "initial", "format": "html"}),
+        ("ana.ruiz", "dora-approve", {"subject": "classification", "decision": "approve"}),
+        ("ana.ruiz", "dora-audit-log", {}),
+        ("ana.ruiz", "dora-audit-verify", {}),
+    ]:
+        out = run_command(
+            DORABridge.main, command, params, args, incident=incident, context=context, user=user,
+            integration_context=state,
+        )  # fmt: skip
+        assert not [e for e in out if isinstance(e, dict) and e.get("Type") == 4], out
+        context, state = demisto.context(), demisto.getIntegrationContext()
+    assert {CHAIN_KEY["password"], retired} <= set(demisto._spellings.values())
+    assert demisto.leaked_secrets() == []
+    assert state["DoraAuditHeads"]["501"]["KeyId"] == CHAIN_KEY["identifier"]

@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
             include_content: true,
             include_entities: true,
             include_company_id: true,
+            mirror: None,
         },
     ];
     for raw in page.alarms.iter().take(64) {

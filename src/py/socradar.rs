@@ -16,10 +16,12 @@ use crate::socradar::actions::{self, ActionRequest};
 use crate::socradar::alarm::{Alarm, MalformedAlarm};
 use crate::socradar::fetch::{self, FetchConfig, FetchStats};
 use crate::socradar::incident::{self, Incident, IncidentOptions};
-use crate::socradar::params::{self, InstanceParams};
+use crate::socradar::mirror::MirrorSettings;
+use crate::socradar::params::InstanceParams;
 use crate::socradar::replay::Replay;
 use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
+use crate::socradar::tags::TagChange;
 use crate::socradar::{AlarmSource, ClientConfig, SocRadarClient, SocRadarError};
 use crate::timeutil;
 
@@ -34,9 +36,10 @@ struct FetchResult {
 /// The SOCRadar Incident API v4 client.
 #[pyclass(module = "dora_bridge._core", name = "SocRadarClient", frozen)]
 pub struct PySocRadarClient {
-    client: Arc<SocRadarClient>,
-    fetch: Result<FetchConfig, InputError>,
-    incidents: IncidentOptions,
+    pub(super) client: Arc<SocRadarClient>,
+    pub(super) fetch: Result<FetchConfig, InputError>,
+    pub(super) incidents: IncidentOptions,
+    pub(super) mirror: Result<MirrorSettings, InputError>,
 }
 
 impl PySocRadarClient {
@@ -87,9 +90,11 @@ impl PySocRadarClient {
         let cid = self.client.config().company_id;
         let (result, error) = py.detach(move || {
             let out = fetch::fetch(&source, &cfg, &state, now);
+            // Filters the search has no parameter for (assignees) apply to what it delivered.
             let incidents = out
                 .alarms
                 .iter()
+                .filter(|a| cfg.filters.admits(&a.raw))
                 .map(|a| incident::to_incident(a, cid, &opts))
                 .collect();
             (
@@ -193,16 +198,23 @@ impl PySocRadarClient {
                     include_entities: true,
                     ..IncidentOptions::default()
                 },
+                mirror: Ok(MirrorSettings::default()),
             })
         })
     }
 
-    /// A client from the XSOAR instance parameters (`demisto.params()`), every one honoured.
+    /// A client from the XSOAR instance parameters (`demisto.params()`), every one honoured;
+    /// `instance` is `demisto.integrationInstance()`, for mirroring.
     #[staticmethod]
-    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+    #[pyo3(signature = (params, *, instance=None))]
+    fn from_params(
+        py: Python<'_>,
+        params: &Bound<'_, PyDict>,
+        instance: Option<&str>,
+    ) -> PyResult<Self> {
         guard(py, || {
             let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
-            let p = InstanceParams::from_json(&v, crate::clock::now())
+            let p = InstanceParams::for_instance(&v, instance, crate::clock::now())
                 .map_err(|e| input_error(py, e))?;
             let config = p
                 .client
@@ -213,6 +225,7 @@ impl PySocRadarClient {
                 client: Arc::new(client),
                 fetch: p.fetch,
                 incidents: p.incidents,
+                mirror: p.mirror,
             })
         })
     }
@@ -494,20 +507,50 @@ impl PySocRadarClient {
         })
     }
 
-    /// Adds the tag, or removes it when the alarm already has it (the API toggles).
-    #[pyo3(signature = (alarm_id, tag, *, company_id=None))]
-    fn toggle_tag<'py>(
+    /// Adds the tag; the alarm has it afterwards however often this runs (`mirror_state` lets
+    /// the alarm be read first and after a timeout).
+    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
+    fn add_tag<'py>(
         &self,
         py: Python<'py>,
         alarm_id: &Bound<'py, PyAny>,
         tag: &Bound<'py, PyAny>,
         company_id: Option<&Bound<'py, PyAny>>,
+        mirror_state: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "alarm_id", alarm_id)?;
-            let tag = args::text(py, "tag", tag)?;
-            let cid = args::company(py, company_id)?;
-            self.act(py, actions::toggle_tag(id, tag), cid)
+            super::socradar_mirror::set_tag(
+                py,
+                &self.client,
+                alarm_id,
+                tag,
+                company_id,
+                mirror_state,
+                TagChange::Add,
+            )
+        })
+    }
+
+    /// Removes the tag (`DELETE`); the alarm lacks it afterwards however often this runs.
+    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
+    fn remove_tag<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_id: &Bound<'py, PyAny>,
+        tag: &Bound<'py, PyAny>,
+        company_id: Option<&Bound<'py, PyAny>>,
+        mirror_state: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            super::socradar_mirror::set_tag(
+                py,
+                &self.client,
+                alarm_id,
+                tag,
+                company_id,
+                mirror_state,
+                TagChange::Remove,
+            )
         })
     }
 
@@ -566,30 +609,5 @@ fn summary(a: &Alarm) -> Value {
         "SubType": detail("alarm_sub_type"),
         "Title": detail("alarm_generic_title"),
         "CompanyID": a.raw.get("company_id").and_then(Value::as_u64),
-    })
-}
-
-/// The incident fields the SOCRadar mapping can write, as `{cli_name, name, type, content_key}`.
-#[pyfunction]
-pub fn socradar_incident_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    guard(py, || {
-        let fields: Vec<Value> = incident::field_catalogue()
-            .into_iter()
-            .map(|(spec, cli, name)| json!({"cli_name": cli, "name": name, "type": spec.field_type, "content_key": spec.content_key}))
-            .collect();
-        to_py(py, &fields)
-    })
-}
-
-/// Checks XSOAR filter parameters (`status`, `severity`, `alarm_type_ids`, ...) without a client.
-#[pyfunction]
-pub fn socradar_filters<'py>(
-    py: Python<'py>,
-    params: &Bound<'py, PyDict>,
-) -> PyResult<Bound<'py, PyAny>> {
-    guard(py, || {
-        let v = json_arg(py, "params", "The parameters", params.as_any())?;
-        let f = params::filters(&v).map_err(|e| input_error(py, e))?;
-        to_py(py, &f)
     })
 }

@@ -187,14 +187,37 @@ impl SocRadarClient {
     ) -> Result<Value, SocRadarError> {
         let cid = company_id.unwrap_or(self.config.company_id);
         let url = self.url(cid, &action.path);
-        self.send(Method::POST, &url, &action.path, |req| {
-            req.json(&action.body)
-        })
+        let method = Method::from_bytes(action.method.as_bytes()).unwrap_or(Method::POST);
+        self.send(method, &url, &action.path, |req| req.json(&action.body))
     }
 
-    /// Sends with retries. GET is retried on 429, 502, 503, 504, timeouts and broken
-    /// connections; POST (not idempotent: a tag toggled twice is removed) only where the server
-    /// cannot have acted: 429, 503 and connections that were never established.
+    /// One alarm by its `notification_id` (the one-alarm read SOCRadar's own connectors use),
+    /// or `None` when the server has no such alarm for this company.
+    pub fn alarm_by_notification_id(
+        &self,
+        notification_id: u64,
+    ) -> Result<Option<Value>, SocRadarError> {
+        let params = [
+            ("notification_ids", notification_id.to_string()),
+            ("limit", "1".to_string()),
+            ("page", "1".to_string()),
+            ("include_total_records", "false".to_string()),
+        ];
+        let url = self.url(self.config.company_id, "/incidents/v4");
+        let body = self.send(Method::GET, &url, "/incidents/v4", |req| req.query(&params))?;
+        let page = parse_search_response(body)?;
+        Ok(page.alarms.into_iter().find(|a| {
+            a.get("notification_id")
+                .and_then(super::mirror::view::as_id)
+                == Some(notification_id)
+        }))
+    }
+
+    /// Sends with retries. GET and DELETE (idempotent) are retried on 429, 502, 503, 504,
+    /// timeouts and broken connections; POST (not idempotent: a comment posted twice shows
+    /// twice) only where the server cannot have acted: 429, 503 and connections that were never
+    /// established. A POST whose outcome is unknown is never repeated here: the caller checks
+    /// the alarm first (`socradar::tags`, `socradar::mirror::outgoing`).
     fn send(
         &self,
         method: Method,
@@ -202,7 +225,7 @@ impl SocRadarClient {
         label: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Value, SocRadarError> {
-        let idempotent = method == Method::GET;
+        let idempotent = method == Method::GET || method == Method::DELETE;
         let policy = &self.config.retry;
         let attempt = || {
             self.traffic.requests.fetch_add(1, Ordering::Relaxed);

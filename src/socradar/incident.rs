@@ -2,7 +2,12 @@
 //!
 //! Every CustomFields key written here is an incident field of `Packs/DORABridge/IncidentFields`
 //! (a pack test checks both directions). Content keys the catalogue does not know are kept
-//! together in `socradarcontentother`, never written under invented field names.
+//! together in `dorasocradarcontentother`, never written under invented field names.
+//!
+//! The keys below are SOCRadar's own names (`socradaralarmid`); the fields carry them under the
+//! pack's prefix (`dorasocradaralarmid`, "DORA SOCRadar Alarm ID"). The official SOCRadar pack
+//! owns the bare names: it defines some of them with other types and its v4 fetch writes the
+//! rest, and XSOAR keeps one field per name (scripts/check-coexistence.py).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +15,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::alarm::Alarm;
+use super::mirror::MirrorFields;
 use crate::timeutil;
+
+pub use super::incident_raw::mapper_raw;
 
 /// XSOAR field types used by the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,11 +47,36 @@ const fn std_field(cli_name: &'static str, name: &'static str, field_type: Field
     }
 }
 
+/// The pack's prefix of every field cliName written here, and of its display name.
+pub const FIELD_PREFIX: &str = "dora";
+pub const NAME_PREFIX: &str = "DORA ";
+
+/// The incident field that carries a SOCRadar key.
+pub fn field_name(key: &str) -> String {
+    format!("{FIELD_PREFIX}{key}")
+}
+
 /// Fields present on every SOCRadar incident (company id and entities only when enabled).
 pub const STANDARD_FIELDS: &[FieldSpec] = &[
     std_field("socradaralarmid", "SOCRadar Alarm ID", FieldType::ShortText),
     std_field("socradartitle", "SOCRadar Title", FieldType::ShortText),
     std_field("socradarstatus", "SOCRadar Status", FieldType::ShortText),
+    std_field(
+        "socradarstatusreason",
+        "SOCRadar Status Reason",
+        FieldType::ShortText,
+    ),
+    std_field(
+        "socradarassignees",
+        "SOCRadar Assignees",
+        FieldType::ShortText,
+    ),
+    // Written by mirroring (get-remote-data): the changes of the last sync, one per line.
+    std_field(
+        "socradarmirroredchanges",
+        "SOCRadar Mirrored Changes",
+        FieldType::LongText,
+    ),
     std_field("socradarasset", "SOCRadar Asset", FieldType::ShortText),
     std_field(
         "socradaralarmtype",
@@ -135,8 +168,8 @@ pub const CONTENT_KEYS: &[&str] = &[
     "exposure_details",
 ];
 
-/// Field name for a content key: `socradarcontent` + the key's letters and digits, lowercased
-/// (XSOAR field names allow nothing else).
+/// SOCRadar key for a content key: `socradarcontent` + the key's letters and digits, lowercased
+/// (XSOAR field names allow nothing else); `field_name` gives its field.
 pub fn content_field_name(key: &str) -> String {
     let mut name = String::from("socradarcontent");
     name.extend(
@@ -170,7 +203,13 @@ fn content_display_name(key: &str) -> String {
 pub fn field_catalogue() -> Vec<(FieldSpec, String, String)> {
     let mut out: Vec<(FieldSpec, String, String)> = STANDARD_FIELDS
         .iter()
-        .map(|f| (*f, f.cli_name.to_string(), f.name.to_string()))
+        .map(|f| {
+            (
+                *f,
+                field_name(f.cli_name),
+                format!("{NAME_PREFIX}{}", f.name),
+            )
+        })
         .collect();
     for key in CONTENT_KEYS {
         let spec = FieldSpec {
@@ -179,7 +218,11 @@ pub fn field_catalogue() -> Vec<(FieldSpec, String, String)> {
             field_type: FieldType::LongText,
             content_key: Some(key),
         };
-        out.push((spec, content_field_name(key), content_display_name(key)));
+        out.push((
+            spec,
+            field_name(&content_field_name(key)),
+            format!("{NAME_PREFIX}{}", content_display_name(key)),
+        ));
     }
     out
 }
@@ -192,6 +235,8 @@ pub struct IncidentOptions {
     pub include_content: bool,
     pub include_entities: bool,
     pub include_company_id: bool,
+    /// Set when mirroring is on: what the incident needs for XSOAR to mirror it.
+    pub mirror: Option<MirrorFields>,
 }
 
 /// An incident as `demisto.incidents()` takes it.
@@ -210,6 +255,15 @@ pub struct Incident {
     pub incident_type: Option<String>,
     #[serde(rename = "CustomFields")]
     pub custom_fields: BTreeMap<String, String>,
+    #[serde(
+        rename = "dbotMirrorDirection",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dbot_mirror_direction: Option<String>,
+    #[serde(rename = "dbotMirrorInstance", skip_serializing_if = "Option::is_none")]
+    pub dbot_mirror_instance: Option<String>,
+    #[serde(rename = "dbotMirrorTags", skip_serializing_if = "Option::is_none")]
+    pub dbot_mirror_tags: Option<Vec<String>>,
 }
 
 /// SOCRadar risk level → XSOAR severity (INFO 0.5, LOW 1, MEDIUM 2, HIGH 3, CRITICAL 4, else 0).
@@ -262,7 +316,7 @@ pub fn to_incident(alarm: &Alarm, company_id: u64, opts: &IncidentOptions) -> In
     let mut f = BTreeMap::new();
     let mut put = |k: &str, v: String| {
         if !v.is_empty() {
-            f.insert(k.to_string(), v);
+            f.insert(field_name(k), v);
         }
     };
     put("socradaralarmid", alarm.id.to_string());
@@ -270,6 +324,17 @@ pub fn to_incident(alarm: &Alarm, company_id: u64, opts: &IncidentOptions) -> In
     put(
         "socradarstatus",
         alarm.str_field("status").unwrap_or("").to_string(),
+    );
+    put(
+        "socradarstatusreason",
+        alarm
+            .str_field("alarm_status_reason")
+            .unwrap_or("")
+            .to_string(),
+    );
+    put(
+        "socradarassignees",
+        super::mirror::view::assignees_of(&alarm.raw).join(", "),
     );
     put("socradarasset", asset.to_string());
     put("socradaralarmtype", main_type.to_string());
@@ -366,10 +431,13 @@ pub fn to_incident(alarm: &Alarm, company_id: u64, opts: &IncidentOptions) -> In
         occurred: timeutil::to_rfc3339(alarm.date),
         severity: xsoar_severity(risk),
         details: text.to_string(),
-        raw_json: alarm.raw.to_string(),
+        raw_json: super::incident_raw::raw_json(&alarm.raw, company_id, opts),
         dbot_mirror_id: alarm.id.to_string(),
         incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
         custom_fields: f,
+        dbot_mirror_direction: opts.mirror.as_ref().map(|m| m.direction.clone()),
+        dbot_mirror_instance: opts.mirror.as_ref().map(|m| m.instance.clone()),
+        dbot_mirror_tags: opts.mirror.as_ref().map(|m| m.tags.clone()),
     }
 }
 
@@ -455,6 +523,7 @@ mod tests {
             include_content: true,
             include_entities: true,
             include_company_id: true,
+            mirror: None,
         };
         let i = to_incident(&alarm(), 789, &opts);
         assert_eq!(
@@ -466,22 +535,25 @@ mod tests {
         assert_eq!(i.dbot_mirror_id, "81171696");
         assert_eq!(i.incident_type.as_deref(), Some("DORA ICT Incident"));
         let f = &i.custom_fields;
-        assert_eq!(f["socradaralarmtext"].chars().count(), 1000);
-        assert_eq!(f["socradartags"], "phishing, brand");
-        assert_eq!(f["socradaralarmtypeid"], "37");
-        assert_eq!(f["socradarcompanyid"], "789");
-        assert_eq!(f["socradarentities"], "domain: examp1e-bank.com");
-        assert_eq!(f["socradarrelatedassets"], "ip: 203.0.113.7, 203.0.113.8");
+        assert_eq!(f["dorasocradaralarmtext"].chars().count(), 1000);
+        assert_eq!(f["dorasocradartags"], "phishing, brand");
+        assert_eq!(f["dorasocradaralarmtypeid"], "37");
+        assert_eq!(f["dorasocradarcompanyid"], "789");
+        assert_eq!(f["dorasocradarentities"], "domain: examp1e-bank.com");
         assert_eq!(
-            f["socradarcompliance"],
+            f["dorasocradarrelatedassets"],
+            "ip: 203.0.113.7, 203.0.113.8"
+        );
+        assert_eq!(
+            f["dorasocradarcompliance"],
             "DORA Art. 17: ICT incident management"
         );
         assert_eq!(
-            f["socradarcontentdnsinformation"],
+            f["dorasocradarcontentdnsinformation"],
             r#"{"a":["203.0.113.7"]}"#
         );
-        assert_eq!(f["socradarcontentdomainstatus"], "active");
-        assert_eq!(f["socradarcontentother"], r#"{"raw-source":"x"}"#);
+        assert_eq!(f["dorasocradarcontentdomainstatus"], "active");
+        assert_eq!(f["dorasocradarcontentother"], r#"{"raw-source":"x"}"#);
         let known: std::collections::HashSet<String> =
             field_catalogue().into_iter().map(|(_, n, _)| n).collect();
         for key in f.keys() {
@@ -493,10 +565,10 @@ mod tests {
     fn options_switch_fields_off() {
         let i = to_incident(&alarm(), 789, &IncidentOptions::default());
         for k in [
-            "socradarcompanyid",
-            "socradarentities",
-            "socradarcontentdnsinformation",
-            "socradarcontentother",
+            "dorasocradarcompanyid",
+            "dorasocradarentities",
+            "dorasocradarcontentdnsinformation",
+            "dorasocradarcontentother",
         ] {
             assert!(!i.custom_fields.contains_key(k), "{k}");
         }

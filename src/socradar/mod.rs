@@ -6,10 +6,13 @@ pub mod client;
 pub mod error;
 pub mod fetch;
 pub mod incident;
+mod incident_raw;
+pub mod mirror;
 pub mod params;
 pub mod replay;
 pub mod retry;
 pub mod search;
+pub mod tags;
 
 pub use client::{AlarmSource, ClientConfig, SocRadarClient};
 pub use error::SocRadarError;

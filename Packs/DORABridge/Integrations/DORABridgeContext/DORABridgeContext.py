@@ -53,7 +53,7 @@ def problems_markdown(problems: list) -> str:
 
 
 def ict_context_command(c: ContextConnectors, args: dict) -> CommandResults:
-    asset = args.get("asset") or (demisto.incident().get("CustomFields") or {}).get("socradarasset")
+    asset = args.get("asset") or (demisto.incident().get("CustomFields") or {}).get("dorasocradarasset")
     ctx = c.ict_context(asset=asset, services=args.get("services"))
     services = figure_value(ctx["AffectedServices"]) or []
     critical = figure_value(ctx["CriticalServicesAffected"])
