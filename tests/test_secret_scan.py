@@ -1,10 +1,15 @@
 """The secret scan run after every test (``conftest.no_secret_leaves_the_integrations``) finds a
 secret in each place an integration can send one: a result, a log line, the context, the last run,
-the integration context and a file."""
+the integration context and a file; and in each spelling it can come back in: as given, after
+``Bearer``, percent-encoded, JSON-escaped, cut short before it was scrubbed, and as the base64 of
+``user:password`` of basic authentication."""
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Callable
+from urllib.parse import quote, quote_plus
 
 import demistomock as demisto
 import pytest
@@ -12,7 +17,8 @@ from CommonServerPython import CommandResults, fileResult, return_results
 
 from tests.xsoar_runtime.harness import run_command
 
-SECRET = "s3cr3t-Key-000111"
+SECRET = "s3cr3t-Key/000+111 &x"
+USER = "svc-dora"
 
 
 def _leak_in_result() -> None:
@@ -75,7 +81,7 @@ def _leak_url_encoded() -> None:
         {"apikey": {"password": SECRET}},
         {"credentials": {"identifier": "svc", "password": SECRET}},
         {"client_secret": SECRET},
-        {"pg_dsn": f"postgresql://reader:{SECRET}@localhost:5432/tx"},
+        {"pg_dsn": f"postgresql://reader:{quote(SECRET, safe='')}@localhost:5432/tx"},
         {"chain_key": {"identifier": "2026-11", "password": SECRET}},
         {"chain_retired_keys": f"2026-05: other-retired-key-0000\n2025-11: {SECRET}"},
     ],
@@ -85,6 +91,39 @@ def test_scan_finds_the_secret(leak: Callable[[], None], params: dict) -> None:
     assert demisto.leaked_secrets() == [SECRET]
     demisto.forget_emitted()
     assert demisto.leaked_secrets() == []
+
+
+def _basic(user: str) -> str:
+    return base64.b64encode(f"{user}:{SECRET}".encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        f"Authorization: Bearer {SECRET}",
+        f"client_secret={quote(SECRET, safe='')}&grant_type=password",
+        f"client_secret={quote_plus(SECRET)}",
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(SECRET, safe="")),
+        '{"password": "' + SECRET.replace('"', '\\"') + '"}',
+        f"client_secret={SECRET[:11]}…",
+        f"Authorization: Basic {_basic(USER)}",
+        f"Basic {_basic(USER).rstrip('=')}",
+    ],
+)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"credentials": {"identifier": USER, "password": SECRET}},
+        {"url": f"https://{USER}:{quote(SECRET, safe='')}@socradar.example/api"},
+    ],
+)
+def test_scan_finds_every_spelling(spelled: str, params: dict) -> None:
+    def leak() -> None:
+        demisto.error(f"the server said: {spelled}")
+
+    run_command(leak, "test-module", params)
+    assert demisto.leaked_secrets() == [SECRET], spelled
+    demisto.forget_emitted()
 
 
 def test_scan_ignores_other_text() -> None:
@@ -123,6 +162,6 @@ def test_the_chain_keys_are_watched_in_every_dora_bridge_run_and_never_leave() -
         )  # fmt: skip
         assert not [e for e in out if isinstance(e, dict) and e.get("Type") == 4], out
         context, state = demisto.context(), demisto.getIntegrationContext()
-    assert {CHAIN_KEY["password"], retired} <= demisto._secrets
+    assert {CHAIN_KEY["password"], retired} <= set(demisto._spellings.values())
     assert demisto.leaked_secrets() == []
     assert state["DoraAuditHeads"]["501"]["KeyId"] == CHAIN_KEY["identifier"]

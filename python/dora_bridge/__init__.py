@@ -31,6 +31,7 @@ from dora_bridge._core import (
     socradar_incident_fields,
 )
 from dora_bridge.args import command_args
+from dora_bridge.markdown import markdown_cell, markdown_rows, markdown_text
 
 __all__ = [
     "ApiError",
@@ -54,6 +55,9 @@ __all__ = [
     "command_args",
     "incident_field_updates",
     "load_report",
+    "markdown_cell",
+    "markdown_rows",
+    "markdown_text",
     "now",
     "report_fields",
     "set_clock",

@@ -91,6 +91,7 @@ class SocRadarClient:
         retry_budget_seconds: float = 90.0,
         date_format: str = "epoch",
         page_concurrency: int = 4,
+        max_response_mb: int = 32,
     ) -> SocRadarClient: ...
     @staticmethod
     def from_params(params: dict[str, Any], *, instance: str | None = None) -> SocRadarClient:
@@ -397,6 +398,10 @@ class ContextConnectors:
     @staticmethod
     def from_params(params: dict[str, Any]) -> ContextConnectors: ...
     def sources(self) -> list[str]: ...
+    def test_connection(self) -> list[str]:
+        """Contacts every configured source once (the CMDB answers a query, PostgreSQL logs in and
+        prepares each query, the REST endpoint answers for the last hour); one line per source.
+        Raises ``ConnectorError`` naming each source that failed, ``InputError`` when none is set."""
     def ict_context(
         self, *, asset: str | None = None, services: list[str] | str | None = None
     ) -> dict[str, Any]:

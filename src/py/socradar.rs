@@ -124,7 +124,8 @@ impl PySocRadarClient {
     /// A client from explicit settings. `from_params` builds one from XSOAR instance parameters.
     #[new]
     #[pyo3(signature = (base_url, api_key, company_id, *, verify_tls=true, use_proxy=false, timeout_seconds=30.0,
-                        max_retries=4, backoff_seconds=0.5, retry_budget_seconds=90.0, date_format="epoch", page_concurrency=4))]
+                        max_retries=4, backoff_seconds=0.5, retry_budget_seconds=90.0, date_format="epoch", page_concurrency=4,
+                        max_response_mb=32))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -139,6 +140,7 @@ impl PySocRadarClient {
         retry_budget_seconds: f64,
         date_format: &str,
         page_concurrency: usize,
+        max_response_mb: u64,
     ) -> PyResult<Self> {
         guard(py, || {
             let secs = |arg: &str, v: f64, max: f64| {
@@ -173,6 +175,12 @@ impl PySocRadarClient {
             cfg.page_concurrency =
                 input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)
                     .map_err(|e| input_error(py, e))? as usize;
+            cfg.max_response_mb = crate::http::max_body_mb(
+                "max_response_mb",
+                &max_response_mb.to_string(),
+                cfg.max_response_mb,
+            )
+            .map_err(|e| input_error(py, e))?;
             let fetch = Ok(FetchConfig {
                 first_fetch: "3 days".into(),
                 max_fetch: 10_000,
@@ -208,7 +216,11 @@ impl PySocRadarClient {
             let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
             let p = InstanceParams::for_instance(&v, instance, crate::clock::now())
                 .map_err(|e| input_error(py, e))?;
-            let client = SocRadarClient::new(p.client).map_err(|e| socradar_error(py, e))?;
+            let config = p
+                .client
+                .with_transport_params(&v)
+                .map_err(|e| input_error(py, e))?;
+            let client = SocRadarClient::new(config).map_err(|e| socradar_error(py, e))?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),
                 fetch: p.fetch,

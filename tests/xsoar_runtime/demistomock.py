@@ -15,10 +15,10 @@ import json
 import re
 import shutil
 import tempfile
-import urllib.parse
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 _params: dict[str, Any] = {}
 _args: dict[str, Any] = {}
@@ -46,10 +46,15 @@ recorded_logs: list[tuple[str, str]] = []
 
 #: Secrets handed to the integration in its parameters, and everything it sent out since the last
 #: ``forget_emitted()``: a test checks that no secret reached a result, a log line, the context,
-#: an incident or a file.
-_secrets: set[str] = set()
+#: an incident or a file, in any spelling a server or a message could give it (see ``spellings``).
+#: Each spelling to look for, and the secret it spells.
+_spellings: dict[str, str] = {}
 _emitted: list[str] = []
 _SECRET_KEYS = ("password", "secret", "token", "apikey", "api_key")
+#: Secrets this long are also looked for by their head, as a message cut before it was scrubbed
+#: leaves it (``client_secret=OAUTHCLIENT…``).
+_HEAD_FROM = 16
+_HEAD = 10
 #: Parameters holding several secrets as `id: secret` lines (the retired chain keys).
 _SECRET_LINES_KEYS = ("chain_retired_keys",)
 
@@ -117,63 +122,75 @@ def setup(
     recorded_logs.clear()
 
 
+def spellings(secret: str, user: str | None = None) -> list[str]:
+    """The secret as given, percent-encoded (RFC 3986 and form encoding, upper- and lower-case
+    hex), JSON-escaped, hex, base64 (standard and URL-safe, with or without padding), its head when
+    it is long, and with a user the base64 of ``user:secret``
+    that basic authentication sends (standard and URL-safe). ``Bearer <token>`` holds the token
+    as given."""
+    out = {secret, json.dumps(secret)[1:-1]}
+    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
+        out.add(encoded)
+        out.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded))
+    raw = secret.encode()
+    b64, url_safe = base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()
+    out.update({raw.hex(), raw.hex().upper(), b64, b64.rstrip("="), url_safe, url_safe.rstrip("=")})
+    if len(secret) >= _HEAD_FROM:
+        out.add(secret[:_HEAD])
+    if user is not None:
+        pair = base64.b64encode(f"{user}:{secret}".encode()).decode()
+        out.update({pair, pair.rstrip("="), pair.replace("+", "-").replace("/", "_")})
+    return sorted(out)
+
+
+def _add_secret(secret: str, user: str | None = None) -> None:
+    for spelling in spellings(secret, user):
+        _spellings.setdefault(spelling, secret)
+
+
 def _collect_secrets(node: Any, key: str = "") -> None:
     if isinstance(node, str) and key in _SECRET_LINES_KEYS:
         for line in node.splitlines():
             secret = line.partition(":")[2].strip()
             if len(secret) >= 6:
-                _secrets.add(secret)
+                _add_secret(secret)
         return
     if isinstance(node, dict):
+        user = node.get("identifier")
         for k, v in node.items():
+            if k == "password" and isinstance(v, str) and len(v) >= 6 and isinstance(user, str) and user:
+                _add_secret(v, user)
             _collect_secrets(v, k)
     elif isinstance(node, list):
         for v in node:
             _collect_secrets(v, key)
     elif isinstance(node, str) and len(node) >= 6 and any(s in key.lower() for s in _SECRET_KEYS):
-        _secrets.add(node)
-    elif (
-        isinstance(node, str)
-        and key.lower() in ("dsn", "pg_dsn")
-        and "@" in node
-        and ":" in node.split("@")[0]
-    ):
-        _secrets.add(node.split("@")[0].rsplit(":", 1)[1])
+        _add_secret(node)
+    elif isinstance(node, str) and "://" in node and "@" in node:
+        # Credentials inside a URL (a DSN, or a URL typed with user:password@host).
+        try:
+            parts = urlsplit(node.strip())
+            password = parts.password
+        except ValueError:
+            password = None
+        if password and len(password) >= 4:
+            _add_secret(unquote(password), unquote(parts.username or ""))
 
 
 def forget_emitted() -> None:
     _emitted.clear()
-    _secrets.clear()
-
-
-def encodings(secret: str) -> set[str]:
-    """A secret as it could leave in an output: as is, hex, base64 (standard and URL-safe, with or
-    without padding), percent-encoded, JSON-escaped."""
-    raw = secret.encode()
-    b64 = base64.b64encode(raw).decode()
-    url = base64.urlsafe_b64encode(raw).decode()
-    return {
-        secret,
-        raw.hex(),
-        raw.hex().upper(),
-        b64,
-        b64.rstrip("="),
-        url,
-        url.rstrip("="),
-        urllib.parse.quote(secret, safe=""),
-        json.dumps(secret)[1:-1],
-    }
+    _spellings.clear()
 
 
 def leaked_secrets() -> list[str]:
-    """Secrets found, in any of their ``encodings``, in anything sent out since
+    """Secrets found, in any of their ``spellings``, in anything sent out since
     ``forget_emitted()``, or in the state kept."""
     state = json.dumps([_context, _incident, _last_run, _integration_context], default=str)
     files = ""
     if FILES_DIR.exists():
         files = "".join(p.read_text(errors="replace") for p in FILES_DIR.iterdir() if p.is_file())
     haystack = "\n".join(_emitted) + state + files
-    return sorted(s for s in _secrets if any(form in haystack for form in encodings(s)))
+    return sorted({secret for spelling, secret in _spellings.items() if spelling in haystack})
 
 
 def params() -> dict[str, Any]:

@@ -85,9 +85,9 @@ def test_yml_parameters_are_the_ones_the_core_reads():
         "max_fetch", "first_fetch", "incidentFetchInterval", "status", "severity", "alarm_type_ids",
         "excluded_alarm_type_ids", "alarm_main_types", "alarm_sub_types", "excluded_alarm_main_types",
         "excluded_alarm_sub_types", "include_content", "include_entities", "include_company_id",
-        "lookback_minutes", "date_format", "page_concurrency", "tags", "assignees", "date_from", "date_to",
-        "mirror_direction", "mirror_user_email", "comment_tag", "comment_tag_in", "close_incident", "close_alarm",
-        "close_reason_map", "mirror_window_days",
+        "lookback_minutes", "date_format", "page_concurrency", "max_response_mb", "tags", "assignees", "date_from",
+        "date_to", "mirror_direction", "mirror_user_email", "comment_tag", "comment_tag_in", "close_incident",
+        "close_alarm", "close_reason_map", "mirror_window_days",
     }  # fmt: skip
 
 
