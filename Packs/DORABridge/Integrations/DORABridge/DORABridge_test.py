@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import demistomock as demisto
-import dora_bridge
 import DORABridge as integration  # noqa: N813
 import pytest
 import yaml
 from harness import run_command
 
+import dora_bridge
 from tests.anchor import ANCHOR, at, rfc3339
 from tests.fixtures import SCHEMAS, dora_params
 
