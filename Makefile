@@ -32,9 +32,16 @@ endef
 PACK_DIR := Packs/DORABridge
 PACK_VERSION = $(shell sed -n 's/^ *"currentVersion": *"\([^"]*\)".*/\1/p' $(PACK_DIR)/pack_metadata.json)
 PACK_ZIP = dist/DORABridge-$(PACK_VERSION).zip
+# The image of the pack's core integrations and scripts, set here and nowhere else: the source
+# ymls name the custom image of this core version (scripts/check-dockerfile.sh keeps them so), and
+# `make pack DOCKER_IMAGE=demisto/dora-bridge:1.0.0.<build>` switches the zip to another one.
+CORE_VERSION = $(shell sed -n 's/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml | head -1)
+CUSTOM_IMAGE = dorabridge/xsoar-python3:$(CORE_VERSION)
+DOCKER_IMAGE ?= $(CUSTOM_IMAGE)
 ZIGLANG_VERSION := 0.15.2
 AUDITWHEEL_VERSION := 6.8.2
-RELEASE_TOOLS := $(VENV)/.release-tools-zig$(ZIGLANG_VERSION)-auditwheel$(AUDITWHEEL_VERSION)
+TWINE_VERSION := 7.0.0
+RELEASE_TOOLS := $(VENV)/.release-tools-zig$(ZIGLANG_VERSION)-auditwheel$(AUDITWHEEL_VERSION)-twine$(TWINE_VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -61,6 +68,7 @@ test: setup lint ## every test and check: cargo test, clippy, pytest at two anch
 	$(WITH_PG) DORA_TEST_ANCHOR=$(TEST_ANCHOR) HYPOTHESIS_PROFILE=$(HYPOTHESIS_PROFILE) $(PY) -m pytest -q
 	$(AT_SECOND_ANCHOR)
 	scripts/validate-pack.sh
+	$(PY) scripts/check-coexistence.py
 	$(MAKE) --no-print-directory pack
 	$(MAKE) --no-print-directory fuzz
 
@@ -77,19 +85,21 @@ lint: setup ## formatting, clippy, ruff, and the stub checked against the built 
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m mypy.stubtest dora_bridge._core
 
-pack: $(DEPS) ## the uploadable pack zip in dist/ (demisto-sdk zip-packs), checked: unified code, imports, Dockerfile
+pack: $(DEPS) ## the uploadable pack zip in dist/, checked; DOCKER_IMAGE=demisto/dora-bridge:1.0.0.1 for the Marketplace image
 	scripts/build-pack.sh $(PACK_ZIP)
-	$(PY) scripts/check-pack-zip.py $(PACK_ZIP) --pack $(PACK_DIR)
+	$(PY) scripts/set-pack-image.py $(PACK_ZIP) --from $(CUSTOM_IMAGE) --to $(DOCKER_IMAGE)
+	$(PY) scripts/check-pack-zip.py $(PACK_ZIP) --pack $(PACK_DIR) --docker-image $(DOCKER_IMAGE)
 	scripts/check-dockerfile.sh
 
 $(RELEASE_TOOLS): $(DEPS)
-	$(PY) -m pip install --quiet --disable-pip-version-check ziglang==$(ZIGLANG_VERSION) auditwheel==$(AUDITWHEEL_VERSION)
+	$(PY) -m pip install --quiet --disable-pip-version-check ziglang==$(ZIGLANG_VERSION) auditwheel==$(AUDITWHEEL_VERSION) twine==$(TWINE_VERSION)
 	rm -f $(VENV)/.release-tools-*
 	touch $@
 
-wheels: $(RELEASE_TOOLS) ## release wheels in dist/: manylinux2014 abi3 (zig); musllinux if its Rust std exists; checked
+wheels: $(RELEASE_TOOLS) ## release wheels and sdist in dist/: manylinux2014 abi3 (zig), musllinux if its Rust std exists; checked, twine check
 	scripts/build-wheels.sh
 	scripts/check-wheel.sh
+	$(VENV)/bin/twine check --strict dist/dora_bridge-$(CORE_VERSION)-*.whl dist/dora_bridge-$(CORE_VERSION).tar.gz
 
 bench: setup ## measure the core against the pure-Python baseline in benches/ and write BENCHMARKS.md
 	$(PY) -m benches.run

@@ -52,6 +52,11 @@ def no_secret_leaves_the_integrations():
     or files, in every test."""
     import demistomock
 
+    from tests.fixtures import XSOAR_USERS
+
+    # The XSOAR users `demisto.findUser` knows in every test.
+    demistomock.users.clear()
+    demistomock.users.update(XSOAR_USERS)
     if demistomock.FILES_DIR.exists():
         for f in demistomock.FILES_DIR.iterdir():
             f.unlink()

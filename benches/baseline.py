@@ -117,23 +117,23 @@ def alarm_to_incident(alarm: dict[str, Any], company_id: int, params: Mapping[st
     aid = alarm["alarm_id"]
 
     fields = {
-        "socradaralarmid": str(aid),
-        "socradartitle": title,
-        "socradarstatus": alarm.get("status") or "",
-        "socradarasset": asset,
-        "socradaralarmtype": main_type,
-        "socradaralarmsubtype": sub_type,
-        "socradaralarmtypeid": render(details.get("alarm_type_id")),
-        "socradartags": render(alarm.get("tags")),
-        "socradarrisklevel": risk,
-        "socradaralarmtext": text[:ALARM_TEXT_LIMIT],
-        "socradarmitigationplan": render(details.get("alarm_default_mitigation_plan")),
-        "socradaralarmlink": LINK.format(cid=company_id, aid=aid),
-        "socradarcompliance": render_compliance(details.get("alarm_compliance_list")),
-        "socradarrelatedassets": render_key_values(alarm.get("alarm_related_assets")),
+        "dorasocradaralarmid": str(aid),
+        "dorasocradartitle": title,
+        "dorasocradarstatus": alarm.get("status") or "",
+        "dorasocradarasset": asset,
+        "dorasocradaralarmtype": main_type,
+        "dorasocradaralarmsubtype": sub_type,
+        "dorasocradaralarmtypeid": render(details.get("alarm_type_id")),
+        "dorasocradartags": render(alarm.get("tags")),
+        "dorasocradarrisklevel": risk,
+        "dorasocradaralarmtext": text[:ALARM_TEXT_LIMIT],
+        "dorasocradarmitigationplan": render(details.get("alarm_default_mitigation_plan")),
+        "dorasocradaralarmlink": LINK.format(cid=company_id, aid=aid),
+        "dorasocradarcompliance": render_compliance(details.get("alarm_compliance_list")),
+        "dorasocradarrelatedassets": render_key_values(alarm.get("alarm_related_assets")),
     }
     if params.get("include_entities"):
-        fields["socradarentities"] = render_key_values(alarm.get("alarm_related_entities"))
+        fields["dorasocradarentities"] = render_key_values(alarm.get("alarm_related_entities"))
     content = alarm.get("content")
     if params.get("include_content") and isinstance(content, dict):
         other = {}
@@ -141,11 +141,11 @@ def alarm_to_incident(alarm: dict[str, Any], company_id: int, params: Mapping[st
             if value is None:
                 continue
             if key in CONTENT_KEYS:
-                fields["socradarcontent" + "".join(c for c in key if c.isalnum()).lower()] = render(value)
+                fields["dorasocradarcontent" + "".join(c for c in key if c.isalnum()).lower()] = render(value)
             else:
                 other[key] = value
         if other:
-            fields["socradarcontentother"] = _compact(other)
+            fields["dorasocradarcontentother"] = _compact(other)
     label = markdown_escape(title or "Alarm")
     incident: dict[str, Any] = {
         "name": f"SOCRadar {aid}: {label} — {markdown_escape(asset)}"

@@ -119,7 +119,7 @@ REPORT_FACTS = {
 }
 
 
-def described_incident() -> tuple[EntityProfile, dict[str, Any], dict[str, Any]]:
+def described_incident() -> tuple[EntityProfile, dict[str, Any], dict[str, Any], dict[str, Any]]:
     """A major incident classified through the DORA Bridge integration, with the context the
     classification wrote (classification, evidence chain) and the analysts' report facts."""
     sys.path[:0] = [
@@ -145,23 +145,27 @@ def described_incident() -> tuple[EntityProfile, dict[str, Any], dict[str, Any]]
         "member_states": "DE,AT",
         "classified_at": "2026-11-23T11:05:00Z",
     }
-    entries = run_command(DORABridge.main, "dora-classify", params, args, incident=incident, context=context)
+    entries = run_command(
+        DORABridge.main, "dora-classify", params, args, incident=incident, context=context, user="ana.ruiz"
+    )
     assert not [e for e in entries if isinstance(e, dict) and e.get("Type") == 4], entries
-    return EntityProfile.from_params(params), incident, demisto.context()
+    # The chain's head, as the instance keeps it outside the incident.
+    head = demisto.getIntegrationContext()["DoraAuditHeads"]["117"]
+    return EntityProfile.from_params(params), incident, demisto.context(), head
 
 
 def report_drafts(count: int) -> dict[str, Any]:
-    profile, incident, context = described_incident()
+    profile, incident, context, head = described_incident()
     out: dict[str, Any] = {}
     for fmt in ("json", "markdown"):
-        first = profile.report_draft("initial", fmt, incident=incident, context=context)
+        first = profile.report_draft("initial", fmt, incident=incident, context=context, head=head)
         assert first["Draft"]["Complete"], first["Draft"]["Missing"]
         if fmt == "json":
             assert first["Validation"]["Valid"], first["Validation"]
         samples = []
         for _ in range(count):
             started = time.perf_counter()
-            profile.report_draft("initial", fmt, incident=incident, context=context)
+            profile.report_draft("initial", fmt, incident=incident, context=context, head=head)
             samples.append(time.perf_counter() - started)
         out[fmt] = {
             "count": count,

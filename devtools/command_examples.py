@@ -93,10 +93,16 @@ def dora_examples() -> dict[str, str]:
     schema = SCHEMAS / "dora_ir_v1.3.0.json"
     if schema.exists():
         params.update(report_schema=schema.read_text(), report_schema_version="IR-1.3.0")
+    state: dict = {}  # the instance's integration context: the chain's head
     for line in example_lines(INTEGRATIONS / "DORABridge"):
         command, args = parse(line)
-        entries = run_command(DORABridge.main, command, params, args, incident=incident, context=context)
-        context, incident = demisto.context(), demisto.incident()
+        # Decisions are made in the War Room by the demo's users, each signed in as themselves.
+        user = "k.braun" if args.get("role") == "Chief Risk Officer" else "m.weber"
+        entries = run_command(
+            DORABridge.main, command, params, args, incident=incident, context=context, user=user,
+            integration_context=state,
+        )  # fmt: skip
+        context, incident, state = demisto.context(), demisto.incident(), demisto.getIntegrationContext()
         errors = [e for e in entries if isinstance(e, dict) and e.get("Type") == 4]
         if errors:
             raise SystemExit(f"{line}: {errors[0]['Contents']}")
@@ -109,7 +115,7 @@ def context_examples() -> dict[str, str]:
     local PostgreSQL (`scripts/postgres-server.sh start`; without it the transaction example is left
     as it is)."""
     out = {}
-    incident = {"id": "311", "CustomFields": {"socradarasset": "203.0.113.16"}}
+    incident = {"id": "311", "CustomFields": {"dorasocradarasset": "203.0.113.16"}}
     context: dict = {}
     with CmdbServer() as cmdb:
         params = connector_params(cmdb)

@@ -37,6 +37,8 @@ from devtools.cmdb_server import CmdbServer  # noqa: E402
 from devtools.socradar_server import SocRadarServer  # noqa: E402
 
 API_KEY = "demo-key-0f1e2d3c4b5a"
+# The demo instance's chain key: it signs the evidence chain, and appears in no output either.
+CHAIN_KEY = {"identifier": "demo-2026-11", "password": "demo-chain-key-Qm7vT2xN9pL4cR8w"}
 COMPANY_ID = 789
 SEVERITY = {0: "Unknown", 0.5: "Info", 1: "Low", 2: "Medium", 3: "High", 4: "Critical"}
 
@@ -62,7 +64,7 @@ def show(incidents: list[dict], limit: int = 8) -> None:
     print(f"  {'occurred (UTC)':<21} {'severity':<9} {'type':<27} name")
     for inc in incidents[-limit:]:
         f = inc["CustomFields"]
-        kind = f"{f.get('socradaralarmtype', '')[:12]}/{f.get('socradaralarmsubtype', '')[:13]}"
+        kind = f"{f.get('dorasocradaralarmtype', '')[:12]}/{f.get('dorasocradaralarmsubtype', '')[:13]}"
         print(
             f"  {inc['occurred']:<21} {SEVERITY.get(inc['severity'], '?'):<9} {kind:<27} {inc['name'][:70]}"
         )
@@ -77,7 +79,20 @@ PROFILE = {
     "primary_contact_name": "Ana Ruiz",
     "primary_contact_email": "ana.ruiz@zahlungsinstitut-beispiel.de",
     "primary_contact_phone": "+49 69 1234 5678",
+    "chain_key": CHAIN_KEY,
 }
+
+# The XSOAR users of the demo's entity, as `demisto.findUser` answers for them. Martina Weber has
+# a second account holding the Chief Risk Officer role: one person still.
+USERS = {
+    "m.weber": {"id": "m.weber", "username": "m.weber", "name": "Martina Weber",
+                "email": "m.weber@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["CISO"]}},
+    "mweber-risk": {"id": "mweber-risk", "username": "mweber-risk", "name": "Martina Weber",
+                    "email": "m.weber@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["Chief Risk Officer"]}},
+    "k.braun": {"id": "k.braun", "username": "k.braun", "name": "Klaus Braun",
+                "email": "k.braun@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["Chief Risk Officer"]}},
+}  # fmt: skip
+demisto.users.update(USERS)
 
 # What the analysts add for two of the fetched alarms. For the botnet alarm the context
 # connectors find the services, clients, transactions and Member States; the analysts give only
@@ -128,20 +143,30 @@ class Incident:
             "CustomFields": fetched["CustomFields"],
         }
         self.context: dict = {}
+        self.state: dict = {}  # the DORA Bridge instance's integration context (the chain's head)
 
-    def run(self, main, command: str, params: dict, args: dict | None = None) -> list:
-        out = record(run_command(main, command, params, args, incident=self.incident, context=self.context))
+    def run(self, main, command: str, params: dict, args: dict | None = None, user: str = "m.weber") -> list:
+        """``user`` runs the command in the War Room, signed in as themselves."""
+        state = self.state if main is DORABridge.main else {}
+        out = record(
+            run_command(
+                main, command, params, args, incident=self.incident, context=self.context, user=user,
+                integration_context=state,
+            )
+        )  # fmt: skip
         self.context = demisto.context()
         self.incident = demisto.incident()
+        if main is DORABridge.main:
+            self.state = demisto.getIntegrationContext()
         return out
 
 
 def classify(fetched: dict) -> None:
-    subtype = fetched["CustomFields"]["socradaralarmsubtype"]
+    subtype = fetched["CustomFields"]["dorasocradaralarmsubtype"]
     args = {k: v.format(occurred=fetched["occurred"]) for k, v in SCENARIOS[subtype].items()}
     inc = Incident(fetched)
     print(
-        f"\n--- incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('socradarasset')}"
+        f"\n--- incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('dorasocradarasset')}"
     )
     if subtype == "Botnet Infection":
         gather_context(inc)
@@ -198,7 +223,7 @@ def gather_context(inc: Incident) -> None:
     with CmdbServer() as cmdb:
         params = connector_params(cmdb)
         print(
-            f"\n$ !dora-ict-context   (asset {inc.incident['CustomFields'].get('socradarasset')}; sample register, local CMDB)"
+            f"\n$ !dora-ict-context   (asset {inc.incident['CustomFields'].get('dorasocradarasset')}; sample register, local CMDB)"
         )
         print(inc.run(DORABridgeContext.main, "dora-ict-context", params)[0]["HumanReadable"])
         outage = sample_outage(os.environ["DORA_PG_DSN"]) if os.environ.get("DORA_PG_DSN") else None
@@ -252,60 +277,45 @@ def draft_initial_notification(inc: Incident) -> None:
             print(f"  written: {target.relative_to(ROOT)}")
 
 
-# The people who decide, as the playbook's approval tasks record them.
+# The people who decide, each in the War Room signed in as themselves: the XSOAR user, the
+# role they decide in, their comment.
 APPROVALS = [
-    (
-        "classification",
-        "m.weber@zahlungsinstitut-beispiel.de",
-        "CISO",
-        "Major: card payments down for 12% of clients.",
-    ),
-    ("initial", "m.weber@zahlungsinstitut-beispiel.de", "CISO", "Facts checked against the SOC timeline."),
-    (
-        "initial",
-        "m.weber@zahlungsinstitut-beispiel.de",
-        "Chief Risk Officer",
-        "The same person in a second role.",
-    ),
-    (
-        "initial",
-        "k.braun@zahlungsinstitut-beispiel.de",
-        "Chief Risk Officer",
-        "Figures agree with the payments ledger.",
-    ),
+    ("classification", "m.weber", "CISO", "Major: card payments down for 12% of clients."),
+    ("initial", "m.weber", "CISO", "Facts checked against the SOC timeline."),
+    ("initial", "mweber-risk", "Chief Risk Officer", "The same person under a second account."),
+    ("initial", "k.braun", "Chief Risk Officer", "Figures agree with the payments ledger."),
 ]
 
 
 def approve_and_submit(inc: Incident) -> None:
     """The dual approval of the drafted initial notification, its submission, and the clock moving
     on to the intermediate report."""
-    for subject, approver, role, comment in APPROVALS:
-        print(f'\n$ !dora-approve subject={subject} approver="{approver}" role="{role}" decision=approve')
+    for subject, user, role, comment in APPROVALS:
+        print(f'\n$ !dora-approve subject={subject} role="{role}" decision=approve   (signed in as {user})')
         out = inc.run(
             DORABridge.main,
             "dora-approve",
             PROFILE,
-            {
-                "subject": subject,
-                "approver": approver,
-                "role": role,
-                "decision": "approve",
-                "comment": comment,
-            },
+            {"subject": subject, "role": role, "decision": "approve", "comment": comment},
+            user=user,
         )
         if out[0].get("Type") == 4:
             print(f"  refused: {out[0]['Contents']}")
         else:
             d = out[0]["Contents"]
             print(
-                f"  {d['Decision']} by {d['Approver']} ({d['Role']}), bound to content {d['ContentHash'][:16]}…"
+                f"  {d['Decision']} by {d['Approver']} ({d['Role']}, {d['RoleSource']}), "
+                f"bound to content {d['ContentHash'][:16]}…"
             )
-    print('\n$ !dora-mark-submitted type=initial authority_reference="BaFin-DORA-2026-000731"')
+    print(
+        '\n$ !dora-mark-submitted type=initial authority_reference="BaFin-DORA-2026-000731"   (signed in as k.braun)'
+    )
     out = inc.run(
         DORABridge.main,
         "dora-mark-submitted",
         PROFILE,
-        {"type": "initial", "authority_reference": "BaFin-DORA-2026-000731", "submitted_by": "k.braun"},
+        {"type": "initial", "authority_reference": "BaFin-DORA-2026-000731"},
+        user="k.braun",
     )
     print(out[0]["HumanReadable"])
     print("$ !dora-deadlines")
@@ -398,14 +408,14 @@ def main() -> int:
         print("\n=== DORA classification and the regulatory clock ===")
         for subtype in SCENARIOS:
             candidates = [
-                i for i in first + second if i["CustomFields"].get("socradaralarmsubtype") == subtype
+                i for i in first + second if i["CustomFields"].get("dorasocradaralarmsubtype") == subtype
             ]
             if candidates:
                 classify(candidates[-1])
 
-        leaked = any(API_KEY in text for text in TRANSCRIPT)
+        leaked = any(API_KEY in text or CHAIN_KEY["password"] in text for text in TRANSCRIPT)
         print(
-            f"\n{len(srv.requests)} HTTP requests served; the API key appears in no result or log line: {not leaked}"
+            f"\n{len(srv.requests)} HTTP requests served; the API key and the chain key appear in no result or log line: {not leaked}"
         )
     return 0
 

@@ -7,6 +7,8 @@
 #   2. musllinux: the same for --target x86_64-unknown-linux-musl (Alpine, musl). It needs the
 #      Rust standard library for that target (`rustup target add x86_64-unknown-linux-musl`).
 #      When it cannot be built, one line says so and why; the script still exits 0.
+#   3. sdist: `maturin sdist`, the source distribution PyPI takes beside the wheels (pip builds
+#      it with a Rust toolchain where no wheel fits). `make wheels` then runs `twine check`.
 #
 # Expects .venv with maturin, ziglang and auditwheel (`make wheels` installs them).
 # Builds in target/release-wheels, apart from `make setup`'s build, so neither invalidates
@@ -80,3 +82,16 @@ else
     fi
     echo "build-wheels: musllinux wheel NOT built: $why (log: ${musl_log#"$ROOT"/})"
 fi
+
+# --- 3. sdist -------------------------------------------------------------------------------
+rm -f "$DIST"/dora_bridge-"$version".tar.gz
+echo "build-wheels: maturin sdist" >&2
+maturin sdist --out "$DIST" >&2
+sdist="$DIST/dora_bridge-$version.tar.gz"
+[[ -f "$sdist" ]] || { echo "build-wheels: maturin sdist wrote no $sdist" >&2; exit 1; }
+members="$(tar -tzf "$sdist")"
+for member in pyproject.toml Cargo.toml Cargo.lock LICENSE README.md src/lib.rs python/dora_bridge/__init__.py python/dora_bridge/py.typed; do
+    grep -qxF "dora_bridge-$version/$member" <<<"$members" \
+        || { echo "build-wheels: $(basename "$sdist") lacks $member" >&2; exit 1; }
+done
+echo "build-wheels: sdist: dist/$(basename "$sdist") ($(size "$sdist") bytes, $(wc -l <<<"$members") files)"

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Static checks of docker/Dockerfile, the custom XSOAR image (no Docker engine needed):
+# Static checks of the two images (no Docker engine needed). docker/Dockerfile, the custom image:
 #   - FROM a pinned demisto/python3-deb Python 3.12 tag (glibc: the manylinux wheel installs);
 #   - its DORA_BRIDGE_VERSION is Cargo.toml's version;
 #   - the wheel it copies matches the name maturin gives the manylinux abi3 wheel of that
 #     version (and the wheel in dist/, when `make wheels` has built one);
 #   - the install step uses no index, no cache and installs no build tools; it runs as non-root;
 #   - the image tag dorabridge/xsoar-python3:<version> is the dockerimage of every integration
-#     and script in Packs/, and the one docker/README.md and README.md build.
+#     and script in Packs/ whose code imports dora_bridge, and the one docker/README.md and
+#     README.md build; every other one names a demisto/python3 3.12 tag.
+# docker/dora-bridge/, the Marketplace image (demisto/dockerfiles layout):
+#   - FROM the same pinned base; requirements.txt pins dora-bridge==<version>, wheels only;
+#   - build.conf has a version; verify.py uses dora_bridge; no build tools.
 # Exit status 1 with one line per failed check.
 set -euo pipefail
 
@@ -77,15 +81,45 @@ last_user="$(grep -E '^USER ' "$DOCKERFILE" | tail -1 | awk '{print $2}')"
 [[ -n "$last_user" && "$last_user" != root && "$last_user" != 0 && "$last_user" != 0:* ]] \
     || problem "$DOCKERFILE: the image does not end with USER <non-root> (got '${last_user:-none}')"
 
-# The tag the pack's integrations and scripts run in.
+# The tag the pack's integrations and scripts run in: the core image where the code imports
+# dora_bridge, demisto/python3 elsewhere.
 count=0
-while IFS= read -r line; do
-    file="${line%%:*}"
-    image="$(sed 's/^[^:]*:[[:space:]]*dockerimage:[[:space:]]*//; s/[[:space:]]*$//; s/^["'\'']//; s/["'\'']$//' <<<"$line")"
+core=0
+while IFS= read -r yml; do
+    image="$(sed -n 's/^[[:space:]]*dockerimage:[[:space:]]*//p' "$yml" | head -1 | sed 's/[[:space:]]*$//; s/^["'\'']//; s/["'\'']$//')"
+    [[ -n "$image" ]] || continue
     count=$((count + 1))
-    [[ "$image" == "$tag" ]] || problem "$file: dockerimage is $image, the image docker/Dockerfile builds is $tag"
-done < <(grep -rE --include='*.yml' '^[[:space:]]*dockerimage:' Packs/)
-(( count > 0 )) || problem "no dockerimage in Packs/**/*.yml"
+    py="${yml%.yml}.py"
+    if [[ -f "$py" ]] && grep -qE '^[[:space:]]*(from|import)[[:space:]]+dora_bridge' "$py"; then
+        core=$((core + 1))
+        [[ "$image" == "$tag" ]] || problem "$yml: imports dora_bridge, dockerimage is $image, the image docker/Dockerfile builds is $tag"
+    else
+        [[ "$image" =~ ^demisto/python3:3\.12\.[0-9]+\.[0-9]+$ ]] \
+            || problem "$yml: imports nothing of dora_bridge, dockerimage is $image, expected a pinned demisto/python3:3.12 tag"
+    fi
+done < <(grep -rlE --include='*.yml' '^[[:space:]]*dockerimage:' Packs/)
+(( core > 0 )) || problem "no yml in Packs/ imports dora_bridge with a dockerimage"
+
+# docker/dora-bridge: the Marketplace image, a copy for demisto/dockerfiles.
+MP="docker/dora-bridge"
+for f in Dockerfile build.conf requirements.txt verify.py; do
+    [[ -f "$MP/$f" ]] || problem "$MP/$f is missing (demisto/dockerfiles layout: Dockerfile, build.conf, requirements.txt, verify.py)"
+done
+if [[ -f "$MP/Dockerfile" ]]; then
+    mp_base="$(sed -n 's/^FROM \(.*\)$/\1/p' "$MP/Dockerfile" | head -1)"
+    [[ "$mp_base" == "$base" ]] || problem "$MP/Dockerfile: FROM $mp_base, docker/Dockerfile's base is $base"
+    grep -q '^RUN pip install --no-cache-dir -r requirements.txt$' "$MP/Dockerfile" \
+        || problem "$MP/Dockerfile: no 'RUN pip install --no-cache-dir -r requirements.txt'"
+    if grep -nE '^[^#]*\b(apt-get|apk|gcc|build-essential|python3-dev|rustc|cargo|rustup|maturin)\b' "$MP/Dockerfile" >/dev/null; then
+        problem "$MP/Dockerfile: installs or runs build tools"
+    fi
+fi
+[[ -f "$MP/requirements.txt" ]] && {
+    grep -qx "dora-bridge==$version" "$MP/requirements.txt" || problem "$MP/requirements.txt does not pin dora-bridge==$version"
+    grep -qx -- '--only-binary=:all:' "$MP/requirements.txt" || problem "$MP/requirements.txt does not take wheels only (--only-binary=:all:)"
+}
+[[ -f "$MP/build.conf" ]] && { grep -qE '^version=[0-9]+\.[0-9]+\.[0-9]+$' "$MP/build.conf" || problem "$MP/build.conf has no version=X.Y.Z line"; }
+[[ -f "$MP/verify.py" ]] && { grep -qE '^import dora_bridge$' "$MP/verify.py" || problem "$MP/verify.py does not import dora_bridge"; }
 for doc in docker/README.md README.md; do
     grep -qF -- "docker build -f docker/Dockerfile -t $tag ." "$doc" 2>/dev/null \
         || problem "$doc does not show 'docker build -f docker/Dockerfile -t $tag .'"
@@ -95,4 +129,4 @@ if (( fail )); then
     echo "check-dockerfile: FAILED" >&2
     exit 1
 fi
-echo "check-dockerfile: $DOCKERFILE builds $tag FROM $base; $count dockerimage entries in Packs/ use it"
+echo "check-dockerfile: $DOCKERFILE builds $tag FROM $base; $core of $count dockerimage entries in Packs/ use it, the others demisto/python3; $MP is the demisto/dora-bridge request (dora-bridge==$version)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check an uploadable XSOAR pack zip (``demisto-sdk zip-packs``) before it goes to a server.
 
-Usage: check-pack-zip.py ZIP [--pack Packs/DORABridge]
+Usage: check-pack-zip.py ZIP [--pack Packs/DORABridge] [--docker-image IMAGE]
 
 Asserts that:
 - every integration and script yml in the zip is unified: its code (``script.script`` for an
@@ -15,7 +15,10 @@ Asserts that:
   Python (``sys.stdlib_module_names``, less what 3.12 and 3.13 removed) or ``dora_bridge``,
   which the custom image provides. Anything else is missing and named with the file;
 - every integration, script, playbook, layout, incident field and type, classifier, mapper and
-  other content item of the source pack is in the zip, by id.
+  other content item of the source pack is in the zip, by id;
+- with ``--docker-image``: every integration and script whose code imports ``dora_bridge`` names
+  that image, and every other one a ``demisto/python3`` tag (no custom image where none is
+  needed: a server without the core image still shows the layout's clock).
 
 Needs PyYAML, which the project's virtualenv has (``make pack`` runs it there).
 Exit status: 0 when the zip passes, 1 when a check fails, 2 on a usage error.
@@ -302,8 +305,30 @@ def check_integration_extras(where: str, item: ZipItem, source: SourceItem | Non
             report.problem(where, f"the embedded description does not contain {src_md}")
 
 
-def check_zip(zip_path: Path, pack: Path | None) -> Report:
-    """Every check on ``zip_path``; with ``pack``, also against the source pack."""
+def docker_image(item: ZipItem) -> str | None:
+    script = item.data.get("script")
+    holder = script if item.folder == "Integrations" and isinstance(script, dict) else item.data
+    image = holder.get("dockerimage")
+    return str(image) if image is not None else None
+
+
+def check_image(where: str, item: ZipItem, tree: ast.Module, core_image: str, report: Report) -> str:
+    """The image the item runs in, checked against what its code imports."""
+    image = docker_image(item) or ""
+    uses_core = any(m.split(".")[0] in IMAGE_MODULES for m, _ in imports(tree))
+    if uses_core and image != core_image:
+        report.problem(where, f"imports dora_bridge but runs in {image or 'no image'}, not {core_image}")
+    elif not uses_core and not image.startswith("demisto/python3:"):
+        report.problem(
+            where,
+            f"imports nothing of dora_bridge yet runs in {image or 'no image'}, not a demisto/python3 tag",
+        )
+    return image
+
+
+def check_zip(zip_path: Path, pack: Path | None, core_image: str | None = None) -> Report:
+    """Every check on ``zip_path``; with ``pack``, also against the source pack; with
+    ``core_image``, the image of each integration and script."""
     report = Report()
     try:
         zf = zipfile.ZipFile(zip_path)
@@ -324,6 +349,7 @@ def check_zip(zip_path: Path, pack: Path | None) -> Report:
     by_folder: dict[str, set[str]] = {}
     unified = {"Integrations": 0, "Scripts": 0}
     used: dict[str, set[str]] = {"XSOAR runtime": set(), "custom image": set(), "standard library": set()}
+    images: dict[str, int] = {}
     for item in items:
         cid = content_id(item.data)
         if cid is not None:
@@ -339,6 +365,9 @@ def check_zip(zip_path: Path, pack: Path | None) -> Report:
             check_integration_extras(where, item, source, report)
         if tree is None:
             continue
+        if core_image is not None:
+            image = check_image(where, item, tree, core_image, report)
+            images[image] = images.get(image, 0) + 1
         for module, _ in imports(tree):
             top = module.split(".")[0]
             if top in RUNTIME_MODULES:
@@ -377,6 +406,8 @@ def check_zip(zip_path: Path, pack: Path | None) -> Report:
     )
     if pack is not None:
         report.notes.append(f"all {len(source_items)} content items of {pack} are in the zip")
+    if core_image is not None:
+        report.notes.append("images: " + "; ".join(f"{n} on {i}" for i, n in sorted(images.items())))
     return report
 
 
@@ -386,6 +417,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pack", type=Path, default=None, help="the source pack to compare with, e.g. Packs/DORABridge"
     )
+    parser.add_argument(
+        "--docker-image",
+        default=None,
+        help="the image every integration and script that imports dora_bridge must name (make pack's DOCKER_IMAGE)",
+    )
     args = parser.parse_args(argv)
     if not args.zip.is_file():
         print(f"check-pack-zip: {args.zip} does not exist (run make pack)", file=sys.stderr)
@@ -393,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pack is not None and not (args.pack / "pack_metadata.json").is_file():
         print(f"check-pack-zip: {args.pack} is not a pack (no pack_metadata.json)", file=sys.stderr)
         return 2
-    report = check_zip(args.zip, args.pack)
+    report = check_zip(args.zip, args.pack, args.docker_image)
     if report.problems:
         for p in report.problems:
             print(f"check-pack-zip: FAIL {p}", file=sys.stderr)

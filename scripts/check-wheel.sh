@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the manylinux abi3 wheel from dist/ into fresh virtual environments, one per CPython
-# 3.10-3.13 found on this machine, and use it: import, version, and a DORA classification.
+# 3.10-3.13 found on this machine, and use it: import, version, and docker/dora-bridge/verify.py
+# (a DORA classification, the check the Marketplace image runs).
 #
 # Usage: scripts/check-wheel.sh [WHEEL]   (default: dist/dora_bridge-<version>-*-manylinux*.whl)
 #
@@ -26,35 +27,16 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"   # not the repository: `import dora_bridge` must find the installed wheel
 
-cat >"$tmp/smoke.py" <<'PY'
+# The wheel alone, not the source tree; then the smoke test the Marketplace image runs.
+cat >"$tmp/installed.py" <<'PY'
 import sys
 import sysconfig
 
 import dora_bridge
-from dora_bridge import EntityProfile
 
 expected_version, site = sys.argv[1], sysconfig.get_paths()["purelib"]
 assert dora_bridge.__file__.startswith(site), f"imported {dora_bridge.__file__}, not the wheel in {site}"
 assert dora_bridge.__version__ == expected_version, dora_bridge.__version__
-profile = EntityProfile.from_params(
-    {
-        "entity_name": "Zahlungsinstitut Beispiel GmbH",
-        "entity_type": "payment_institution",
-        "home_member_state": "DE",
-        "critical_services": "Card payments",
-        "clients_per_service": "Card payments: 98000",
-    }
-)
-c = profile.classify(
-    {"affected_services": "Card payments", "clients_affected": 12430, "member_states": ["DE", "AT"]},
-    now="2026-11-23T12:00:00Z",
-)
-assert c["IsMajor"] is True and c["Rule"] == "RTS 2024/1772 Art. 8(1)(b)", c
-met = [x["Name"] for x in c["Criteria"] if x["Status"] == "met"]
-print(
-    f"dora_bridge {dora_bridge.__version__} on CPython {sys.version.split()[0]}: "
-    f"classify -> {'MAJOR' if c['IsMajor'] else 'not major'} ({c['Rule']}; met: {', '.join(met)})"
-)
 PY
 
 # python3.N on PATH, else the newest pyenv-installed 3.N (pyenv shims fail for versions not selected).
@@ -76,7 +58,8 @@ for minor in 10 11 12 13; do
     [[ -n "$py" ]] || { echo "check-wheel: no CPython 3.$minor here, skipped"; continue; }
     "$py" -m venv "$tmp/venv3$minor"
     "$tmp/venv3$minor/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps "$wheel"
-    "$tmp/venv3$minor/bin/python" "$tmp/smoke.py" "$version"
+    "$tmp/venv3$minor/bin/python" "$tmp/installed.py" "$version"
+    "$tmp/venv3$minor/bin/python" "$ROOT/docker/dora-bridge/verify.py"
     checked=$((checked + 1))
 done
 (( checked > 0 )) || { echo "check-wheel: no CPython 3.10-3.13 found to install $(basename "$wheel") into" >&2; exit 1; }

@@ -32,12 +32,42 @@ impl std::error::Error for InputError {}
 
 /// Shortens a value for quoting in a message, so an error never carries a whole payload.
 pub fn quote(raw: &str) -> String {
-    const MAX: usize = 60;
-    let mut s: String = raw.chars().take(MAX).collect();
-    if raw.chars().count() > MAX {
-        s.push('…');
+    format!("'{}'", shorten(raw, 60))
+}
+
+/// At most `max` characters of `raw`, then `…` when it was longer. Text that may hold a secret
+/// is scrubbed first (`secret::Redactor::excerpt` does both in the right order).
+pub fn shorten(raw: &str, max: usize) -> String {
+    match raw.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &raw[..at]),
+        None => raw.to_string(),
     }
-    format!("'{s}'")
+}
+
+/// `s` with its first letter upper-cased, to start a sentence with a clause.
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// An instant given as `label`: RFC 3339 with `Z` or an offset ([`timeutil::parse_instant`]).
+pub fn instant(label: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, InputError> {
+    crate::timeutil::parse_instant(raw).map_err(|e| {
+        let message = match e {
+            crate::timeutil::InstantError::NoOffset => format!(
+                "{label} must carry Z or a UTC offset, such as 2026-03-10T09:14:00Z or 2026-03-10T10:14:00+01:00, got {}: without one its time zone is unknown.",
+                quote(raw)
+            ),
+            crate::timeutil::InstantError::Invalid => format!(
+                "{label} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
+                quote(raw)
+            ),
+        };
+        InputError::new(label, message)
+    })
 }
 
 /// A positive integer identifier (alarm id, company id).
@@ -163,9 +193,23 @@ pub fn one_of<'a>(argument: &str, raw: &str, accepted: &[&'a str]) -> Result<&'a
         })
 }
 
-/// A base URL with an http or https scheme and a host.
+/// A base URL with an http or https scheme and a host, and no credentials in it: a user name
+/// or password before the host (`https://user:pass@host`) is refused without being echoed, for
+/// it would be shown wherever the URL is, and sent wherever a redirect points.
 pub fn base_url(argument: &str, raw: &str) -> Result<String, InputError> {
     let t = raw.trim().trim_end_matches('/');
+    let authority = t
+        .split_once("://")
+        .map_or(t, |(_, r)| r)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    if authority.contains('@') {
+        return Err(InputError::new(
+            argument,
+            format!("{argument} must not carry a user name or password (user:password@host); remove them from the URL and enter the credentials in their own fields."),
+        ));
+    }
     let rest = t
         .strip_prefix("https://")
         .or_else(|| t.strip_prefix("http://"));
@@ -300,6 +344,16 @@ mod tests {
         ] {
             assert!(base_url("url", bad).is_err(), "{bad}");
         }
+        for with_credentials in [
+            "https://user:Pa55w0rd-x@platform.socradar.com/api",
+            "htps://user:Pa55w0rd-x@platform.socradar.com",
+            "https://Pa55w0rd-x@host",
+        ] {
+            let e = base_url("url", with_credentials).unwrap_err();
+            assert!(e.message.contains("user name or password"), "{}", e.message);
+            assert!(!e.message.contains("Pa55w0rd"), "{}", e.message);
+        }
+        assert!(base_url("url", "https://host/a@b").is_ok());
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! DORA Bridge core. Domain modules are plain Rust; `py` is the only binding layer.
 
 pub mod audit;
+pub mod cell;
 pub mod clock;
 pub mod connectors;
 pub mod dedup;
 pub mod dora;
 pub mod errchain;
+pub mod http;
+pub mod identity;
 pub mod input;
 pub mod py;
 pub mod report;
+pub mod secret;
 pub mod socradar;
 pub mod timeutil;
+pub mod triage;
 
 use pyo3::prelude::*;
 

@@ -12,6 +12,30 @@ pub fn to_rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Why a text is not an instant a person or a playbook may give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstantError {
+    /// A date and time without `Z` or an offset: its time zone is unknown.
+    NoOffset,
+    /// Not an RFC 3339 date-time at all (or a year outside 1900–9999).
+    Invalid,
+}
+
+/// An instant given by a person or a playbook: RFC 3339 with `Z` or an offset (a space may stand
+/// for the `T`). A local time without an offset is refused, not read as UTC: a user in Berlin
+/// typing 09:14 would otherwise get a deadline one or two hours late.
+pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, InstantError> {
+    let s = raw.trim();
+    let parsed = DateTime::parse_from_rfc3339(s)
+        .or_else(|_| DateTime::parse_from_rfc3339(&s.replacen(' ', "T", 1)));
+    match parsed {
+        Ok(t) if (MIN_YEAR..=MAX_YEAR).contains(&t.year()) => Ok(t.with_timezone(&Utc)),
+        Ok(_) => Err(InstantError::Invalid),
+        Err(_) if parse_vendor_date(s).is_some() => Err(InstantError::NoOffset),
+        Err(_) => Err(InstantError::Invalid),
+    }
+}
+
 /// An instant from epoch seconds; `None` when out of chrono's range.
 pub fn from_epoch(secs: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(secs, 0).single()
@@ -174,6 +198,24 @@ mod tests {
         );
         for bad in ["0 days", "-1 day", "three days", "3 fortnights", "days", ""] {
             assert_eq!(parse_time_ago(bad, now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_instant_from_a_person_carries_its_offset() {
+        assert_eq!(
+            parse_instant("2026-03-10T10:14:00+01:00"),
+            Ok(utc("2026-03-10T09:14:00Z"))
+        );
+        assert_eq!(
+            parse_instant(" 2026-03-10 09:14:00Z"),
+            Ok(utc("2026-03-10T09:14:00Z"))
+        );
+        for local in ["2026-03-10T09:14:00", "2026-03-10 09:14", "2026-03-10"] {
+            assert_eq!(parse_instant(local), Err(InstantError::NoOffset), "{local}");
+        }
+        for bad in ["", "soon", "2026-13-10T09:14:00Z", "1899-12-31T23:59:59Z"] {
+            assert_eq!(parse_instant(bad), Err(InstantError::Invalid), "{bad}");
         }
     }
 

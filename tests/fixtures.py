@@ -89,8 +89,29 @@ def instance_params(srv: SocRadarServer, **overrides: object) -> dict[str, objec
     return params
 
 
+#: The chain key of the test instances (a test secret: the secret scan looks for it in every
+#: output, in any encoding).
+CHAIN_KEY = {"identifier": "2026-11", "password": "dora-chain-test-key-7Hq2xV9mR4kP0sW8"}
+
+#: The XSOAR users of the test world, as ``demisto.findUser`` returns them.
+XSOAR_USERS: dict[str, dict[str, object]] = {
+    "ana.ruiz": {"id": "ana.ruiz", "username": "ana.ruiz", "name": "Ana Ruiz",
+                 "email": "ana.ruiz@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["CISO"]}},
+    "jonas.weber": {"id": "jonas.weber", "username": "jonas.weber", "name": "Jonas Weber",
+                    "email": "jonas.weber@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["Chief Risk Officer"]}},
+    # Ana Ruiz's second account, holding the other role: one person still.
+    "a.ruiz-cro": {"id": "a.ruiz-cro", "username": "a.ruiz-cro", "name": "Ana Ruiz",
+                   "email": "Ana.Ruiz@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["Chief Risk Officer"]}},
+    "sam.doe": {"id": "sam.doe", "username": "sam.doe", "name": "Sam Doe",
+                "email": "sam.doe@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["Analyst"]}},
+    "admin": {"id": "admin", "username": "admin", "name": "Admin",
+              "email": "admin@zahlungsinstitut-beispiel.de", "roles": {"demisto": ["Administrator"]}},
+}  # fmt: skip
+
+
 def dora_params(**overrides: object) -> dict[str, object]:
-    """DORA Bridge instance parameters for a German payment institution."""
+    """DORA Bridge instance parameters for a German payment institution, with its chain key."""
     params: dict[str, object] = json.loads(ENTITY_PROFILE.read_text())
+    params["chain_key"] = dict(CHAIN_KEY)
     params.update(overrides)
     return params

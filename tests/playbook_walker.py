@@ -11,19 +11,25 @@ How each task type is walked:
   ``harness.run_command`` with its instance parameters, the incident and the context so far; the
   double merges the entries' EntryContext into the context as the server does. A task with
   ``skipunavailable`` is skipped when its integration has no instance; with ``continueonerror``
-  an error entry does not stop the walk. ``Builtin|||setIncident`` and
+  an error entry does not stop the walk. The command runs as the server runs a playbook task: as
+  DBot, with the task in ``callingContext.context.ParentEntry.entryTask`` and no user. Each
+  integration keeps its integration context from run to run, as an instance does. ``Builtin|||setIncident`` and
   ``Builtin|||closeInvestigation`` change the incident as the server does.
 - ``regular`` with ``scriptName``: DORAApplyToIncident runs its ``main()``; SetAndHandleEmpty and
   Print, from the Common Scripts pack, are emulated (a context key, a War Room note).
 - ``regular`` without a script: a manual task. The walk fails there unless the test says what
-  the person does.
+  the person does (``manual``: a function of the walk returning the XSOAR user who completed the
+  task). A task with ``restrictedcompletion`` may be completed only by a user holding the role it
+  is assigned to (``defaultassigneecomplex``, resolved from the playbook inputs) or by XSOAR's
+  default administrator, as the server allows; any other user fails the walk. What the person
+  does in the War Room meanwhile (``Walk.war_room``) runs the integration command as that user.
 - ``collection``: the test gives the answers; they go to ``<form title>.Answers.<n>``, where
   XSOAR puts them.
 - ``condition``: its conditions are evaluated against the context (isEmpty, isNotEmpty,
   isEqualString, isTrue) and the first branch that holds is taken, else ``#default#``.
 
 A task runs when no task still waiting can reach it (so a task with two parents waits for both
-branches), and loops back (rework, re-assess) are followed.
+branches), and loops back (rework, re-assess, ask again) are followed.
 """
 
 from __future__ import annotations
@@ -115,7 +121,13 @@ class Walk:
     manual: dict[str, Callable[[Walk], None]] = field(default_factory=dict)
     context: dict = field(default_factory=dict)
     entries: dict[str, list] = field(default_factory=dict)
+    #: The integration context of each integration's instance, kept between runs.
+    state: dict[str, dict] = field(default_factory=dict)
+    #: Who completed each manual task, in order: (task key, user).
+    completed_by: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What people ran in the War Room: (user, command, entries).
+    notes_by_hand: list[tuple[str, str, list]] = field(default_factory=list)
     trail: list[tuple[str, str, str, str]] = field(default_factory=list)
     strict: bool = True  # an error entry of a task without continueonerror fails the walk
 
@@ -134,22 +146,20 @@ class Walk:
         return [n for ids in (self.tasks[key].get("nexttasks") or {}).values() for n in ids or []]
 
     def _forward_edges(self) -> dict[str, list[str]]:
-        """The edges without the loops back (depth-first from the start task)."""
-        forward: dict[str, list[str]] = {k: [] for k in self.tasks}
-        state: dict[str, int] = {}
-
-        def dfs(k: str) -> None:
-            state[k] = 1
+        """The edges without the loops back: an edge is forward when it leads further from the
+        start (breadth-first distance) than the task it leaves. A rework or ask-again branch goes
+        back to a task nearer the start; two tasks in parallel are equally far."""
+        dist = {self.playbook["starttaskid"]: 0}
+        todo = [self.playbook["starttaskid"]]
+        while todo:
+            k = todo.pop(0)
             for n in self.successors(k):
-                if state.get(n) == 1:
-                    continue  # back to a task on the path: a loop
-                forward[k].append(n)
-                if n not in state:
-                    dfs(n)
-            state[k] = 2
-
-        dfs(self.playbook["starttaskid"])
-        return forward
+                if n not in dist:
+                    dist[n] = dist[k] + 1
+                    todo.append(n)
+        return {
+            k: [n for n in self.successors(k) if dist[n] > dist[k]] if k in dist else [] for k in self.tasks
+        }
 
     def reaches(self, src: str, dst: str) -> bool:
         seen, todo = set(), [src]
@@ -267,12 +277,48 @@ class Walk:
         elif kind == "regular":
             if task["name"] not in self.manual:
                 raise ManualTaskReached(task["name"])
-            self.manual[task["name"]](self)
-            outcome = "done by hand"
+            user = self.manual[task["name"]](self)
+            self.check_completion(t, user)
+            self.completed_by.append((key, user))
+            outcome = f"done by hand by {user}"
         else:
             assert kind in ("start", "title"), kind
         self.trail.append((key, task["name"], kind, outcome))
         return list(nxt.get("#none#") or [])
+
+    def assigned_role(self, t: dict) -> str | None:
+        return self.value(t.get("defaultassigneecomplex")) if t.get("defaultassigneecomplex") else None
+
+    def check_completion(self, t: dict, user: str) -> None:
+        """XSOAR lets only the assignee of a task with restricted completion complete it, and the
+        default administrator; here the assignee is a role, held by the users with that XSOAR role."""
+        assert isinstance(user, str) and user, f"{t['task']['name']}: say which user completed it"
+        if not t.get("restrictedcompletion"):
+            return
+        role = self.assigned_role(t)
+        record = demisto.users.get(user) or {}
+        roles = [r for rs in (record.get("roles") or {}).values() for r in rs]
+        assert role in roles or "Administrator" in roles, (
+            f"{t['task']['name']} is assigned to {role} and restricted to it: {user} ({roles}) cannot complete it"
+        )
+
+    def war_room(self, user: str, command: str, args: dict | None = None, brand: str = "DORA Bridge") -> list:
+        """``user`` runs ``command`` in the incident's War Room, signed in as themselves."""
+        integration = self.integrations[brand]
+        out = run_command(
+            integration.main,
+            command,
+            integration.params,
+            args or {},
+            incident=self.incident,
+            context=self.context,
+            user=user,
+            integration_context=self.state.get(brand, {}),
+        )
+        self.context, self.incident = demisto.context(), demisto.incident()
+        self.state[brand] = demisto.getIntegrationContext()
+        self.notes_by_hand.append((user, command, out))
+        return out
 
     def command(self, key: str, t: dict, script: str) -> str:
         brand, _, command = script.partition("|||")
@@ -295,9 +341,21 @@ class Walk:
             assert t.get("skipunavailable"), f"task {key}: no instance of {brand}"
             return "skipped: no instance"
         out = run_command(
-            integration.main, command, integration.params, args, incident=self.incident, context=self.context
+            integration.main,
+            command,
+            integration.params,
+            args,
+            incident=self.incident,
+            context=self.context,
+            playbook_task={
+                "taskId": key,
+                "taskName": t["task"]["name"],
+                "playbookName": self.playbook["name"],
+            },
+            integration_context=self.state.get(brand, {}),
         )
         self.context, self.incident = demisto.context(), demisto.incident()
+        self.state[brand] = demisto.getIntegrationContext()
         self.entries[key] = out
         errors = [e["Contents"] for e in out if isinstance(e, dict) and e.get("Type") == 4]
         assert not errors or t.get("continueonerror") or not self.strict, (

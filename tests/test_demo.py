@@ -26,12 +26,12 @@ def test_the_demo_runs_from_alarm_to_the_submitted_initial_notification():
         "new incidents, none repeated",
         "### DORA classification: MAJOR",
         "### DORA classification: NOT MAJOR",
-        "Validates against IR-1.3.0.",
-        "refused: Failed to execute dora-approve command. Error: m.weber@",
+        "the document validates against IR-1.3.0",
+        "refused: Failed to execute dora-approve command. Error: Martina Weber (mweber-risk) has already decided",
         "Initial report marked submitted at",
         "|intermediate-report|on-time|",
         "### Evidence chain intact",
-        "the API key appears in no result or log line: True",
+        "the API key and the chain key appear in no result or log line: True",
     ]:
         assert step in text, f"the demo no longer shows {step!r}:\n{text[-4000:]}"
     if os.environ.get("DORA_PG_DSN"):

@@ -267,3 +267,58 @@ def test_the_command_line_passes_a_good_zip(tmp_path, capsys):
     assert (
         "passed" in out and "custom image: dora_bridge" in out and "standard library: datetime, json" in out
     )
+
+
+# --- the image of each integration and script (make pack DOCKER_IMAGE=...) ----------------------
+
+CUSTOM = "dorabridge/xsoar-python3:0.1.0"
+MARKETPLACE = "demisto/dora-bridge:1.0.0.1"
+
+
+def _load_script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+spi = _load_script("set-pack-image")
+
+
+def test_code_that_imports_the_core_must_name_the_core_image(tmp_path):
+    pack = make_pack(tmp_path)
+    zip_path = make_zip(tmp_path)
+    assert cpz.check_zip(zip_path, pack, CUSTOM).problems == []
+    [p] = cpz.check_zip(zip_path, pack, MARKETPLACE).problems
+    assert f"imports dora_bridge but runs in {CUSTOM}, not {MARKETPLACE}" in p
+
+
+def test_code_without_the_core_must_run_on_demisto_python3(tmp_path):
+    code = GOOD_CODE.replace("from dora_bridge import EntityProfile\nimport dora_bridge._core\n", "").replace(
+        "helper(EntityProfile)", "helper(1)"
+    )
+    pack = make_pack(tmp_path, code)
+    [p] = cpz.check_zip(make_zip(tmp_path, unify(code)), pack, CUSTOM).problems
+    assert f"imports nothing of dora_bridge yet runs in {CUSTOM}, not a demisto/python3 tag" in p
+
+
+def test_the_zip_is_switched_to_another_image_and_nothing_else_changes(tmp_path):
+    pack = make_pack(tmp_path)
+    zip_path = make_zip(tmp_path)
+    with zipfile.ZipFile(zip_path) as zf:
+        before = {n: zf.read(n) for n in zf.namelist()}
+    assert spi.switch(zip_path, CUSTOM, MARKETPLACE) == ["Integrations/integration-X.yml"]
+    with zipfile.ZipFile(zip_path) as zf:
+        after = {n: zf.read(n) for n in zf.namelist()}
+    changed = {n for n in before if before[n] != after[n]}
+    assert changed == {"Integrations/integration-X.yml"} and set(after) == set(before)
+    assert yaml.safe_load(after["Integrations/integration-X.yml"])["script"]["dockerimage"] == MARKETPLACE
+    assert cpz.check_zip(zip_path, pack, MARKETPLACE).problems == []
+
+
+def test_an_image_without_a_tag_is_refused(tmp_path, capsys):
+    zip_path = make_zip(tmp_path)
+    assert spi.main([str(zip_path), "--from", CUSTOM, "--to", "demisto/dora-bridge"]) == 2
+    assert "--to must be an image with a tag" in capsys.readouterr().err
+    assert spi.main([str(zip_path), "--from", "other/image:1", "--to", MARKETPLACE]) == 1

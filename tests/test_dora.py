@@ -18,6 +18,7 @@ from dora_bridge import (
     classification_inputs,
     incident_field_updates,
 )
+from dora_bridge.cli import EXAMPLE
 from tests.fixtures import dora_params
 
 ROOT = Path(__file__).parent.parent
@@ -116,9 +117,29 @@ def test_cyber_threat_and_inputs_table():
     } <= names
 
 
+def test_the_command_line_shows_a_runnable_example(tmp_path):
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "dora_bridge.cli", *args], capture_output=True, text=True, cwd=tmp_path
+        )
+
+    help_text = cli("--help")
+    assert help_text.returncode == 0 and "dora-bridge example > incident.json" in help_text.stdout
+    example = cli("example")
+    assert example.returncode == 0 and json.loads(example.stdout)["incident"]["affected_services"]
+    (tmp_path / "incident.json").write_text(example.stdout)
+    # The commands the help shows, run as shown.
+    for line in help_text.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("dora-bridge ") and not line.startswith("dora-bridge example"):
+            run = cli(*line.split()[1:])
+            assert run.returncode == 0 and run.stdout.strip(), (line, run.stderr)
+    assert cli("classify").returncode == 2, "a missing file is a usage error"
+
+
 def test_the_command_line_explains_a_classification(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "dora_bridge.cli", "classify", str(ROOT / "examples" / "card-outage.json")],
+        [sys.executable, "-m", "dora_bridge.cli", "classify", str(EXAMPLE)],
         capture_output=True,
         text=True,
         check=True,
@@ -131,7 +152,7 @@ def test_the_command_line_explains_a_classification(tmp_path):
             "-m",
             "dora_bridge.cli",
             "deadlines",
-            str(ROOT / "examples" / "card-outage.json"),
+            str(EXAMPLE),
             "--json",
             "--now",
             AT,

@@ -173,8 +173,10 @@ def test_megabytes_of_text_are_cut_with_a_note(capsys):
         assert len(incident["rawJSON"].encode()) <= 1 << 20
         raw = json.loads(incident["rawJSON"])
         assert raw["alarm_id"] == big["alarm_id"] and "_dora_bridge_cut" in raw
-        assert len(incident["CustomFields"]["socradarasset"]) < 50_200
-        assert f"alarm {big['alarm_id']}: socradarasset, name, details, rawJSON cut to size" in logs("info")
+        assert len(incident["CustomFields"]["dorasocradarasset"]) < 50_200
+        assert f"alarm {big['alarm_id']}: dorasocradarasset, name, details, rawJSON cut to size" in logs(
+            "info"
+        )
         assert len(demisto.recorded_incidents[0]) == 5
         feed.catch_up(LOOKBACK)
         feed.assert_exactly_once()
@@ -211,7 +213,7 @@ def test_markdown_and_html_from_alarms_are_escaped():
             (entry,) = run_command(integration.main, "socradar-test-fetch", params, {"first_fetch": "1 day"})
         readable = entry["HumanReadable"]
         assert "Skipped a malformed alarm 63999999: date is missing or not a date" in readable
-        assert '("\\[click\\](http://evil.example)")' in readable
+        assert '\\("\\[click\\]\\(http://evil.example\\)"\\)' in readable
         assert "<img" not in readable.replace("\\<", "")
         assert "](http://evil.example)" not in readable.replace("\\]", "")
         ctx = entry["EntryContext"]["SOCRadar.TestFetch(val.CompanyID && val.CompanyID == obj.CompanyID)"]

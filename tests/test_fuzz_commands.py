@@ -55,6 +55,8 @@ junk_args = st.one_of(
 )
 PLAUSIBLE: dict[str, list[Any]] = {
     "alarm_id": [81_171_696, "81171696", "1"],
+    "id": [81_171_696, "81171696"],
+    "lastUpdate": ["0", "2026-11-23T00:00:00Z", 1_790_000_000],
     "alarm_ids": ["81171696, 81171697", [81_171_696], "81171696"],
     "company_id": [str(COMPANY_ID), COMPANY_ID, ""],
     "user_email": ["analyst@bank.eu"],
@@ -80,7 +82,9 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "submitted_by": ["Operations"],
     "authority_reference": ["BaFin-2026-1"],
     "content_hash": ["0" * 64],
-    "recorded_head": ["0" * 64],
+    "exchange_rate": ["4.265", "0", "1e3"],
+    "exchange_rate_source": ["ECB euro reference rate of 2026-11-23"],
+    "combined_with": [["initial"], "intermediate", ["initial", "final"]],
     "estimates": ["clients_affected"],
 }
 
@@ -114,7 +118,10 @@ def socradar_params() -> Iterator[dict]:
         srv.set_now(NOW)
         for i, alarm_id in enumerate((81_171_696, 81_171_697, 1)):
             srv.add_alarm({"alarm_id": alarm_id, "date": f"2026-11-23T0{i}:00:00", "status": "OPEN"})
-        yield instance_params(srv, timeout="2")
+        # Mirroring both ways, so the mirroring commands do their whole work on what they are given.
+        yield instance_params(
+            srv, timeout="2", mirror_direction="Incoming And Outgoing", mirror_user_email="soc@bank.eu"
+        )
 
 
 def params_for(integration: str, socradar: dict) -> dict:

@@ -159,10 +159,20 @@ def test_every_other_now(when, other):
     c = survive(
         "classify", PROFILE.classify, {"detected_at": other, "affected_services": "Card payments"}, now=other
     )
+    chain = {"incident": {"id": "7"}, "context": {}}
     if c is not None:
-        survive("record_classification", PROFILE.record_classification, c, now=when)
-    survive("approve", PROFILE.approve, "classification", "a@bank.eu", "CISO", "approve", now=when)
-    survive("mark_submitted", PROFILE.mark_submitted, "initial", submitted_at=other, now=when)
+        survive("record_classification", PROFILE.record_classification, c, now=when, **chain)
+    caller = {"context": {"ParentEntry": {"user": "ana.ruiz"}}}
+    survive("approve", PROFILE.approve, "classification", "approve", caller=caller, now=when, **chain)
+    survive(
+        "mark_submitted",
+        PROFILE.mark_submitted,
+        "initial",
+        caller=caller,
+        submitted_at=other,
+        now=when,
+        **chain,
+    )
 
 
 @pytest.fixture(scope="module")

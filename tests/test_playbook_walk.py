@@ -43,17 +43,22 @@ TEST_PLAYBOOK = yaml.safe_load(
 ASSET = "203.0.113.16"
 
 # Form titles, where XSOAR puts the answers in context.
-CONFIRM = "Confirm the classification"
 DESCRIBE = "Describe the incident for the initial notification"
-CISO = "CISO approval of the initial notification"
-CRO = "Chief Risk Officer approval of the initial notification"
-SUBMIT_INITIAL = "Submit the initial notification to the competent authority"
 FACTS_INTERMEDIATE = "Update the incident facts for the intermediate report"
-APPROVE_INTERMEDIATE = "Approval of the intermediate report"
-SUBMIT_INTERMEDIATE = "Submit the intermediate report to the competent authority"
 FACTS_FINAL = "Record the root cause and the resolution for the final report"
-APPROVE_FINAL = "Approval of the final report"
+
+# The manual tasks where people decide, each in the War Room under their own XSOAR user.
+DECIDE_MAJOR = "Decide whether the incident is major"
+CISO_INITIAL = "CISO: decide on the initial notification"
+CRO_INITIAL = "Chief Risk Officer: decide on the initial notification"
+SUBMIT_INITIAL = "Submit the initial notification to the competent authority"
+CISO_INTERMEDIATE = "CISO: decide on the intermediate report"
+CRO_INTERMEDIATE = "Chief Risk Officer: decide on the intermediate report"
+SUBMIT_INTERMEDIATE = "Submit the intermediate report to the competent authority"
+CISO_FINAL = "CISO: decide on the final report"
+CRO_FINAL = "Chief Risk Officer: decide on the final report"
 SUBMIT_FINAL = "Submit the final report to the competent authority"
+REFERENCE = "BaFin-DORA-2026-0042"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,8 +142,8 @@ def incident_from_socradar(occurred: str) -> dict:
         )
         assert not [e for e in out if e.get("Type") == 4], out
         (fetched,) = [i for batch in demisto.recorded_incidents for i in batch]
-    assert fetched["CustomFields"]["socradarasset"] == ASSET and ASSET in fetched["name"]
-    assert fetched["CustomFields"]["socradaralarmsubtype"] == "Botnet Infection"
+    assert fetched["CustomFields"]["dorasocradarasset"] == ASSET and ASSET in fetched["name"]
+    assert fetched["CustomFields"]["dorasocradaralarmsubtype"] == "Botnet Infection"
     return {
         "id": "4711",
         "name": fetched["name"],
@@ -151,23 +156,73 @@ def incident_from_socradar(occurred: str) -> dict:
     }
 
 
-def analyst_completes_the_fields(walk: Walk) -> list:
+def analyst_completes_the_fields(walk: Walk) -> str:
     """First look at the classification: the analyst enters what no connector knows (the data
-    lost, an estimate of the costs) in the incident's DORA fields and asks for a re-assessment."""
+    lost, an estimate of the costs) in the incident's DORA fields and completes the task without
+    deciding, so DORA Bridge classifies again."""
     walk.incident["CustomFields"].update(doradatalosses="availability", doraeconomicimpacteur="125000")
-    return ["Re-assess", "Ana Ruiz", "CISO", "Data losses and cost estimate entered."]
+    return "ana.ruiz"
 
 
-def submission(reference: str) -> Callable[[Walk], list]:
-    return lambda walk: [reference, now(), "Ana Ruiz"]
+def decide(user: str, subject: str, decision: str = "approve", comment: str = "") -> Callable[[Walk], str]:
+    """``user`` reviews the current draft and decides in the War Room, then completes the task."""
+
+    def act(walk: Walk) -> str:
+        args = {"subject": subject, "decision": decision, "comment": comment}
+        if subject != "classification":
+            args["content_hash"] = select(
+                walk.context, split_path(f"DORA.Report(val.Type == '{subject}').ContentHash")
+            )
+        out = walk.war_room(user, "dora-approve", args)
+        assert not [e for e in out if e.get("Type") == 4], out
+        return user
+
+    return act
 
 
-def answers(outage_end: str, cro_decision: str = "approve") -> dict[str, list]:
+def submit(user: str, subject: str) -> Callable[[Walk], str]:
+    def act(walk: Walk) -> str:
+        args = {"type": subject, "authority_reference": REFERENCE, "submitted_at": now()}
+        out = walk.war_room(user, "dora-mark-submitted", args)
+        assert not [e for e in out if e.get("Type") == 4], out
+        return user
+
+    return act
+
+
+def in_turn(*steps: Callable[[Walk], str]) -> Callable[[Walk], str]:
+    """A task reached several times: the next step each time."""
+    queue = list(steps)
+    return lambda walk: queue.pop(0)(walk)
+
+
+def people(cro_decision: str = "approve") -> dict[str, Callable[[Walk], str]]:
     return {
-        CONFIRM: [
+        DECIDE_MAJOR: in_turn(
             analyst_completes_the_fields,
-            ["Yes", "Ana Ruiz", "CISO", "Card payments disrupted in DE and AT; thresholds met."],
-        ],
+            decide(
+                "ana.ruiz", "classification", comment="Card payments disrupted in DE and AT; thresholds met."
+            ),
+        ),
+        CISO_INITIAL: decide("ana.ruiz", "initial", comment="Checked against the War Room figures."),
+        CRO_INITIAL: decide(
+            "jonas.weber",
+            "initial",
+            cro_decision,
+            "Approved." if cro_decision == "approve" else "Impact understated.",
+        ),
+        SUBMIT_INITIAL: submit("ana.ruiz", "initial"),
+        CISO_INTERMEDIATE: decide("ana.ruiz", "intermediate"),
+        CRO_INTERMEDIATE: decide("jonas.weber", "intermediate"),
+        SUBMIT_INTERMEDIATE: submit("ana.ruiz", "intermediate"),
+        CISO_FINAL: decide("ana.ruiz", "final"),
+        CRO_FINAL: decide("jonas.weber", "final"),
+        SUBMIT_FINAL: submit("ana.ruiz", "final"),
+    }
+
+
+def answers(outage_end: str) -> dict[str, list]:
+    return {
         DESCRIBE: [
             [
                 "A botnet-infected host in the card-payment network disrupted authorisations: card payments"
@@ -177,11 +232,6 @@ def answers(outage_end: str, cro_decision: str = "approve") -> dict[str, list]:
                 "Yes",
             ]
         ],
-        CISO: [["Ana Ruiz", "approve", "Checked against the War Room figures."]],
-        CRO: [
-            ["Jonas Weber", cro_decision, "Approved." if cro_decision == "approve" else "Impact understated."]
-        ],
-        SUBMIT_INITIAL: [submission("BaFin-DORA-2026-0042")],
         FACTS_INTERMEDIATE: [
             [
                 "00:02:48",
@@ -198,8 +248,6 @@ def answers(outage_end: str, cro_decision: str = "approve") -> dict[str, list]:
                 outage_end,
             ]
         ],
-        APPROVE_INTERMEDIATE: [["Jonas Weber", "Chief Risk Officer", "approve", ""]],
-        SUBMIT_INTERMEDIATE: [submission("BaFin-DORA-2026-0042")],
         FACTS_FINAL: [
             lambda walk: [
                 ["malicious_actions"],
@@ -215,8 +263,6 @@ def answers(outage_end: str, cro_decision: str = "approve") -> dict[str, list]:
                 "",
             ]
         ],
-        APPROVE_FINAL: [["Ana Ruiz", "CISO", "approve", ""]],
-        SUBMIT_FINAL: [submission("BaFin-DORA-2026-0042")],
     }
 
 
@@ -235,6 +281,7 @@ def world():
             },
             answers=answers(end),
             inputs={"ClientCountries": countries},
+            manual=people(),
         )
         yield walk, (start, end)
 
@@ -279,19 +326,20 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
             assert walk.incident["CustomFields"]["doraismajor"] is True
         elif name == "Draft the initial notification (DORA_IR JSON)":
             report = select(walk.context, split_path("DORA.Report(val.Type == 'initial')"))
-            assert report["Complete"] is True, report["Missing"]
+            assert report["Complete"] is True, report["Problems"]
             assert report["Validation"]["Valid"] is True, report["Validation"]["Errors"]
-        elif name == "Record the CISO's decision":
-            # The Chief Risk Officer has not decided yet: a submission now is refused.
-            refused = walk.try_task("35", {SUBMIT_INITIAL: ["BaFin-DORA-2026-0042", now(), "Ana Ruiz"]})
+        elif name == CISO_INITIAL:
+            # Only the CISO has decided: a submission now is refused.
+            refused = walk.war_room("ana.ruiz", "dora-mark-submitted", {"type": "initial"})
             assert len(refused) == 1 and refused[0]["Type"] == 4, refused
-            assert "before its two approvals" in refused[0]["Contents"], refused[0]["Contents"]
-        elif name == "Record the submission of the initial notification":
-            submitted = walk.context["DORA"]["Submission"]["InitialNotification"]
-            assert submitted["AuthorityReference"] == "BaFin-DORA-2026-0042"
+            assert "before its 2 approvals" in refused[0]["Contents"], refused[0]["Contents"]
+            walk.notes_by_hand.pop()
+        elif name == "Is the initial notification recorded as submitted?":
+            submitted = newest(walk.context["DORA"]["Submission"])["InitialNotification"]
+            assert submitted["AuthorityReference"] == REFERENCE
         elif name == "Run the clock from the submission":
             clock = newest(walk.context["DORA"]["Deadlines"])
-            submitted_at = walk.context["DORA"]["Submission"]["InitialNotification"]["SubmittedAt"]
+            submitted_at = newest(walk.context["DORA"]["Submission"])["InitialNotification"]["SubmittedAt"]
             assert clock["InitialNotification"]["Status"] == "submitted"
             assert clock["IntermediateReport"]["Due"] == (parse(submitted_at) + timedelta(hours=72)).strftime(
                 "%Y-%m-%dT%H:%M:%SZ"
@@ -310,8 +358,8 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
         *["Classify the incident under RTS 2024/1772"] * 2,
         "Start the DORA SLA timers",
         "Draft the initial notification (DORA_IR JSON)",
-        "Record the CISO's decision",
-        "Record the submission of the initial notification",
+        CISO_INITIAL,
+        "Is the initial notification recorded as submitted?",
         "Run the clock from the submission",
         "Stop the initial timer and start the intermediate one",
     ]
@@ -319,31 +367,41 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
     # Re-assessed once: two classifications, the second with the analyst's figures.
     assert [c["IsMajor"] for c in classifications] == [True, True]
     assert "data-losses" in {c["Key"] for c in classifications[1]["Criteria"] if c["Met"]}
-    assert [k for k, _, kind, _ in initial_done if kind == "collection"].count("13") == 2
+    assert [k for k, _, kind, _ in initial_done if kind == "condition" and k == "14"].count("14") == 2
 
-    # The approvals are in the evidence chain, bound to the draft the approvers reviewed.
+    # Every decision is in the evidence chain under the XSOAR user who made it, bound to the draft
+    # the approvers reviewed; nothing a playbook task ran decided anything.
     h = select(walk.context, split_path("DORA.Report(val.Type == 'initial').ContentHash"))
-    assert [walk.args[k] for k in ("29", "31")] == [
-        {"subject": "initial", "approver": "Ana Ruiz", "role": "CISO", "decision": "approve",
-         "comment": "Checked against the War Room figures.", "content_hash": h},
-        {"subject": "initial", "approver": "Jonas Weber", "role": "Chief Risk Officer", "decision": "approve",
-         "comment": "Approved.", "content_hash": h},
-    ]  # fmt: skip
     decisions = [e for e in audit(walk) if e["Kind"] == "approval" and e["Details"]["Subject"] == "initial"]
     assert [(e["Actor"], e["Details"]["Role"], e["Details"]["ContentHash"]) for e in decisions] == [
-        ("Ana Ruiz", "CISO", h),
-        ("Jonas Weber", "Chief Risk Officer", h),
+        ("ana.ruiz", "CISO", h),
+        ("jonas.weber", "Chief Risk Officer", h),
     ]
     (submission_entry,) = [
         e for e in audit(walk) if e["Kind"] == "submission" and e["Details"]["Subject"] == "initial"
     ]
-    assert submission_entry["Details"]["ContentHash"] == h
+    assert submission_entry["Details"]["ContentHash"] == h and submission_entry["Actor"] == "ana.ruiz"
+    deciders = {e["Actor"] for e in audit(walk) if e["Kind"] in ("approval", "rejection", "submission")}
+    assert deciders == {"ana.ruiz", "jonas.weber"}
+    # The approval tasks were completed by holders of the roles they are assigned to.
+    roles = {walk.tasks[k]["task"]["name"]: walk.assigned_role(walk.tasks[k]) for k, _ in walk.completed_by}
+    assert roles[CISO_INITIAL] == "CISO" and roles[CRO_INITIAL] == "Chief Risk Officer"
 
-    # Walked to the end: intermediate and final reports submitted, the chain verifies, closed.
-    assert walk.context["DORA"]["AuditVerification"]["Valid"] is True
-    assert walk.context["DORA"]["AuditVerification"]["Entries"] == len(audit(walk))
+    # Walked to the end: intermediate and final reports submitted (each approved by both roles),
+    # the chain verifies with the key against the head kept outside the incident, closed.
+    verification = newest(walk.context["DORA"]["AuditVerification"])
+    assert verification["Valid"] is True and verification["HeadChecked"] is True
+    assert verification["Entries"] == len(audit(walk))
+    assert walk.state["DORA Bridge"]["DoraAuditHeads"]["4711"]["Hash"] == audit(walk)[-1]["Hash"]
     kinds = [e["Kind"] for e in audit(walk)]
     assert kinds.count("submission") == 3
+    for subject in ("intermediate", "final"):
+        roles_approving = [
+            e["Details"]["Role"]
+            for e in audit(walk)
+            if e["Kind"] == "approval" and e["Details"]["Subject"] == subject
+        ]
+        assert sorted(roles_approving) == ["CISO", "Chief Risk Officer"], subject
     clock = newest(walk.context["DORA"]["Deadlines"])
     assert [clock[k]["Status"] for k in ("InitialNotification", "IntermediateReport", "FinalReport")] == [
         "submitted"
@@ -353,52 +411,92 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
         "ended"
     ] * 2
     assert walk.incident["status"] == 2
-    assert walk.context["DORA"]["AuditVerification"]["HeadHash"] in walk.incident["closeNotes"]
+    assert verification["HeadHash"] in walk.incident["closeNotes"]
     # Every reference resolved, but the answers left empty on purpose.
-    assert walk.unresolved == {
-        ("57", "comment"),
-        ("68", "value"),
-        ("75", "value"),
-        ("76", "value"),
-        ("82", "comment"),
-    }
-    # No manual task and no branch for a rejection or a broken chain was needed.
+    assert walk.unresolved == {("68", "value"), ("75", "value"), ("76", "value")}
+    # No manual task but those of the people deciding and submitting, and no branch for a
+    # rejection or a broken chain, was needed.
     manual = {
         k
         for k, t in walk.tasks.items()
         if t["type"] == "regular" and not (t["task"].get("script") or t["task"].get("scriptName"))
     }
-    assert len(manual) == 7
+    people_tasks = {k for k in manual if walk.tasks[k]["task"]["name"] in people()}
+    assert len(manual - people_tasks) == 7
     ran = {k for k, _, _, _ in walk.trail}
-    assert not (manual | {"90"}) & ran, sorted(manual & ran)
+    assert not (manual - people_tasks) & ran, sorted((manual - people_tasks) & ran)
 
 
 def test_a_rejection_by_the_chief_risk_officer_stops_the_submission(world):
-    walk, (_, outage_end) = world
-    walk.answers = answers(outage_end, cro_decision="reject")
+    walk, _ = world
+    walk.manual = people(cro_decision="reject")
     with pytest.raises(ManualTaskReached, match="Rework the initial notification"):
         for _ in walk.run():
             pass
     h = select(walk.context, split_path("DORA.Report(val.Type == 'initial').ContentHash"))
     (rejection,) = [e for e in audit(walk) if e["Kind"] == "rejection"]
-    assert rejection["Actor"] == "Jonas Weber" and rejection["Details"]["ContentHash"] == h
-    refused = walk.try_task("35", {SUBMIT_INITIAL: ["BaFin-DORA-2026-0042", now(), "Ana Ruiz"]})
+    assert rejection["Actor"] == "jonas.weber" and rejection["Details"]["ContentHash"] == h
+    refused = walk.war_room(
+        "ana.ruiz", "dora-mark-submitted", {"type": "initial", "authority_reference": REFERENCE}
+    )
     assert refused[0]["Type"] == 4 and "reject" in refused[0]["Contents"], refused
     assert "Submission" not in walk.context["DORA"]
 
 
+def test_an_approval_task_is_completed_only_by_a_holder_of_its_role(world):
+    walk, _ = world
+    people_now = people()
+    people_now[CRO_INITIAL] = lambda walk: "ana.ruiz"  # the CISO completes the CRO's task
+    walk.manual = people_now
+    with pytest.raises(
+        AssertionError, match=r"is assigned to Chief Risk Officer and restricted to it: ana\.ruiz"
+    ):
+        for _ in walk.run():
+            pass
+
+
+def test_a_decision_typed_into_a_playbook_task_decides_nothing(world):
+    """A playbook task runs !dora-approve as DBot: refused, and the playbook still waits for the
+    approvers (the same for the playbook of an earlier version that took names from a form)."""
+    walk, _ = world
+    out = walk.war_room("ana.ruiz", "dora-classify", {})
+    assert not [e for e in out if e.get("Type") == 4], out
+    entries = run_command(
+        DORABridge.main,
+        "dora-approve",
+        walk.integrations["DORA Bridge"].params,
+        {"subject": "classification", "decision": "approve", "approver": "Ana Ruiz", "role": "CISO"},
+        incident=walk.incident,
+        context=walk.context,
+        playbook_task={"taskId": "15", "taskName": "Record the approval of the classification"},
+        integration_context=walk.state.get("DORA Bridge", {}),
+    )
+    assert entries[0]["Type"] == 4 and "Only a person can approve" in entries[0]["Contents"], entries
+    assert not [e for e in demisto.context()["DORA"]["Audit"] if e["Kind"] == "approval"]
+
+
 def test_not_major_ends_with_the_reason_and_no_clock(world):
     walk, _ = world
-    walk.answers[CONFIRM] = [["No", "Ana Ruiz", "CISO", "The outage stayed within the standby capacity."]]
+    jonas_rejects = decide(
+        "jonas.weber", "classification", "reject", "The outage stayed within the standby capacity."
+    )
+
+    def jonas_decides_ana_completes(walk: Walk) -> str:
+        # The Chief Risk Officer decides in the War Room; the CISO, to whom the task is assigned,
+        # completes it. The decision is Jonas Weber's, read from the evidence chain.
+        jonas_rejects(walk)
+        return "ana.ruiz"
+
+    walk.manual = {**people(), DECIDE_MAJOR: jonas_decides_ana_completes}
     for _ in walk.run():
         pass
     (rejection,) = [e for e in audit(walk) if e["Kind"] == "rejection"]
-    assert rejection["Details"]["Subject"] == "classification"
+    assert rejection["Details"]["Subject"] == "classification" and rejection["Actor"] == "jonas.weber"
     clock = newest(walk.context["DORA"]["Deadlines"])
     assert clock["InitialNotification"]["Status"] == "not-required"
     assert walk.incident["CustomFields"]["doraismajor"] is False
     assert walk.notes == [
-        "Not a major ICT-related incident (RTS 2024/1772 Art. 8), decided by Ana Ruiz (CISO): "
+        "Not a major ICT-related incident (RTS 2024/1772 Art. 8), decided by jonas.weber (Chief Risk Officer): "
         "The outage stayed within the standby capacity."
     ]
     assert walk.trail[-1][1] == "Record why it is not major"
@@ -419,11 +517,23 @@ def test_the_walker_reads_every_reference_the_playbook_makes():
         if t["type"] == "collection":
             forms.add(t["form"]["title"])
             assert t["form"]["title"] == t["task"]["name"]
+        walk.value(t.get("defaultassigneecomplex"))
     assert forms == set(answers(""))
+    # Every task where a person decides or submits is assigned to a role and restricted to it.
+    named = {t["task"]["name"]: t for t in PLAYBOOK["tasks"].values()}
+    for name in people():
+        t = named[name]
+        assert t["restrictedcompletion"] is True, name
+        assert t["defaultassigneecomplex"]["complex"]["root"] in (
+            "inputs.FirstApproverRole",
+            "inputs.SecondApproverRole",
+            "inputs.SubmitterRole",
+        ), name
 
 
 def test_the_test_playbook_passes_on_the_runtime_double():
-    """The test playbook XSOAR runs in CI (fixed answers, no forms) reaches Done."""
+    """The test playbook XSOAR runs in CI (no person, no forms) reaches Done: it drafts, sees that a
+    playbook task can neither approve nor mark a report submitted, and verifies the chain."""
     assert PLAYBOOK["tests"] == [TEST_PLAYBOOK["id"]]
     walk = Walk(
         TEST_PLAYBOOK,
@@ -434,4 +544,6 @@ def test_the_test_playbook_passes_on_the_runtime_double():
     for _ in walk.run():
         pass
     assert walk.trail[-1][1] == "Done", walk.trail[-1]
-    assert walk.context["DORA"]["Submission"]["InitialNotification"]["AuthorityReference"] == "TEST-DORA-0001"
+    refusals = [e["Contents"] for k in ("12", "13") for e in walk.entries[k] if e.get("Type") == 4]
+    assert len(refusals) == 2 and all("Only a person can" in r for r in refusals), refusals
+    assert "Submission" not in walk.context["DORA"] and "Approval" not in walk.context["DORA"]

@@ -178,7 +178,11 @@ class TestActions:
         assert body == {"alarm_ids": [str(alarm["alarm_id"])], "status": 2, "comments": "fixed upstream"}
         assert server.get_alarm(alarm["alarm_id"])["status"] == "CLOSED"
         entry = out["alarms"][0]
-        assert entry["ID"] == alarm["alarm_id"] and entry["Status"] == "RESOLVED" and entry["StatusCode"] == 2
+        assert (
+            entry["ID"] == str(alarm["alarm_id"])
+            and entry["Status"] == "RESOLVED"
+            and entry["StatusCode"] == 2
+        )
         assert entry["ActionAt"].endswith("Z")
 
     def test_related_findings_need_an_email(self, server, client):
@@ -198,11 +202,13 @@ class TestActions:
         assert server.get_alarm(aid)["notes"][-1]["comment"] == "Investigating with the fraud team"
         client.change_assignee(aid, "a@bank.eu, b@bank.eu")
         assert server.get_alarm(aid)["alarm_assignees"] == ["a@bank.eu", "b@bank.eu"]
-        added = client.toggle_tag(aid, "dora-review")
+        added = client.add_tag(aid, "dora-review")
         assert "dora-review" in server.get_alarm(aid)["tags"]
         assert added["alarms"][0]["TagAction"] == "added"
-        removed = client.toggle_tag(aid, "dora-review")
+        removed = client.remove_tag(aid, "dora-review")
         assert removed["alarms"][0]["TagAction"] == "removed"
+        assert "dora-review" not in server.get_alarm(aid)["tags"]
+        assert server.requests[-1].method == "DELETE"
         client.ask_analyst(aid, "Is this credential leak recent?")
         assert server.requests[-1].path.endswith("/incidents/ask/analyst/v2")
         out = client.change_severity(aid, "critical")
@@ -218,7 +224,7 @@ class TestActions:
         alarm = server.generate(1, seed=5)[0]
         server.inject("502", path_contains="/alarm/tag")
         with pytest.raises(ApiError):
-            client.toggle_tag(alarm["alarm_id"], "vip")
+            client.add_tag(alarm["alarm_id"], "vip")
         assert len([r for r in server.requests if r.method == "POST"]) == 1
 
 
@@ -233,7 +239,8 @@ BAD_INPUT = [
     ("change_status", ("1", "CLOSED"), {}, "status_reason must be one of OPEN, INVESTIGATING"),
     ("change_severity", (1, "SEVERE"), {}, "severity must be one of LOW, MEDIUM, HIGH, CRITICAL"),
     ("change_assignee", (1, "a@bank.eu,b@"), {}, "user_emails must be an e-mail address"),
-    ("toggle_tag", (1, ""), {}, "tag must not be empty."),
+    ("add_tag", (1, ""), {}, "tag must not be empty."),
+    ("remove_tag", (0, "x"), {}, "alarm_id must be a positive integer, got '0'."),
 ]
 
 

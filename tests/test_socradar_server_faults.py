@@ -124,8 +124,25 @@ def test_malformed_alarm_joins_the_next_search_page_only(five):
     assert len(search(five, ("limit", "4")).data["alarms"]) == 4
 
 
+def test_late_answer_acts_before_it_answers(five):
+    five.inject("late_answer", delay=0.6, path_contains="/alarm/tag")
+    conn = http.client.HTTPConnection("127.0.0.1", five.port, timeout=0.2)
+    try:
+        body = json.dumps({"alarm_id": 1, "tag": "late"})
+        conn.request("POST", f"/api/company/{CID}/alarm/tag", body=body, headers={"API-Key": KEY})
+        with pytest.raises(TimeoutError):
+            conn.getresponse()
+    finally:
+        conn.close()
+    # The client gave up, yet the tag is on the alarm: the request acted before the answer came.
+    assert "late" in five.get_alarm(1)["tags"]
+    with pytest.raises(ValueError, match="needs delay"):
+        five.inject("late_answer")
+
+
 def test_every_fault_kind_is_covered_here():
     covered = {
+        "late_answer",
         "401",
         "403",
         "404",

@@ -1,8 +1,8 @@
 """Injected faults: what can go wrong between a connector and SOCRadar, on demand.
 
 Faults wait in a FIFO queue; each request takes the oldest fault that applies to it. Every kind
-except "slow", "truncated" and "malformed_alarm" replaces the normal answer, so the request has
-no effect on server state.
+except "slow", "late_answer", "truncated" and "malformed_alarm" replaces the normal answer, so
+the request has no effect on server state.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ STATUS_FAULTS: dict[str, str] = {
     "503": "Service temporarily unavailable.",
     "504": "Gateway timeout.",
 }
+# "late_answer" acts on the request, then answers after `delay`: a client that times out cannot
+# tell whether it acted (the case a retried POST must check before repeating).
 FAULT_KINDS: frozenset[str] = frozenset(
-    {*STATUS_FAULTS, "slow", "reset", "garbled", "truncated", "not_success", "malformed_alarm"}
+    {*STATUS_FAULTS, "slow", "late_answer", "reset", "garbled", "truncated", "not_success", "malformed_alarm"}
 )
 QUOTA_MESSAGE = "Company quota exceeded."
 
@@ -89,8 +91,8 @@ class FaultQueue:
             raise ValueError("retry_after only applies to the '429' fault")
         if retry_after is not None and retry_after < 0:
             raise ValueError("retry_after must not be negative")
-        if kind == "slow" and delay is None:
-            raise ValueError("the 'slow' fault needs delay (seconds)")
+        if kind in ("slow", "late_answer") and delay is None:
+            raise ValueError(f"the {kind!r} fault needs delay (seconds)")
         if delay is not None and delay < 0:
             raise ValueError("delay must not be negative")
         fault = Fault(kind, retry_after, delay, path_contains)

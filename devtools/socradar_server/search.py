@@ -14,6 +14,9 @@ MAX_LIMIT = 100
 # The spec does not name a default page size; a small one makes a client that forgets `limit`
 # visible in tests through an unexpected page count.
 DEFAULT_LIMIT = 20
+# The two spellings of the severity filter: the XSOAR pack sends `severities`, SOCRadar's own
+# node `severity`. A deployment honours one of them and ignores the other, as an unknown parameter.
+SEVERITY_PARAMETERS = ("severities", "severity")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class SearchQuery:
     excluded_type_ids: frozenset[int] = frozenset()
     start: datetime | None = None
     end: datetime | None = None
+    # Alarms carrying one of these tags; alarms with one of these notification ids (one-alarm read).
+    tags: frozenset[str] = frozenset()
+    notification_ids: frozenset[int] = frozenset()
 
     @property
     def offset(self) -> int:
@@ -66,7 +72,18 @@ class SearchQuery:
             (sub, self.excluded_sub_types),
             (type_id, self.excluded_type_ids),
         )
-        return not any(_member(value, unwanted) for value, unwanted in excluded)
+        if any(_member(value, unwanted) for value, unwanted in excluded):
+            return False
+        if self.tags and not _shares(alarm.get("tags"), self.tags):
+            return False
+        return not (
+            self.notification_ids and not _member(alarm.get("notification_id"), self.notification_ids)
+        )
+
+
+def _shares(values: object, wanted: frozenset) -> bool:
+    """Whether a list field of an alarm holds one of `wanted` (odd shapes match nothing)."""
+    return isinstance(values, list) and any(_member(v, wanted) for v in values)
 
 
 def _member(value: object, values: frozenset) -> bool:
@@ -77,10 +94,13 @@ def _member(value: object, values: frozenset) -> bool:
         return False
 
 
-def parse_search_query(query: Mapping[str, Sequence[str]]) -> SearchQuery:
+def parse_search_query(
+    query: Mapping[str, Sequence[str]], severity_parameter: str = SEVERITY_PARAMETERS[0]
+) -> SearchQuery:
     """Validate the query string of a search request; raises ApiError(400) with a clear message.
 
-    Unknown parameters are ignored, as a web API would; the request log still shows them.
+    Unknown parameters are ignored, as a web API would; the request log still shows them. Of the
+    two severity spellings only `severity_parameter` is honoured.
     """
     limit = _integer(query, "limit", DEFAULT_LIMIT)
     if not 1 <= limit <= MAX_LIMIT:
@@ -94,7 +114,7 @@ def parse_search_query(query: Mapping[str, Sequence[str]]) -> SearchQuery:
         include_total_records=_boolean(query, "include_total_records", True),
         include_company_id=_boolean(query, "include_company_id", False),
         statuses=_choices(query, "status", ALARM_STATUSES),
-        severities=_choices(query, "severities", frozenset(RISK_LEVELS)),
+        severities=_choices(query, severity_parameter, frozenset(RISK_LEVELS)),
         main_types=frozenset(query.get("alarm_main_types", ())),
         sub_types=frozenset(query.get("alarm_sub_types", ())),
         excluded_main_types=frozenset(query.get("excluded_alarm_main_types", ())),
@@ -103,6 +123,8 @@ def parse_search_query(query: Mapping[str, Sequence[str]]) -> SearchQuery:
         excluded_type_ids=_integers(query, "excluded_alarm_type_ids"),
         start=_date(query, "start_date"),
         end=_date(query, "end_date"),
+        tags=frozenset(query.get("tags", ())),
+        notification_ids=_integers(query, "notification_ids"),
     )
 
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from . import actions
+from . import actions, mirror
 from .alarms import ALARM_ID_BASE, generate_alarms
 from .dates import to_utc, world_now
 from .faults import Fault, FaultQueue, replacement_response, truncate, with_malformed_alarm
 from .handler import HttpServer, IncomingRequest, decode_json
 from .responses import ApiError, Response, error_response, failure, json_response, success
-from .search import parse_search_query, search_payload
+from .search import SEVERITY_PARAMETERS, parse_search_query, search_payload
 from .store import AlarmStore
 
 BASE_PATH = "/api"
@@ -83,6 +83,7 @@ ROUTES: tuple[_Route, ...] = (
     _route("POST", "/alarm/add/comment/v2", actions.add_comment),
     _route("POST", "/alarm/(?P<alarm_id>[0-9]+)/assignee", actions.change_assignee),
     _route("POST", "/alarm/tag", actions.toggle_tag),
+    _route("DELETE", "/alarm/tag", mirror.remove_tag),
     _route("POST", "/incidents/ask/analyst/v2", actions.ask_analyst),
     _route("POST", "/alarm/severity", actions.change_severity),
 )
@@ -98,6 +99,10 @@ class SocRadarServer:
     # With include_total_records=false some deployments answer `data` as a bare list of alarms;
     # set to False to answer {"alarms": [...]} without the totals instead.
     bare_list_without_totals: bool = True
+    # Whether `POST /alarm/tag` toggles (removes a tag the alarm has) or only adds.
+    tag_post_toggles: bool = True
+    # Which spelling of the severity filter this deployment honours (see search.SEVERITY_PARAMETERS).
+    severity_parameter: str = SEVERITY_PARAMETERS[0]
 
     def __init__(
         self,
@@ -253,6 +258,11 @@ class SocRadarServer:
     def remove_alarm(self, alarm_id: int) -> dict[str, object]:
         return self._store.remove(alarm_id)
 
+    def edit_alarm(self, alarm_id: int, *, by: str, **changes: object) -> dict[str, object]:
+        """A change made in SOCRadar by user `by` at the server's time: `status_reason`,
+        `severity`, `assignees`, `tags`, `comment` (see mirror.edit_alarm). Returns the alarm."""
+        return mirror.edit_alarm(self._store, alarm_id, self.now, by=by, **changes)  # type: ignore[arg-type]
+
     def generate(
         self,
         count: int,
@@ -355,8 +365,9 @@ class SocRadarServer:
         if self.latency > 0:
             time.sleep(self.latency)
         fault = call.fault
+        late = fault is not None and fault.kind == "late_answer"
         if fault is not None:
-            if fault.delay:
+            if fault.delay and not late:
                 time.sleep(fault.delay)
             replacement = replacement_response(fault)
             if replacement is not None:
@@ -367,6 +378,9 @@ class SocRadarServer:
             response = error_response(error)
         if fault is not None and fault.kind == "truncated":
             response = truncate(response)
+        if late and fault is not None and fault.delay:
+            # The request has acted; only its answer is late (a client timeout after sending).
+            time.sleep(fault.delay)
         return response
 
     def _dispatch(self, call: _Call) -> Response:
@@ -381,11 +395,14 @@ class SocRadarServer:
             return self._search(call.request.query, call.fault)
         if not call.body_is_json:
             raise ApiError(400, "Request body must be valid JSON.")
-        message, data = call.route.action(self._store, call.body, self.now, call.params)
+        action = call.route.action
+        if action is actions.toggle_tag and not self.tag_post_toggles:
+            action = mirror.add_tag
+        message, data = action(self._store, call.body, self.now, call.params)
         return json_response(200, success(message, data))
 
     def _search(self, query_params: dict[str, list[str]], fault: Fault | None) -> Response:
-        query = parse_search_query(query_params)
+        query = parse_search_query(query_params, self.severity_parameter)
         hook = self.on_search
         if hook is not None:
             hook(self, {name: list(values) for name, values in query_params.items()})

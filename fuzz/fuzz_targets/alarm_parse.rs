@@ -54,6 +54,7 @@ fuzz_target!(|data: &[u8]| {
             include_content: true,
             include_entities: true,
             include_company_id: true,
+            mirror: None,
         },
     ];
     for raw in page.alarm_texts().take(64) {

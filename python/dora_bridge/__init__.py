@@ -16,6 +16,7 @@ from dora_bridge._core import (
     RateLimitedError,
     SocRadarClient,
     SocRadarError,
+    SocRadarMirror,
     TransportError,
     __version__,
     assess_cyber_threat,
@@ -23,7 +24,6 @@ from dora_bridge._core import (
     classification_inputs,
     incident_field_updates,
     load_report,
-    markdown_escape,
     now,
     report_fields,
     set_clock,
@@ -31,6 +31,7 @@ from dora_bridge._core import (
     socradar_incident_fields,
 )
 from dora_bridge.args import command_args
+from dora_bridge.markdown import markdown_cell, markdown_rows, markdown_text
 
 __all__ = [
     "ApiError",
@@ -45,6 +46,7 @@ __all__ = [
     "RateLimitedError",
     "SocRadarClient",
     "SocRadarError",
+    "SocRadarMirror",
     "TransportError",
     "__version__",
     "assess_cyber_threat",
@@ -53,7 +55,9 @@ __all__ = [
     "command_args",
     "incident_field_updates",
     "load_report",
-    "markdown_escape",
+    "markdown_cell",
+    "markdown_rows",
+    "markdown_text",
     "now",
     "report_fields",
     "set_clock",

@@ -16,6 +16,7 @@ __all__ = [
     "RateLimitedError",
     "SocRadarClient",
     "SocRadarError",
+    "SocRadarMirror",
     "TransportError",
     "__version__",
     "_selftest_panic",
@@ -24,7 +25,6 @@ __all__ = [
     "classification_inputs",
     "incident_field_updates",
     "load_report",
-    "markdown_escape",
     "now",
     "report_fields",
     "set_clock",
@@ -92,10 +92,12 @@ class SocRadarClient:
         retry_budget_seconds: float = 90.0,
         date_format: str = "epoch",
         page_concurrency: int = 4,
+        max_response_mb: int = 32,
     ) -> SocRadarClient: ...
     @staticmethod
-    def from_params(params: dict[str, Any]) -> SocRadarClient:
-        """From the XSOAR instance parameters (``demisto.params()``)."""
+    def from_params(params: dict[str, Any], *, instance: str | None = None) -> SocRadarClient:
+        """From the XSOAR instance parameters (``demisto.params()``); ``instance`` is
+        ``demisto.integrationInstance()``, which mirrored incidents name."""
     @property
     def company_id(self) -> int: ...
     @property
@@ -147,9 +149,26 @@ class SocRadarClient:
     def change_assignee(
         self, alarm_id: int | str, user_emails: str | list[str], *, company_id: int | str | None = None
     ) -> dict[str, Any]: ...
-    def toggle_tag(
-        self, alarm_id: int | str, tag: str, *, company_id: int | str | None = None
-    ) -> dict[str, Any]: ...
+    def add_tag(
+        self,
+        alarm_id: int | str,
+        tag: str,
+        *,
+        company_id: int | str | None = None,
+        mirror_state: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Adds the tag; the alarm has it afterwards however often this runs. ``outcome`` is
+        ``added`` or ``already-present``. ``mirror_state`` (the mirror's integration context)
+        lets the alarm be read first, and after an unknown outcome instead of a blind repeat."""
+    def remove_tag(
+        self,
+        alarm_id: int | str,
+        tag: str,
+        *,
+        company_id: int | str | None = None,
+        mirror_state: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Removes the tag (``DELETE``); ``outcome`` is ``removed`` or ``already-absent``."""
     def ask_analyst(
         self, alarm_id: int | str, comment: str, *, company_id: int | str | None = None
     ) -> dict[str, Any]: ...
@@ -157,9 +176,43 @@ class SocRadarClient:
         self, alarm_id: int | str, severity: str, *, company_id: int | str | None = None
     ) -> dict[str, Any]: ...
 
-def markdown_escape(text: str) -> str:
-    """``text`` safe for markdown: emphasis, code, link, HTML and table characters escaped,
-    line breaks and control characters turned into spaces."""
+@final
+class SocRadarMirror:
+    """Two-way mirroring of one instance's alarms and incidents. ``state`` is what the mirror
+    keeps in the integration context; every method returns ``updates`` to apply to the newest
+    state with ``apply``."""
+
+    def __new__(cls, client: SocRadarClient) -> SocRadarMirror:
+        """Raises ``InputError`` naming a wrong mirroring parameter."""
+    @property
+    def settings(self) -> dict[str, Any]: ...
+    def modified(
+        self, state: dict[str, Any] | None = None, *, last_update: str | None = None, now: str | None = None
+    ) -> dict[str, Any]:
+        """``get-modified-remote-data``: ``{"ids", "updates", "requests", "alarms_read"}``."""
+    def remote_data(
+        self, alarm_id: int | str, state: dict[str, Any] | None = None, *, now: str | None = None
+    ) -> dict[str, Any]:
+        """``get-remote-data``: ``{"alarm_id", "mirrored", "records", "comments", "close",
+        "reopen", "updates"}``."""
+    def update_remote(
+        self,
+        alarm_id: int | str,
+        state: dict[str, Any] | None = None,
+        *,
+        delta: dict[str, Any] | None = None,
+        closing: dict[str, Any] | None = None,
+        comments: list[dict[str, Any]] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``update-remote-system``: ``{"records", "updates"}``. A failed write raises its
+        ``SocRadarError`` with that dict as ``partial``."""
+    def baselines(self, incidents: list[dict[str, Any]], *, now: str | None = None) -> dict[str, Any]:
+        """The views of freshly fetched incidents, as updates."""
+    @staticmethod
+    def apply(state: dict[str, Any] | None, updates: dict[str, Any]) -> dict[str, Any]: ...
+    @staticmethod
+    def mapping_fields() -> dict[str, dict[str, str]]: ...
 
 def socradar_incident_fields() -> list[dict[str, Any]]:
     """The incident fields the SOCRadar mapping can write."""
@@ -205,39 +258,118 @@ class EntityProfile:
         *,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        exchange_rate: str | None = None,
+        exchange_rate_source: str | None = None,
         now: str | None = None,
     ) -> dict[str, Any]:
-        """An ITS 2025/302 report draft (initial, intermediate, final, reclassification) rendered
-        as json, csv, markdown or html; a JSON export is validated against the configured
-        DORA_IR schema. ``AuditEntry`` records the draft in the evidence chain."""
+        """An ITS 2025/302 report draft (initial, intermediate, final, reclassification) judged
+        against Annex II, the configured DORA_IR schema and the template's rules, rendered as
+        json, csv, markdown or html. ``AuditEntry`` records it in the evidence chain of the
+        incident; ``Head`` is the chain's new head, to record outside the incident."""
     def record_classification(
-        self, classification: dict[str, Any], *, context: dict[str, Any] | None = None, now: str | None = None
-    ) -> list[dict[str, Any]]: ...
+        self,
+        classification: dict[str, Any],
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"Entries": [...], "Head": ...}``: the detection (once) and the classification."""
+    def record_mirrored_changes(
+        self,
+        records: list[dict[str, Any]],
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"Entries": [...], "Head": ...}``: mirrored SOCRadar changes sealed in the chain, each
+        once; none without a chain."""
+    def decide(
+        self,
+        decision: str,
+        reason: str,
+        *,
+        caller: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        role: str | None = None,
+        decided_by: str | None = None,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"Entry": ..., "Head": ...}``: a person's decision (``major`` or ``not-major``) with its
+        reason, by the authenticated user in an approver role, sealed in the chain."""
     def approve(
         self,
         subject: str,
-        approver: str,
-        role: str,
         decision: str,
         *,
+        caller: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        role: str | None = None,
+        approver: str | None = None,
         comment: str | None = None,
         content_hash: str | None = None,
+        incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
         now: str | None = None,
     ) -> dict[str, Any]:
-        """An approval or rejection of the classification or a report draft, as an evidence-chain
-        entry; refused (``InputError``) when a rule of the dual approval does not hold."""
+        """``{"Entry": ..., "Head": ...}``: an approval or rejection by the authenticated XSOAR
+        user (``caller``: ``demisto.callingContext``; ``user``: ``demisto.findUser``'s record),
+        refused (``InputError``) when an approval rule does not hold."""
     def mark_submitted(
         self,
         kind: str,
         *,
+        caller: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
         submitted_at: str | None = None,
         authority_reference: str | None = None,
-        actor: str = "DORA Bridge",
+        combined_with: list[str] | None = None,
+        submitted_by: str | None = None,
+        incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
         now: str | None = None,
     ) -> dict[str, Any]:
-        """``{"Entry": ..., "Submission": ...}`` once the approvals are in place."""
+        """``{"Entries": [...], "Submission": ..., "Head": ...}`` once the gate's checks hold."""
+    def approval_status(
+        self,
+        subject: str,
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Where the approvals of ``subject`` stand, from the verified evidence chain."""
+    def audit_verify(
+        self,
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The incident's evidence chain verified with the instance's keys against ``head``."""
+    def authorize(
+        self,
+        *,
+        caller: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        action: str = "decide",
+        role: str | None = None,
+        roles: list[str] | None = None,
+        typed_name: str | None = None,
+        argument: str = "approver",
+    ) -> dict[str, Any]:
+        """``{"Caller": ..., "Role": ...}``: the authenticated user behind a human decision and
+        the role they decide in; ``InputError`` for a playbook task or DBot, a typed name that is
+        not the caller, or a caller without the role."""
 
 def assess_cyber_threat(args: dict[str, Any]) -> dict[str, Any]:
     """RTS 2024/1772 Art. 10: is a cyber threat significant."""
@@ -255,8 +387,9 @@ def incident_field_updates(
 ) -> dict[str, Any]:
     """Incident fields and SLA timers for the newest classification and deadlines."""
 
-def audit_verify(chain: Any, *, recorded_head: str | None = None) -> dict[str, Any]:
-    """Recomputes an evidence chain; says where it was first altered, removed or reordered."""
+def audit_verify(chain: Any, *, incident_id: str) -> dict[str, Any]:
+    """An exported evidence chain checked without the key: hashes and links only; the verdict
+    says that integrity needs the chain key (``EntityProfile.audit_verify``)."""
 
 def load_report(document: dict[str, Any]) -> dict[str, Any]:
     """A DORA_IR document as ``DORA.IncidentReport`` facts."""
@@ -271,6 +404,10 @@ class ContextConnectors:
     @staticmethod
     def from_params(params: dict[str, Any]) -> ContextConnectors: ...
     def sources(self) -> list[str]: ...
+    def test_connection(self) -> list[str]:
+        """Contacts every configured source once (the CMDB answers a query, PostgreSQL logs in and
+        prepares each query, the REST endpoint answers for the last hour); one line per source.
+        Raises ``ConnectorError`` naming each source that failed, ``InputError`` when none is set."""
     def ict_context(
         self, *, asset: str | None = None, services: list[str] | str | None = None
     ) -> dict[str, Any]:

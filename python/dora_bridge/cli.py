@@ -1,5 +1,6 @@
 """``dora-bridge``: the classifier and the clock outside XSOAR.
 
+    dora-bridge example > incident.json
     dora-bridge classify incident.json [--json]
     dora-bridge deadlines incident.json [--json] [--now 2026-11-23T12:00:00Z]
 
@@ -63,15 +64,40 @@ def explain_deadlines(d: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+EXAMPLE = Path(__file__).with_name("card-outage.json")
+
+EPILOG = """\
+example (a card-payment outage at a German payment institution; its facts file ships with the
+package):
+  dora-bridge example > incident.json
+  dora-bridge classify incident.json
+  dora-bridge deadlines incident.json --now 2026-11-23T12:00:00Z
+
+In the file, "profile" takes the DORA Bridge integration's instance parameters and "incident"
+the arguments of !dora-classify and !dora-deadlines; every time is RFC 3339 with Z or an offset.
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="dora-bridge", description="DORA incident classification and reporting clock."
+        prog="dora-bridge",
+        description="DORA incident classification (RTS 2024/1772) and reporting clock (RTS 2025/301).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["classify", "deadlines"])
-    parser.add_argument("file", help='JSON file with "profile" and "incident"')
-    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
-    parser.add_argument("--now", help="evaluate at this RFC 3339 time instead of the current time")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    commands.add_parser("example", help="print a facts file to start from")
+    for name, what in (("classify", "classify the incident"), ("deadlines", "the reporting clock")):
+        sub = commands.add_parser(
+            name, help=what, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        sub.add_argument("file", help='JSON file with "profile" and "incident" (see: dora-bridge example)')
+        sub.add_argument("--json", action="store_true", help="print the full result as JSON")
+        sub.add_argument("--now", help="evaluate at this RFC 3339 time instead of the current time")
     ns = parser.parse_args(argv)
+    if ns.command == "example":
+        sys.stdout.write(EXAMPLE.read_text(encoding="utf-8"))
+        return 0
     try:
         profile, incident = load(ns.file)
         if ns.command == "classify":

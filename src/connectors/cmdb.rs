@@ -7,9 +7,12 @@
 //! level, until it reaches `cmdb_ci_service` records or `depth` levels. Each service keeps its
 //! criticality, its DORA designation (`u_critical_or_important`) and country, and the path that
 //! reached it, for the evidence. An asset the CMDB does not know is an answer, not an error.
+//!
+//! A walk is bounded in requests (`cmdb_max_requests`) and in configuration items met
+//! (`cmdb_max_nodes`): a CMDB whose items each have many new parents would otherwise be walked
+//! for minutes. At a bound the walk stops and its result is labelled partial, with the services
+//! found so far.
 
-#[cfg(test)]
-mod canned;
 mod oauth;
 mod records;
 mod transport;
@@ -50,32 +53,15 @@ const INVERSE: &[&str] = &[
 /// `operational_status` of a retired CI: it supports nothing any more.
 const RETIRED: &str = "6";
 
-/// A password, client secret or token. `Debug` never shows it, and text from the server is
-/// scrubbed of it before it reaches an error or a log line.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A password, client secret or token: the core's one secret type.
+pub use crate::secret::Secret;
 
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Secret {
-        Secret::new(value)
-    }
-}
+/// Bounds of a walk by default: enough for a real service map several levels deep.
+pub const DEFAULT_MAX_REQUESTS: usize = 200;
+pub const DEFAULT_MAX_NODES: usize = 2_000;
+/// The largest CMDB answer read by default, in MB (`max_response_mb`): a page is 500 records
+/// of a few fields.
+pub const DEFAULT_MAX_RESPONSE_MB: u64 = 16;
 
 #[derive(Debug, Clone)]
 pub enum CmdbAuth {
@@ -102,10 +88,16 @@ pub struct CmdbConfig {
     pub use_proxy: bool,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The largest answer read, in MB.
+    pub max_response_mb: u64,
+    /// Requests one lookup may send (pages and retries included).
+    pub max_requests: usize,
+    /// Configuration items one walk may meet.
+    pub max_nodes: usize,
 }
 
 impl CmdbConfig {
-    /// A configuration with TLS verified, no proxy and a 30 s timeout.
+    /// A configuration with TLS verified, no proxy, a 30 s timeout and the default bounds.
     pub fn new(base_url: &str, auth: CmdbAuth) -> CmdbConfig {
         CmdbConfig {
             base_url: base_url.to_string(),
@@ -113,6 +105,9 @@ impl CmdbConfig {
             verify_tls: true,
             use_proxy: false,
             timeout: Duration::from_secs(30),
+            max_response_mb: DEFAULT_MAX_RESPONSE_MB,
+            max_requests: DEFAULT_MAX_REQUESTS,
+            max_nodes: DEFAULT_MAX_NODES,
         }
     }
 }
@@ -142,12 +137,24 @@ pub struct AssetServices {
     /// One line per service: how the walk reached it, for the evidence.
     pub path: Vec<String>,
     /// Why nothing (or not everything) was found: unknown asset, no service within depth, retired
-    /// services skipped.
+    /// services skipped, a bound of the walk reached.
     pub notes: Vec<String>,
+    /// The walk stopped at a bound before it was complete: more services may exist.
+    pub partial: bool,
 }
 
 pub struct CmdbClient {
     transport: Transport,
+    max_requests: usize,
+    max_nodes: usize,
+}
+
+/// Where a walk stands against its bounds.
+struct Walk {
+    /// The transport's request count when the lookup began.
+    first_request: usize,
+    /// Why it stopped early, once it has.
+    stopped: Option<String>,
 }
 
 /// One CI met on the way up: its name and class, and the relationship that led to it.
@@ -160,9 +167,25 @@ struct Node {
 
 impl CmdbClient {
     pub fn new(cfg: CmdbConfig) -> Result<CmdbClient, ConnectorError> {
+        if cfg.max_requests == 0 || cfg.max_nodes == 0 {
+            return Err(ConnectorError::new(
+                SOURCE,
+                "The CMDB walk bounds must be at least 1 (cmdb_max_requests, cmdb_max_nodes).",
+            ));
+        }
         Ok(CmdbClient {
+            max_requests: cfg.max_requests,
+            max_nodes: cfg.max_nodes,
             transport: Transport::new(cfg)?,
         })
+    }
+
+    /// One small request, to check the address, the credentials and the read access: the first
+    /// record of cmdb_ci (with OAuth, a token is requested first).
+    pub fn check(&self) -> Result<(), ConnectorError> {
+        self.transport
+            .table_page_one("cmdb_ci", "sys_idISNOTEMPTY", "sys_id")
+            .map(|_| ())
     }
 
     /// Replaces the retry policy for transient failures (429, 502-504, timeouts, broken
@@ -198,6 +221,11 @@ impl CmdbClient {
             services: Vec::new(),
             path: Vec::new(),
             notes: Vec::new(),
+            partial: false,
+        };
+        let mut walk = Walk {
+            first_request: self.transport.requests(),
+            stopped: None,
         };
         let query = lookup_keys(&asset)
             .iter()
@@ -207,9 +235,7 @@ impl CmdbClient {
             })
             .collect::<Vec<_>>()
             .join("^OR");
-        let cis = self
-            .transport
-            .table("cmdb_ci", &query, CI_FIELDS, Display::False)?;
+        let cis = self.bounded_table(&mut walk, "cmdb_ci", &query, CI_FIELDS, Display::False)?;
         if cis.is_empty() {
             out.notes.push(format!(
                 "The CMDB at {} has no configuration item named {}, with that IP address or with that FQDN, so it attributes no business service to it.",
@@ -252,14 +278,20 @@ impl CmdbClient {
         let mut services: Vec<CmdbService> = Vec::new();
         let mut retired: Vec<String> = Vec::new();
         let mut unexplored = 0;
+        let mut level_reached = 0;
         for level in 0..=depth {
-            if frontier.is_empty() {
+            if frontier.is_empty() || walk.stopped.is_some() {
                 break;
             }
+            level_reached = level;
             let mut is_service = HashSet::new();
-            let found = self.in_query("cmdb_ci_service", SERVICE_FIELDS, &frontier, |ids| {
-                format!("sys_idIN{ids}")
-            })?;
+            let found = self.in_query(
+                &mut walk,
+                "cmdb_ci_service",
+                SERVICE_FIELDS,
+                &frontier,
+                |ids| format!("sys_idIN{ids}"),
+            )?;
             for (i, rec) in found.iter().enumerate() {
                 let id =
                     sys_id(rec, "cmdb_ci_service", i).map_err(|m| self.transport.unusable(m))?;
@@ -282,11 +314,11 @@ impl CmdbClient {
                 unexplored = climbing.len();
                 break;
             }
-            if climbing.is_empty() {
+            if climbing.is_empty() || walk.stopped.is_some() {
                 break;
             }
             let asked: HashSet<&String> = climbing.iter().collect();
-            let rels = self.in_query("cmdb_rel_ci", REL_FIELDS, &climbing, |ids| {
+            let rels = self.in_query(&mut walk, "cmdb_rel_ci", REL_FIELDS, &climbing, |ids| {
                 format!("childIN{ids}^ORparentIN{ids}")
             })?;
             for (i, rel) in rels.iter().enumerate() {
@@ -318,6 +350,15 @@ impl CmdbClient {
                 };
                 if !asked.contains(&lower) || nodes.contains_key(&upper) {
                     continue;
+                }
+                if nodes.len() >= self.max_nodes {
+                    walk.stopped.get_or_insert_with(|| {
+                        format!(
+                            "it had met {} configuration items (cmdb_max_nodes)",
+                            self.max_nodes
+                        )
+                    });
+                    break;
                 }
                 let name = upper_name.unwrap_or_else(|| upper.clone());
                 nodes.insert(
@@ -358,12 +399,51 @@ impl CmdbClient {
                 retired.join(", ")
             ));
         }
+        if let Some(why) = walk.stopped {
+            out.partial = true;
+            out.notes.push(format!(
+                "Partial: the CMDB walk from {} stopped at relationship level {level_reached} of {depth}, because {why}; the {} service(s) listed are those found before it stopped, and more may lie beyond. Lower cmdb_depth, or raise the bound if the service map is that large.",
+                quote(&asset),
+                out.services.len()
+            ));
+        }
         Ok(out)
     }
 
-    /// Records of `table` matching `query` built for a comma-separated list of `ids`, in chunks.
+    /// Requests left to this lookup.
+    fn requests_left(&self, walk: &Walk) -> usize {
+        let sent = self.transport.requests() - walk.first_request;
+        self.max_requests.saturating_sub(sent)
+    }
+
+    /// `Transport::table` within the walk's request bound; at the bound, what was read so far.
+    fn bounded_table(
+        &self,
+        walk: &mut Walk,
+        table: &str,
+        query: &str,
+        fields: &str,
+        display: Display,
+    ) -> Result<Vec<Record>, ConnectorError> {
+        let (records, complete) =
+            self.transport
+                .table(table, query, fields, display, self.requests_left(walk))?;
+        if !complete {
+            walk.stopped.get_or_insert_with(|| {
+                format!(
+                    "it had sent {} requests (cmdb_max_requests)",
+                    self.max_requests
+                )
+            });
+        }
+        Ok(records)
+    }
+
+    /// Records of `table` matching `query` built for a comma-separated list of `ids`, in chunks,
+    /// until the walk's request bound.
     fn in_query(
         &self,
+        walk: &mut Walk,
         table: &str,
         fields: &str,
         ids: &[String],
@@ -371,8 +451,11 @@ impl CmdbClient {
     ) -> Result<Vec<Record>, ConnectorError> {
         let mut all = Vec::new();
         for chunk in ids.chunks(IN_CHUNK) {
+            if walk.stopped.is_some() {
+                break;
+            }
             let query = query(&chunk.join(","));
-            all.extend(self.transport.table(table, &query, fields, Display::All)?);
+            all.extend(self.bounded_table(walk, table, &query, fields, Display::All)?);
         }
         Ok(all)
     }

@@ -7,6 +7,10 @@
 //! mapping. Services to functions, providers and countries: the Register of Information, the
 //! JSON mapping and the CMDB's own service records. A source that fails leaves the result
 //! partial, never silently complete.
+//!
+//! Every text a source gives (a name, a code, a reason) goes into the context through
+//! `cell::safe`: a register cell such as `=HYPERLINK(…)` reaches the context and the war room's
+//! tables as text a spreadsheet will not run.
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -15,6 +19,7 @@ use super::cmdb::CmdbClient;
 use super::ict_json::{self, IctMapping};
 use super::register::{Criticality, Register};
 use super::{ConnectorError, Figure};
+use crate::cell::safe;
 
 pub struct IctSources<'a> {
     pub cmdb: Option<&'a CmdbClient>,
@@ -53,6 +58,10 @@ fn push_unique(list: &mut Vec<(String, String)>, name: &str, source: String) {
     if !list.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
         list.push((name.to_string(), source));
     }
+}
+
+fn safe_all(items: &[String]) -> Vec<String> {
+    items.iter().map(|s| safe(s)).collect()
 }
 
 /// Looks an asset or services up in every configured source.
@@ -107,8 +116,9 @@ pub fn ict_context(
                             });
                         }
                     }
-                    ctx.evidence.extend(r.path);
-                    ctx.problems.extend(r.notes);
+                    ctx.evidence.extend(r.path.iter().map(|p| safe(p)));
+                    ctx.problems.extend(r.notes.iter().map(|n| safe(n)));
+                    ctx.partial |= r.partial;
                 }
                 Err(e) => {
                     failed += 1;
@@ -143,6 +153,9 @@ pub fn ict_context(
         }
     }
     let names: Vec<String> = found.iter().map(|(n, _)| n.clone()).collect();
+    // The names as the context shows them; the lookups above and below use them as the sources
+    // spelled them.
+    let shown: Vec<String> = safe_all(&names);
     if let Some(reg) = src.register.filter(|_| !names.is_empty()) {
         let rc = reg.services_context(&names);
         for f in &rc.functions {
@@ -151,15 +164,15 @@ pub fn ict_context(
                 Criticality::No => criticality.push((false, f.source.clone())),
                 Criticality::NotAssessed => {}
             }
-            ctx.functions.push(json!({"Name": f.name, "Id": f.id, "Critical": f.critical_or_important.as_str(), "Services": f.services, "Source": f.source}));
+            ctx.functions.push(json!({"Name": safe(&f.name), "Id": safe(&f.id), "Critical": f.critical_or_important.as_str(), "Services": safe_all(&f.services), "Source": f.source}));
         }
         for p in &rc.providers {
-            ctx.providers.push(json!({"Name": p.name, "Code": p.code, "CodeType": p.code_type, "Country": p.country, "Services": p.ict_services, "Functions": p.functions, "Source": p.source}));
+            ctx.providers.push(json!({"Name": safe(&p.name), "Code": safe(&p.code), "CodeType": safe(&p.code_type), "Country": p.country, "Services": safe_all(&p.ict_services), "Functions": safe_all(&p.functions), "Source": p.source}));
         }
         for (c, why) in &rc.countries {
             ctx.countries.push(CountryReason {
                 country: c.clone(),
-                reason: why.clone(),
+                reason: safe(why),
                 third_party: true,
             });
         }
@@ -179,14 +192,17 @@ pub fn ict_context(
                 criticality.push((c, source.clone()));
             }
             for f in &svc.functions {
-                ctx.functions.push(json!({"Name": f, "Id": Value::Null, "Critical": svc.critical_or_important.map(|c| if c { "yes" } else { "no" }).unwrap_or("not assessed"), "Services": [key], "Source": source}));
+                ctx.functions.push(json!({"Name": safe(f), "Id": Value::Null, "Critical": svc.critical_or_important.map(|c| if c { "yes" } else { "no" }).unwrap_or("not assessed"), "Services": [key], "Source": source}));
             }
             for p in &svc.providers {
-                ctx.providers.push(json!({"Name": p.name, "Code": p.code, "CodeType": Value::Null, "Country": p.country, "Services": [key], "Functions": [], "Source": source}));
+                ctx.providers.push(json!({"Name": safe(&p.name), "Code": p.code.as_deref().map(safe), "CodeType": Value::Null, "Country": p.country, "Services": [key], "Functions": [], "Source": source}));
                 if let Some(c) = &p.country {
                     ctx.countries.push(CountryReason {
                         country: c.clone(),
-                        reason: format!("ICT third-party provider {} for {key} ({source})", p.name),
+                        reason: safe(&format!(
+                            "ICT third-party provider {} for {key} ({source})",
+                            p.name
+                        )),
                         third_party: true,
                     });
                 }
@@ -211,7 +227,7 @@ pub fn ict_context(
                     }
                     acc
                 });
-        let mut f = Figure::new(json!(names), sources.join("; "));
+        let mut f = Figure::new(json!(shown), sources.join("; "));
         f.partial = ctx.partial;
         ctx.affected_services = Some(f);
     }

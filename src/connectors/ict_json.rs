@@ -63,7 +63,9 @@ fn cidr(pattern: &str) -> Option<(u32, u32)> {
     Some((u32::from(addr) & mask, mask))
 }
 
-fn matches(pattern: &str, asset: &str) -> bool {
+/// Whether `asset` is `pattern`: the same name (case-insensitive), a subdomain of `*.domain`, or an
+/// IPv4 address inside a CIDR block.
+pub fn asset_matches(pattern: &str, asset: &str) -> bool {
     let (p, a) = (pattern.trim().to_lowercase(), asset.trim().to_lowercase());
     if p == a {
         return true;
@@ -117,7 +119,7 @@ impl IctMapping {
     pub fn services_for_asset(&self, asset: &str) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         for (pattern, services) in &self.assets {
-            if matches(pattern, asset) {
+            if asset_matches(pattern, asset) {
                 for s in services {
                     if !out.iter().any(|(x, _)| x.eq_ignore_ascii_case(s)) {
                         out.push((s.clone(), format!("{SOURCE}, asset pattern {pattern}")));

@@ -7,16 +7,18 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::cmdb::{CmdbAuth, CmdbClient, CmdbConfig, Secret as CmdbSecret};
+use super::cmdb::{self as cmdb_mod, CmdbAuth, CmdbClient, CmdbConfig, Secret as CmdbSecret};
 use super::geo::{observations_from_text, ImpactType, Observation};
 use super::ict_json::IctMapping;
-use super::register::{parse_aliases, Register};
+use super::register::{parse_aliases, Register, DEFAULT_MAX_FILE_MB};
 use super::transactions::{
     Dsn, RestAuth, RestConfig, RestMethod, RestSource, Secret, SqlConfig, SqlSource, SslMode,
 };
 use super::ConnectorError;
 use crate::input::{self, quote, InputError};
 
+// One per instance, built once: the size of the larger variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum TransactionSource {
     Sql(SqlSource),
     Rest(RestSource),
@@ -76,19 +78,30 @@ fn as_input(key: &str, e: ConnectorError) -> InputError {
     InputError::new(key, format!("{key}: {}", e.message))
 }
 
+/// A whole-number parameter within `[min, max]`, `default` when empty.
+fn count(p: &Value, key: &str, default: i64, min: i64, max: i64) -> Result<i64, InputError> {
+    let raw = text(p, key);
+    if raw.is_empty() {
+        return Ok(default);
+    }
+    input::bounded_int(key, &raw, min, max)
+}
+
 fn register(p: &Value) -> Result<Option<Register>, InputError> {
     let path = text(p, "register_path");
     let files = json_param(p, "register_files")?;
+    let max_bytes =
+        count(p, "register_max_mb", DEFAULT_MAX_FILE_MB as i64, 1, 1024)? as u64 * 1024 * 1024;
     let reg = match (path.is_empty(), files) {
-        (false, _) => {
-            Register::from_dir(Path::new(&path)).map_err(|e| as_input("register_path", e))?
-        }
+        (false, _) => Register::from_dir_within(Path::new(&path), max_bytes)
+            .map_err(|e| as_input("register_path", e))?,
         (true, Some(Value::Object(map))) => {
             let texts: BTreeMap<String, String> = map
                 .iter()
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
                 .collect();
-            Register::from_texts(&texts).map_err(|e| as_input("register_files", e))?
+            Register::from_texts_within(&texts, max_bytes)
+                .map_err(|e| as_input("register_files", e))?
         }
         (true, Some(_)) => return Err(InputError::new(
             "register_files",
@@ -103,12 +116,15 @@ fn register(p: &Value) -> Result<Option<Register>, InputError> {
     reg.with_aliases(&parse_aliases(&aliases)?).map(Some)
 }
 
-fn cmdb(
-    p: &Value,
+/// What the HTTP sources (CMDB, REST) share: `insecure`, `proxy`, `timeout`, `max_response_mb`.
+struct Http {
     verify_tls: bool,
     use_proxy: bool,
     timeout: Duration,
-) -> Result<Option<CmdbClient>, InputError> {
+    max_response_mb: u64,
+}
+
+fn cmdb(p: &Value, http: &Http) -> Result<Option<CmdbClient>, InputError> {
     let url = text(p, "cmdb_url");
     if url.is_empty() {
         return Ok(None);
@@ -147,9 +163,24 @@ fn cmdb(
         }
     };
     let mut cfg = CmdbConfig::new(&url, auth);
-    cfg.verify_tls = verify_tls;
-    cfg.use_proxy = use_proxy;
-    cfg.timeout = timeout;
+    cfg.verify_tls = http.verify_tls;
+    cfg.use_proxy = http.use_proxy;
+    cfg.timeout = http.timeout;
+    cfg.max_response_mb = http.max_response_mb;
+    cfg.max_requests = count(
+        p,
+        "cmdb_max_requests",
+        cmdb_mod::DEFAULT_MAX_REQUESTS as i64,
+        1,
+        10_000,
+    )? as usize;
+    cfg.max_nodes = count(
+        p,
+        "cmdb_max_nodes",
+        cmdb_mod::DEFAULT_MAX_NODES as i64,
+        1,
+        100_000,
+    )? as usize;
     CmdbClient::new(cfg)
         .map(Some)
         .map_err(|e| as_input("cmdb_url", e))
@@ -226,6 +257,7 @@ fn sql(p: &Value) -> Result<SqlSource, InputError> {
     )?);
     // A lock wait may not outlast the statement it belongs to.
     cfg.lock_timeout = cfg.lock_timeout.min(cfg.statement_timeout);
+    cfg.connect_timeout = Duration::from_secs(count(p, "pg_connect_timeout", 10, 1, 120)? as u64);
     // The source names its queries by their own names; the instance knows them with a pg_ prefix.
     SqlSource::new(cfg).map_err(|e| match e.argument.as_str() {
         a @ ("affected_query" | "reference_query" | "totals_query") => {
@@ -236,12 +268,7 @@ fn sql(p: &Value) -> Result<SqlSource, InputError> {
     })
 }
 
-fn rest(
-    p: &Value,
-    verify_tls: bool,
-    use_proxy: bool,
-    timeout: Duration,
-) -> Result<RestSource, InputError> {
+fn rest(p: &Value, http: &Http) -> Result<RestSource, InputError> {
     let url = input::base_url("rest_url", &text(p, "rest_url"))?;
     let mapping = text(p, "rest_mapping");
     if mapping.is_empty() {
@@ -267,23 +294,31 @@ fn rest(
             password: Secret::new(password),
         },
     };
-    cfg.verify_tls = verify_tls;
-    cfg.use_proxy = use_proxy;
-    cfg.timeout = timeout;
+    cfg.verify_tls = http.verify_tls;
+    cfg.use_proxy = http.use_proxy;
+    cfg.timeout = http.timeout;
+    cfg.max_response_mb = http.max_response_mb;
     RestSource::new(cfg)
 }
 
 impl ConnectorSet {
     pub fn from_params(p: &Value) -> Result<ConnectorSet, InputError> {
-        let verify_tls = !flag(p, "insecure")?;
-        let use_proxy = flag(p, "proxy")?;
-        let timeout = Duration::from_secs_f64(input::positive_seconds(
-            "timeout",
-            &Some(text(p, "timeout"))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "30".into()),
-            600.0,
-        )?);
+        let http = Http {
+            verify_tls: !flag(p, "insecure")?,
+            use_proxy: flag(p, "proxy")?,
+            timeout: Duration::from_secs_f64(input::positive_seconds(
+                "timeout",
+                &Some(text(p, "timeout"))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "30".into()),
+                600.0,
+            )?),
+            max_response_mb: crate::http::max_body_mb(
+                "max_response_mb",
+                &text(p, "max_response_mb"),
+                cmdb_mod::DEFAULT_MAX_RESPONSE_MB,
+            )?,
+        };
         let mapping = match json_param(p, "ict_mapping")? {
             Some(v) => Some(IctMapping::parse(&v).map_err(|e| as_input("ict_mapping", e))?),
             None => None,
@@ -296,9 +331,7 @@ impl ConnectorSet {
             &["none", "postgresql", "rest"],
         )? {
             "postgresql" => Some(TransactionSource::Sql(sql(p)?)),
-            "rest" => Some(TransactionSource::Rest(rest(
-                p, verify_tls, use_proxy, timeout,
-            )?)),
+            "rest" => Some(TransactionSource::Rest(rest(p, &http)?)),
             _ => None,
         };
         let depth = input::bounded_int(
@@ -311,7 +344,7 @@ impl ConnectorSet {
         )? as usize;
         Ok(ConnectorSet {
             register: register(p)?,
-            cmdb: cmdb(p, verify_tls, use_proxy, timeout)?,
+            cmdb: cmdb(p, &http)?,
             mapping,
             cmdb_depth: depth,
             transactions,
@@ -322,6 +355,43 @@ impl ConnectorSet {
                 "instance parameter group_entities",
             ),
         })
+    }
+
+    /// Contacts every configured source once (test-module): the CMDB answers one small query,
+    /// PostgreSQL accepts the login and prepares each query, the REST endpoint answers for the
+    /// last hour. The register and the mapping were read and checked when the instance's
+    /// parameters were. One line per source, or the errors of those that failed.
+    pub fn check(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<String>, Vec<String>> {
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        if self.register.is_some() {
+            ok.push("Register of Information: read and cross-checked".to_string());
+        }
+        if self.mapping.is_some() {
+            ok.push("ICT mapping: read".to_string());
+        }
+        if let Some(c) = &self.cmdb {
+            match c.check() {
+                Ok(()) => ok.push("CMDB: answered a query of cmdb_ci".to_string()),
+                Err(e) => failed.push(e.to_string()),
+            }
+        }
+        match &self.transactions {
+            Some(TransactionSource::Sql(s)) => match s.check() {
+                Ok(()) => ok.push("PostgreSQL: logged in and prepared every query".to_string()),
+                Err(e) => failed.push(e.to_string()),
+            },
+            Some(TransactionSource::Rest(r)) => match r.check(now) {
+                Ok(()) => ok.push("REST transactions: answered for the last hour".to_string()),
+                Err(e) => failed.push(e.to_string()),
+            },
+            None => {}
+        }
+        if failed.is_empty() {
+            Ok(ok)
+        } else {
+            Err(failed)
+        }
     }
 
     pub fn describe(&self) -> Vec<String> {

@@ -4,11 +4,11 @@
 use chrono::{DateTime, Duration, LocalResult, Months, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::calendar::{self, StateCalendar};
 use super::criteria::hours_minutes;
-use super::facts::{resolve_inputs, Facts, InputSpec, Kind, Lookup};
+use super::decision::{self, Decision, DecisionState};
+use super::facts::{resolve_inputs, InputSpec, Kind, Lookup};
 use super::profile::EntityProfile;
 use crate::input::InputError;
 use crate::timeutil;
@@ -58,6 +58,8 @@ pub struct ClockFacts {
     pub final_submitted_at: Option<DateTime<Utc>>,
     /// Said of the initial notification's base (a re-assessment that kept the first moment).
     pub notes: Vec<String>,
+    /// How the decision in force came about, when the context holds verdicts or decisions.
+    pub decision: Option<Decision>,
 }
 
 /// Where the clock's facts are found: arguments, then the last classification in context,
@@ -110,7 +112,7 @@ pub const CLOCK_INPUTS: &[InputSpec] = &[
 impl ClockFacts {
     pub fn resolve(lookup: &Lookup<'_>) -> Result<ClockFacts, InputError> {
         let f = resolve_inputs(CLOCK_INPUTS, lookup)?;
-        Ok(ClockFacts {
+        let mut facts = ClockFacts {
             detected_at: f.time("detected_at"),
             aware_at: f.time("aware_at"),
             classified_at: f.time("classified_at"),
@@ -122,50 +124,47 @@ impl ClockFacts {
                 .unwrap_or_default(),
             final_submitted_at: f.time("final_submitted_at"),
             notes: Vec::new(),
-        }
-        .counted_from_first_major(&f, lookup.context))
-    }
-
-    /// A re-assessment that still finds the incident major does not restart the 4 hours: the
-    /// clock runs from the first classification as major in the incident's context, unless
-    /// `classified_at` was given as an argument.
-    fn counted_from_first_major(mut self, f: &Facts, context: &Value) -> ClockFacts {
-        let from_context = f
-            .get("classified_at")
-            .is_some_and(|x| x.source.kind == "context");
-        if !from_context || self.is_major != Some(true) {
-            return self;
-        }
-        let entries = match context.get("DORA").and_then(|d| d.get("Classification")) {
-            Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-            Some(v @ Value::Object(_)) => vec![v],
-            _ => return self,
+            decision: None,
         };
-        let first = entries
-            .iter()
-            .filter(|e| {
-                matches!(e.get("IsMajor"), Some(Value::Bool(true)))
-                    || e.get("IsMajor")
-                        .and_then(Value::as_str)
-                        .is_some_and(|s| s.eq_ignore_ascii_case("true"))
-            })
-            .filter_map(|e| {
-                e.get("ClassifiedAt")
-                    .and_then(Value::as_str)
-                    .and_then(timeutil::parse_vendor_date)
-            })
-            .min();
-        if let (Some(first), Some(latest)) = (first, self.classified_at) {
-            if first < latest {
-                self.notes.push(format!(
-                    "Classified as major first at {}; the re-assessment at {} keeps that moment.",
-                    timeutil::to_rfc3339(first),
-                    timeutil::to_rfc3339(latest)
-                ));
-                self.classified_at = Some(first);
-            }
+        let given = |name: &str| f.get(name).is_some_and(|x| x.source.kind == "argument");
+        if given("is_major") {
+            // An explicit what-if: the clock as if the incident were (not) major.
+            return Ok(facts);
         }
-        self
+        let system = decision::system_verdicts(lookup.context);
+        let people = decision::person_decisions(lookup.context);
+        if system.is_empty() && people.is_empty() {
+            // No classification in context: the incident's fields (or nothing) say.
+            return Ok(facts);
+        }
+        let d = decision::decide(&system, &people);
+        facts.is_major = d.is_major();
+        if !given("classified_at") {
+            // The 4 hours run from the moment the incident became major, whoever decided it; a
+            // re-assessment that stays major does not restart them.
+            let since = d
+                .major_since
+                .as_deref()
+                .and_then(timeutil::parse_vendor_date);
+            if let (Some(first), Some(latest)) = (since, facts.classified_at) {
+                if first < latest && d.decided_by.as_deref() == Some("system") {
+                    facts.notes.push(format!(
+                        "Classified as major first at {}; the re-assessment at {} keeps that moment.",
+                        timeutil::to_rfc3339(first),
+                        timeutil::to_rfc3339(latest)
+                    ));
+                }
+            }
+            facts.classified_at = since;
+        }
+        if d.state == DecisionState::Pending && !d.missing_facts.is_empty() {
+            facts.notes.push(format!(
+                "Not major on the facts known so far: the decision is pending and the 24-hour limit from awareness runs until the missing facts ({}) are known or a person decides.",
+                d.missing_facts.join(", ")
+            ));
+        }
+        facts.decision = Some(d);
+        Ok(facts)
     }
 }
 
@@ -244,6 +243,9 @@ pub struct Deadline {
     pub notes: Vec<String>,
     /// The XSOAR SLA timer field that tracks this deadline.
     pub timer_field: &'static str,
+    /// How long before the due time the report turns "due soon" (the instance's setting), so
+    /// that a view recomputing the status later (the layout's clock) uses the same margin.
+    pub due_soon_seconds: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -255,6 +257,9 @@ pub struct Deadlines {
     pub member_state: String,
     pub time_zone: String,
     pub computed_at: String,
+    /// Whether the incident is major, who decided it and since when; `None` when no
+    /// classification or decision is known.
+    pub decision: Option<Decision>,
 }
 
 struct Clock<'a> {
@@ -390,6 +395,7 @@ impl Clock<'_> {
             inform_authority_by: due.filter(|_| open).map(when),
             notes,
             timer_field,
+            due_soon_seconds: due_soon.num_seconds(),
         }
     }
 }
@@ -517,5 +523,6 @@ pub fn deadlines(
         member_state: profile.home_member_state.clone(),
         time_zone: clock.zone.to_string(),
         computed_at: timeutil::to_rfc3339(now),
+        decision: facts.decision.clone(),
     })
 }

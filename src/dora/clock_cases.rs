@@ -285,3 +285,94 @@ fn a_re_assessment_does_not_restart_the_four_hours() {
     let single = json!({"DORA": {"Classification": entry("2026-03-04T09:30:00Z", json!(true))}});
     assert_eq!(due(single, json!({})).0, "2026-03-04T13:30:00Z");
 }
+
+/// The clock of an incident whose context holds these verdicts and decisions.
+fn clock_in(context: Value, now: &str) -> Deadlines {
+    let facts = ClockFacts::resolve(&super::facts::Lookup {
+        args: &json!({"aware_at": "2026-03-04T08:00:00Z"}),
+        incident: &Value::Null,
+        context: &context,
+    })
+    .unwrap();
+    clock(facts, &profile_with(json!({})), now)
+}
+
+#[test]
+fn an_inconclusive_verdict_leaves_the_awareness_clock_running() {
+    let d = clock_in(
+        json!({"DORA": {"Classification": {"IsMajor": false, "Determinate": false, "ClassifiedAt": "2026-03-04T09:00:00Z", "Missing": ["clients_affected", "member_states"]}}}),
+        "2026-03-04T10:00:00Z",
+    );
+    let decision = d.decision.as_ref().unwrap();
+    assert_eq!(decision.state, super::decision::DecisionState::Pending);
+    assert_eq!(
+        decision.missing_facts,
+        vec!["clients_affected", "member_states"]
+    );
+    let initial = &d.initial_notification;
+    assert_eq!(initial.status, DeadlineStatus::OnTime);
+    assert_eq!(
+        initial.due.as_deref(),
+        Some("2026-03-05T08:00:00Z"),
+        "24 hours from awareness"
+    );
+    assert_eq!(d.intermediate_report.status, DeadlineStatus::Pending);
+    assert!(
+        initial
+            .notes
+            .iter()
+            .any(|n| n.contains("clients_affected, member_states")),
+        "{:?}",
+        initial.notes
+    );
+}
+
+#[test]
+fn a_conclusive_not_major_verdict_stops_the_clock() {
+    let d = clock_in(
+        json!({"DORA": {"Classification": {"IsMajor": false, "Determinate": true, "ClassifiedAt": "2026-03-04T09:00:00Z"}}}),
+        "2026-03-04T10:00:00Z",
+    );
+    assert_eq!(d.initial_notification.status, DeadlineStatus::NotRequired);
+    assert_eq!(d.final_report.status, DeadlineStatus::NotRequired);
+}
+
+#[test]
+fn a_persons_major_at_13_after_awareness_at_08_makes_the_initial_due_at_17() {
+    let d = clock_in(
+        json!({"DORA": {
+            "Classification": {"IsMajor": false, "Determinate": false, "ClassifiedAt": "2026-03-04T09:00:00Z", "Missing": ["clients_affected"]},
+            "Audit": [{"Seq": 1, "Kind": "decision", "At": "2026-03-04T13:00:00Z", "Actor": "k.braun", "Details": {"Decision": "major", "Reason": "card payments down for a third of clients"}}]
+        }}),
+        "2026-03-04T13:05:00Z",
+    );
+    assert_eq!(
+        d.initial_notification.due.as_deref(),
+        Some("2026-03-04T17:00:00Z")
+    );
+    assert_eq!(d.initial_notification.status, DeadlineStatus::OnTime);
+    let decision = d.decision.unwrap();
+    assert_eq!(decision.decided_by.as_deref(), Some("k.braun"));
+    assert_eq!(
+        decision.system_verdict,
+        Some("not major on the facts known so far")
+    );
+}
+
+#[test]
+fn a_persons_not_major_with_a_reason_stops_the_clock_over_a_major_verdict() {
+    let d = clock_in(
+        json!({"DORA": {
+            "Classification": {"IsMajor": true, "Determinate": true, "ClassifiedAt": "2026-03-04T09:00:00Z"},
+            "Audit": [{"Seq": 1, "Kind": "decision", "At": "2026-03-04T10:00:00Z", "Actor": "m.weber", "Details": {"Decision": "not-major", "Reason": "the test environment, not production"}}]
+        }}),
+        "2026-03-04T10:05:00Z",
+    );
+    assert_eq!(d.initial_notification.status, DeadlineStatus::NotRequired);
+    let decision = d.decision.unwrap();
+    assert_eq!(
+        decision.reason.as_deref(),
+        Some("the test environment, not production")
+    );
+    assert_eq!(decision.system_verdict, Some("major"));
+}

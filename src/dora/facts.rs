@@ -142,6 +142,14 @@ pub const INPUTS: &[InputSpec] = &[
         &["DORA.Context.Transactions.RelevantClientsAffected"],
         &[],
     ),
+    // RTS 2024/1772 Art. 9(1)(f): the clients and counterparts affected, by name, checked against
+    // the entity's list of relevant ones.
+    spec(
+        "affected_counterparts",
+        Kind::Names,
+        &["DORA.Context.Transactions.AffectedCounterparts"],
+        &["doraaffectedcounterparts"],
+    ),
     spec("media_coverage", Kind::Flag, &[], &["doramediacoverage"]),
     spec(
         "repetitive_complaints",
@@ -355,17 +363,7 @@ fn parse(
     facts: &mut Facts,
 ) -> Result<FactValue, InputError> {
     let text = as_text(raw);
-    let time = |t: &str| {
-        timeutil::parse_vendor_date(t).ok_or_else(|| {
-            InputError::new(
-                label,
-                format!(
-                    "{label} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
-                    quote(t)
-                ),
-            )
-        })
-    };
+    let time = |t: &str| input::instant(label, t);
     Ok(match spec.kind {
         Kind::Time => FactValue::Time(time(&text)?),
         Kind::Times => {

@@ -40,7 +40,13 @@ fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
-    if let Some(b) = c.get("IsMajor").and_then(Value::as_bool) {
+    // "Not major on the facts known so far" decides nothing: the field stays as it was.
+    let determinate = c.get("Determinate").and_then(Value::as_bool) == Some(true);
+    if let Some(b) = c
+        .get("IsMajor")
+        .and_then(Value::as_bool)
+        .filter(|b| *b || determinate)
+    {
         out.insert("doraismajor".into(), json!(b));
     }
     for (key, field) in [
@@ -98,8 +104,58 @@ fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
     out.insert("doraclassificationsummary".into(), json!(md));
 }
 
+/// The decision in force (`DORA.Deadlines.Decision`) as the DORA Is Major and DORA Decision
+/// fields: a pending decision leaves Is Major unset.
+fn decision_fields(d: &Value, out: &mut Map<String, Value>) {
+    let Some(state) = s(d, "State") else { return };
+    let by = match (s(d, "DecidedBy"), s(d, "DecidedAt")) {
+        (Some(by), Some(at)) => format!(", decided by {by} at {at}"),
+        _ => String::new(),
+    };
+    let system = s(d, "SystemVerdict")
+        .filter(|_| s(d, "DecidedBy") != Some("system"))
+        .map(|v| format!(" (system verdict: {v})"))
+        .unwrap_or_default();
+    let reason = s(d, "Reason").map(|r| format!(": {r}")).unwrap_or_default();
+    let text = match state {
+        "major" => {
+            out.insert("doraismajor".into(), json!(true));
+            let since = s(d, "MajorSince")
+                .map(|t| format!(" since {t}"))
+                .unwrap_or_default();
+            format!("major{since}{by}{system}{reason}")
+        }
+        "not-major" => {
+            out.insert("doraismajor".into(), json!(false));
+            format!("not major{by}{system}{reason}")
+        }
+        _ => {
+            let missing: Vec<&str> = d
+                .get("MissingFacts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let missing = if missing.is_empty() {
+                String::new()
+            } else {
+                format!("; missing {}", missing.join(", "))
+            };
+            format!("pending: the 24-hour limit from awareness runs{system}{missing}")
+        }
+    };
+    out.insert("doradecision".into(), json!(text));
+}
+
 fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
+    if let Some(decision) = d.get("Decision").filter(|v| v.is_object()) {
+        decision_fields(decision, &mut out.fields);
+    }
     let mut summary = Vec::new();
+    // The earliest due time of a report still open: the one field an analyst sorts and searches
+    // the queue by (RTS 2025/301 Art. 5 sets each report's own deadline).
+    let mut next_due: Option<(DateTime<Utc>, String)> = None;
     for (key, due_field, submitted_field, label) in [
         (
             "InitialNotification",
@@ -139,14 +195,19 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
             "submitted" | "submitted-late" | "not-required" => "stop",
             _ => "none",
         };
-        let sla_minutes = due
+        let open_due = due
             .as_deref()
             .and_then(timeutil::parse_vendor_date)
-            .filter(|_| action == "start")
-            .map(|t| {
-                let secs = (t - now).num_seconds().max(0);
-                (secs + 59) / 60
-            });
+            .filter(|_| action == "start");
+        if let (Some(t), Some(text)) = (open_due, &due) {
+            if next_due.as_ref().is_none_or(|(n, _)| t < *n) {
+                next_due = Some((t, text.clone()));
+            }
+        }
+        let sla_minutes = open_due.map(|t| {
+            let secs = (t - now).num_seconds().max(0);
+            (secs + 59) / 60
+        });
         if let Some(field) = s(one, "TimerField") {
             out.timers.push(TimerUpdate {
                 field: field.to_string(),
@@ -159,6 +220,9 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
     }
     out.fields
         .insert("doradeadlinestatus".into(), json!(summary.join("; ")));
+    if let Some((_, due)) = next_due {
+        out.fields.insert("doranextdue".into(), json!(due));
+    }
 }
 
 /// The updates for the newest classification and deadlines found (either may be absent).
@@ -189,6 +253,23 @@ fn reporting_fields(
                 let hash: String = s(r, "ContentHash").unwrap_or("").chars().take(12).collect();
                 let state = if r.get("Complete").and_then(Value::as_bool) == Some(true) {
                     "complete".to_string()
+                } else if let Some(problems) = r
+                    .get("Problems")
+                    .and_then(Value::as_array)
+                    .filter(|p| !p.is_empty())
+                {
+                    // Every problem of the draft's verdict (Annex II, schema, rules), by field.
+                    let mut fields: Vec<&str> = Vec::new();
+                    for f in problems.iter().filter_map(|p| s(p, "Field")) {
+                        if !fields.contains(&f) {
+                            fields.push(f);
+                        }
+                    }
+                    format!(
+                        "incomplete, {} problem(s) in fields {}",
+                        problems.len(),
+                        fields.join(", ")
+                    )
                 } else {
                     let missing: Vec<&str> = r
                         .get("Missing")
@@ -281,6 +362,7 @@ mod tests {
             u.fields["dorainitialnotificationdue"],
             json!("2026-03-04T12:30:10Z")
         );
+        assert_eq!(u.fields["doranextdue"], json!("2026-03-04T12:30:10Z"));
         assert_eq!(u.fields["doradeadlinestatus"], json!("Initial notification: due-soon, due 2026-03-04T12:30:10Z (0h 30m); Intermediate report: pending; Final report: not-required"));
         assert_eq!(
             u.timers[0],
@@ -310,9 +392,61 @@ mod tests {
             r.fields["dorareportstatus"],
             json!("initial: complete (draft bbbbbbbbbbbb, t2)")
         );
+        let judged = updates_with_reporting(
+            None,
+            None,
+            Some(
+                &json!({"Type": "final", "ContentHash": "cccccccccccccccc", "Complete": false, "Missing": [], "GeneratedAt": "t4",
+                        "Problems": [{"Field": "4.9", "Check": "schema"}, {"Field": "2.7", "Check": "schema"}, {"Field": "4.9", "Check": "rule"}]}),
+            ),
+            None,
+            now,
+        );
+        assert_eq!(
+            judged.fields["dorareportstatus"],
+            json!("final: incomplete, 3 problem(s) in fields 4.9, 2.7 (draft cccccccccccc, t4)")
+        );
         assert_eq!(
             r.fields["doraapprovals"],
             json!("t3 Ana Ruiz (CISO) approve initial bbbbbbbbbbbb")
         );
+    }
+
+    #[test]
+    fn a_pending_decision_leaves_is_major_unset_and_keeps_the_timer() {
+        let now = timeutil::parse_vendor_date("2026-03-04T12:00:00Z").unwrap();
+        let c = json!({"IsMajor": false, "Determinate": false, "Rule": "RTS 2024/1772 Art. 8(1)"});
+        let d = json!({"InitialNotification": {"Status": "on-time", "Due": "2026-03-05T08:00:00Z", "TimeLeft": "20h 00m", "TimerField": "dorainitialnotificationsla"},
+                       "Decision": {"State": "pending", "DecidedBy": "system", "DecidedAt": "2026-03-04T09:00:00Z", "MissingFacts": ["clients_affected", "member_states"], "SystemVerdict": "not major on the facts known so far"}});
+        let u = updates(Some(&c), Some(&d), now);
+        assert!(!u.fields.contains_key("doraismajor"), "{:?}", u.fields);
+        assert_eq!(
+            u.fields["doradecision"],
+            json!("pending: the 24-hour limit from awareness runs; missing clients_affected, member_states")
+        );
+        assert_eq!(u.timers[0].action, "start");
+        let person = json!({"Decision": {"State": "major", "MajorSince": "2026-03-04T13:00:00Z", "DecidedBy": "k.braun", "DecidedAt": "2026-03-04T13:00:00Z",
+                                         "Reason": "card payments down", "SystemVerdict": "not major on the facts known so far"}});
+        let u = updates(Some(&c), Some(&person), now);
+        assert_eq!(u.fields["doraismajor"], json!(true));
+        assert_eq!(
+            u.fields["doradecision"],
+            json!("major since 2026-03-04T13:00:00Z, decided by k.braun at 2026-03-04T13:00:00Z (system verdict: not major on the facts known so far): card payments down")
+        );
+    }
+
+    #[test]
+    fn next_due_is_the_earliest_open_report() {
+        let now = timeutil::parse_vendor_date("2026-03-10T12:00:00Z").unwrap();
+        let d = json!({"InitialNotification": {"Status": "submitted", "Due": "2026-03-04T12:30:10Z"},
+                       "IntermediateReport": {"Status": "overdue", "Due": "2026-03-09T12:30:10Z"},
+                       "FinalReport": {"Status": "on-time", "Due": "2026-04-08T12:30:10Z"}});
+        let u = updates(None, Some(&d), now);
+        assert_eq!(u.fields["doranextdue"], json!("2026-03-09T12:30:10Z"));
+        let done = json!({"InitialNotification": {"Status": "submitted", "Due": "2026-03-04T12:30:10Z"},
+                          "FinalReport": {"Status": "not-required"}});
+        assert!(!updates(None, Some(&done), now)
+            .fields
+            .contains_key("doranextdue"));
     }
 }

@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod classify;
 pub mod clock;
 pub mod criteria;
+pub mod decision;
 pub mod facts;
 pub mod fields;
 pub mod member_states;
@@ -14,6 +15,8 @@ pub mod threat;
 
 #[cfg(test)]
 mod clock_cases;
+#[cfg(test)]
+mod input_cases;
 #[cfg(test)]
 mod properties;
 #[cfg(test)]

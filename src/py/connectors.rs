@@ -55,6 +55,23 @@ impl PyConnectors {
         guard(py, || Ok(self.set.describe()))
     }
 
+    /// Contacts every configured source once; one line per source, or `ConnectorError` naming
+    /// each that failed.
+    fn test_connection(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        guard(py, || {
+            if self.set.describe().is_empty() {
+                return Err(input_error(py, InputError::new("register_path", "No source is configured: set a Register of Information, a CMDB, an ICT mapping or a transaction source.")));
+            }
+            let now = crate::clock::now();
+            py.detach(|| self.set.check(now)).map_err(|failed| {
+                connector_error(
+                    py,
+                    crate::connectors::ConnectorError::new("test-module", failed.join(" ")),
+                )
+            })
+        })
+    }
+
     /// `DORA.Context.ICT` for an asset, or for named services.
     #[pyo3(signature = (*, asset=None, services=None))]
     fn ict_context<'py>(

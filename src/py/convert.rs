@@ -6,7 +6,6 @@ use pythonize::pythonize;
 use serde::Serialize;
 
 use super::errors::input_error;
-use crate::input::{quote, InputError};
 use crate::timeutil;
 
 /// A serialisable value as the Python object pythonize makes of it (dicts, lists, str, numbers).
@@ -14,20 +13,9 @@ pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bou
     pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
 }
 
-/// A time argument: RFC 3339 (or a vendor date taken as UTC), else an `InputError` naming it.
+/// A time argument: RFC 3339 with `Z` or an offset, else an `InputError` naming it.
 pub fn time_arg(py: Python<'_>, name: &str, raw: &str) -> PyResult<DateTime<Utc>> {
-    timeutil::parse_vendor_date(raw).ok_or_else(|| {
-        input_error(
-            py,
-            InputError::new(
-                name,
-                format!(
-                    "{name} must be an RFC 3339 date-time such as 2026-11-23T09:14:00Z, got {}.",
-                    quote(raw)
-                ),
-            ),
-        )
-    })
+    crate::input::instant(name, raw).map_err(|e| input_error(py, e))
 }
 
 /// [`time_arg`], or the core's clock ([`crate::clock::now`]) when the argument is absent.

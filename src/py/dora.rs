@@ -5,7 +5,8 @@ use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
 use super::convert::{time_arg, time_or_now, to_py};
-use super::errors::{guard, input_error, json_arg};
+use super::errors::{guard, input_error};
+use super::report;
 use crate::dora::classify::classify;
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
 use crate::dora::facts::{resolve, Lookup};
@@ -13,16 +14,10 @@ use crate::dora::profile::EntityProfile;
 use crate::dora::{recurring, threat};
 use crate::input::InputError;
 use crate::report::approval;
-use crate::report::request::{chain_in, draft_report, DraftRequest};
+use crate::report::gate::SubmissionRequest;
 use crate::report::settings::ReportSettings;
-use crate::timeutil;
 
-fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
-    match v {
-        None => Ok(Value::Null),
-        Some(v) => json_arg(py, name, name, v),
-    }
-}
+use report::json_of;
 
 /// The financial entity's profile, from the DORA Bridge instance parameters, and what is judged
 /// against it.
@@ -153,9 +148,10 @@ impl PyEntityProfile {
         })
     }
 
-    /// A report draft of `kind` in `format` (json, csv, markdown, html), recorded in the
-    /// evidence chain found in `context`.
-    #[pyo3(signature = (kind, format="markdown", *, incident=None, context=None, now=None))]
+    /// A report draft of `kind` in `format` (json, csv, markdown, html), judged and recorded in
+    /// the evidence chain; returns the draft, the rendering and the chain's new head.
+    #[pyo3(signature = (kind, format="markdown", *, incident=None, context=None, head=None, exchange_rate=None, exchange_rate_source=None, now=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of !dora-report-draft
     fn report_draft<'py>(
         &self,
         py: Python<'py>,
@@ -163,65 +159,117 @@ impl PyEntityProfile {
         format: &str,
         incident: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+        exchange_rate: Option<&str>,
+        exchange_rate_source: Option<&str>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let kind =
                 crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
-            let incident = json_of(py, "incident", incident)?;
-            let context = json_of(py, "context", context)?;
-            let now = time_or_now(py, "now", now)?;
-            let profile = serde_json::to_value(&self.profile).expect("the profile serialises");
-            let req = DraftRequest {
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let d = report::DraftArgs {
                 kind,
                 format,
-                mapping: &self.report.mapping,
-                schema: self.report.schema.as_ref(),
-                profile: &profile,
-                incident: &incident,
-                context: &context,
-                now,
+                exchange_rate,
+                exchange_rate_source,
+                now: report::now_or(py, now)?,
             };
-            let out = py
-                .detach(|| draft_report(&req))
-                .map_err(|e| input_error(py, e))?;
-            to_py(py, &out)
+            report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
         })
     }
 
-    /// The evidence-chain entries for a classification: the detection (once) and the
-    /// classification when its inputs or verdict changed.
-    #[pyo3(signature = (classification, *, context=None, now=None))]
+    /// The evidence-chain entries for a classification (the detection once, the classification
+    /// when its inputs or verdict changed) and the chain's new head.
+    #[pyo3(signature = (classification, *, incident=None, context=None, head=None, now=None))]
     fn record_classification<'py>(
         &self,
         py: Python<'py>,
         classification: &Bound<'py, PyAny>,
+        incident: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let c = json_of(py, "classification", Some(classification))?;
-            let context = json_of(py, "context", context)?;
-            let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-            let entries = approval::record_classification(&chain, &c, time_or_now(py, "now", now)?)
-                .map_err(|e| input_error(py, e))?;
-            to_py(py, &entries)
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::record_classification(py, &self.report, c, a, report::now_or(py, now)?)
         })
     }
 
-    /// An approval or rejection, recorded only if every rule of the dual approval holds.
-    #[pyo3(signature = (subject, approver, role, decision, *, comment=None, content_hash=None, context=None, now=None))]
+    /// The evidence-chain entries sealing mirrored SOCRadar change `records` (the war room's
+    /// `dora-bridge-mirror` entries), each once, and the chain's new head; none without a chain.
+    #[pyo3(signature = (records, *, incident=None, context=None, head=None, now=None))]
+    fn record_mirrored_changes<'py>(
+        &self,
+        py: Python<'py>,
+        records: &Bound<'py, PyAny>,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let r = json_of(py, "records", Some(records))?;
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::record_mirrored_changes(py, &self.report, r, a, report::now_or(py, now)?)
+        })
+    }
+
+    /// A person's decision that the incident is major or not (`decision`: `major` or
+    /// `not-major`), against or beside the system's verdict, with a reason; made by the
+    /// authenticated user in an approver role and sealed in the chain, where the clock reads it.
+    #[pyo3(signature = (decision, reason, *, caller=None, user=None, role=None, decided_by=None, incident=None, context=None, head=None, now=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of !dora-decide
+    fn decide<'py>(
+        &self,
+        py: Python<'py>,
+        decision: &str,
+        reason: &str,
+        caller: Option<&Bound<'py, PyAny>>,
+        user: Option<&Bound<'py, PyAny>>,
+        role: Option<&str>,
+        decided_by: Option<&str>,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let major = crate::input::one_of("decision", decision, &["major", "not-major"])
+                .map_err(|e| input_error(py, e))?
+                == "major";
+            let who = report::caller_of(py, caller, user, "decide")?;
+            let d = crate::report::human_decision::HumanDecision {
+                major,
+                reason,
+                role,
+                typed_decider: decided_by,
+            };
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::decide(py, &self.report, who, &d, a, report::now_or(py, now)?)
+        })
+    }
+
+    /// An approval or rejection by the authenticated user (`caller`: XSOAR's calling context;
+    /// `user`: its user record), recorded only if every approval rule holds.
+    #[pyo3(signature = (subject, decision, *, caller=None, user=None, role=None, approver=None, comment=None, content_hash=None, incident=None, context=None, head=None, now=None))]
     #[allow(clippy::too_many_arguments)] // one per argument of !dora-approve
     fn approve<'py>(
         &self,
         py: Python<'py>,
         subject: &str,
-        approver: &str,
-        role: &str,
         decision: &str,
+        caller: Option<&Bound<'py, PyAny>>,
+        user: Option<&Bound<'py, PyAny>>,
+        role: Option<&str>,
+        approver: Option<&str>,
         comment: Option<&str>,
         content_hash: Option<&str>,
+        incident: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
@@ -230,76 +278,129 @@ impl PyEntityProfile {
             let approve = crate::input::one_of("decision", decision, &["approve", "reject"])
                 .map_err(|e| input_error(py, e))?
                 == "approve";
-            let context = json_of(py, "context", context)?;
-            let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-            let e = approval::decide(
-                &chain,
-                &self.report.policy,
+            let who =
+                report::caller_of(py, caller, user, if approve { "approve" } else { "reject" })?;
+            let d = approval::Decision {
                 subject,
-                approver,
-                role,
                 approve,
+                role,
+                typed_approver: approver,
                 comment,
                 content_hash,
-                time_or_now(py, "now", now)?,
-            )
-            .map_err(|e| input_error(py, e))?;
-            to_py(py, &e)
+            };
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::approve(py, &self.report, who, &d, a, report::now_or(py, now)?)
         })
     }
 
-    /// Records a submission to the authority once its approvals are in place. Returns the entry
-    /// and the `DORA.Submission` summary the clock reads.
-    #[pyo3(signature = (kind, *, submitted_at=None, authority_reference=None, actor="DORA Bridge", context=None, now=None))]
+    /// Records the submission of a report (and of those `combined_with` it) by the
+    /// authenticated user, once the gate's checks hold. Returns the entries, the
+    /// `DORA.Submission` summary the clock reads and the chain's new head.
+    #[pyo3(signature = (kind, *, caller=None, user=None, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, incident=None, context=None, head=None, now=None))]
     #[allow(clippy::too_many_arguments)] // one per argument of !dora-mark-submitted
     fn mark_submitted<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
+        caller: Option<&Bound<'py, PyAny>>,
+        user: Option<&Bound<'py, PyAny>>,
         submitted_at: Option<&str>,
         authority_reference: Option<&str>,
-        actor: &str,
+        combined_with: Option<Vec<String>>,
+        submitted_by: Option<&str>,
+        incident: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let kind =
                 crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
-            let context = json_of(py, "context", context)?;
-            let chain = chain_in(&context).map_err(|e| input_error(py, e))?;
-            let now = time_or_now(py, "now", now)?;
-            let at = match submitted_at.filter(|s| !s.trim().is_empty()) {
-                Some(s) => time_or_now(py, "submitted_at", Some(s))?,
-                None => now,
-            };
-            if at > now + chrono::Duration::minutes(5) {
-                return Err(input_error(
-                    py,
-                    InputError::new(
-                        "submitted_at",
-                        format!(
-                            "submitted_at ({}) is in the future.",
-                            timeutil::to_rfc3339(at)
-                        ),
-                    ),
-                ));
+            let combined: Vec<String> = combined_with.unwrap_or_default();
+            let mut together: Vec<&str> = Vec::new();
+            for c in combined.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                together.push(
+                    crate::report::mapping::submission("combined_with", c)
+                        .map_err(|e| input_error(py, e))?,
+                );
             }
-            let e = approval::submit(
-                &chain,
-                &self.report.policy,
-                kind,
-                at,
-                authority_reference.filter(|s| !s.trim().is_empty()),
-                actor,
-                now,
-            )
-            .map_err(|e| input_error(py, e))?;
-            let mut all = chain.clone();
-            all.push(e.clone());
-            to_py(
-                py,
-                &json!({"Entry": e, "Submission": approval::submissions(&all)}),
-            )
+            let who = report::caller_of(py, caller, user, "mark a report submitted")?;
+            let now = report::now_or(py, now)?;
+            let req = SubmissionRequest {
+                subject: kind,
+                submitted_at: report::submitted_at(py, submitted_at, now)?,
+                authority_reference: authority_reference.filter(|s| !s.trim().is_empty()),
+                combined_with: together,
+                typed_submitter: submitted_by,
+            };
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::mark_submitted(py, &self.report, who, &req, a, now)
+        })
+    }
+
+    /// Where the approvals of `subject` stand, read from the verified chain.
+    #[pyo3(signature = (subject, *, incident=None, context=None, head=None))]
+    fn approval_status<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &str,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)
+                .map_err(|e| input_error(py, e))?;
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::approval_status(py, &self.report, subject, a)
+        })
+    }
+
+    /// Verifies the incident's chain with the instance's keys against the head recorded outside
+    /// the incident.
+    #[pyo3(signature = (*, incident=None, context=None, head=None))]
+    fn audit_verify<'py>(
+        &self,
+        py: Python<'py>,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::audit_verify(py, &self.report, a)
+        })
+    }
+
+    /// Who runs a command, and in which approver role: the identity check every human decision
+    /// makes (`caller`: XSOAR's calling context; `user`: the user record; `roles`: the roles that
+    /// may make this decision, by default every approver role; `typed_name`: a name the command
+    /// received, which must be the caller). Raises `InputError` for a playbook task, DBot, a
+    /// name that is not the caller, or a caller without the role.
+    #[pyo3(signature = (*, caller=None, user=None, action="decide", role=None, roles=None, typed_name=None, argument="approver"))]
+    #[allow(clippy::too_many_arguments)] // the identity check's inputs
+    fn authorize<'py>(
+        &self,
+        py: Python<'py>,
+        caller: Option<&Bound<'py, PyAny>>,
+        user: Option<&Bound<'py, PyAny>>,
+        action: &str,
+        role: Option<&str>,
+        roles: Option<Vec<String>>,
+        typed_name: Option<&str>,
+        argument: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let who = report::caller_of(py, caller, user, action)?;
+            who.check_typed(argument, typed_name)
+                .map_err(|e| input_error(py, e))?;
+            let allowed = roles.unwrap_or_else(|| self.report.policy.approver_roles.clone());
+            let acting = self
+                .report
+                .directory
+                .acting_role(&who, role, &allowed)
+                .map_err(|e| input_error(py, e))?;
+            to_py(py, &json!({"Caller": who, "Role": acting}))
         })
     }
 
@@ -366,24 +467,20 @@ pub fn incident_field_updates<'py>(
     })
 }
 
-/// Verifies an evidence chain (`DORA.Audit`); with `recorded_head`, also that nothing was cut
-/// from its end.
+/// Checks an exported evidence chain without the key: its hashes and links, and nothing more.
+/// The verdict says integrity needs the key (`EntityProfile.audit_verify` has it).
 #[pyfunction]
-#[pyo3(signature = (chain, *, recorded_head=None))]
+#[pyo3(signature = (chain, *, incident_id))]
 pub fn audit_verify<'py>(
     py: Python<'py>,
     chain: &Bound<'py, PyAny>,
-    recorded_head: Option<&str>,
+    incident_id: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let v = json_of(py, "chain", Some(chain))?;
         let chain = crate::audit::chain_from_json(&v)
             .map_err(|e| input_error(py, InputError::new("chain", e.message)))?;
-        let result = match recorded_head.filter(|h| !h.trim().is_empty()) {
-            Some(h) => crate::audit::verify_against_head(&chain, h.trim()),
-            None => crate::audit::verify(&chain),
-        };
-        to_py(py, &result)
+        to_py(py, &crate::audit::verify(&chain, incident_id, None, None))
     })
 }
 

@@ -4,9 +4,12 @@ mod connectors;
 mod convert;
 mod dora;
 mod errors;
+mod report;
 mod socradar;
 mod socradar_args;
+mod socradar_catalog;
 mod socradar_fetch;
+mod socradar_mirror;
 
 use pyo3::prelude::*;
 
@@ -14,9 +17,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     m.add_class::<socradar::PySocRadarClient>()?;
-    m.add_function(wrap_pyfunction!(socradar::socradar_incident_fields, m)?)?;
-    m.add_function(wrap_pyfunction!(socradar::socradar_filters, m)?)?;
-    m.add_function(wrap_pyfunction!(socradar_fetch::markdown_escape_text, m)?)?;
+    m.add_class::<socradar_mirror::PyMirror>()?;
+    m.add_function(wrap_pyfunction!(
+        socradar_catalog::socradar_incident_fields,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(socradar_catalog::socradar_filters, m)?)?;
     m.add_class::<dora::PyEntityProfile>()?;
     m.add_class::<connectors::PyConnectors>()?;
     m.add_function(wrap_pyfunction!(dora::assess_cyber_threat, m)?)?;

@@ -13,19 +13,22 @@ use super::socradar_fetch::{fetch_from, fetch_from_capture, preview_limit, test_
 use crate::input::{self, InputError};
 use crate::socradar::actions::{self, ActionRequest};
 use crate::socradar::fetch::FetchConfig;
-use crate::socradar::incident::{self, IncidentOptions};
-use crate::socradar::params::{self, InstanceParams};
+use crate::socradar::incident::IncidentOptions;
+use crate::socradar::mirror::MirrorSettings;
+use crate::socradar::params::InstanceParams;
 use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
+use crate::socradar::tags::TagChange;
 use crate::socradar::{ClientConfig, SocRadarClient, SocRadarError};
 use crate::timeutil;
 
 /// The SOCRadar Incident API v4 client.
 #[pyclass(module = "dora_bridge._core", name = "SocRadarClient", frozen)]
 pub struct PySocRadarClient {
-    client: Arc<SocRadarClient>,
-    fetch: Result<FetchConfig, InputError>,
-    incidents: IncidentOptions,
+    pub(super) client: Arc<SocRadarClient>,
+    pub(super) fetch: Result<FetchConfig, InputError>,
+    pub(super) incidents: IncidentOptions,
+    pub(super) mirror: Result<MirrorSettings, InputError>,
 }
 
 impl PySocRadarClient {
@@ -62,7 +65,8 @@ impl PySocRadarClient {
     /// A client from explicit settings. `from_params` builds one from XSOAR instance parameters.
     #[new]
     #[pyo3(signature = (base_url, api_key, company_id, *, verify_tls=true, use_proxy=false, timeout_seconds=30.0,
-                        max_retries=4, backoff_seconds=0.5, retry_budget_seconds=90.0, date_format="epoch", page_concurrency=4))]
+                        max_retries=4, backoff_seconds=0.5, retry_budget_seconds=90.0, date_format="epoch", page_concurrency=4,
+                        max_response_mb=32))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -77,6 +81,7 @@ impl PySocRadarClient {
         retry_budget_seconds: f64,
         date_format: &str,
         page_concurrency: usize,
+        max_response_mb: u64,
     ) -> PyResult<Self> {
         guard(py, || {
             let secs = |arg: &str, v: f64, max: f64| {
@@ -111,6 +116,12 @@ impl PySocRadarClient {
             cfg.page_concurrency =
                 input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)
                     .map_err(|e| input_error(py, e))? as usize;
+            cfg.max_response_mb = crate::http::max_body_mb(
+                "max_response_mb",
+                &max_response_mb.to_string(),
+                cfg.max_response_mb,
+            )
+            .map_err(|e| input_error(py, e))?;
             let fetch = Ok(FetchConfig {
                 page_concurrency: cfg.page_concurrency,
                 ..FetchConfig::new("3 days", 10_000, 900)
@@ -124,22 +135,34 @@ impl PySocRadarClient {
                     include_entities: true,
                     ..IncidentOptions::default()
                 },
+                mirror: Ok(MirrorSettings::default()),
             })
         })
     }
 
-    /// A client from the XSOAR instance parameters (`demisto.params()`), every one honoured.
+    /// A client from the XSOAR instance parameters (`demisto.params()`), every one honoured;
+    /// `instance` is `demisto.integrationInstance()`, for mirroring.
     #[staticmethod]
-    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+    #[pyo3(signature = (params, *, instance=None))]
+    fn from_params(
+        py: Python<'_>,
+        params: &Bound<'_, PyDict>,
+        instance: Option<&str>,
+    ) -> PyResult<Self> {
         guard(py, || {
             let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
-            let p = InstanceParams::from_json(&v, crate::clock::now())
+            let p = InstanceParams::for_instance(&v, instance, crate::clock::now())
                 .map_err(|e| input_error(py, e))?;
-            let client = SocRadarClient::new(p.client).map_err(|e| socradar_error(py, e))?;
+            let config = p
+                .client
+                .with_transport_params(&v)
+                .map_err(|e| input_error(py, e))?;
+            let client = SocRadarClient::new(config).map_err(|e| socradar_error(py, e))?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),
                 fetch: p.fetch,
                 incidents: p.incidents,
+                mirror: p.mirror,
             })
         })
     }
@@ -406,20 +429,50 @@ impl PySocRadarClient {
         })
     }
 
-    /// Adds the tag, or removes it when the alarm already has it (the API toggles).
-    #[pyo3(signature = (alarm_id, tag, *, company_id=None))]
-    fn toggle_tag<'py>(
+    /// Adds the tag; the alarm has it afterwards however often this runs (`mirror_state` lets
+    /// the alarm be read first and after a timeout).
+    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
+    fn add_tag<'py>(
         &self,
         py: Python<'py>,
         alarm_id: &Bound<'py, PyAny>,
         tag: &Bound<'py, PyAny>,
         company_id: Option<&Bound<'py, PyAny>>,
+        mirror_state: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "alarm_id", alarm_id)?;
-            let tag = args::text(py, "tag", tag)?;
-            let cid = args::company(py, company_id)?;
-            self.act(py, actions::toggle_tag(id, tag), cid)
+            super::socradar_mirror::set_tag(
+                py,
+                &self.client,
+                alarm_id,
+                tag,
+                company_id,
+                mirror_state,
+                TagChange::Add,
+            )
+        })
+    }
+
+    /// Removes the tag (`DELETE`); the alarm lacks it afterwards however often this runs.
+    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
+    fn remove_tag<'py>(
+        &self,
+        py: Python<'py>,
+        alarm_id: &Bound<'py, PyAny>,
+        tag: &Bound<'py, PyAny>,
+        company_id: Option<&Bound<'py, PyAny>>,
+        mirror_state: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            super::socradar_mirror::set_tag(
+                py,
+                &self.client,
+                alarm_id,
+                tag,
+                company_id,
+                mirror_state,
+                TagChange::Remove,
+            )
         })
     }
 
@@ -463,29 +516,4 @@ impl PySocRadarClient {
             c.base_url, c.company_id
         )
     }
-}
-
-/// The incident fields the SOCRadar mapping can write, as `{cli_name, name, type, content_key}`.
-#[pyfunction]
-pub fn socradar_incident_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    guard(py, || {
-        let fields: Vec<Value> = incident::field_catalogue()
-            .into_iter()
-            .map(|(spec, cli, name)| json!({"cli_name": cli, "name": name, "type": spec.field_type, "content_key": spec.content_key}))
-            .collect();
-        to_py(py, &fields)
-    })
-}
-
-/// Checks XSOAR filter parameters (`status`, `severity`, `alarm_type_ids`, ...) without a client.
-#[pyfunction]
-pub fn socradar_filters<'py>(
-    py: Python<'py>,
-    params: &Bound<'py, PyDict>,
-) -> PyResult<Bound<'py, PyAny>> {
-    guard(py, || {
-        let v = json_arg(py, "params", "The parameters", params.as_any())?;
-        let f = params::filters(&v).map_err(|e| input_error(py, e))?;
-        to_py(py, &f)
-    })
 }

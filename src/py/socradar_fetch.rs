@@ -23,10 +23,11 @@ use super::errors::{input_error, json_arg, socradar_error};
 use crate::dedup::FetchState;
 use crate::input::{self, InputError};
 use crate::socradar::alarm::AlarmView;
-use crate::socradar::collect::IncidentSink;
+use crate::socradar::collect::{admitted, IncidentSink};
 use crate::socradar::fetch::{self, FetchConfig};
 use crate::socradar::incident::IncidentOptions;
-use crate::socradar::mapping::{markdown_escape, MappedIncident, Mapper, Text};
+use crate::socradar::mapping::{MappedIncident, Mapper, Text};
+use crate::socradar::mirror::MirrorFields;
 use crate::socradar::rawjson;
 use crate::socradar::replay::Replay;
 use crate::socradar::search::{SearchFilters, SearchQuery, MAX_PAGE_SIZE};
@@ -41,6 +42,8 @@ type SharedText = (Arc<str>, Py<PyString>);
 /// each, shared by every incident of the type, as the member names are.
 pub struct PyIncidents {
     incident_type: Option<String>,
+    /// What XSOAR needs to mirror the incident, when mirroring is on.
+    mirror: Option<MirrorFields>,
     strings: Mutex<Strings>,
 }
 
@@ -57,6 +60,7 @@ impl PyIncidents {
     pub fn new(opts: &IncidentOptions) -> PyIncidents {
         PyIncidents {
             incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
+            mirror: opts.mirror.clone(),
             strings: Mutex::new(Strings::default()),
         }
     }
@@ -82,6 +86,20 @@ impl PyIncidents {
         )?;
         if let Some(t) = &self.incident_type {
             d.set_item(strings.name(py, "type"), PyString::new(py, t))?;
+        }
+        if let Some(m) = &self.mirror {
+            d.set_item(
+                strings.name(py, "dbotMirrorDirection"),
+                PyString::new(py, &m.direction),
+            )?;
+            d.set_item(
+                strings.name(py, "dbotMirrorInstance"),
+                PyString::new(py, &m.instance),
+            )?;
+            d.set_item(
+                strings.name(py, "dbotMirrorTags"),
+                PyList::new(py, &m.tags)?,
+            )?;
         }
         let fields = PyDict::new(py);
         for (key, value) in &m.custom_fields {
@@ -348,8 +366,13 @@ pub fn test_fetch<'py>(
         .map_err(|e| socradar_error(py, e))?;
     let mut alarms = Vec::new();
     let mut malformed = Vec::new();
-    for text in preview.page.alarm_texts().take(limit) {
+    // The tag and assignee filters apply to each alarm, as in the fetch.
+    for text in preview.page.alarm_texts() {
+        if alarms.len() + malformed.len() >= limit {
+            break;
+        }
         match AlarmView::parse(text) {
+            Ok(a) if !admitted(&filters, &a) => {}
             Ok(a) => alarms.push(summary(&a, cid)),
             Err(m) => malformed.push(m),
         }
@@ -387,10 +410,4 @@ pub fn preview_limit(py: Python<'_>, text: Option<String>) -> PyResult<usize> {
     input::bounded_int("limit", &text, 1, i64::from(MAX_PAGE_SIZE))
         .map(|n| n as usize)
         .map_err(|e| input_error(py, e))
-}
-
-/// `markdown_escape(text)`: text from outside made safe for markdown (tables, war-room lines).
-#[pyfunction(name = "markdown_escape")]
-pub fn markdown_escape_text(text: &str) -> String {
-    markdown_escape(text).into_owned()
 }

@@ -1,147 +1,33 @@
-//! Dual approval and the refusals of RTS-grade human-in-the-loop: same person twice, a role not
-//! allowed, a draft changed since review, a submission before its approvals, a tampered chain.
+//! Decisions: authenticated approvers in their roles, one person once however spelled, every
+//! report type approved twice by default, and a changed draft voiding its approvals.
 
-use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::approval::{
-    decide, record_classification, record_draft, submissions, submit, ApprovalPolicy,
-};
-use super::draft::{build, Sources};
-use super::mapping::builtin;
+use chrono::Duration;
+
+use super::decision_case::{ana, initial_submitted, jonas, person, Case};
+use super::gate::approval_status;
+use super::gate::submissions;
+use super::policy::ApprovalPolicy;
 use crate::audit::Entry;
-
-fn sample() -> serde_json::Value {
-    super::shared_data::read_json("dora_ir_final_report_sample_v1.3.json")
-}
-
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-struct Case {
-    chain: Vec<Entry>,
-    clock: DateTime<Utc>,
-    policy: ApprovalPolicy,
-}
-
-impl Case {
-    fn new() -> Case {
-        Case {
-            chain: Vec::new(),
-            clock: t0(),
-            policy: ApprovalPolicy::default(),
-        }
-    }
-
-    fn tick(&mut self) -> DateTime<Utc> {
-        self.clock += Duration::minutes(1);
-        self.clock
-    }
-
-    fn classify(&mut self, major: bool, hash: &str) {
-        let at = self.tick();
-        let c = json!({"DetectedAt": "2026-11-23T09:14:00Z", "InputsHash": hash, "IsMajor": major, "Rule": "RTS 2024/1772 Art. 8(1)(b)", "ClassifiedAt": "2026-11-23T10:00:00Z"});
-        let e = record_classification(&self.chain, &c, at).unwrap();
-        self.chain.extend(e);
-    }
-
-    fn draft(&mut self, kind: &str, description: &str) -> String {
-        self.draft_with(kind, description, true)
-    }
-
-    /// A draft; `complete` fills every mandatory field from the shared final-report sample.
-    fn draft_with(&mut self, kind: &str, description: &str, complete: bool) -> String {
-        let mut facts = if complete {
-            super::draft::load(builtin(), &sample())
-        } else {
-            serde_json::Map::new()
-        };
-        facts.insert("IncidentDescription".into(), json!(description));
-        let context = json!({"DORA": {"IncidentReport": facts}});
-        let d = build(
-            builtin(),
-            kind,
-            &Sources {
-                context: &context,
-                incident: &json!({}),
-                classification: &json!({}),
-                profile: &json!({}),
-            },
-            self.clock,
-        );
-        let at = self.tick();
-        if let Some(e) = record_draft(&self.chain, &d, "json", at).unwrap() {
-            self.chain.push(e);
-        }
-        d.content_hash
-    }
-
-    fn decide(
-        &mut self,
-        subject: &str,
-        who: &str,
-        role: &str,
-        approve: bool,
-        hash: Option<&str>,
-    ) -> Result<(), String> {
-        let at = self.tick();
-        let e = decide(
-            &self.chain,
-            &self.policy,
-            subject,
-            who,
-            role,
-            approve,
-            Some("reviewed"),
-            hash,
-            at,
-        )
-        .map_err(|e| e.message)?;
-        self.chain.push(e);
-        Ok(())
-    }
-
-    fn submit(&mut self, subject: &str) -> Result<(), String> {
-        let at = self.tick();
-        let e = submit(
-            &self.chain,
-            &self.policy,
-            subject,
-            at,
-            Some("NCA-2026-0042"),
-            "analyst",
-            at,
-        )
-        .map_err(|e| e.message)?;
-        self.chain.push(e);
-        Ok(())
-    }
-}
+use crate::identity::{Caller, RoleDirectory};
 
 #[test]
 fn the_initial_notification_goes_out_with_two_approvals_in_two_roles() {
     let mut c = Case::new();
     c.classify(true, "inputs-1");
-    c.decide("classification", "Ana Ruiz", "CISO", true, Some("inputs-1"))
-        .unwrap();
+    c.approve(&ana(), "classification").unwrap();
     let h = c.draft("initial", "Card payments failing.");
-    c.decide("initial", "Ana Ruiz", "ciso", true, Some(&h))
+    c.decide_as(&ana(), "initial", true, Some("ciso"), Some(&h))
         .unwrap();
-    assert!(c
-        .submit("initial")
-        .unwrap_err()
-        .contains("still needed from Chief Risk Officer"));
-    c.decide(
-        "initial",
-        "Jonas Weber",
-        "Chief Risk Officer",
-        true,
-        Some(&h),
-    )
-    .unwrap();
+    let e = c.submit("initial").unwrap_err();
+    assert!(e.contains("still needed from Chief Risk Officer"), "{e}");
+    assert_eq!(
+        approval_status(&c.chain, &c.policy, "initial").missing_roles,
+        ["Chief Risk Officer"]
+    );
+    c.approve(&jonas(), "initial").unwrap();
+    assert!(approval_status(&c.chain, &c.policy, "initial").approved);
     c.submit("initial").unwrap();
     let s = submissions(&c.chain);
     assert_eq!(
@@ -149,7 +35,7 @@ fn the_initial_notification_goes_out_with_two_approvals_in_two_roles() {
         json!("NCA-2026-0042")
     );
     assert_eq!(s["InitialNotification"]["ContentHash"], json!(h));
-    assert!(crate::audit::verify(&c.chain).valid);
+    assert!(c.verifies());
     let kinds: Vec<&str> = c.chain.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -163,76 +49,133 @@ fn the_initial_notification_goes_out_with_two_approvals_in_two_roles() {
             "submission"
         ]
     );
+    // The user, the role's source and the policy in force are in the chain.
+    let approval = &c.chain[5];
+    assert_eq!(approval.actor, "jonas.weber");
+    assert_eq!(
+        approval.details["User"]["Email"],
+        json!("jonas.weber@zahlungsinstitut-beispiel.de")
+    );
+    assert_eq!(approval.details["RoleSource"], json!("XSOAR role"));
+    assert_eq!(
+        approval.details["Policy"],
+        json!({"Subject": "initial", "Approvals": 2, "Roles": ["CISO", "Chief Risk Officer"]})
+    );
+    assert_eq!(c.chain[6].details["Policy"]["Approvals"], json!(2));
+    assert_eq!(c.chain[6].actor, "ana.ruiz");
 }
 
 #[test]
-fn every_refusal_says_why_and_records_nothing() {
+fn one_human_never_fills_two_roles_however_the_name_is_spelled() {
     let mut c = Case::new();
     c.classify(true, "inputs-1");
-    assert!(c
-        .decide("initial", "Ana Ruiz", "CISO", true, None)
-        .unwrap_err()
-        .contains("run !dora-report-draft type=initial first"));
     let h = c.draft("initial", "v1");
-    // A role that may not approve.
-    let e = c
-        .decide("initial", "Sam Doe", "Head of IT", true, Some(&h))
-        .unwrap_err();
-    assert!(e.starts_with("The role 'Head of IT' may not approve DORA decisions; allowed roles: CISO, Chief Risk Officer."), "{e}");
-    c.decide("initial", "Ana Ruiz", "CISO", true, Some(&h))
+    c.approve(&ana(), "initial").unwrap();
+    // The same person under a second account that holds the other role.
+    let second_account = person(
+        "a.ruiz-cro",
+        "Ana.Ruiz@Zahlungsinstitut-Beispiel.de",
+        &["Chief Risk Officer"],
+    );
+    let e = c.approve(&second_account, "initial").unwrap_err();
+    assert!(
+        e.contains("has already decided on this initial report draft")
+            && e.contains("one person counts once"),
+        "{e}"
+    );
+    let same_name = Caller {
+        name: Some("ANA RUÍZ".into()),
+        ..person("ar2", "ar2@other.example", &["Chief Risk Officer"])
+    };
+    let mut named = Case::new();
+    named.classify(true, "i");
+    named.draft("initial", "v1");
+    named
+        .approve(
+            &Caller {
+                name: Some("Ana Ruiz".into()),
+                ..ana()
+            },
+            "initial",
+        )
         .unwrap();
-    // The same person twice, even in the other role.
-    let e = c
-        .decide("initial", "ana ruiz", "Chief Risk Officer", true, Some(&h))
-        .unwrap_err();
-    assert!(
-        e.starts_with("ana ruiz has already decided on this initial report draft"),
-        "{e}"
-    );
+    assert!(named
+        .approve(&same_name, "initial")
+        .unwrap_err()
+        .contains("one person counts once"));
     // Two people, the same role.
-    let e = c
-        .decide("initial", "Bo Berg", "CISO", true, Some(&h))
-        .unwrap_err();
+    let other_ciso = person("bo.berg", "bo.berg@zahlungsinstitut-beispiel.de", &["CISO"]);
+    let e = c.approve(&other_ciso, "initial").unwrap_err();
     assert!(
-        e.contains("the second approval must come from another role: Chief Risk Officer"),
+        e.contains("The CISO role has already approved")
+            && e.contains("must come from Chief Risk Officer"),
         "{e}"
     );
-    // The draft changes: the approval for the old hash no longer counts.
+    // Nothing recorded by the refusals.
+    assert_eq!(c.chain.iter().filter(|e| e.kind == "approval").count(), 1);
+    assert!(decide_count(&c.chain, &h) == 1);
+}
+
+fn decide_count(chain: &[Entry], hash: &str) -> usize {
+    super::approval::decisions(chain, "initial", hash).len()
+}
+
+#[test]
+fn a_role_must_be_held_and_allowed() {
+    let mut c = Case::new();
+    c.classify(true, "inputs-1");
+    c.draft("initial", "v1");
+    let sam = person("sam.doe", "sam@zahlungsinstitut-beispiel.de", &["Analyst"]);
+    let e = c.approve(&sam, "initial").unwrap_err();
+    assert!(
+        e.contains("holds none of the approver roles (CISO, Chief Risk Officer)"),
+        "{e}"
+    );
+    let e = c
+        .decide_as(&ana(), "initial", true, Some("Chief Risk Officer"), None)
+        .unwrap_err();
+    assert!(
+        e.contains("does not hold the role 'Chief Risk Officer'"),
+        "{e}"
+    );
+    let e = c
+        .decide_as(&ana(), "initial", true, Some("Head of IT"), None)
+        .unwrap_err();
+    assert!(
+        e.contains("The role 'Head of IT' may not approve this"),
+        "{e}"
+    );
+    // The instance's directory maps XSOAR users to roles.
+    c.directory =
+        RoleDirectory::from_params(&json!({"approver_users": "Chief Risk Officer: sam.doe"}))
+            .unwrap();
+    c.approve(&sam, "initial").unwrap();
+    assert_eq!(
+        c.chain.last().unwrap().details["RoleSource"],
+        json!("instance parameter approver_users")
+    );
+}
+
+#[test]
+fn a_changed_draft_voids_its_approvals() {
+    let mut c = Case::new();
+    c.classify(true, "inputs-1");
+    c.approve(&ana(), "classification").unwrap();
+    let h = c.draft("initial", "v1");
+    c.approve(&ana(), "initial").unwrap();
     let h2 = c.draft("initial", "v2");
     assert_ne!(h, h2);
     let e = c
-        .decide(
-            "initial",
-            "Jonas Weber",
-            "Chief Risk Officer",
-            true,
-            Some(&h),
-        )
+        .decide_as(&jonas(), "initial", true, None, Some(&h))
         .unwrap_err();
     assert!(
         e.starts_with("The initial report draft has changed since the version you reviewed"),
         "{e}"
     );
-    c.decide(
-        "initial",
-        "Jonas Weber",
-        "Chief Risk Officer",
-        true,
-        Some(&h2),
-    )
-    .unwrap();
+    c.approve(&jonas(), "initial").unwrap();
     let e = c.submit("initial").unwrap_err();
     assert!(e.contains("still needed from CISO"), "{e}");
-    c.decide("initial", "Ana Ruiz", "CISO", true, Some(&h2))
-        .unwrap();
-    // The classification as major was never approved.
-    let e = c.submit("initial").unwrap_err();
-    assert!(
-        e.contains("has not been approved: run !dora-approve subject=classification"),
-        "{e}"
-    );
-    c.decide("classification", "Ana Ruiz", "CISO", true, None)
-        .unwrap();
+    c.approve(&ana(), "initial").unwrap();
     c.submit("initial").unwrap();
     assert!(c
         .submit("initial")
@@ -241,99 +184,91 @@ fn every_refusal_says_why_and_records_nothing() {
 }
 
 #[test]
-fn a_rejection_blocks_the_submission() {
+fn the_classification_must_be_approved_and_major_for_the_initial_notification() {
     let mut c = Case::new();
-    let h = c.draft("intermediate", "v1");
-    assert!(c
-        .submit("intermediate")
-        .unwrap_err()
-        .contains("cannot be submitted before it is approved"));
-    c.decide("intermediate", "Ana Ruiz", "CISO", false, Some(&h))
+    c.classify(true, "inputs-1");
+    c.draft("initial", "v1");
+    c.approve(&ana(), "initial").unwrap();
+    c.approve(&jonas(), "initial").unwrap();
+    let e = c.submit("initial").unwrap_err();
+    assert!(
+        e.contains("The classification as major has not been approved"),
+        "{e}"
+    );
+    c.decide_as(&jonas(), "classification", false, None, None)
         .unwrap();
-    c.decide(
-        "intermediate",
-        "Jonas Weber",
-        "Chief Risk Officer",
-        true,
-        Some(&h),
-    )
-    .unwrap();
-    assert!(c
-        .submit("intermediate")
-        .unwrap_err()
-        .contains("was rejected by Ana Ruiz"));
+    let e = c.submit("initial").unwrap_err();
+    assert!(
+        e.contains("the latest decision is that the incident is not major"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_report_type_needs_two_approvals_by_default_and_the_setting_is_configurable() {
+    let mut c = initial_submitted();
+    c.draft("intermediate", "v1");
+    c.approve(&jonas(), "intermediate").unwrap();
+    let e = c.submit("intermediate").unwrap_err();
+    assert!(
+        e.contains("before its 2 approvals: still needed from CISO"),
+        "{e}"
+    );
+    c.approve(&ana(), "intermediate").unwrap();
+    c.submit("intermediate").unwrap();
+
+    let mut one = initial_submitted();
+    one.policy =
+        ApprovalPolicy::from_params(&json!({"report_approver_roles": "final: Chief Risk Officer"}))
+            .unwrap();
+    one.draft("intermediate", "v1");
+    one.approve(&ana(), "intermediate").unwrap();
+    assert!(
+        one.submit("intermediate").is_err(),
+        "the intermediate report keeps the default of two"
+    );
+    one.approve(&jonas(), "intermediate").unwrap();
+    one.submit("intermediate").unwrap();
+    one.draft("final", "v1");
+    one.approve(&jonas(), "final").unwrap();
+    let entries = one
+        .submit_at("final", one.clock + Duration::minutes(1), &[])
+        .unwrap();
+    assert_eq!(
+        entries[0].details["Policy"],
+        json!({"Subject": "final", "Approvals": 1, "Roles": ["Chief Risk Officer"]})
+    );
+    assert!(one.verifies());
+}
+
+#[test]
+fn a_rejection_blocks_the_submission() {
+    let mut c = initial_submitted();
+    let h = c.draft("intermediate", "v1");
+    c.decide_as(&ana(), "intermediate", false, None, Some(&h))
+        .unwrap();
+    c.approve(&jonas(), "intermediate").unwrap();
+    assert!(approval_status(&c.chain, &c.policy, "intermediate").rejected);
+    let e = c.submit("intermediate").unwrap_err();
+    assert!(e.contains("was rejected by ana.ruiz"), "{e}");
     c.draft("intermediate", "v2");
-    c.decide(
-        "intermediate",
-        "Jonas Weber",
-        "Chief Risk Officer",
-        true,
-        None,
-    )
-    .unwrap();
+    c.approve(&jonas(), "intermediate").unwrap();
+    c.approve(&ana(), "intermediate").unwrap();
     c.submit("intermediate").unwrap();
 }
 
 #[test]
 fn an_incomplete_draft_is_not_submitted() {
-    let mut c = Case::new();
-    let h = c.draft_with("intermediate", "v1", false);
-    c.decide("intermediate", "Ana Ruiz", "CISO", true, Some(&h))
-        .unwrap();
+    let mut c = initial_submitted();
+    c.draft_with("intermediate", "v1", false);
+    c.approve(&ana(), "intermediate").unwrap();
+    c.approve(&jonas(), "intermediate").unwrap();
     let e = c.submit("intermediate").unwrap_err();
-    assert!(e.contains("is incomplete (missing fields 1.2, 1.3,"), "{e}");
-}
-
-#[test]
-fn a_non_major_classification_is_not_notified() {
-    let mut c = Case::new();
-    c.classify(false, "inputs-1");
-    c.decide("classification", "Ana Ruiz", "CISO", true, None)
-        .unwrap();
-    let h = c.draft("initial", "v1");
-    c.decide("initial", "Ana Ruiz", "CISO", true, Some(&h))
-        .unwrap();
-    c.decide(
-        "initial",
-        "Jonas Weber",
-        "Chief Risk Officer",
-        true,
-        Some(&h),
-    )
-    .unwrap();
-    assert!(c
-        .submit("initial")
-        .unwrap_err()
-        .contains("the latest classification is not major"));
-}
-
-#[test]
-fn a_tampered_chain_refuses_every_decision() {
-    let mut c = Case::new();
-    c.classify(true, "inputs-1");
-    let h = c.draft("initial", "v1");
-    c.decide("initial", "Ana Ruiz", "CISO", true, Some(&h))
-        .unwrap();
-    let before = c.chain.clone();
-    c.chain[2].details["ContentHash"] = json!("forged");
-    let e = c
-        .decide(
-            "initial",
-            "Jonas Weber",
-            "Chief Risk Officer",
-            true,
-            Some(&h),
-        )
-        .unwrap_err();
     assert!(
-        e.starts_with("The evidence chain fails verification at entry 2"),
+        e.contains("is incomplete (")
+            && e.contains("1.2: ITS 2025/302 Annex II makes it mandatory"),
         "{e}"
     );
-    assert!(c
-        .submit("initial")
-        .unwrap_err()
-        .starts_with("The evidence chain fails verification"));
-    assert_eq!(c.chain.len(), before.len(), "nothing appended");
 }
 
 #[test]
@@ -353,19 +288,5 @@ fn the_same_draft_is_recorded_once_and_a_changed_classification_again() {
             "classification",
             "classification"
         ]
-    );
-}
-
-#[test]
-fn policies_come_from_parameters() {
-    let p = ApprovalPolicy::from_params(&json!({"initial_notification_approver_roles": "CISO\nCRO\nCOO", "approver_roles": "Head of Compliance"})).unwrap();
-    assert_eq!(p.initial_roles, ["CISO", "CRO", "COO"]);
-    assert_eq!(
-        p.approver_roles,
-        ["Head of Compliance", "CISO", "CRO", "COO"]
-    );
-    assert!(
-        ApprovalPolicy::from_params(&json!({"initial_notification_approver_roles": "CISO"}))
-            .is_err()
     );
 }

@@ -7,9 +7,13 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::currency::Conversion;
 use super::document::{self, PlaceError};
 use super::mapping::{FieldSpec, Mapping};
+use super::schema::Validation;
 use super::values::{duration_text, is_blank, normalize, two_decimals};
+use super::verdict::{filled_by, Check, Problem};
+use crate::dora::money::Eur;
 use crate::timeutil;
 
 /// Where values are looked up: the incident's context, the incident, the newest
@@ -28,6 +32,8 @@ pub struct DraftField {
     pub name: String,
     pub key: String,
     pub section: u8,
+    /// The field's type in the mapping (`enum`, `money`, `datetime`...).
+    pub kind: String,
     pub value: Option<Value>,
     /// The path the value came from.
     pub source: Option<String>,
@@ -54,12 +60,19 @@ pub struct Draft {
     pub submission_type: String,
     pub mapping_version: String,
     pub generated_at: String,
-    /// SHA-256 of the document, the type and the mapping version: what an approval binds to.
+    /// SHA-256 of the document, the type, the mapping version and the currency conversion:
+    /// what an approval binds to.
     pub content_hash: String,
-    /// No mandatory field missing and no value refused.
+    /// Annex II, the DORA_IR schema and the template's rules all hold ([`super::verdict`]).
     pub complete: bool,
+    /// The mandatory fields missing (Annex II).
     pub missing: Vec<Gap>,
-    pub problems: Vec<Value>,
+    /// Every reason the draft is not complete, each on its own.
+    pub problems: Vec<Problem>,
+    /// The schema check, when a schema is configured.
+    pub validation: Option<Validation>,
+    /// How euro amounts were converted into the reporting currency, when it is not EUR.
+    pub conversion: Option<Conversion>,
     pub fields: Vec<DraftField>,
     pub document: Value,
 }
@@ -249,8 +262,31 @@ fn condition_holds(f: &FieldSpec, values: &Map<String, Value>) -> bool {
     cond.equals.as_ref().is_some_and(|e| e == v)
 }
 
-/// Builds the draft of `kind` at `now`.
-pub fn build(mapping: &Mapping, kind: &str, sources: &Sources<'_>, now: DateTime<Utc>) -> Draft {
+/// An amount in euro in the reporting currency, with the user's rate.
+fn converted(raw: &Value, conversion: &Conversion) -> Result<Value, String> {
+    let text = match raw {
+        Value::String(s) => s.trim().to_string(),
+        other => other.to_string(),
+    };
+    let eur = Eur::parse("value", &text).map_err(|_| {
+        format!(
+            "{} is not an amount with at most two decimals",
+            crate::input::quote(&text)
+        )
+    })?;
+    Ok(two_decimals(conversion.rate.convert_cents(eur.cents())))
+}
+
+/// Builds the draft of `kind` at `now`; euro amounts are converted with `conversion` when the
+/// reporting currency is not EUR. Only Annex II and the values' forms are checked here;
+/// [`super::verdict::judge`] adds the schema and the template's rules.
+pub fn build(
+    mapping: &Mapping,
+    kind: &str,
+    sources: &Sources<'_>,
+    now: DateTime<Utc>,
+    conversion: Option<&Conversion>,
+) -> Draft {
     let mut fields = Vec::new();
     let mut values = Map::new();
     for f in mapping.fields.iter().filter(|f| mapping.includes(kind, f)) {
@@ -259,6 +295,7 @@ pub fn build(mapping: &Mapping, kind: &str, sources: &Sources<'_>, now: DateTime
             name: f.name.clone(),
             key: f.key.clone(),
             section: f.section(),
+            kind: f.kind.clone(),
             value: None,
             source: None,
             mandatory: f.mandatory.iter().any(|m| m == kind),
@@ -275,7 +312,11 @@ pub fn build(mapping: &Mapping, kind: &str, sources: &Sources<'_>, now: DateTime
             .find_map(|p| resolve(p, sources).filter(|v| !is_blank(v)).map(|v| (p, v)))
         {
             field.source = Some(path.clone());
-            match normalize(&f.kind, &raw) {
+            let normalized = match conversion.filter(|_| f.kind == "money") {
+                Some(c) => converted(&raw, c),
+                None => normalize(&f.kind, &raw),
+            };
+            match normalized {
                 Ok(v) => field.value = Some(v),
                 Err(why) => {
                     field.problem = Some(format!("{} ({}) from {path}: {why}.", f.id, f.name))
@@ -334,33 +375,60 @@ pub fn build(mapping: &Mapping, kind: &str, sources: &Sources<'_>, now: DateTime
             key: f.key.clone(),
         })
         .collect();
-    let problems: Vec<Value> = fields
+    let submission = mapping.submission_name(kind).replace('_', " ");
+    let mut problems: Vec<Problem> = missing
         .iter()
-        .filter_map(|f| {
-            f.problem
-                .as_ref()
-                .map(|p| json!({"Id": f.id, "Problem": p}))
+        .map(|g| Problem {
+            field: g.id.clone(),
+            name: g.name.clone(),
+            key: filled_by(mapping, &g.id),
+            why: format!("ITS 2025/302 Annex II makes it mandatory in the {submission}, and no value was found"),
+            check: Check::AnnexIi,
         })
         .collect();
-    let content_hash = content_hash(kind, &mapping.mapping_version, &document);
+    problems.extend(fields.iter().filter_map(|f| {
+        f.problem.as_ref().map(|p| Problem {
+            field: f.id.clone(),
+            name: f.name.clone(),
+            key: f
+                .source
+                .clone()
+                .unwrap_or_else(|| filled_by(mapping, &f.id)),
+            why: p.clone(),
+            check: Check::Value,
+        })
+    }));
+    let content_hash = content_hash(kind, &mapping.mapping_version, &document, conversion);
     Draft {
         r#type: kind.to_string(),
         submission_type: mapping.submission_name(kind).to_string(),
         mapping_version: mapping.mapping_version.clone(),
         generated_at: timeutil::to_rfc3339(now),
         content_hash,
-        complete: missing.is_empty() && problems.is_empty(),
+        complete: problems.is_empty(),
         missing,
         problems,
+        validation: None,
+        conversion: conversion.cloned(),
         fields,
         document,
     }
 }
 
-/// SHA-256 over the canonical JSON (keys sorted) of the type, mapping version and document.
-pub fn content_hash(kind: &str, mapping_version: &str, document: &Value) -> String {
-    let text =
-        json!({"type": kind, "mapping_version": mapping_version, "document": document}).to_string();
+/// SHA-256 over the canonical JSON (keys sorted) of the type, mapping version, document and,
+/// for a report in another currency, the conversion (currency, rate and its source).
+pub fn content_hash(
+    kind: &str,
+    mapping_version: &str,
+    document: &Value,
+    conversion: Option<&Conversion>,
+) -> String {
+    let mut body = json!({"type": kind, "mapping_version": mapping_version, "document": document});
+    if let Some(c) = conversion {
+        body["conversion"] =
+            json!({"currency": c.currency, "rate_per_eur": c.rate_per_eur, "source": c.source});
+    }
+    let text = crate::audit::canonical_json(&body);
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

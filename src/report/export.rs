@@ -1,101 +1,10 @@
-//! The forms a draft leaves in: the DORA_IR JSON document (checked against the schema the
-//! instance selected), a CSV of field number, name, value and source, and Markdown.
+//! The forms a draft leaves in besides the DORA_IR JSON document: a CSV of field number, name,
+//! value and source, and Markdown, both with the draft's verdict.
 
-use serde::Serialize;
 use serde_json::Value;
 
-use super::draft::Draft;
-use super::mapping::Mapping;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SchemaError {
-    /// JSON pointer in the document.
-    pub path: String,
-    /// The template field at that place, when one is.
-    pub field: Option<String>,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Validation {
-    /// The schema's `$id`, e.g. `IR-1.3.0`.
-    pub schema: String,
-    pub valid: bool,
-    pub errors: Vec<SchemaError>,
-}
-
-/// Validates `document` against a DORA_IR JSON Schema (draft 2020-12, formats checked).
-pub fn validate(document: &Value, schema: &Value, mapping: &Mapping) -> Result<Validation, String> {
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .build(schema)
-        .map_err(|e| format!("the schema itself is not a valid JSON Schema: {e}"))?;
-    let errors: Vec<SchemaError> = validator
-        .iter_errors(document)
-        .map(|e| {
-            let path = e.instance_path().to_string();
-            SchemaError {
-                field: field_at(&path, document, mapping),
-                message: e.to_string(),
-                path,
-            }
-        })
-        .collect();
-    Ok(Validation {
-        schema: schema
-            .get("$id")
-            .and_then(Value::as_str)
-            .unwrap_or("unnamed schema")
-            .to_string(),
-        valid: errors.is_empty(),
-        errors,
-    })
-}
-
-/// Which template field a JSON pointer falls in: the longest mapping path that prefixes it.
-fn field_at(pointer: &str, document: &Value, mapping: &Mapping) -> Option<String> {
-    let parts: Vec<&str> = pointer.split('/').filter(|p| !p.is_empty()).collect();
-    let mut logical = Vec::new();
-    let mut cur = document;
-    for p in &parts {
-        if let Value::Array(items) = cur {
-            let i: usize = p.parse().ok()?;
-            let el = items.get(i)?;
-            if !el.is_object() {
-                break;
-            }
-            let last = logical.pop().unwrap_or_default();
-            match el.get("classificationCriterion").and_then(Value::as_str) {
-                Some(c) => logical.push(format!("{last}[{c}]")),
-                None => logical.push(format!("{last}[]")),
-            }
-            cur = el;
-        } else {
-            logical.push((*p).to_string());
-            cur = cur.get(*p)?;
-        }
-    }
-    let path = logical.join(".");
-    mapping
-        .fields
-        .iter()
-        .filter(|f| {
-            path == f.json
-                || path.starts_with(&format!("{}.", f.json))
-                || f.json.starts_with(&path) && !path.is_empty()
-        })
-        .max_by_key(|f| {
-            if f.json.starts_with(&path) {
-                0
-            } else {
-                f.json.len()
-            }
-        })
-        .map(|f| f.id.clone())
-}
+use super::draft::{Draft, DraftField};
+use super::labels::with_label;
 
 fn cell(v: &Option<Value>) -> String {
     match v {
@@ -105,7 +14,19 @@ fn cell(v: &Option<Value>) -> String {
     }
 }
 
+/// A cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+cmd|' /C calc'!A0`) starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return: such a cell is written with a leading
+/// `'`, which spreadsheets show as text (OWASP, "CSV Injection").
+fn neutralised(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 fn csv_quote(s: &str) -> String {
+    let s = neutralised(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -154,34 +75,73 @@ pub fn title(draft: &Draft) -> &'static str {
     }
 }
 
-/// A readable rendering for the war room: status, what is missing, then every field.
+/// The value of a field as a reader sees it: codes with their label, lists joined.
+pub fn shown(f: &DraftField) -> String {
+    fn text(v: &Value, codes: bool) -> String {
+        match v {
+            Value::String(s) if codes => with_label(s),
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| text(i, codes))
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+    let codes = f.kind.starts_with("enum") || f.kind == "criteria" || f.kind == "submission_type";
+    f.value.as_ref().map(|v| text(v, codes)).unwrap_or_default()
+}
+
+/// The verdict in one sentence, the same in Markdown and HTML.
+pub fn verdict_line(draft: &Draft) -> String {
+    let schema = draft
+        .validation
+        .as_ref()
+        .map(|v| v.schema.clone())
+        .unwrap_or_else(|| "the DORA_IR schema".into());
+    if draft.complete {
+        format!("Complete: every field ITS 2025/302 Annex II makes mandatory is filled, the document validates against {schema}, and the template's rules hold.")
+    } else {
+        format!(
+            "Incomplete: {} problem(s) to fix before it can be approved and submitted.",
+            draft.problems.len()
+        )
+    }
+}
+
+/// A readable rendering for the war room: the verdict, each problem, then every field.
 pub fn markdown(draft: &Draft) -> String {
     let mut out = format!("## DORA {} — draft\n\n", title(draft));
     out.push_str(&format!(
         "Generated {} · content hash `{}` · mapping {}\n\n",
         draft.generated_at, draft.content_hash, draft.mapping_version
     ));
-    if draft.complete {
-        out.push_str("**Complete:** every mandatory field is filled.\n\n");
-    } else {
+    if let Some(c) = &draft.conversion {
         out.push_str(&format!(
-            "**Incomplete:** {} mandatory field(s) missing",
-            draft.missing.len()
+            "Amounts in {}: euro amounts converted at {} {} per euro ({}).\n\n",
+            c.currency,
+            c.rate_per_eur,
+            c.currency,
+            md_escape(&c.source)
         ));
-        if !draft.problems.is_empty() {
-            out.push_str(&format!(", {} value(s) refused", draft.problems.len()));
-        }
-        out.push_str(".\n\n");
-        for g in &draft.missing {
-            out.push_str(&format!(
-                "- missing {} {} (`DORA.IncidentReport.{}`)\n",
-                g.id, g.name, g.key
-            ));
-        }
+    }
+    out.push_str(&format!("**{}**\n\n", verdict_line(draft)));
+    if !draft.problems.is_empty() {
+        out.push_str("| Field | Name | Filled by | Why | Check |\n|---|---|---|---|---|\n");
         for p in &draft.problems {
             out.push_str(&format!(
-                "- {}\n",
-                p.get("Problem").and_then(Value::as_str).unwrap_or("")
+                "| {} | {} | `{}` | {} | {} |\n",
+                p.field,
+                md_escape(&p.name),
+                md_escape(&p.key),
+                md_escape(&p.why),
+                serde_json::to_value(p.check)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
             ));
         }
         out.push('\n');
@@ -195,7 +155,7 @@ pub fn markdown(draft: &Draft) -> String {
                 String::new()
             }
         } else {
-            md_escape(&cell(&f.value))
+            md_escape(&shown(f))
         };
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",

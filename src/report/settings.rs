@@ -1,10 +1,12 @@
 //! The report settings of a DORA Bridge instance: source-path overrides, the DORA_IR schema the
-//! authority publishes, and who approves.
+//! authority publishes, who approves, and the key of the evidence chain.
 
 use serde_json::Value;
 
-use super::approval::ApprovalPolicy;
 use super::mapping::Mapping;
+use super::policy::ApprovalPolicy;
+use crate::audit::KeyRing;
+use crate::identity::RoleDirectory;
 use crate::input::{quote, InputError};
 
 pub const SCHEMA_VERSIONS: &[&str] = &["IR-1.2.1", "IR-1.3.0"];
@@ -15,6 +17,10 @@ pub struct ReportSettings {
     pub policy: ApprovalPolicy,
     /// The DORA_IR JSON Schema, when one is configured.
     pub schema: Option<Value>,
+    /// The chain key and the retired keys; none configured, nothing can be recorded or verified.
+    pub keys: Option<KeyRing>,
+    /// XSOAR users mapped to approver roles (`approver_users`).
+    pub directory: RoleDirectory,
 }
 
 fn json_param(params: &Value, key: &str) -> Result<Value, InputError> {
@@ -28,6 +34,11 @@ fn json_param(params: &Value, key: &str) -> Result<Value, InputError> {
 }
 
 impl ReportSettings {
+    /// The keys of the evidence chain, or the error naming `chain_key`.
+    pub fn keys(&self) -> Result<&KeyRing, InputError> {
+        self.keys.as_ref().ok_or_else(KeyRing::missing)
+    }
+
     pub fn from_params(params: &Value) -> Result<ReportSettings, InputError> {
         let mapping = Mapping::with_overrides(&json_param(params, "report_field_sources")?)?;
         let policy = ApprovalPolicy::from_params(params)?;
@@ -54,6 +65,8 @@ impl ReportSettings {
             mapping,
             policy,
             schema,
+            keys: KeyRing::from_params_if_set(params)?,
+            directory: RoleDirectory::from_params(params)?,
         })
     }
 }

@@ -27,3 +27,20 @@ pub fn read_json(name: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The published final-report sample with LEIs whose check digits hold: the sample's own
+/// (`ABCDEFGHIJ1234567890`...) fail ISO 17442, which a complete draft may not.
+pub fn final_report_sample() -> serde_json::Value {
+    let text = serde_json::to_string(&read_json("dora_ir_final_report_sample_v1.3.json"))
+        .expect("JSON serialises");
+    let mut text = text;
+    for (fake, real) in [
+        ("ABCDEFGHIJ1234567890", "5299009ZB1ACMBANK036"),
+        ("BCDEFGHIJK2345678901", "5299001AFFECTED00170"),
+        ("CDEFGHIJKL3456789012", "5299002AFFECTED00216"),
+        ("DEFGHIJKLM4567890123", "5299003ACMHOLDING017"),
+    ] {
+        text = text.replace(fake, real);
+    }
+    serde_json::from_str(&text).expect("still JSON")
+}

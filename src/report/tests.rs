@@ -5,9 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::currency::Conversion;
 use super::draft::{build, load, Draft, Sources};
-use super::export::{csv, markdown, validate};
+use super::export::{csv, markdown};
 use super::mapping::{builtin, SUBMISSIONS};
+use super::schema::{validate, with_dependencies_applied};
+use super::verdict::{judge, Check, Checks};
 
 fn schema(name: &str) -> Value {
     super::shared_data::read_json(name)
@@ -36,30 +39,58 @@ fn draft_from(
             profile,
         },
         now(),
+        None,
     )
+}
+
+/// The draft judged against the schema `name` (and, for the authority's reference, `issued`).
+fn judged(mut d: Draft, name: &str, issued: Option<&str>) -> Draft {
+    let s = schema(name);
+    judge(
+        &mut d,
+        builtin(),
+        &Checks {
+            schema: Some(&s),
+            authority_reference: issued,
+        },
+    );
+    d
+}
+
+#[test]
+fn the_published_sample_fails_the_lei_check_digits() {
+    let sample = schema("dora_ir_final_report_sample_v1.3.json");
+    let context = json!({"DORA": {"IncidentReport": load(builtin(), &sample)}});
+    let d = judged(
+        draft_from("final", &context, &Value::Null, &Value::Null, &Value::Null),
+        "dora_ir_v1.3.0.json",
+        None,
+    );
+    let fields: Vec<&str> = d.problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["1.3", "1.6", "1.6", "1.14"], "{:?}", d.problems);
+    assert!(
+        d.validation.unwrap().valid,
+        "the schema itself checks the LEI's form only"
+    );
 }
 
 #[test]
 fn the_final_report_sample_round_trips() {
-    let sample = schema("dora_ir_final_report_sample_v1.3.json");
+    let sample = super::shared_data::final_report_sample();
     let facts = load(builtin(), &sample);
     let context = json!({"DORA": {"IncidentReport": facts}});
     let d = draft_from("final", &context, &Value::Null, &Value::Null, &Value::Null);
     assert_eq!(d.document, sample, "the export differs from the sample");
-    assert!(
-        d.complete,
-        "missing: {:?} problems: {:?}",
-        d.missing, d.problems
-    );
     for s in ["dora_ir_v1.2.1.json", "dora_ir_v1.3.0.json"] {
-        let v = validate(&d.document, &schema(s), builtin()).unwrap();
-        assert!(v.valid, "{s}: {:?}", v.errors);
+        let j = judged(d.clone(), s, None);
+        assert!(j.complete, "{s}: {:?}", j.problems);
+        assert!(j.validation.unwrap().valid);
     }
 }
 
 /// A fully described incident: the sample's report facts, an entity profile and a classification.
 fn full_sources() -> (Value, Value, Value) {
-    let sample = schema("dora_ir_final_report_sample_v1.3.json");
+    let sample = super::shared_data::final_report_sample();
     let mut facts = load(builtin(), &sample);
     // Let the profile and classification supply what they can.
     for k in [
@@ -92,18 +123,13 @@ fn all_four_submissions_of_a_fully_described_incident_validate_against_both_sche
             &profile,
             &json!({"id": "4711"}),
         );
-        assert!(
-            d.complete,
-            "{kind}: missing {:?}, problems {:?}",
-            d.missing, d.problems
-        );
         assert_eq!(
             d.document["incidentSubmission"],
             json!(builtin().submission_name(kind))
         );
         for s in ["dora_ir_v1.2.1.json", "dora_ir_v1.3.0.json"] {
-            let v = validate(&d.document, &schema(s), builtin()).unwrap();
-            assert!(v.valid, "{kind} against {s}: {:?}", v.errors);
+            let j = judged(d.clone(), s, None);
+            assert!(j.complete, "{kind} against {s}: {:?}", j.problems);
         }
         let by_id = |id: &str| d.fields.iter().find(|f| f.id == id).unwrap().clone();
         assert_eq!(by_id("1.2").source.as_deref(), Some("profile.name"));
@@ -201,7 +227,8 @@ fn a_bad_value_is_named_and_kept_out_of_the_document() {
     let problems: Vec<&str> = d
         .problems
         .iter()
-        .filter_map(|p| p["Problem"].as_str())
+        .filter(|p| p.check == Check::Value)
+        .map(|p| p.why.as_str())
         .collect();
     assert!(problems.iter().any(|p| p.starts_with("3.5 (Percentage of clients affected) from context.DORA.IncidentReport.ClientsAffectedPercentage: 140% is more than 100%")), "{problems:?}");
     assert!(problems
@@ -236,27 +263,252 @@ fn the_content_hash_changes_with_the_content_only() {
 }
 
 #[test]
-fn schema_errors_point_at_template_fields() {
-    let mut doc = schema("dora_ir_final_report_sample_v1.3.json");
+fn schema_errors_point_at_template_fields_without_quoting_the_document() {
+    let mut doc = super::shared_data::final_report_sample();
     doc["incident"]["incidentDiscovery"] = json!("a_guess");
     doc["incident"]["classificationTypes"][1]["countryCodeMaterialityThresholds"] = json!(["XX"]);
-    let v = validate(&doc, &schema("dora_ir_v1.3.0.json"), builtin()).unwrap();
+    let v = validate(&doc, &schema("dora_ir_v1.3.0.json"), builtin(), "final").unwrap();
     assert!(!v.valid);
     let fields: Vec<Option<String>> = v.errors.iter().map(|e| e.field.clone()).collect();
     assert!(fields.contains(&Some("2.7".into())), "{:?}", v.errors);
     assert!(fields.contains(&Some("2.6".into())), "{:?}", v.errors);
     assert_eq!(v.schema, "IR-1.3.0");
+    for e in &v.errors {
+        assert!(!e.path.is_empty(), "{e:?}");
+        assert!(
+            e.message.len() < 700 && !e.message.contains("incidentDescription"),
+            "{e:?}"
+        );
+    }
+}
+
+/// The IR schemas keep their per-type requirements under draft-07 `dependencies`, which a strict
+/// 2020-12 validator (Python's `jsonschema`, tests/test_report_schema.py) ignores: applied, a
+/// final report without 4.9 fails IR-1.2.1 with 4.9 named.
+#[test]
+fn the_per_type_requirements_apply_and_4_9_is_named_under_ir_1_2_1() {
+    let mut doc = super::shared_data::final_report_sample();
+    doc["incident"]
+        .as_object_mut()
+        .unwrap()
+        .remove("incidentResolutionVsPlannedImplementation");
+    let applied = with_dependencies_applied(&schema("dora_ir_v1.2.1.json"));
+    assert!(applied.get("dependencies").is_none() && applied.get("dependentSchemas").is_some());
+
+    let v = validate(&doc, &schema("dora_ir_v1.2.1.json"), builtin(), "final").unwrap();
+    assert!(!v.valid);
+    assert_eq!(v.errors.len(), 1, "{:?}", v.errors);
+    assert_eq!(v.errors[0].field.as_deref(), Some("4.9"));
+    assert_eq!(
+        v.errors[0].path,
+        "/incident/incidentResolutionVsPlannedImplementation"
+    );
+    assert!(
+        v.errors[0]
+            .message
+            .contains("IR-1.2.1 requires it in a final_report"),
+        "{:?}",
+        v.errors
+    );
+    // IR-1.3.0 dropped that requirement, and Annex II does not make 4.9 mandatory.
+    assert!(
+        validate(&doc, &schema("dora_ir_v1.3.0.json"), builtin(), "final")
+            .unwrap()
+            .valid
+    );
+
+    let facts = load(builtin(), &doc);
+    let context = json!({"DORA": {"IncidentReport": facts}});
+    let d = draft_from("final", &context, &Value::Null, &Value::Null, &Value::Null);
+    let old = judged(d.clone(), "dora_ir_v1.2.1.json", None);
+    assert!(!old.complete);
+    let p = old
+        .problems
+        .iter()
+        .find(|p| p.field == "4.9")
+        .expect("4.9 named");
+    assert_eq!(
+        (p.check, p.key.as_str()),
+        (Check::Schema, "DORA.IncidentReport.ResolutionVsPlanned")
+    );
+    assert!(judged(d, "dora_ir_v1.3.0.json", None).complete);
 }
 
 #[test]
-fn csv_and_markdown_carry_every_field() {
+fn an_invalid_code_makes_the_draft_incomplete_with_its_field() {
+    let (mut context, classification, profile) = full_sources();
+    context["DORA"]["IncidentReport"]["DiscoveryMethod"] = json!("a_guess");
+    let d = draft_from(
+        "initial",
+        &context,
+        &classification,
+        &profile,
+        &json!({"id": "1"}),
+    );
+    for s in ["dora_ir_v1.2.1.json", "dora_ir_v1.3.0.json"] {
+        let j = judged(d.clone(), s, None);
+        assert!(!j.complete, "{s}");
+        let p = j
+            .problems
+            .iter()
+            .find(|p| p.field == "2.7")
+            .expect("2.7 named");
+        assert!(p.why.contains("'a_guess' is not one of the codes"), "{p:?}");
+        assert_eq!(p.key, "DORA.IncidentReport.DiscoveryMethod");
+    }
+}
+
+#[test]
+fn without_a_schema_a_draft_is_not_complete() {
     let (context, classification, profile) = full_sources();
+    let mut d = draft_from(
+        "initial",
+        &context,
+        &classification,
+        &profile,
+        &json!({"id": "1"}),
+    );
+    judge(&mut d, builtin(), &Checks::default());
+    assert!(!d.complete);
+    assert_eq!(d.problems.len(), 1);
+    assert_eq!(
+        (d.problems[0].check, d.problems[0].key.as_str()),
+        (Check::Settings, "report_schema")
+    );
+}
+
+#[test]
+fn the_rules_a_schema_cannot_express_are_checked() {
+    let (mut context, mut classification, profile) = full_sources();
+    let facts = &mut context["DORA"]["IncidentReport"];
+    facts["ParentUndertakingName"] = json!("Acm Holding");
+    facts
+        .as_object_mut()
+        .unwrap()
+        .remove("ParentUndertakingLEI");
+    facts["OtherAuthoritiesInformed"] = json!(["none", "csirt"]);
+    facts["AffectedEntityLEIs"] = json!(["529900T8BM49AURSDO56"]);
+    facts["OccurrenceDateTime"] = json!("2026-05-11T01:00:00Z");
+    classification["ClassifiedAt"] = json!("2026-05-10T20:00:00Z");
     let d = draft_from(
         "final",
         &context,
         &classification,
         &profile,
         &json!({"id": "1"}),
+    );
+    let j = judged(d, "dora_ir_v1.3.0.json", Some("ACPR-2026-0042"));
+    let rules: Vec<(&str, &str)> = j
+        .problems
+        .iter()
+        .filter(|p| p.check == Check::Rule)
+        .map(|p| (p.field.as_str(), p.why.as_str()))
+        .collect();
+    let named = |id: &str, words: &str| rules.iter().any(|(f, w)| *f == id && w.contains(words));
+    assert!(named("1.6", "LEI check digits"), "{rules:?}");
+    assert!(named("1.14", "without its LEI"), "{rules:?}");
+    assert!(named("3.31", "\"none\" cannot stand"), "{rules:?}");
+    assert!(
+        named("3.2", "occurrence comes before detection"),
+        "{rules:?}"
+    );
+    assert!(
+        named("2.3", "detection comes before classification"),
+        "{rules:?}"
+    );
+    assert!(named("3.1", "ACPR-2026-0042"), "{rules:?}");
+    assert!(!j.complete);
+}
+
+#[test]
+fn amounts_are_converted_with_the_rate_given_and_the_conversion_is_recorded() {
+    let (mut context, classification, mut profile) = full_sources();
+    context["DORA"]["IncidentReport"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ReportCurrency");
+    profile["report_currency"] = json!("PLN");
+    let c = Conversion::new(
+        "PLN",
+        Some("4.265"),
+        Some("ECB euro reference rate of 2026-05-29"),
+    )
+    .unwrap()
+    .unwrap();
+    let eur = draft_from(
+        "final",
+        &context,
+        &classification,
+        &profile,
+        &json!({"id": "1"}),
+    );
+    let pln = build(
+        builtin(),
+        "final",
+        &Sources {
+            context: &context,
+            incident: &json!({"id": "1"}),
+            classification: &classification,
+            profile: &profile,
+        },
+        now(),
+        Some(&c),
+    );
+    let amount = |d: &Draft, id: &str| d.fields.iter().find(|f| f.id == id).unwrap().value.clone();
+    // 4 850 000.00 EUR x 4.265 = 20 685 250.00 PLN
+    assert_eq!(amount(&eur, "4.13"), Some(json!(4850000.0)));
+    assert_eq!(amount(&pln, "4.13"), Some(json!(20685250.0)));
+    assert_eq!(pln.document["reportCurrency"], json!("PLN"));
+    assert_ne!(eur.content_hash, pln.content_hash);
+    assert_eq!(pln.conversion.as_ref().unwrap().rate_per_eur, "4.265");
+    assert!(markdown(&pln)
+        .contains("Amounts in PLN: euro amounts converted at 4.265 PLN per euro (ECB euro reference rate of 2026-05-29)."));
+}
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+    let (mut context, classification, profile) = full_sources();
+    let facts = &mut context["DORA"]["IncidentReport"];
+    facts["IncidentDescription"] = json!("=HYPERLINK(\"http://evil.example\",\"click\")");
+    facts["ResolutionSummary"] = json!("+cmd|' /C calc'!A0");
+    facts["RootCauseInformation"] = json!("@SUM(1+1)");
+    facts["OtherInformation"] = json!("-2+3");
+    facts["ResolutionVsPlanned"] = json!("\tsneaky");
+    let d = draft_from(
+        "final",
+        &context,
+        &classification,
+        &profile,
+        &json!({"id": "1"}),
+    );
+    let c = csv(&d);
+    for raw in ["=HYPERLINK", "+cmd|", "@SUM(", "\tsneaky"] {
+        assert!(
+            !c.contains(&format!(",{raw}")) && !c.contains(&format!(",\"{raw}")),
+            "{raw} left as a formula"
+        );
+    }
+    assert!(
+        c.contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\""),
+        "{c}"
+    );
+    assert!(c.contains(",'+cmd|' /C calc'!A0,"), "{c}");
+    assert!(c.contains(",'@SUM(1+1),"), "{c}");
+}
+
+#[test]
+fn csv_and_markdown_carry_every_field_and_the_verdict() {
+    let (context, classification, profile) = full_sources();
+    let d = judged(
+        draft_from(
+            "final",
+            &context,
+            &classification,
+            &profile,
+            &json!({"id": "1"}),
+        ),
+        "dora_ir_v1.3.0.json",
+        None,
     );
     let c = csv(&d);
     assert_eq!(c.lines().count(), d.fields.len() + 1);
@@ -266,5 +518,25 @@ fn csv_and_markdown_carry_every_field() {
         m.contains("| 4.13 | Amount of gross direct and indirect costs and losses | 4850000.0 |"),
         "{m}"
     );
-    assert!(m.contains("**Complete:**"));
+    assert!(m.contains("**Complete: every field ITS 2025/302 Annex II makes mandatory is filled, the document validates against IR-1.3.0"), "{m}");
+    assert!(
+        m.contains("| 2.7 | Discovery of the incident | monitoring_systems (Monitoring systems) |"),
+        "{m}"
+    );
+    let sparse = judged(
+        draft_from(
+            "final",
+            &json!({}),
+            &Value::Null,
+            &Value::Null,
+            &Value::Null,
+        ),
+        "dora_ir_v1.2.1.json",
+        None,
+    );
+    let m = markdown(&sparse);
+    assert!(
+        m.contains("**Incomplete: ") && m.contains("| 1.7 | Primary contact person name |"),
+        "{m}"
+    );
 }

@@ -35,6 +35,8 @@ pub fn status_reason(argument: &str, raw: &str) -> Result<(&'static str, u8), In
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionRequest {
     pub kind: &'static str,
+    /// `POST` for every action but removing a tag, which is `DELETE` (idempotent).
+    pub method: &'static str,
     pub path: String,
     pub body: Value,
     /// Alarm ids the action is about (for the context written afterwards).
@@ -59,11 +61,13 @@ impl ActionRequest {
             .iter()
             .map(|id| {
                 let mut e = Map::new();
-                e.insert("ID".into(), json!(id));
+                // A string, as the official SOCRadar integration writes it: both key
+                // `SOCRadar.Alarm` on ID, so one alarm stays one entry whichever ran.
+                e.insert("ID".into(), json!(id.to_string()));
                 e.insert("CompanyID".into(), json!(company_id));
                 e.insert("Action".into(), json!(self.kind));
                 e.extend(self.sets.clone());
-                if let (Some(a), "toggle-tag") = (tag_action, self.kind) {
+                if let (Some(a), "add-tag" | "remove-tag") = (tag_action, self.kind) {
                     e.insert("TagAction".into(), json!(a));
                 }
                 e.insert("Message".into(), json!(message));
@@ -104,6 +108,7 @@ pub fn change_status(
     }
     ActionRequest {
         kind: "change-status",
+        method: "POST",
         path: "/alarms/status/change".into(),
         body,
         alarm_ids,
@@ -114,6 +119,7 @@ pub fn change_status(
 pub fn add_comment(alarm_id: u64, user_email: String, comment: String) -> ActionRequest {
     ActionRequest {
         kind: "add-comment",
+        method: "POST",
         path: "/alarm/add/comment/v2".into(),
         sets: sets(&[
             ("Comment", json!(comment)),
@@ -127,6 +133,7 @@ pub fn add_comment(alarm_id: u64, user_email: String, comment: String) -> Action
 pub fn change_assignee(alarm_id: u64, user_emails: Vec<String>) -> ActionRequest {
     ActionRequest {
         kind: "change-assignee",
+        method: "POST",
         path: format!("/alarm/{alarm_id}/assignee"),
         sets: sets(&[("Assignees", json!(user_emails))]),
         body: json!({"user_emails": user_emails}),
@@ -134,9 +141,12 @@ pub fn change_assignee(alarm_id: u64, user_emails: Vec<String>) -> ActionRequest
     }
 }
 
-pub fn toggle_tag(alarm_id: u64, tag: String) -> ActionRequest {
+/// `POST /alarm/tag`: adds the tag (some servers toggle it; `tags::set_tag` makes adding
+/// idempotent whichever the server does).
+pub fn add_tag(alarm_id: u64, tag: String) -> ActionRequest {
     ActionRequest {
-        kind: "toggle-tag",
+        kind: "add-tag",
+        method: "POST",
         path: "/alarm/tag".into(),
         sets: sets(&[("Tag", json!(tag))]),
         body: json!({"alarm_id": alarm_id, "tag": tag}),
@@ -144,9 +154,20 @@ pub fn toggle_tag(alarm_id: u64, tag: String) -> ActionRequest {
     }
 }
 
+/// `DELETE /alarm/tag` with the same body: removes the tag, and removing an absent tag changes
+/// nothing, so it may be repeated (SOCRadar's own connectors use it for this reason).
+pub fn remove_tag(alarm_id: u64, tag: String) -> ActionRequest {
+    ActionRequest {
+        kind: "remove-tag",
+        method: "DELETE",
+        ..add_tag(alarm_id, tag)
+    }
+}
+
 pub fn ask_analyst(alarm_id: u64, comment: String) -> ActionRequest {
     ActionRequest {
         kind: "ask-analyst",
+        method: "POST",
         path: "/incidents/ask/analyst/v2".into(),
         sets: sets(&[("Comment", json!(comment))]),
         body: json!({"alarm_id": alarm_id, "comment": comment}),
@@ -157,6 +178,7 @@ pub fn ask_analyst(alarm_id: u64, comment: String) -> ActionRequest {
 pub fn change_severity(alarm_id: u64, severity: &'static str) -> ActionRequest {
     ActionRequest {
         kind: "change-severity",
+        method: "POST",
         path: "/alarm/severity".into(),
         sets: sets(&[("Severity", json!(severity))]),
         body: json!({"alarm_id": alarm_id, "severity": severity}),
@@ -207,10 +229,10 @@ mod tests {
         assert_eq!(e.len(), 2);
         assert_eq!(
             e[1],
-            json!({"ID": 2, "CompanyID": 789, "Action": "change-status", "Status": "RESOLVED", "StatusCode": 2,
+            json!({"ID": "2", "CompanyID": 789, "Action": "change-status", "Status": "RESOLVED", "StatusCode": 2,
                    "Comment": "fixed", "Message": "Status changed", "ActionAt": "2026-11-23T12:00:00Z"})
         );
-        let t = toggle_tag(7, "vip".into()).context_entries(
+        let t = remove_tag(7, "vip".into()).context_entries(
             789,
             &json!({"data": {"action": "removed"}}),
             "x",
@@ -233,9 +255,15 @@ mod tests {
             "/alarm/7/assignee"
         );
         assert_eq!(
-            toggle_tag(7, "x".into()).body,
+            add_tag(7, "x".into()).body,
             json!({"alarm_id": 7, "tag": "x"})
         );
+        let r = remove_tag(7, "x".into());
+        assert_eq!(
+            (r.method, r.path.as_str(), r.kind),
+            ("DELETE", "/alarm/tag", "remove-tag")
+        );
+        assert_eq!(r.body, add_tag(7, "x".into()).body);
         assert_eq!(
             ask_analyst(7, "help".into()).path,
             "/incidents/ask/analyst/v2"

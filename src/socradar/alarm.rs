@@ -23,11 +23,13 @@ pub struct AlarmFields<'a> {
     pub content: Option<&'a RawValue>,
     pub company_id: Option<&'a RawValue>,
     pub alarm_type_details: Option<&'a RawValue>,
+    pub alarm_status_reason: Option<&'a RawValue>,
+    pub alarm_assignees: Option<&'a RawValue>,
 }
 
 impl<'a> AlarmFields<'a> {
     fn read(text: &'a str) -> Result<AlarmFields<'a>, serde_json::Error> {
-        let [alarm_id, date, status, alarm_risk_level, alarm_asset, alarm_text, tags, alarm_related_entities, alarm_related_assets, content, company_id, alarm_type_details] =
+        let [alarm_id, date, status, alarm_risk_level, alarm_asset, alarm_text, tags, alarm_related_entities, alarm_related_assets, content, company_id, alarm_type_details, alarm_status_reason, alarm_assignees] =
             rawjson::members_by(text, |name| {
                 Some(match name {
                     "alarm_id" => 0,
@@ -42,6 +44,8 @@ impl<'a> AlarmFields<'a> {
                     "content" => 9,
                     "company_id" => 10,
                     "alarm_type_details" => 11,
+                    "alarm_status_reason" => 12,
+                    "alarm_assignees" => 13,
                     _ => return None,
                 })
             })?;
@@ -58,6 +62,8 @@ impl<'a> AlarmFields<'a> {
             content,
             company_id,
             alarm_type_details,
+            alarm_status_reason,
+            alarm_assignees,
         })
     }
 }

@@ -1,24 +1,33 @@
-//! The SOCRadar Incident API v4 client: blocking HTTP with retries, over rustls.
+//! The SOCRadar Incident API v4 client: blocking HTTP with retries, over rustls, through the
+//! core's one outbound HTTP module (`crate::http`): the API key only ever goes to the configured
+//! origin, answers are read up to `max_response_mb`, and every message is scrubbed of the key.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use reqwest::blocking::{Client, RequestBuilder, Response};
-use reqwest::header::{HeaderValue, DATE, RETRY_AFTER};
+use reqwest::blocking::RequestBuilder;
+use reqwest::header::HeaderValue;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::actions::ActionRequest;
 use super::error::{sentence, SocRadarError};
 use super::page::SearchPage;
-use super::retry::{parse_retry_after, RetryPolicy};
+use super::retry::RetryPolicy;
 use super::search::{DateFormat, SearchQuery};
-use crate::errchain::{is_tls, root_cause};
+use crate::http::retry::{self, Attempt, GaveUp};
+use crate::http::{HttpClient, HttpError, HttpSettings, Reply};
 use crate::input::{self, InputError};
+use crate::secret::Redactor;
+
+/// The largest SOCRadar answer read by default, in MB (`max_response_mb`). A page of 100 alarms
+/// with their content is well under 5 MB; 32 MB leaves room and still bounds the memory of the
+/// pages a fetch reads at once.
+pub const DEFAULT_MAX_RESPONSE_MB: u64 = 32;
 
 /// The API key. Its `Debug` never shows the value, and messages built from server text are
-/// scrubbed of it before they leave the client.
+/// scrubbed of it (in every spelling) before they leave the client.
 #[derive(Clone)]
 pub struct ApiKey(String);
 
@@ -40,13 +49,16 @@ impl ApiKey {
         Ok(ApiKey(t.to_string()))
     }
 
-    /// Replaces every occurrence of the key in `text`.
+    /// Replaces every occurrence of the key in `text`, as given and in the spellings a server
+    /// may echo it in (percent-encoded, JSON-escaped).
     pub fn scrub(&self, text: &str) -> String {
-        if self.0.len() >= 4 {
-            text.replace(&self.0, "[redacted]")
-        } else {
-            text.to_string()
-        }
+        self.redactor().scrub(text)
+    }
+
+    fn redactor(&self) -> Redactor {
+        let r = Redactor::new();
+        r.add(&self.0);
+        r
     }
 }
 
@@ -71,6 +83,8 @@ pub struct ClientConfig {
     pub date_format: DateFormat,
     /// Pages a fetch may read at once over keep-alive connections.
     pub page_concurrency: usize,
+    /// The largest answer read (`max_response_mb`), in MB.
+    pub max_response_mb: u64,
 }
 
 impl ClientConfig {
@@ -85,7 +99,20 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             date_format: DateFormat::Epoch,
             page_concurrency: 4,
+            max_response_mb: DEFAULT_MAX_RESPONSE_MB,
         })
+    }
+
+    /// Reads the transport bounds that `InstanceParams` leaves to the client: `max_response_mb`.
+    pub fn with_transport_params(mut self, params: &Value) -> Result<Self, InputError> {
+        let raw = match params.get("max_response_mb") {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+        };
+        self.max_response_mb =
+            crate::http::max_body_mb("max_response_mb", &raw, DEFAULT_MAX_RESPONSE_MB)?;
+        Ok(self)
     }
 }
 
@@ -96,20 +123,14 @@ pub struct Traffic {
     pub retries: AtomicU64,
 }
 
-pub struct SocRadarClient {
-    http: Client,
-    config: ClientConfig,
-    pub traffic: Traffic,
-    log: Mutex<Vec<String>>,
-}
-
 /// A successful answer: its text (`is_success` checked) and the server's clock (`Date`).
 pub(crate) struct Answer {
     text: String,
     date: Option<i64>,
 }
 
-/// The members of an answer the client reads before handing the text on.
+/// The members of an answer the client reads before handing the text on: no `Value` tree of a
+/// page of alarms is built to find its `is_success` and `message`.
 #[derive(serde::Deserialize)]
 struct Envelope<'a> {
     #[serde(borrow, default)]
@@ -118,33 +139,28 @@ struct Envelope<'a> {
     message: Option<&'a serde_json::value::RawValue>,
 }
 
-/// A failed attempt and whether trying again may help.
-struct Failure {
-    error: SocRadarError,
-    retryable: bool,
-    retry_after: Option<Duration>,
+pub struct SocRadarClient {
+    http: HttpClient,
+    config: ClientConfig,
+    redactor: Redactor,
+    pub traffic: Traffic,
+    log: Mutex<Vec<String>>,
 }
 
 impl SocRadarClient {
     pub fn new(config: ClientConfig) -> Result<Self, SocRadarError> {
-        let mut builder = Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(15)))
-            .user_agent(concat!("dora-bridge/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(config.page_concurrency.max(1))
-            .danger_accept_invalid_certs(!config.verify_tls);
-        if !config.use_proxy {
-            // `proxy` unchecked means no proxy, even when HTTP(S)_PROXY is set in the image.
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|e| SocRadarError::Transport {
-            message: sentence(&format!(
-                "the HTTP client could not start: {}",
-                root_cause(&e)
-            )),
-        })?;
+        let mut settings =
+            HttpSettings::new(config.timeout, config.max_response_mb, "max_response_mb");
+        settings.verify_tls = config.verify_tls;
+        settings.use_proxy = config.use_proxy;
+        settings.idle_per_host = config.page_concurrency.max(1);
+        let http =
+            HttpClient::new(&config.base_url, settings).map_err(|e| SocRadarError::Transport {
+                message: sentence(&e.describe("SOCRadar")),
+            })?;
         Ok(SocRadarClient {
             http,
+            redactor: config.api_key.redactor(),
             config,
             traffic: Traffic::default(),
             log: Mutex::new(Vec::new()),
@@ -161,7 +177,7 @@ impl SocRadarClient {
     }
 
     pub(crate) fn debug(&self, line: String) {
-        let line = self.config.api_key.scrub(&line);
+        let line = self.redactor.scrub(&line);
         self.log
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -190,18 +206,42 @@ impl SocRadarClient {
     ) -> Result<Value, SocRadarError> {
         let cid = company_id.unwrap_or(self.config.company_id);
         let url = self.url(cid, &action.path);
-        let answer = self.send(Method::POST, &url, &action.path, |req| {
-            req.json(&action.body)
-        })?;
+        let method = Method::from_bytes(action.method.as_bytes()).unwrap_or(Method::POST);
+        let answer = self.send(method, &url, &action.path, |req| req.json(&action.body))?;
         serde_json::from_str(&answer.text).map_err(|_| SocRadarError::Api {
             status: Some(200),
             message: "the answer is not valid JSON.".into(),
         })
     }
 
-    /// Sends with retries. GET is retried on 429, 502, 503, 504, timeouts and broken
-    /// connections; POST (not idempotent: a tag toggled twice is removed) only where the server
-    /// cannot have acted: 429, 503 and connections that were never established.
+    /// One alarm by its `notification_id` (the one-alarm read SOCRadar's own connectors use),
+    /// or `None` when the server has no such alarm for this company.
+    pub fn alarm_by_notification_id(
+        &self,
+        notification_id: u64,
+    ) -> Result<Option<Value>, SocRadarError> {
+        let params = [
+            ("notification_ids", notification_id.to_string()),
+            ("limit", "1".to_string()),
+            ("page", "1".to_string()),
+            ("include_total_records", "false".to_string()),
+        ];
+        let url = self.url(self.config.company_id, "/incidents/v4");
+        let answer = self.send(Method::GET, &url, "/incidents/v4", |req| req.query(&params))?;
+        let page = SearchPage::parse(answer.text)?;
+        let found = page.alarm_values().find(|a| {
+            a.get("notification_id")
+                .and_then(super::mirror::view::as_id)
+                == Some(notification_id)
+        });
+        Ok(found)
+    }
+
+    /// Sends with retries. GET and DELETE (idempotent) are retried on 429, 502, 503, 504,
+    /// timeouts and broken connections; POST (not idempotent: a comment posted twice shows
+    /// twice) only where the server cannot have acted: 429, 503 and connections that were never
+    /// established. A POST whose outcome is unknown is never repeated here: the caller checks
+    /// the alarm first (`socradar::tags`, `socradar::mirror::outgoing`).
     fn send(
         &self,
         method: Method,
@@ -209,39 +249,40 @@ impl SocRadarClient {
         label: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Answer, SocRadarError> {
-        let idempotent = method == Method::GET;
-        let started = Instant::now();
+        let idempotent = method == Method::GET || method == Method::DELETE;
         let policy = &self.config.retry;
-        let mut retry = 0u32;
-        loop {
+        let attempt = || {
             self.traffic.requests.fetch_add(1, Ordering::Relaxed);
-            let req =
-                build(self.http.request(method.clone(), url)).header("API-Key", self.key_header());
-            let failure = match req.send() {
-                Ok(resp) => match self.read(resp, idempotent) {
-                    Ok(v) => return Ok(v),
-                    Err(f) => f,
-                },
-                Err(e) => self.transport_failure(&e, label, idempotent),
-            };
-            if !failure.retryable || retry >= policy.max_retries {
-                return Err(failure.error);
+            let with_key = |req: RequestBuilder| build(req).header("API-Key", self.key_header());
+            match self.http.exchange(&method, url, &with_key) {
+                Ok(reply) => self.judge(reply, idempotent),
+                Err(e) => {
+                    let retryable = e.retryable(idempotent);
+                    let error = self.transport_error(&e, label);
+                    if retryable {
+                        Attempt::Retry { error, after: None }
+                    } else {
+                        Attempt::Fail(error)
+                    }
+                }
             }
-            let delay = policy.delay(retry, failure.retry_after);
-            if started.elapsed() + delay > policy.budget {
-                self.debug(format!("{method} {label}: giving up, the next retry would pass the {:.0} s retry budget", policy.budget.as_secs_f64()));
-                return Err(failure.error);
-            }
+        };
+        let on_retry = |error: &SocRadarError, n: u32, delay: Duration| {
             self.debug(format!(
-                "{method} {label}: {} Retry {} in {:.1} s.",
-                failure.error,
-                retry + 1,
+                "{method} {label}: {error} Retry {n} in {:.1} s.",
                 delay.as_secs_f64()
             ));
             self.traffic.retries.fetch_add(1, Ordering::Relaxed);
-            std::thread::sleep(delay);
-            retry += 1;
-        }
+        };
+        retry::run(policy, attempt, on_retry).map_err(|(error, why)| {
+            if why == GaveUp::Budget {
+                self.debug(format!(
+                    "{method} {label}: giving up, the next retry would pass the {:.0} s retry budget",
+                    policy.budget.as_secs_f64()
+                ));
+            }
+            error
+        })
     }
 
     fn key_header(&self) -> HeaderValue {
@@ -250,31 +291,21 @@ impl SocRadarClient {
         v
     }
 
-    fn read(&self, resp: Response, idempotent: bool) -> Result<Answer, Failure> {
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let date = resp
-            .headers()
-            .get(DATE)
-            .and_then(|v| v.to_str().ok())
+    /// An answer that arrived: its text, or the error it stands for and whether to retry. Only
+    /// the envelope is read here; the caller reads the rest of the text its own way.
+    fn judge(&self, reply: Reply, idempotent: bool) -> Attempt<Answer, SocRadarError> {
+        let status = reply.status;
+        let retry_after = reply.retry_after();
+        let date = reply
+            .header("date")
             .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
             .map(|t| t.timestamp());
-        let text = resp.text().map_err(|e| Failure {
-            error: SocRadarError::Transport {
-                message: sentence(&format!(
-                    "the answer (HTTP {}) broke off while being read: {}",
-                    status.as_u16(),
-                    root_cause(&e)
-                )),
-            },
-            retryable: idempotent,
-            retry_after: None,
-        })?;
-        // Only the envelope is read here; the caller reads the rest of the text its own way.
+        // Bytes that are not UTF-8 become U+FFFD: one bad byte in one alarm spoils that alarm's
+        // text at most, never the page.
+        let text = match String::from_utf8(reply.body) {
+            Ok(t) => t,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
         let envelope: Option<Envelope<'_>> = serde_json::from_str(&text).ok();
         let is_json =
             envelope.is_some() || serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
@@ -282,108 +313,104 @@ impl SocRadarClient {
             .as_ref()
             .and_then(|e| e.message)
             .and_then(|m| serde_json::from_str::<String>(m.get()).ok())
-            .map(|m| self.config.api_key.scrub(&sentence(&m)));
+            .map(|m| sentence(&self.redactor.excerpt(m.trim(), 300)));
         let refused = envelope
             .as_ref()
             .and_then(|e| e.is_success)
             .is_some_and(|v| v.get() == "false");
-        let fail = |error, retryable| Failure {
-            error,
-            retryable,
-            retry_after,
-        };
         let message = || {
             server_message.clone().unwrap_or_else(|| {
                 sentence(status.canonical_reason().unwrap_or("no message given"))
             })
         };
+        let api = |s: StatusCode| SocRadarError::Api {
+            status: Some(s.as_u16()),
+            message: message(),
+        };
+        let retry = |error| Attempt::Retry {
+            error,
+            after: retry_after,
+        };
         match status {
-            s if s.is_success() && refused => Err(fail(
-                SocRadarError::Api {
-                    status: Some(s.as_u16()),
-                    message: message(),
-                },
-                false,
-            )),
-            s if s.is_success() && is_json => Ok(Answer { text, date }),
-            s if s.is_success() => Err(fail(
-                SocRadarError::Api {
-                    status: Some(s.as_u16()),
-                    message: "the answer is not valid JSON.".into(),
-                },
-                false,
-            )),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(fail(
-                SocRadarError::Authentication {
+            s if s.is_success() && refused => Attempt::Fail(api(s)),
+            s if s.is_success() && is_json => Attempt::Done(Answer { text, date }),
+            s if s.is_success() => Attempt::Fail(SocRadarError::Api {
+                status: Some(s.as_u16()),
+                message: "the answer is not valid JSON.".into(),
+            }),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                Attempt::Fail(SocRadarError::Authentication {
                     status: status.as_u16(),
                     message: message(),
-                },
-                false,
-            )),
-            StatusCode::NOT_FOUND => {
-                Err(fail(SocRadarError::NotFound { message: message() }, false))
+                })
             }
-            StatusCode::TOO_MANY_REQUESTS => Err(fail(
-                SocRadarError::RateLimited {
-                    message: message(),
-                    retry_after_seconds: retry_after.map(|d| d.as_secs_f64()),
-                },
-                true,
-            )),
-            StatusCode::SERVICE_UNAVAILABLE => Err(fail(
-                SocRadarError::Api {
-                    status: Some(503),
-                    message: message(),
-                },
-                true,
-            )),
-            StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => Err(fail(
-                SocRadarError::Api {
-                    status: Some(status.as_u16()),
-                    message: message(),
-                },
-                idempotent,
-            )),
-            s => Err(fail(
-                SocRadarError::Api {
-                    status: Some(s.as_u16()),
-                    message: message(),
-                },
-                false,
-            )),
+            StatusCode::NOT_FOUND => Attempt::Fail(SocRadarError::NotFound { message: message() }),
+            StatusCode::TOO_MANY_REQUESTS => retry(SocRadarError::RateLimited {
+                message: message(),
+                retry_after_seconds: retry_after.map(|d| d.as_secs_f64()),
+            }),
+            StatusCode::SERVICE_UNAVAILABLE => retry(api(status)),
+            StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT if idempotent => {
+                retry(api(status))
+            }
+            s if s.is_redirection() => Attempt::Fail(SocRadarError::Api {
+                status: Some(s.as_u16()),
+                message: "the server answered with a redirect that gives no Location; check the URL in the instance.".into(),
+            }),
+            s => Attempt::Fail(api(s)),
         }
     }
 
-    fn transport_failure(&self, e: &reqwest::Error, label: &str, idempotent: bool) -> Failure {
-        let host = self.config.base_url.split('/').nth(2).unwrap_or_default();
-        let tls = is_tls(e);
-        let what = if e.is_timeout() {
-            format!(
-                "no answer within {:.0} s",
-                self.config.timeout.as_secs_f64()
-            )
-        } else if tls {
-            "the TLS connection failed".to_string()
-        } else if e.is_connect() {
-            "the connection could not be established".to_string()
-        } else {
-            "the connection failed".to_string()
+    fn transport_error(&self, e: &HttpError, label: &str) -> SocRadarError {
+        let host = self.http.origin();
+        // The server answered, but with what the client refuses to use: an API error.
+        match e {
+            HttpError::Redirect { status, .. } => {
+                return SocRadarError::Api {
+                    status: Some(*status),
+                    message: sentence(
+                        &self
+                            .redactor
+                            .scrub(&format!("{} ({label})", e.describe("SOCRadar"))),
+                    ),
+                }
+            }
+            HttpError::TooLarge { .. } => {
+                return SocRadarError::Api {
+                    status: None,
+                    message: sentence(&format!("{} ({label})", e.describe("SOCRadar"))),
+                }
+            }
+            _ => {}
+        }
+        let what = match e {
+            HttpError::Redirect { .. } | HttpError::TooLarge { .. } | HttpError::Setup(_) => {
+                format!("{} ({label})", e.describe("SOCRadar"))
+            }
+            HttpError::Timeout(t) => format!(
+                "no answer within {:.0} s ({host}, {label})",
+                t.as_secs_f64()
+            ),
+            HttpError::Tls(cause) => {
+                let advice = if self.config.verify_tls {
+                    "; install the server's CA certificate on the engine, or for a test server only, check Trust any certificate (not secure)"
+                } else {
+                    ""
+                };
+                format!("the TLS connection failed ({host}, {label}): {cause}{advice}")
+            }
+            HttpError::Connect(cause) => {
+                format!("the connection could not be established ({host}, {label}): {cause}")
+            }
+            HttpError::Broken(cause) => {
+                format!("the connection failed ({host}, {label}): {cause}")
+            }
+            HttpError::Truncated { status, cause } => {
+                format!("the answer (HTTP {status}) broke off while being read ({host}, {label}): {cause}")
+            }
         };
-        let advice = if tls && self.config.verify_tls {
-            "; install the server's CA certificate on the engine, or for a test server only, check Trust any certificate (not secure)"
-        } else {
-            ""
-        };
-        let message = self.config.api_key.scrub(&sentence(&format!(
-            "{what} ({host}, {label}): {}{advice}",
-            root_cause(e)
-        )));
-        // A connection that never opened carried nothing: safe to retry even a POST. A
-        // certificate the client refuses stays refused: no retry.
-        Failure {
-            error: SocRadarError::Transport { message },
-            retryable: !tls && (idempotent || e.is_connect()),
-            retry_after: None,
+        SocRadarError::Transport {
+            message: sentence(&self.redactor.scrub(&what)),
         }
     }
 }

@@ -17,6 +17,7 @@ use super::incident::{Incident, IncidentOptions};
 use super::mapping::{MappedIncident, Mapper};
 use super::page::SearchPage;
 use super::rawjson;
+use super::search::SearchFilters;
 use super::window::{Key, PageHandler, PageLabel};
 use crate::dedup::Ledger;
 use crate::timeutil;
@@ -53,7 +54,9 @@ impl IncidentSink for AlarmIds {
 }
 
 enum Payload<I> {
-    Built(I),
+    /// Mapped; `None` when the instance's tag or assignee filters leave it out (it is delivered
+    /// as handled, with no incident).
+    Built(Option<I>),
     Text(Box<str>),
     /// Not among the oldest a run can deliver: only its date is kept (it is deferred).
     Dropped,
@@ -92,6 +95,9 @@ struct Inner<I> {
 pub struct Collector<'s, K: IncidentSink> {
     mapper: &'s Mapper,
     sink: &'s K,
+    /// Applied to each alarm read: the filters the search cannot send (assignees), or that a
+    /// server may ignore (tags).
+    filters: &'s SearchFilters,
     ledger: &'s Ledger,
     /// The window's first second: alarms dated before it are not the run's.
     start: i64,
@@ -107,14 +113,16 @@ pub struct Collector<'s, K: IncidentSink> {
 
 /// What a run chose from what it read.
 pub struct Selection<I> {
-    /// Oldest first: id, date, incident.
-    pub delivered: Vec<(u64, DateTime<Utc>, I)>,
+    /// Oldest first: id, date, incident (`None`: left out by the tag or assignee filters).
+    pub delivered: Vec<(u64, DateTime<Utc>, Option<I>)>,
     /// Dates of the new alarms left for later runs, oldest first.
     pub deferred: Vec<DateTime<Utc>>,
     pub in_window: usize,
     pub already_delivered: usize,
     pub newest_in_window: Option<DateTime<Utc>>,
     pub malformed: Vec<MalformedAlarm>,
+    /// Delivered alarms the tag or assignee filters left out (no incident).
+    pub filtered: usize,
     pub notes: Vec<String>,
     /// One line per answer: what it brought.
     pub page_lines: Vec<String>,
@@ -126,34 +134,75 @@ fn add_malformed(list: &mut Vec<MalformedAlarm>, m: MalformedAlarm) {
     }
 }
 
-/// What [`build`] made of some alarms: the mapped incidents with their delivered form, the
-/// alarms refused, and notes on what was cut.
+/// What [`build`] made of some alarms: the mapped incidents with their delivered form (`None`
+/// where the filters leave the alarm out), the alarms refused, and notes on what was cut.
 type Built<'a, I> = (
     Vec<MappedIncident<'a>>,
-    Vec<I>,
+    Vec<Option<I>>,
     Vec<MalformedAlarm>,
     Vec<String>,
 );
 
-/// Maps `views` and hands them to the sink; an alarm that cannot be mapped is refused alone.
+/// Whether the alarm passes the filters checked on each alarm (`SearchFilters::admits`); only
+/// its tags and assignees are read, and only when such a filter is set.
+pub fn admitted(filters: &SearchFilters, v: &AlarmView<'_>) -> bool {
+    if filters.tags.is_empty() && filters.assignees.is_empty() {
+        return true;
+    }
+    let value = |raw: Option<&serde_json::value::RawValue>| {
+        raw.and_then(|r| serde_json::from_str::<serde_json::Value>(r.get()).ok())
+            .unwrap_or_default()
+    };
+    filters.admits(&serde_json::json!({
+        "tags": value(v.fields.tags),
+        "alarm_assignees": value(v.fields.alarm_assignees),
+    }))
+}
+
+/// Maps `views` and hands the ones the filters admit to the sink; an alarm that cannot be
+/// mapped is refused alone.
 fn build<'a, K: IncidentSink>(
     mapper: &Mapper,
     sink: &K,
+    filters: &SearchFilters,
     views: &[AlarmView<'a>],
 ) -> Built<'a, K::Item> {
     let mut mapped = Vec::with_capacity(views.len());
+    let mut keep = Vec::with_capacity(views.len());
     let mut bad = Vec::new();
     let mut notes = Vec::new();
     for v in views {
         match mapper.map(v) {
             Ok(m) => {
                 notes.extend(cut_note(&m));
+                keep.push(admitted(filters, v));
                 mapped.push(m);
             }
             Err(e) => bad.push(e),
         }
     }
-    let items = sink.build(&mapped);
+    let items = if keep.iter().all(|k| *k) {
+        sink.build(&mapped).into_iter().map(Some).collect()
+    } else {
+        let (admitted, left_out): (Vec<_>, Vec<_>) =
+            mapped.into_iter().zip(keep.iter()).partition(|(_, k)| **k);
+        let admitted: Vec<MappedIncident<'a>> = admitted.into_iter().map(|(m, _)| m).collect();
+        let mut built = sink.build(&admitted).into_iter();
+        let mut admitted = admitted.into_iter();
+        let mut left_out = left_out.into_iter().map(|(m, _)| m);
+        mapped = Vec::with_capacity(keep.len());
+        let mut items = Vec::with_capacity(keep.len());
+        for k in &keep {
+            if *k {
+                mapped.extend(admitted.next());
+                items.push(built.next());
+            } else {
+                mapped.extend(left_out.next());
+                items.push(None);
+            }
+        }
+        items
+    };
     (mapped, items, bad, notes)
 }
 
@@ -168,9 +217,11 @@ fn cut_note(m: &MappedIncident<'_>) -> Option<String> {
 }
 
 impl<'s, K: IncidentSink> Collector<'s, K> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         mapper: &'s Mapper,
         sink: &'s K,
+        filters: &'s SearchFilters,
         ledger: &'s Ledger,
         start: i64,
         future_after: i64,
@@ -180,6 +231,7 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
         Collector {
             mapper,
             sink,
+            filters,
             ledger,
             start,
             future_after,
@@ -209,6 +261,7 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
         let Collector {
             mapper,
             sink,
+            filters,
             inner,
             ..
         } = self;
@@ -221,6 +274,7 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
         order.sort_unstable();
         let mut delivered = Vec::with_capacity(order.len().min(max_fetch));
         let mut created = vec![0usize; inner.answers.len()];
+        let mut filtered = vec![0usize; inner.answers.len()];
         let mut next = 0;
         let mut blocked = false;
         // Alarms kept as text are mapped now, in order, a chunk at a time, until the maximum is
@@ -236,7 +290,12 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
                 };
                 created[c.answer] += 1;
                 match c.payload {
-                    Payload::Built(item) => delivered.push((*id, *date, item)),
+                    Payload::Built(item) => {
+                        if item.is_none() {
+                            filtered[c.answer] += 1;
+                        }
+                        delivered.push((*id, *date, item))
+                    }
                     Payload::Text(text) => texts.push((c.answer, text)),
                     Payload::Dropped => {
                         // Only reached when older alarms could not be mapped: this one and the
@@ -263,7 +322,7 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
                 .iter()
                 .filter_map(|(_, t)| AlarmView::parse(t).ok())
                 .collect();
-            let (mapped, items, bad, notes) = build(mapper, sink, &views);
+            let (mapped, items, bad, notes) = build(mapper, sink, filters, &views);
             for e in bad {
                 if let Some(i) = texts
                     .iter()
@@ -274,12 +333,17 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
                 add_malformed(&mut inner.malformed, e);
             }
             inner.notes.extend(notes);
-            delivered.extend(
-                mapped
-                    .iter()
-                    .zip(items)
-                    .map(|(m, item)| (m.id, m.date, item)),
-            );
+            for (m, item) in mapped.iter().zip(items) {
+                if item.is_none() {
+                    if let Some(i) = texts
+                        .iter()
+                        .position(|(_, t)| AlarmView::id_of(t) == Some(m.id))
+                    {
+                        filtered[texts[i].0] += 1;
+                    }
+                }
+                delivered.push((m.id, m.date, item));
+            }
         }
         let mut deferred_per_answer = vec![0usize; inner.answers.len()];
         let deferred: Vec<DateTime<Utc>> = order[next..]
@@ -296,10 +360,16 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
             .iter()
             .enumerate()
             .map(|(i, t)| {
+                let left_out = filtered[i];
                 let mut line = format!(
                     "{}: Created {} NEW incidents, skipped {} duplicates",
-                    t.label, created[i], t.duplicates
+                    t.label,
+                    created[i].saturating_sub(left_out),
+                    t.duplicates
                 );
+                if left_out > 0 {
+                    line += &format!(", left out {left_out} by the tag or assignee filters");
+                }
                 if deferred_per_answer[i] > 0 {
                     line += &format!(", deferred {} to the next runs", deferred_per_answer[i]);
                 }
@@ -316,6 +386,7 @@ impl<'s, K: IncidentSink> Collector<'s, K> {
             already_delivered: inner.delivered_before.len(),
             newest_in_window: inner.newest,
             malformed: inner.malformed,
+            filtered: filtered.iter().sum(),
             notes: inner.notes,
             page_lines,
         }
@@ -402,7 +473,7 @@ impl<K: IncidentSink> PageHandler for Collector<'_, K> {
             (answer, fresh)
         };
         if eager {
-            let (mapped, items, bad, notes) = build(self.mapper, self.sink, &fresh);
+            let (mapped, items, bad, notes) = build(self.mapper, self.sink, self.filters, &fresh);
             let mut g = self.lock();
             for (m, item) in mapped.iter().zip(items) {
                 g.candidates.insert(

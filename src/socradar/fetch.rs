@@ -129,6 +129,10 @@ pub struct FetchStats {
     pub alarms_read: usize,
     pub alarms_in_window: usize,
     pub already_delivered: usize,
+    /// Alarms handled (and remembered) with no incident: the tag or assignee filters left them
+    /// out.
+    pub filtered_out: usize,
+    /// Incidents created.
     pub delivered: usize,
     pub deferred: usize,
     pub malformed: usize,
@@ -200,6 +204,7 @@ struct Totals {
     alarms_read: usize,
     alarms_in_window: usize,
     already_delivered: usize,
+    filtered: usize,
     malformed: Vec<MalformedAlarm>,
     notes: Vec<String>,
 }
@@ -238,6 +243,7 @@ pub fn fetch<S: AlarmSource, K: IncidentSink>(
         alarms_read: 0,
         alarms_in_window: 0,
         already_delivered: 0,
+        filtered: 0,
         malformed: Vec::new(),
         notes: Vec::new(),
     };
@@ -296,7 +302,8 @@ pub fn fetch<S: AlarmSource, K: IncidentSink>(
         alarms_read: totals.alarms_read,
         alarms_in_window: totals.alarms_in_window,
         already_delivered: totals.already_delivered,
-        delivered: delivered.len(),
+        filtered_out: totals.filtered,
+        delivered: incidents.len(),
         deferred,
         malformed: totals.malformed.len(),
         complete: error.is_none(),
@@ -306,7 +313,7 @@ pub fn fetch<S: AlarmSource, K: IncidentSink>(
         state_ids: next.seen.len(),
     };
     source.note(format!(
-        "Fetch summary: {} HTTP attempts for {} pages ({:?}); {} alarms read; created {} NEW incidents, skipped {} duplicates, deferred {}, skipped {} malformed; time window (epoch seconds): {} to {}{}",
+        "Fetch summary: {} HTTP attempts for {} pages ({:?}); {} alarms read; created {} NEW incidents, skipped {} duplicates, deferred {}, skipped {} malformed{}; time window (epoch seconds): {} to {}{}",
         http_attempts.map_or("?".to_string(), |n| n.to_string()),
         stats.requests,
         stats.read_mode,
@@ -315,6 +322,14 @@ pub fn fetch<S: AlarmSource, K: IncidentSink>(
         stats.already_delivered,
         stats.deferred,
         stats.malformed,
+        if stats.filtered_out > 0 {
+            format!(
+                ", left out {} by the tag or assignee filters",
+                stats.filtered_out
+            )
+        } else {
+            String::new()
+        },
         start,
         end,
         if error.is_none() { "" } else { "; the window was not read whole" }
@@ -388,6 +403,7 @@ fn read_once<S: AlarmSource, K: IncidentSink>(
         let collector = Collector::new(
             mapper,
             sink,
+            &cfg.filters,
             &next.seen,
             start,
             now.timestamp() + lookback,
@@ -467,11 +483,16 @@ fn read_once<S: AlarmSource, K: IncidentSink>(
         next.seen.forget_before(s);
     }
     let deferred = chosen.deferred.len();
-    let (delivered, incidents): (Vec<_>, Vec<_>) = chosen
+    totals.filtered += chosen.filtered;
+    let mut incidents = Vec::with_capacity(chosen.delivered.len());
+    let delivered = chosen
         .delivered
         .into_iter()
-        .map(|(id, date, item)| ((id, date), item))
-        .unzip();
+        .map(|(id, date, item)| {
+            incidents.extend(item);
+            (id, date)
+        })
+        .collect();
     ReadOutcome {
         incidents,
         delivered,

@@ -2,14 +2,22 @@
 //!
 //! Every CustomFields key written here is an incident field of `Packs/DORABridge/IncidentFields`
 //! (a pack test checks both directions). Content keys the catalogue does not know are kept
-//! together in `socradarcontentother`, never written under invented field names.
+//! together in `dorasocradarcontentother`, never written under invented field names.
+//!
+//! The keys below are SOCRadar's own names (`socradaralarmid`); the fields carry them under the
+//! pack's prefix (`dorasocradaralarmid`, "DORA SOCRadar Alarm ID"). The official SOCRadar pack
+//! owns the bare names: it defines some of them with other types and its v4 fetch writes the
+//! rest, and XSOAR keeps one field per name (scripts/check-coexistence.py).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::mapping::MappedIncident;
+use super::mirror::MirrorFields;
 use crate::timeutil;
+
+pub use super::incident_raw::mapper_raw;
 
 /// XSOAR field types used by the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -38,11 +46,36 @@ const fn std_field(cli_name: &'static str, name: &'static str, field_type: Field
     }
 }
 
+/// The pack's prefix of every field cliName written here, and of its display name.
+pub const FIELD_PREFIX: &str = "dora";
+pub const NAME_PREFIX: &str = "DORA ";
+
+/// The incident field that carries a SOCRadar key.
+pub fn field_name(key: &str) -> String {
+    format!("{FIELD_PREFIX}{key}")
+}
+
 /// Fields present on every SOCRadar incident (company id and entities only when enabled).
 pub const STANDARD_FIELDS: &[FieldSpec] = &[
     std_field("socradaralarmid", "SOCRadar Alarm ID", FieldType::ShortText),
     std_field("socradartitle", "SOCRadar Title", FieldType::ShortText),
     std_field("socradarstatus", "SOCRadar Status", FieldType::ShortText),
+    std_field(
+        "socradarstatusreason",
+        "SOCRadar Status Reason",
+        FieldType::ShortText,
+    ),
+    std_field(
+        "socradarassignees",
+        "SOCRadar Assignees",
+        FieldType::ShortText,
+    ),
+    // Written by mirroring (get-remote-data): the changes of the last sync, one per line.
+    std_field(
+        "socradarmirroredchanges",
+        "SOCRadar Mirrored Changes",
+        FieldType::LongText,
+    ),
     std_field("socradarasset", "SOCRadar Asset", FieldType::ShortText),
     std_field(
         "socradaralarmtype",
@@ -134,8 +167,8 @@ pub const CONTENT_KEYS: &[&str] = &[
     "exposure_details",
 ];
 
-/// Field name for a content key: `socradarcontent` + the key's letters and digits, lowercased
-/// (XSOAR field names allow nothing else).
+/// SOCRadar key for a content key: `socradarcontent` + the key's letters and digits, lowercased
+/// (XSOAR field names allow nothing else); `field_name` gives its field.
 pub fn content_field_name(key: &str) -> String {
     let mut name = String::from("socradarcontent");
     name.extend(
@@ -169,7 +202,13 @@ fn content_display_name(key: &str) -> String {
 pub fn field_catalogue() -> Vec<(FieldSpec, String, String)> {
     let mut out: Vec<(FieldSpec, String, String)> = STANDARD_FIELDS
         .iter()
-        .map(|f| (*f, f.cli_name.to_string(), f.name.to_string()))
+        .map(|f| {
+            (
+                *f,
+                field_name(f.cli_name),
+                format!("{NAME_PREFIX}{}", f.name),
+            )
+        })
         .collect();
     for key in CONTENT_KEYS {
         let spec = FieldSpec {
@@ -178,7 +217,11 @@ pub fn field_catalogue() -> Vec<(FieldSpec, String, String)> {
             field_type: FieldType::LongText,
             content_key: Some(key),
         };
-        out.push((spec, content_field_name(key), content_display_name(key)));
+        out.push((
+            spec,
+            field_name(&content_field_name(key)),
+            format!("{NAME_PREFIX}{}", content_display_name(key)),
+        ));
     }
     out
 }
@@ -191,6 +234,8 @@ pub struct IncidentOptions {
     pub include_content: bool,
     pub include_entities: bool,
     pub include_company_id: bool,
+    /// Set when mirroring is on: what the incident needs for XSOAR to mirror it.
+    pub mirror: Option<MirrorFields>,
 }
 
 /// An incident as `demisto.incidents()` takes it.
@@ -209,6 +254,15 @@ pub struct Incident {
     pub incident_type: Option<String>,
     #[serde(rename = "CustomFields")]
     pub custom_fields: BTreeMap<String, String>,
+    #[serde(
+        rename = "dbotMirrorDirection",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dbot_mirror_direction: Option<String>,
+    #[serde(rename = "dbotMirrorInstance", skip_serializing_if = "Option::is_none")]
+    pub dbot_mirror_instance: Option<String>,
+    #[serde(rename = "dbotMirrorTags", skip_serializing_if = "Option::is_none")]
+    pub dbot_mirror_tags: Option<Vec<String>>,
 }
 
 /// SOCRadar risk level → XSOAR severity (INFO 0.5, LOW 1, MEDIUM 2, HIGH 3, CRITICAL 4, else 0).
@@ -246,6 +300,9 @@ impl Incident {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.as_str().to_string()))
                 .collect(),
+            dbot_mirror_direction: opts.mirror.as_ref().map(|m| m.direction.clone()),
+            dbot_mirror_instance: opts.mirror.as_ref().map(|m| m.instance.clone()),
+            dbot_mirror_tags: opts.mirror.as_ref().map(|m| m.tags.clone()),
         }
     }
 }
@@ -286,6 +343,7 @@ mod tests {
             include_content: true,
             include_entities: true,
             include_company_id: true,
+            mirror: None,
         };
         let i = to_incident(&alarm(), 789, &opts);
         assert_eq!(
@@ -297,22 +355,25 @@ mod tests {
         assert_eq!(i.dbot_mirror_id, "81171696");
         assert_eq!(i.incident_type.as_deref(), Some("DORA ICT Incident"));
         let f = &i.custom_fields;
-        assert_eq!(f["socradaralarmtext"].chars().count(), 1000);
-        assert_eq!(f["socradartags"], "phishing, brand");
-        assert_eq!(f["socradaralarmtypeid"], "37");
-        assert_eq!(f["socradarcompanyid"], "789");
-        assert_eq!(f["socradarentities"], "domain: examp1e-bank.com");
-        assert_eq!(f["socradarrelatedassets"], "ip: 203.0.113.7, 203.0.113.8");
+        assert_eq!(f["dorasocradaralarmtext"].chars().count(), 1000);
+        assert_eq!(f["dorasocradartags"], "phishing, brand");
+        assert_eq!(f["dorasocradaralarmtypeid"], "37");
+        assert_eq!(f["dorasocradarcompanyid"], "789");
+        assert_eq!(f["dorasocradarentities"], "domain: examp1e-bank.com");
         assert_eq!(
-            f["socradarcompliance"],
+            f["dorasocradarrelatedassets"],
+            "ip: 203.0.113.7, 203.0.113.8"
+        );
+        assert_eq!(
+            f["dorasocradarcompliance"],
             "DORA Art. 17: ICT incident management"
         );
         assert_eq!(
-            f["socradarcontentdnsinformation"],
+            f["dorasocradarcontentdnsinformation"],
             r#"{"a":["203.0.113.7"]}"#
         );
-        assert_eq!(f["socradarcontentdomainstatus"], "active");
-        assert_eq!(f["socradarcontentother"], r#"{"raw-source":"x"}"#);
+        assert_eq!(f["dorasocradarcontentdomainstatus"], "active");
+        assert_eq!(f["dorasocradarcontentother"], r#"{"raw-source":"x"}"#);
         let known: std::collections::HashSet<String> =
             field_catalogue().into_iter().map(|(_, n, _)| n).collect();
         for key in f.keys() {
@@ -324,10 +385,10 @@ mod tests {
     fn options_switch_fields_off() {
         let i = to_incident(&alarm(), 789, &IncidentOptions::default());
         for k in [
-            "socradarcompanyid",
-            "socradarentities",
-            "socradarcontentdnsinformation",
-            "socradarcontentother",
+            "dorasocradarcompanyid",
+            "dorasocradarentities",
+            "dorasocradarcontentdnsinformation",
+            "dorasocradarcontentother",
         ] {
             assert!(!i.custom_fields.contains_key(k), "{k}");
         }

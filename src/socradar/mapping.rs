@@ -20,8 +20,9 @@ use serde_json::{json, Map, Value};
 
 use super::alarm::{AlarmView, MalformedAlarm};
 use super::incident::{
-    alarm_link, content_field_name, xsoar_severity, IncidentOptions, CONTENT_KEYS,
+    alarm_link, content_field_name, field_name, xsoar_severity, IncidentOptions, CONTENT_KEYS,
 };
+use super::incident_raw::shaped_raw;
 use super::rawjson::{self, string};
 
 /// Characters of the incident name; longer names end in `…`.
@@ -91,7 +92,7 @@ pub struct Mapper {
 static CONTENT_FIELDS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
     CONTENT_KEYS
         .iter()
-        .map(|k| (*k, content_field_name(k)))
+        .map(|k| (*k, field_name(&content_field_name(k))))
         .collect()
 });
 
@@ -138,6 +139,15 @@ impl Mapper {
         let risk = text_of("alarm_risk_level", f.alarm_risk_level)?;
         let text = text_of("alarm_text", f.alarm_text)?;
         let status = text_of("status", f.status)?;
+        let status_reason = text_of("alarm_status_reason", f.alarm_status_reason)?;
+        let assignees = match f.alarm_assignees {
+            Some(raw) => {
+                let v: Value =
+                    serde_json::from_str(raw.get()).map_err(|e| bad("alarm_assignees", e))?;
+                super::mirror::view::assignees_in(Some(&v)).join(", ")
+            }
+            None => String::new(),
+        };
 
         let mut fields: Vec<(&'static str, Text<'a>)> = Vec::with_capacity(24);
         let mut put = |k: &'static str, v: Text<'a>| {
@@ -146,34 +156,39 @@ impl Mapper {
             }
         };
         let own = |s: Option<Cow<'a, str>>| Text::Own(s.unwrap_or_default());
-        put("socradaralarmid", Text::Own(a.id.to_string().into()));
-        put("socradartitle", Text::Shared(t.title.clone()));
-        put("socradarstatus", own(status));
-        put("socradarasset", own(asset.clone()));
-        put("socradaralarmtype", Text::Shared(t.main_type.clone()));
-        put("socradaralarmsubtype", Text::Shared(t.sub_type.clone()));
-        put("socradaralarmtypeid", Text::Shared(t.type_id.clone()));
+        put("dorasocradaralarmid", Text::Own(a.id.to_string().into()));
+        put("dorasocradartitle", Text::Shared(t.title.clone()));
+        put("dorasocradarstatus", own(status));
+        put("dorasocradarstatusreason", own(status_reason));
+        put("dorasocradarassignees", Text::Own(assignees.into()));
+        put("dorasocradarasset", own(asset.clone()));
+        put("dorasocradaralarmtype", Text::Shared(t.main_type.clone()));
+        put("dorasocradaralarmsubtype", Text::Shared(t.sub_type.clone()));
+        put("dorasocradaralarmtypeid", Text::Shared(t.type_id.clone()));
         put(
-            "socradartags",
+            "dorasocradartags",
             Text::Own(render(f.tags).map_err(|e| bad("tags", e))?),
         );
-        put("socradarrisklevel", own(risk.clone()));
+        put("dorasocradarrisklevel", own(risk.clone()));
         put(
-            "socradaralarmtext",
+            "dorasocradaralarmtext",
             Text::Own(
                 text.as_ref()
                     .map(|s| prefix(s, ALARM_TEXT_LIMIT))
                     .unwrap_or_default(),
             ),
         );
-        put("socradarmitigationplan", Text::Shared(t.mitigation.clone()));
         put(
-            "socradaralarmlink",
+            "dorasocradarmitigationplan",
+            Text::Shared(t.mitigation.clone()),
+        );
+        put(
+            "dorasocradaralarmlink",
             Text::Own(alarm_link(self.company_id, a.id).into()),
         );
-        put("socradarcompliance", Text::Shared(t.compliance.clone()));
+        put("dorasocradarcompliance", Text::Shared(t.compliance.clone()));
         put(
-            "socradarrelatedassets",
+            "dorasocradarrelatedassets",
             Text::Own(
                 render_key_values(f.alarm_related_assets)
                     .map_err(|e| bad("alarm_related_assets", e))?,
@@ -182,7 +197,7 @@ impl Mapper {
         if self.opts.include_company_id {
             let cid = render(f.company_id).map_err(|e| bad("company_id", e))?;
             put(
-                "socradarcompanyid",
+                "dorasocradarcompanyid",
                 Text::Own(if cid.is_empty() {
                     self.company_id.to_string().into()
                 } else {
@@ -192,7 +207,7 @@ impl Mapper {
         }
         if self.opts.include_entities {
             put(
-                "socradarentities",
+                "dorasocradarentities",
                 Text::Own(
                     render_key_values(f.alarm_related_entities)
                         .map_err(|e| bad("alarm_related_entities", e))?,
@@ -221,7 +236,7 @@ impl Mapper {
                 }
                 if !other.is_empty() {
                     put(
-                        "socradarcontentother",
+                        "dorasocradarcontentother",
                         Text::Own(Value::Object(other).to_string().into()),
                     );
                 }
@@ -264,11 +279,15 @@ impl Mapper {
             details = short.into();
             cut.push("details");
         }
-        let raw_json = if a.text.len() > RAW_JSON_LIMIT {
+        // The alarm as the pack's mapper reads it (the Include settings, company id, mirroring):
+        // its own text in the common case.
+        let shaped =
+            shaped_raw(a.text, self.company_id, &self.opts).map_err(|e| bad("the alarm", e))?;
+        let raw_json = if shaped.len() > RAW_JSON_LIMIT {
             cut.push("rawJSON");
-            Cow::Owned(cut_raw_json(a))
+            Cow::Owned(cut_raw_json(&shaped, a))
         } else {
-            Cow::Borrowed(a.text)
+            shaped
         };
         Ok(MappedIncident {
             id: a.id,
@@ -367,7 +386,7 @@ fn cap_text(s: &str, limit: usize) -> Option<String> {
 /// A `rawJSON` within [`RAW_JSON_LIMIT`]: the alarm with every string shortened to
 /// [`RAW_STRING_LIMIT`] characters, or, if that is still too large, its id and date; either way
 /// with a `_dora_bridge_cut` member that says what happened.
-fn cut_raw_json(a: &AlarmView<'_>) -> String {
+fn cut_raw_json(text: &str, a: &AlarmView<'_>) -> String {
     fn shorten(v: &mut Value) {
         match v {
             Value::String(s) if s.chars().count() > RAW_STRING_LIMIT => {
@@ -382,7 +401,7 @@ fn cut_raw_json(a: &AlarmView<'_>) -> String {
         "rawJSON cut by DORA Bridge: the alarm's JSON has {} bytes, more than {RAW_JSON_LIMIT}. The whole alarm is in SOCRadar.",
         a.text.len()
     );
-    if let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(a.text) {
+    if let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(text) {
         m.values_mut().for_each(shorten);
         m.insert("_dora_bridge_cut".into(), Value::String(note.clone()));
         let s = Value::Object(m).to_string();
@@ -533,7 +552,7 @@ mod tests {
         let i = m.map(&view(&long)).unwrap();
         assert_eq!(i.name.chars().count(), NAME_LIMIT);
         assert!(i.name.ends_with('…'));
-        assert!(i.cut.contains(&"name") && i.cut.contains(&"socradarasset"));
+        assert!(i.cut.contains(&"name") && i.cut.contains(&"dorasocradarasset"));
     }
 
     #[test]
@@ -563,7 +582,7 @@ mod tests {
         let alarm_text = i
             .custom_fields
             .iter()
-            .find(|(k, _)| *k == "socradaralarmtext")
+            .find(|(k, _)| *k == "dorasocradaralarmtext")
             .unwrap();
         assert_eq!(alarm_text.1.as_str().chars().count(), ALARM_TEXT_LIMIT);
         assert_eq!(i.cut, ["details", "rawJSON"]);
@@ -594,7 +613,7 @@ mod tests {
         let title = |i: &MappedIncident<'_>| match &i
             .custom_fields
             .iter()
-            .find(|(k, _)| *k == "socradartitle")
+            .find(|(k, _)| *k == "dorasocradartitle")
             .unwrap()
             .1
         {

@@ -18,9 +18,11 @@ use serde_json::{json, Map, Value};
 use super::collect::RustIncidents;
 use super::fetch::{fetch, FetchConfig};
 use super::incident::{
-    alarm_link, content_field_name, xsoar_severity, Incident, IncidentOptions, CONTENT_KEYS,
+    alarm_link, content_field_name, field_name, mapper_raw, xsoar_severity, Incident,
+    IncidentOptions, CONTENT_KEYS,
 };
 use super::mapping::{markdown_escape, render_compliance, render_value, Mapper};
+use super::mirror::MirrorFields;
 use super::replay::Replay;
 use crate::dedup::FetchState;
 use crate::timeutil;
@@ -78,13 +80,21 @@ fn reference(
     let mut f = BTreeMap::new();
     let mut put = |k: &str, v: String| {
         if !v.is_empty() {
-            f.insert(k.to_string(), v);
+            f.insert(field_name(k), v);
         }
     };
     let get = |k: &str| raw.get(k);
     put("socradaralarmid", id.to_string());
     put("socradartitle", title.clone());
     put("socradarstatus", str_field("status").unwrap_or("").into());
+    put(
+        "socradarstatusreason",
+        str_field("alarm_status_reason").unwrap_or("").into(),
+    );
+    put(
+        "socradarassignees",
+        crate::socradar::mirror::view::assignees_of(raw).join(", "),
+    );
     put("socradarasset", asset.into());
     put("socradaralarmtype", main_type.into());
     put("socradaralarmsubtype", sub_type.into());
@@ -167,10 +177,13 @@ fn reference(
         occurred: timeutil::to_rfc3339(date),
         severity: xsoar_severity(risk),
         details: text.to_string(),
-        raw_json: raw.to_string(),
+        raw_json: mapper_raw(raw, cid, opts).to_string(),
         dbot_mirror_id: id.to_string(),
         incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
         custom_fields: f,
+        dbot_mirror_direction: opts.mirror.as_ref().map(|m| m.direction.clone()),
+        dbot_mirror_instance: opts.mirror.as_ref().map(|m| m.instance.clone()),
+        dbot_mirror_tags: opts.mirror.as_ref().map(|m| m.tags.clone()),
     }
 }
 
@@ -254,9 +267,10 @@ fn type_details() -> impl Strategy<Value = Value> {
 }
 
 /// An alarm's members besides its id and date, each maybe absent.
-fn members() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>> {
-    let s = || prop::option::of(prop_oneof![4 => text().prop_map(Value::String), 1 => value()]);
-    let v = || prop::option::of(value());
+fn members() -> BoxedStrategy<Vec<(&'static str, Option<Value>)>> {
+    let s =
+        || prop::option::of(prop_oneof![4 => text().prop_map(Value::String), 1 => value()]).boxed();
+    let v = || prop::option::of(value()).boxed();
     (
         (
             s(),
@@ -276,9 +290,14 @@ fn members() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>> {
             v(),
             prop::option::of(type_details()),
         ),
+        (s(), prop::option::of(assignees())),
     )
         .prop_map(
-            |((status, risk, asset, text), (tags, entities, assets, content, cid, details))| {
+            |(
+                (status, risk, asset, text),
+                (tags, entities, assets, content, cid, details),
+                (reason, assignees),
+            )| {
                 vec![
                     ("status", status),
                     ("alarm_risk_level", risk),
@@ -290,9 +309,32 @@ fn members() -> impl Strategy<Value = Vec<(&'static str, Option<Value>)>> {
                     ("content", content),
                     ("company_id", cid),
                     ("alarm_type_details", details),
+                    ("alarm_status_reason", reason),
+                    ("alarm_assignees", assignees),
                 ]
             },
         )
+        .boxed()
+}
+
+/// `alarm_assignees` as servers send it: addresses (any case), objects with an e-mail, a
+/// comma-separated string, or anything else.
+fn assignees() -> BoxedStrategy<Value> {
+    let address = "[a-zA-Z]{1,5}@[a-z]{1,5}\\.eu";
+    prop_oneof![
+        prop::collection::vec(
+            prop_oneof![
+                address.prop_map(Value::String),
+                address.prop_map(|a| json!({"email": a})),
+                leaf(),
+            ],
+            0..4
+        )
+        .prop_map(Value::Array),
+        prop::collection::vec(address, 0..3).prop_map(|v| json!(v.join(", "))),
+        value(),
+    ]
+    .boxed()
 }
 
 const NOW: i64 = 1_795_424_040; // 2026-11-23T09:14:00Z
@@ -309,6 +351,7 @@ proptest! {
         page_size in 1u32..12,
         pretty in any::<bool>(),
         include in (any::<bool>(), any::<bool>(), any::<bool>()),
+        mirrored in any::<bool>(),
         incident_type in prop::option::of("[A-Za-z ]{0,10}"),
     ) {
         let opts = IncidentOptions {
@@ -316,6 +359,11 @@ proptest! {
             include_content: include.0,
             include_entities: include.1,
             include_company_id: include.2,
+            mirror: mirrored.then(|| MirrorFields {
+                direction: "Both".into(),
+                instance: "SOCRadar_instance_1".into(),
+                tags: vec!["comment-to-socradar".into()],
+            }),
         };
         // Alarms with unique ids, dated in the last 20 hours.
         let mut raws: Vec<(u64, DateTime<Utc>, Value)> = alarms
@@ -361,7 +409,7 @@ proptest! {
         for (got, (id, date, raw)) in out.incidents.iter().zip(&raws) {
             let want = reference(raw, *id, *date, 789, &opts);
             let got_raw: Value = serde_json::from_str(&got.raw_json).unwrap();
-            prop_assert_eq!(&got_raw, raw);
+            prop_assert_eq!(&got_raw, &mapper_raw(raw, 789, &opts));
             let strip = |i: &Incident| Incident { raw_json: String::new(), ..i.clone() };
             prop_assert_eq!(strip(got), strip(&want));
         }

@@ -7,13 +7,16 @@ pub mod collect;
 pub mod error;
 pub mod fetch;
 pub mod incident;
+mod incident_raw;
 pub mod mapping;
+pub mod mirror;
 pub mod page;
 pub mod params;
 pub mod rawjson;
 pub mod replay;
 pub mod retry;
 pub mod search;
+pub mod tags;
 pub mod window;
 
 pub use client::{AlarmSource, ClientConfig, SocRadarClient};

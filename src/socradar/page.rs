@@ -303,6 +303,13 @@ impl SearchPage {
         self.alarms.iter().map(|r| &self.text[r.clone()])
     }
 
+    /// Each alarm as a `Value` tree, in page order, for readers of a few alarms (mirroring, one
+    /// alarm by id); the fetch never builds these. An alarm that is not JSON is left out.
+    pub fn alarm_values(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
+        self.alarm_texts()
+            .filter_map(|t| serde_json::from_str(t).ok())
+    }
+
     pub fn len(&self) -> usize {
         self.alarms.len()
     }

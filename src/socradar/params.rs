@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::client::ClientConfig;
 use super::fetch::{FetchConfig, DEFAULT_MAX_ALARMS_READ, DEFAULT_TIME_BUDGET};
 use super::incident::IncidentOptions;
+use super::mirror::{CloseReasonMap, MirrorDirection, MirrorSettings};
 use super::retry::RetryPolicy;
 use super::search::{DateFormat, SearchFilters, MAX_PAGE_SIZE};
 use crate::input::{self, InputError};
@@ -26,6 +27,8 @@ pub struct InstanceParams {
     pub fetch: Result<FetchConfig, InputError>,
     pub incidents: IncidentOptions,
     pub is_fetch: bool,
+    /// Mirroring settings; an error here only matters to the mirroring commands.
+    pub mirror: Result<MirrorSettings, InputError>,
 }
 
 /// A parameter as text: strings trimmed, numbers and booleans printed, absent/null as "".
@@ -102,8 +105,31 @@ fn api_key(params: &Value) -> Result<String, InputError> {
     Ok(key.to_string())
 }
 
+/// A fixed instant parameter: RFC 3339 with its offset (a time without one is refused).
+fn instant(params: &Value, key: &str) -> Result<Option<i64>, InputError> {
+    let t = text(params, key);
+    if t.is_empty() {
+        return Ok(None);
+    }
+    chrono::DateTime::parse_from_rfc3339(&t)
+        .map(|d| Some(d.timestamp()))
+        .map_err(|_| {
+            InputError::new(
+                key,
+                format!(
+                    "{key} must be an RFC 3339 date-time with its offset, such as 2026-11-01T00:00:00Z, got {}.",
+                    input::quote(&t)
+                ),
+            )
+        })
+}
+
 pub fn filters(params: &Value) -> Result<SearchFilters, InputError> {
     SearchFilters {
+        tags: list(params, "tags"),
+        assignees: list(params, "assignees"),
+        date_from: instant(params, "date_from")?,
+        date_to: instant(params, "date_to")?,
         statuses: list(params, "status"),
         severities: list(params, "severity"),
         alarm_main_types: list(params, "alarm_main_types"),
@@ -117,9 +143,67 @@ pub fn filters(params: &Value) -> Result<SearchFilters, InputError> {
     .validated()
 }
 
+/// The mirroring parameters. `instance` is `demisto.integrationInstance()`.
+pub fn mirror_settings(
+    params: &Value,
+    instance: Option<&str>,
+) -> Result<MirrorSettings, InputError> {
+    let defaults = MirrorSettings::default();
+    let direction = MirrorDirection::parse(&text(params, "mirror_direction"))?;
+    let email = text(params, "mirror_user_email");
+    let comment_user_email = if email.is_empty() {
+        None
+    } else {
+        Some(input::email("mirror_user_email", &email)?)
+    };
+    if direction.outgoing() && comment_user_email.is_none() {
+        return Err(InputError::new(
+            "mirror_user_email",
+            "Outgoing mirroring posts comments to SOCRadar as a SOCRadar user: set Mirrored comments user e-mail (mirror_user_email) to that user's address.",
+        ));
+    }
+    let tag = |key: &str, default: &str| {
+        let t = text(params, key);
+        if t.is_empty() {
+            default.to_string()
+        } else {
+            t
+        }
+    };
+    Ok(MirrorSettings {
+        direction,
+        instance: instance.map(str::to_string).filter(|s| !s.is_empty()),
+        comment_tag: tag("comment_tag", &defaults.comment_tag),
+        comment_tag_in: tag("comment_tag_in", &defaults.comment_tag_in),
+        comment_user_email,
+        close_incident: flag(params, "close_incident", defaults.close_incident)?,
+        close_alarm: flag(params, "close_alarm", defaults.close_alarm)?,
+        close_reasons: CloseReasonMap::parse(&text(params, "close_reason_map"))?,
+        window_days: input::bounded_int(
+            "mirror_window_days",
+            &text_or(
+                params,
+                "mirror_window_days",
+                &defaults.window_days.to_string(),
+            ),
+            1,
+            365,
+        )?,
+    })
+}
+
 impl InstanceParams {
     pub fn from_json(
         params: &Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self, InputError> {
+        Self::for_instance(params, None, now)
+    }
+
+    /// [`InstanceParams::from_json`] for a named integration instance (mirroring needs it).
+    pub fn for_instance(
+        params: &Value,
+        instance: Option<&str>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Self, InputError> {
         if !params.is_object() {
@@ -157,11 +241,16 @@ impl InstanceParams {
             8,
         )? as usize;
 
+        let mirror = mirror_settings(params, instance);
         let incidents = IncidentOptions {
             incident_type: Some(text(params, "incidentType")).filter(|s| !s.is_empty()),
             include_content: flag(params, "include_content", true)?,
             include_entities: flag(params, "include_entities", true)?,
             include_company_id: flag(params, "include_company_id", false)?,
+            mirror: mirror
+                .as_ref()
+                .ok()
+                .and_then(MirrorSettings::incident_fields),
         };
         let page_concurrency = client.page_concurrency;
         let fetch = (|| {
@@ -214,6 +303,7 @@ impl InstanceParams {
             fetch,
             incidents,
             is_fetch: flag(params, "isFetch", false)?,
+            mirror,
         })
     }
 }
@@ -281,6 +371,18 @@ mod tests {
             ("excluded_alarm_main_types", json!("Dark Web Intelligence")),
             ("excluded_alarm_sub_types", json!("Data Leak")),
             ("isFetch", json!(true)),
+            ("tags", json!("dora-relevant, vip")),
+            ("assignees", json!(["SOC@bank.eu"])),
+            ("date_from", json!("2026-11-01T00:00:00+01:00")),
+            ("date_to", json!("2026-11-30T00:00:00Z")),
+            ("mirror_direction", json!("Incoming And Outgoing")),
+            ("mirror_user_email", json!("soc@bank.eu")),
+            ("comment_tag", json!("to-sr")),
+            ("comment_tag_in", json!("from-sr")),
+            ("close_incident", json!(true)),
+            ("close_alarm", json!("false")),
+            ("close_reason_map", json!("Resolved=MITIGATED")),
+            ("mirror_window_days", json!("7")),
         ] {
             o.insert(k.into(), val);
         }
@@ -319,6 +421,69 @@ mod tests {
         );
         assert_eq!(f.filters.excluded_alarm_sub_types, ["Data Leak"]);
         assert!(f.filters.include_company_id);
+        assert_eq!(f.filters.tags, ["dora-relevant", "vip"]);
+        assert_eq!(f.filters.assignees, ["soc@bank.eu"]);
+        assert_eq!(
+            (f.filters.date_from, f.filters.date_to),
+            (Some(1_793_487_600), Some(1_795_996_800))
+        );
+        let m = p.mirror.unwrap();
+        assert_eq!(m.direction, MirrorDirection::Both);
+        assert_eq!(m.comment_user_email.as_deref(), Some("soc@bank.eu"));
+        assert_eq!(
+            (m.comment_tag.as_str(), m.comment_tag_in.as_str()),
+            ("to-sr", "from-sr")
+        );
+        assert!(m.close_incident && !m.close_alarm);
+        assert_eq!(m.close_reasons.to_socradar("Resolved"), "MITIGATED");
+        assert_eq!(m.window_days, 7);
+        let i = p.incidents.mirror.unwrap();
+        assert_eq!(
+            (i.direction.as_str(), i.tags),
+            ("Both", vec!["to-sr".to_string()])
+        );
+    }
+
+    #[test]
+    fn bad_mirror_parameters_only_fail_the_mirror() {
+        for (k, val, want) in [
+            (
+                "mirror_direction",
+                json!("sideways"),
+                "mirror_direction must be one of",
+            ),
+            (
+                "mirror_window_days",
+                json!("0"),
+                "mirror_window_days must be a whole number from 1 to 365",
+            ),
+            (
+                "close_reason_map",
+                json!("Resolved=DONE"),
+                "close_reason_map must be one of",
+            ),
+            (
+                "mirror_user_email",
+                json!("nobody"),
+                "mirror_user_email must be",
+            ),
+        ] {
+            let mut v = base();
+            v.as_object_mut().unwrap().insert(k.into(), val);
+            let p = InstanceParams::from_json(&v, now()).unwrap();
+            let e = p.mirror.unwrap_err();
+            assert!(e.message.starts_with(want), "{k}: {}", e.message);
+            assert!(p.fetch.is_ok());
+        }
+        let mut v = base();
+        v.as_object_mut()
+            .unwrap()
+            .insert("mirror_direction".into(), json!("Outgoing"));
+        let e = InstanceParams::from_json(&v, now())
+            .unwrap()
+            .mirror
+            .unwrap_err();
+        assert_eq!(e.argument, "mirror_user_email");
     }
 
     #[test]
@@ -396,6 +561,12 @@ mod tests {
                 json!("0"),
                 "fetch_time_budget must be a whole number from 10 to 3600",
             ),
+            (
+                "date_from",
+                json!("2026-11-01T00:00:00"),
+                "date_from must be an RFC 3339 date-time with its offset",
+            ),
+            ("assignees", json!("someone"), "assignees must be"),
         ] {
             let mut v = base();
             v.as_object_mut().unwrap().insert(k.into(), val);

@@ -1,6 +1,7 @@
 //! The search endpoint: filters and query string (the answer is read in `page`).
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::input::{self, InputError};
 use crate::timeutil;
@@ -23,6 +24,16 @@ pub struct SearchFilters {
     pub alarm_type_ids: Vec<u64>,
     pub excluded_alarm_type_ids: Vec<u64>,
     pub include_company_id: bool,
+    /// Alarms carrying at least one of these tags (`tags`, repeated, as SOCRadar's own
+    /// connectors send it; also checked on each alarm read, in case a server ignores it).
+    pub tags: Vec<String>,
+    /// Alarms assigned to at least one of these addresses. The v4 search has no assignee
+    /// parameter, so this one is applied to each alarm read (see [`SearchFilters::admits`]).
+    pub assignees: Vec<String>,
+    /// Alarms dated at or after this instant (epoch seconds): every window is clamped to it.
+    pub date_from: Option<i64>,
+    /// Alarms dated at or before this instant (epoch seconds).
+    pub date_to: Option<i64>,
 }
 
 impl SearchFilters {
@@ -41,7 +52,43 @@ impl SearchFilters {
                 *s = s.trim().to_string();
             }
         }
+        self.tags.retain(|s| !s.trim().is_empty());
+        for t in self.tags.iter_mut() {
+            *t = t.trim().to_string();
+        }
+        self.assignees = self
+            .assignees
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| input::email("assignees", s).map(|e| e.to_lowercase()))
+            .collect::<Result<_, _>>()?;
+        if let (Some(from), Some(to)) = (self.date_from, self.date_to) {
+            if from > to {
+                return Err(InputError::new(
+                    "date_to",
+                    "date_to must not be before date_from: the date range would hold no alarm.",
+                ));
+            }
+        }
         Ok(self)
+    }
+
+    /// Whether an alarm read from the server passes the filters the server may not apply
+    /// (assignees always, tags when a server ignores `tags`).
+    pub fn admits(&self, alarm: &Value) -> bool {
+        let tags_ok = self.tags.is_empty()
+            || alarm
+                .get("tags")
+                .and_then(Value::as_array)
+                .is_some_and(|t| {
+                    t.iter()
+                        .any(|x| x.as_str().is_some_and(|x| self.tags.iter().any(|w| w == x)))
+                });
+        let assignees_ok = self.assignees.is_empty() || {
+            let have = super::mirror::view::assignees_of(alarm);
+            have.iter().any(|a| self.assignees.contains(a))
+        };
+        tags_ok && assignees_ok
     }
 }
 
@@ -106,9 +153,13 @@ impl SearchQuery<'_> {
             ),
         ];
         let f = self.filters;
-        let lists: [(&str, &Vec<String>); 6] = [
+        // Severities go under both names: `severities` is what the XSOAR pack sends, `severity`
+        // what SOCRadar's own node sends; a server honours one and ignores the other.
+        let lists: [(&str, &Vec<String>); 8] = [
             ("status", &f.statuses),
             ("severities", &f.severities),
+            ("severity", &f.severities),
+            ("tags", &f.tags),
             ("alarm_main_types", &f.alarm_main_types),
             ("alarm_sub_types", &f.alarm_sub_types),
             ("excluded_alarm_main_types", &f.excluded_alarm_main_types),
@@ -127,10 +178,20 @@ impl SearchQuery<'_> {
                 .iter()
                 .map(|v| ("excluded_alarm_type_ids".to_string(), v.to_string())),
         );
-        if let Some(s) = self.start {
+        // The instance's date range narrows every window; a window outside it asks for an
+        // empty range, which the server answers with no alarm.
+        let start = match (self.start, f.date_from) {
+            (Some(s), Some(from)) => Some(s.max(from)),
+            (s, from) => s.or(from),
+        };
+        let end = match (self.end, f.date_to) {
+            (Some(e), Some(to)) => Some(e.min(to)),
+            (e, to) => e.or(to),
+        };
+        if let Some(s) = start {
             q.push(("start_date".into(), dates.render(s)));
         }
-        if let Some(e) = self.end {
+        if let Some(e) = end {
             q.push(("end_date".into(), dates.render(e)));
         }
         if f.include_company_id {
@@ -145,6 +206,7 @@ pub use super::page::SearchPage;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn lists_become_repeated_keys_and_dates_follow_the_format() {
@@ -175,6 +237,74 @@ mod tests {
         assert_eq!(get("include_company_id"), ["true"]);
         let iso = q.params(DateFormat::Iso8601);
         assert!(iso.contains(&("end_date".to_string(), "2024-01-15T11:30:00Z".to_string())));
+    }
+
+    #[test]
+    fn tags_severities_and_the_date_range_travel_as_the_server_reads_them() {
+        let f = SearchFilters {
+            severities: vec!["HIGH".into()],
+            tags: vec!["dora".into(), "vip".into()],
+            date_from: Some(1_000),
+            date_to: Some(5_000),
+            ..Default::default()
+        };
+        let q = |start, end| {
+            SearchQuery {
+                filters: &f,
+                page: 1,
+                limit: 100,
+                start,
+                end,
+                include_total_records: true,
+            }
+            .params(DateFormat::Epoch)
+        };
+        let get = |p: &[(String, String)], k: &str| {
+            p.iter()
+                .filter(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+        };
+        let p = q(Some(500), Some(9_000));
+        assert_eq!(get(&p, "tags"), ["dora", "vip"]);
+        assert_eq!(get(&p, "severities"), ["HIGH"]);
+        assert_eq!(get(&p, "severity"), ["HIGH"]);
+        assert_eq!(
+            (get(&p, "start_date"), get(&p, "end_date")),
+            (vec!["1000".to_string()], vec!["5000".to_string()])
+        );
+        let p = q(Some(2_000), Some(3_000));
+        assert_eq!(get(&p, "start_date"), ["2000"]);
+        let p = q(None, None);
+        assert_eq!(get(&p, "end_date"), ["5000"]);
+    }
+
+    #[test]
+    fn tags_and_assignees_are_checked_on_each_alarm() {
+        let f = SearchFilters {
+            tags: vec!["dora".into()],
+            assignees: vec!["Soc@Bank.eu".into()],
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(f.assignees, ["soc@bank.eu"]);
+        let ok = json!({"tags": ["x", "dora"], "alarm_assignees": ["SOC@bank.eu"]});
+        assert!(f.admits(&ok));
+        assert!(!f.admits(&json!({"tags": ["x"], "alarm_assignees": ["soc@bank.eu"]})));
+        assert!(!f.admits(&json!({"tags": ["dora"], "alarm_assignees": []})));
+        assert!(SearchFilters::default().admits(&json!({})));
+        let bad = SearchFilters {
+            assignees: vec!["not-an-address".into()],
+            ..Default::default()
+        };
+        assert_eq!(bad.validated().unwrap_err().argument, "assignees");
+        let backwards = SearchFilters {
+            date_from: Some(10),
+            date_to: Some(5),
+            ..Default::default()
+        };
+        assert_eq!(backwards.validated().unwrap_err().argument, "date_to");
     }
 
     #[test]

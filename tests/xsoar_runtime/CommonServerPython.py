@@ -3,8 +3,10 @@
 The real module ships with the XSOAR server, not on PyPI. This double keeps the part the
 DORA Bridge integrations use, with the real names, signatures and entry shapes:
 ``CommandResults``, ``return_results``, ``return_error``, ``tableToMarkdown``, ``argToList``,
-``argToBoolean``, ``arg_to_number``, ``arg_to_datetime``, ``DemistoException`` and the
-``EntryType``/``EntryFormat``/``IncidentSeverity``/``IncidentStatus`` constants.
+``argToBoolean``, ``arg_to_number``, ``arg_to_datetime``, ``DemistoException``, the
+``EntryType``/``EntryFormat``/``IncidentSeverity``/``IncidentStatus`` constants, the mirroring
+classes (``GetRemoteDataArgs`` ... ``GetMappingFieldsResponse``, as in CommonServerPython of
+demisto/content, Packs/Base/Scripts/CommonServerPython) and the versioned integration context.
 """
 
 from __future__ import annotations
@@ -196,6 +198,113 @@ class CommandResults:
         }
 
 
+class GetRemoteDataArgs:
+    def __init__(self, args: dict[str, Any]) -> None:
+        self.remote_incident_id = args["id"]
+        self.last_update = args["lastUpdate"]
+
+
+class GetModifiedRemoteDataArgs:
+    def __init__(self, args: dict[str, Any]) -> None:
+        self.last_update = args["lastUpdate"]
+
+
+class UpdateRemoteSystemArgs:
+    def __init__(self, args: dict[str, Any]) -> None:
+        self.data = args.get("data")
+        self.entries = args.get("entries")
+        self.incident_changed = args.get("incidentChanged")
+        self.remote_incident_id = args.get("remoteId")
+        self.inc_status = args.get("status")
+        self.delta = args.get("delta")
+
+
+class GetRemoteDataResponse:
+    def __init__(self, mirrored_object: Any, entries: list[Any]) -> None:
+        self.mirrored_object = mirrored_object
+        self.entries = entries
+
+    def extract_for_local(self) -> list[Any] | None:
+        # As the real one: nothing at all when the mirrored object is empty.
+        if self.mirrored_object:
+            return [self.mirrored_object, *self.entries]
+        return None
+
+
+class GetModifiedRemoteDataResponse:
+    def __init__(self, modified_incident_ids: list[str]) -> None:
+        self.modified_incident_ids = modified_incident_ids
+
+    def to_entry(self) -> dict[str, Any]:
+        demisto.info(f"Modified incidents: {self.modified_incident_ids}")
+        return {
+            "Contents": self.modified_incident_ids,
+            "Type": EntryType.NOTE,
+            "ContentsFormat": EntryFormat.JSON,
+        }
+
+
+class SchemeTypeMapping:
+    def __init__(self, type_name: str = "", fields: dict[str, str] | None = None) -> None:
+        self.type_name = type_name
+        self.fields = fields if fields else {}
+
+    def add_field(self, name: str, description: str = "") -> None:
+        self.fields.update({name: description})
+
+    def extract_mapping(self) -> dict[str, Any]:
+        return {self.type_name: self.fields}
+
+
+class GetMappingFieldsResponse:
+    def __init__(self, scheme_types_mapping: list[SchemeTypeMapping] | None = None) -> None:
+        self.scheme_types_mappings = scheme_types_mapping if scheme_types_mapping else []
+
+    def add_scheme_type(self, scheme_type_mapping: SchemeTypeMapping) -> None:
+        self.scheme_types_mappings.append(scheme_type_mapping)
+
+    def extract_mapping(self) -> dict[str, Any]:
+        all_mappings: dict[str, Any] = {}
+        for scheme_types_mapping in self.scheme_types_mappings:
+            all_mappings.update(scheme_types_mapping.extract_mapping())
+        return all_mappings
+
+
+def is_demisto_version_ge(version: str, build_number: str = "") -> bool:
+    have = [int(p) for p in demisto.demistoVersion()["version"].split(".")]
+    want = [int(p) for p in version.split(".")]
+    return have >= want
+
+
+def is_versioned_context_available() -> bool:
+    return is_demisto_version_ge("6.0.0")
+
+
+def get_integration_context(sync: bool = True, with_version: bool = False) -> dict[str, Any]:
+    if is_versioned_context_available():
+        integration_context = demisto.getIntegrationContextVersioned(sync)
+        return integration_context if with_version else integration_context.get("context", {})
+    return demisto.getIntegrationContext()
+
+
+def set_integration_context(context: dict[str, Any], sync: bool = True, version: int = -1) -> Any:
+    if is_versioned_context_available():
+        return demisto.setIntegrationContextVersioned(context, version, sync)
+    return demisto.setIntegrationContext(context)
+
+
+def get_integration_context_with_version(sync: bool = True) -> tuple[dict[str, Any], int]:
+    latest = get_integration_context(sync, with_version=True)
+    version = -1
+    if is_versioned_context_available():
+        integration_context = latest.get("context", {})
+        if sync:
+            version = latest.get("version", 0)
+    else:
+        integration_context = latest
+    return integration_context, version
+
+
 def return_results(results: Any) -> None:
     if results is None:
         return
@@ -205,6 +314,15 @@ def return_results(results: Any) -> None:
         return
     if isinstance(results, CommandResults):
         demisto.results(results.to_context())
+        return
+    if isinstance(results, GetMappingFieldsResponse):
+        demisto.results(results.extract_mapping())
+        return
+    if isinstance(results, GetRemoteDataResponse):
+        demisto.results(results.extract_for_local())
+        return
+    if isinstance(results, GetModifiedRemoteDataResponse):
+        demisto.results(results.to_entry())
         return
     demisto.results(results)
 

@@ -18,8 +18,13 @@ def run_command(
     keep_state: bool = False,
     incident: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
+    user: str | None = None,
+    playbook_task: dict[str, Any] | None = None,
+    integration_context: dict[str, Any] | None = None,
 ) -> list[Any]:
     """One command run in an incident with this context; returns the entries it sent.
+    ``user`` typed it in the War Room, or ``playbook_task`` ran it; ``integration_context`` is the
+    instance's stored state (read back with ``demisto.getIntegrationContext()``).
     ``return_error`` ends a run with ``sys.exit``, as on the server; fetch errors propagate,
     as the server sees them, after the server has applied its rule for failed fetches
     (``demistomock.finish_run``)."""
@@ -30,6 +35,9 @@ def run_command(
         keep_state=keep_state,
         incident=incident,
         context=context,
+        user=user,
+        playbook_task=playbook_task,
+        integration_context=integration_context,
     )
     try:
         main()

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::canned::{Canned, Resp};
 use super::tests::{basic, client, fake, fast, names, oauth, CLIENT_SECRET, PASSWORD};
 use super::*;
+use crate::http::canned::{Canned, Resp};
 
 // -- authentication -------------------------------------------------------------------------------
 
@@ -384,4 +384,83 @@ fn secrets_stay_out_of_debug_output_and_the_log() {
         "{log}"
     );
     assert!(!log.contains("tok-1") && !log.contains(PASSWORD), "{log}");
+}
+
+#[test]
+fn the_token_request_never_follows_a_redirect_to_another_origin() {
+    let elsewhere = Canned::start(|_| {
+        Resp::json(
+            200,
+            json!({"access_token": "from-elsewhere-123", "token_type": "Bearer"}),
+        )
+    });
+    for status in [302u16, 307, 308] {
+        let target = format!("{}/oauth_token.do", elsewhere.url);
+        let srv = Canned::start(move |_| {
+            Resp::text(status, "text/plain", "").header("Location", &target)
+        });
+        let c = client(&srv.url, oauth(true));
+        let e = c.services_for_asset("203.0.113.4", 3).unwrap_err();
+        assert!(
+            e.message
+                .contains(&format!("redirect to {}/oauth_token.do", elsewhere.url)),
+            "{e}"
+        );
+        assert!(!e.message.contains(CLIENT_SECRET) && !e.message.contains(PASSWORD));
+        assert_eq!(srv.requests().len(), 1, "the refused redirect was retried");
+    }
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the client secret reached another origin"
+    );
+}
+
+#[test]
+fn a_walk_through_ever_new_parents_stops_at_its_bounds_with_a_partial_answer() {
+    // Every configuration item has ten parents never met before, and no service is ever reached.
+    let srv = Canned::start(|req| {
+        let table = req.path.trim_start_matches("/api/now/table/");
+        let query = req.param("sysparm_query").unwrap_or("");
+        let rows: Vec<serde_json::Value> = match table {
+            "cmdb_ci" => vec![json!({"sys_id": "n", "name": "host-1"})],
+            "cmdb_rel_ci" if req.param("sysparm_offset") == Some("0") => query
+                .split("^OR")
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("childIN")
+                .split(',')
+                .flat_map(|id| {
+                    (0..10).map(move |k| {
+                        json!({"sys_id": format!("r{id}x{k}"), "parent": format!("{id}x{k}"),
+                               "child": id, "type": "Depends on::Used by"})
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Resp::json(200, json!({"result": rows}))
+    });
+    for (max_requests, max_nodes, says) in [
+        (5, 100_000, "it had sent 5 requests (cmdb_max_requests)"),
+        (
+            10_000,
+            300,
+            "it had met 300 configuration items (cmdb_max_nodes)",
+        ),
+    ] {
+        let before = srv.requests().len();
+        let mut cfg = CmdbConfig::new(&srv.url, basic());
+        cfg.max_requests = max_requests;
+        cfg.max_nodes = max_nodes;
+        let c = CmdbClient::new(cfg).unwrap().with_retry(fast());
+        let found = c.services_for_asset("host-1", MAX_DEPTH).unwrap();
+        assert!(found.partial && found.services.is_empty());
+        let note = found.notes.last().unwrap();
+        assert!(
+            note.starts_with("Partial: the CMDB walk from 'host-1' stopped"),
+            "{note}"
+        );
+        assert!(note.contains(says), "{note}");
+        assert!(srv.requests().len() - before <= max_requests);
+    }
 }

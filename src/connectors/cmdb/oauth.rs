@@ -4,13 +4,16 @@
 
 use std::time::{Duration, Instant};
 
+use reqwest::blocking::RequestBuilder;
 use reqwest::header::{HeaderValue, ACCEPT};
+use reqwest::Method;
 use serde_json::Value;
 
-use super::transport::{snippet, Token, Transport};
+use super::transport::{Token, Transport};
 use super::{CmdbAuth, Secret, SOURCE};
 use crate::connectors::ConnectorError;
 use crate::input::quote;
+use crate::secret::Redactor;
 
 const TOKEN_PATH: &str = "/oauth_token.do";
 /// ServiceNow's default access-token lifetime, used when the answer gives none.
@@ -58,12 +61,14 @@ impl Transport {
             form.push(("grant_type", "client_credentials"));
         }
         let url = format!("{}{TOKEN_PATH}", self.base);
-        let reply = self.exchange("POST /oauth_token.do", &|| {
-            self.http
-                .post(&url)
-                .header(ACCEPT, "application/json")
-                .form(&form)
-        })?;
+        // Through crate::http: a redirect to another origin is refused before the form (client
+        // secret, password) is sent there, and a token is only taken from the configured origin.
+        let reply = self.exchange(
+            "POST /oauth_token.do",
+            Method::POST,
+            &url,
+            &|req: RequestBuilder| req.header(ACCEPT, "application/json").form(&form),
+        )?;
         self.debug(format!(
             "POST /oauth_token.do: HTTP {}",
             reply.status.as_u16()
@@ -83,8 +88,8 @@ impl Transport {
                 _ => format!("The CMDB at {host} answered HTTP {code} at /oauth_token.do ({msg}); try again later, or use basic authentication"),
             }));
         }
-        let body: Value = serde_json::from_str(&reply.body).map_err(|_| {
-            self.fail(format!("The CMDB at {host} answered /oauth_token.do with something that is not JSON ({}); check that the base URL is the instance address", snippet(&reply.body)))
+        let body: Value = serde_json::from_slice(&reply.body).map_err(|_| {
+            self.fail(format!("The CMDB at {host} answered /oauth_token.do with something that is not JSON ({}); check that the base URL is the instance address", self.snippet(&reply)))
         })?;
         let token = body
             .get("access_token")
@@ -92,10 +97,7 @@ impl Transport {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| self.fail(format!("The CMDB at {host} answered /oauth_token.do without an access_token; check that the base URL is the instance address and that the OAuth application issues access tokens")))?;
-        self.secrets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(token.to_string());
+        self.redactor.add(token);
         if let Some(kind) = body.get("token_type").and_then(Value::as_str) {
             if !kind.eq_ignore_ascii_case("bearer") {
                 return Err(self.fail(format!("The CMDB at {host} issued a token of type {} at /oauth_token.do, where a Bearer token is needed; check the OAuth application's token format", quote(kind))));
@@ -115,8 +117,29 @@ impl Transport {
     }
 }
 
-/// The secrets of a configuration, after checking it is complete.
-pub(super) fn check_auth(auth: &CmdbAuth) -> Result<Vec<String>, ConnectorError> {
+/// The redactor of a configuration's secrets: the passwords and client secret, and the base64
+/// of `user:password` that basic authentication sends.
+pub(super) fn redactor_for(auth: &CmdbAuth) -> Redactor {
+    let r = Redactor::new();
+    match auth {
+        CmdbAuth::Basic { username, password } => r.add_basic(username, password.expose()),
+        CmdbAuth::OAuth {
+            client_id,
+            client_secret,
+            username,
+            password,
+        } => {
+            r.add_basic(client_id, client_secret.expose());
+            if let (Some(u), Some(p)) = (username, password) {
+                r.add_basic(u, p.expose());
+            }
+        }
+    }
+    r
+}
+
+/// Checks that a configuration is complete.
+pub(super) fn check_auth(auth: &CmdbAuth) -> Result<(), ConnectorError> {
     let missing = |what: &str| {
         Err(ConnectorError::new(
             SOURCE,
@@ -137,8 +160,7 @@ pub(super) fn check_auth(auth: &CmdbAuth) -> Result<Vec<String>, ConnectorError>
             if password.expose().is_empty() {
                 return missing("password");
             }
-            let basic = base64(format!("{username}:{}", password.expose()).as_bytes());
-            Ok(vec![password.expose().to_string(), basic])
+            Ok(())
         }
         CmdbAuth::OAuth {
             client_id,
@@ -163,53 +185,15 @@ pub(super) fn check_auth(auth: &CmdbAuth) -> Result<Vec<String>, ConnectorError>
                 }
                 _ => {}
             }
-            let mut secrets = vec![client_secret.expose().to_string()];
-            secrets.extend(password.iter().map(|p| p.expose().to_string()));
-            Ok(secrets)
+            Ok(())
         }
     }
-}
-
-/// Standard base64 with padding (RFC 4648 §4), to recognise a basic-auth header echoed back.
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::connectors::cmdb::Secret;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (raw, enc) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(raw.as_bytes()), enc);
-        }
-        assert_eq!(base64(b"svc-dora:pw"), "c3ZjLWRvcmE6cHc=");
-    }
 
     #[test]
     fn incomplete_credentials_are_refused_without_echoing_them() {
@@ -231,9 +215,9 @@ mod tests {
         assert!(check_auth(&oauth(Some("svc"), Some("pw12"))).is_ok());
         assert!(check_auth(&oauth(Some("svc"), None)).is_err());
         assert!(check_auth(&oauth(None, Some("pw12"))).is_err());
-        assert_eq!(
-            check_auth(&oauth(Some("svc"), Some("pw12"))).unwrap(),
-            vec!["csecret", "pw12"]
-        );
+        let r = redactor_for(&oauth(Some("svc"), Some("pw12")));
+        assert_eq!(r.scrub("csecret pw12"), "[redacted] [redacted]");
+        let r = redactor_for(&basic("svc-dora", "pw"));
+        assert_eq!(r.scrub("Basic c3ZjLWRvcmE6cHc="), "Basic [redacted]");
     }
 }

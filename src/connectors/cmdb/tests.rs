@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::canned::{Canned, Req, Resp};
 use super::*;
+use crate::http::canned::{Canned, Req, Resp};
 
 pub(super) const PASSWORD: &str = "pw-Under-Test-1234";
 pub(super) const CLIENT_SECRET: &str = "client-Secret-5678";
@@ -397,11 +397,12 @@ fn pages_are_followed_by_total_count_by_link_or_by_full_pages() {
         let srv = Canned::start(move |req| numbered(req, 5, headers));
         let mut c = client(&srv.url, basic());
         c.transport.page_size = 2;
-        let got = c
+        let (got, complete) = c
             .transport
-            .table("cmdb_ci", "", "sys_id", Display::False)
+            .table("cmdb_ci", "", "sys_id", Display::False, usize::MAX)
             .unwrap();
         assert_eq!(got.len(), 5, "{headers}");
+        assert!(complete);
         let offsets: Vec<String> = srv
             .requests()
             .iter()

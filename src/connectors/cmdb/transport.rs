@@ -1,22 +1,26 @@
 //! HTTP to the CMDB: basic authentication or an OAuth bearer token (cached until it expires,
 //! renewed once when refused), retries of transient failures, paging through a table, and
-//! one-sentence errors that never carry a secret.
+//! one-sentence errors that never carry a secret. Requests go through `crate::http`: the
+//! credentials and the token request only ever go to the configured instance, and answers are
+//! read up to `max_response_mb`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use reqwest::blocking::{Client, RequestBuilder};
-use reqwest::header::{HeaderMap, ACCEPT, LINK, RETRY_AFTER};
-use reqwest::StatusCode;
+use reqwest::blocking::RequestBuilder;
+use reqwest::header::{ACCEPT, LINK};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use super::oauth::check_auth;
+use super::oauth::{check_auth, redactor_for};
 use super::records::Record;
 use super::{normalise_base, CmdbAuth, CmdbConfig, Secret, SOURCE};
 use crate::connectors::ConnectorError;
-use crate::errchain::{is_tls, root_cause};
+use crate::http::retry::{self, Attempt};
+use crate::http::{HttpClient, HttpError, HttpSettings, Reply, RetryPolicy};
 use crate::input::quote;
-use crate::socradar::retry::{parse_retry_after, RetryPolicy};
+use crate::secret::Redactor;
 
 /// Records per page; the Table API's own default (10 000) makes slow, large answers.
 const PAGE_SIZE: usize = 500;
@@ -35,12 +39,6 @@ pub(super) struct Token {
     pub(super) usable_until: Instant,
 }
 
-pub(super) struct Reply {
-    pub(super) status: StatusCode,
-    pub(super) headers: HeaderMap,
-    pub(super) body: String,
-}
-
 struct Page {
     records: Vec<Record>,
     total: Option<usize>,
@@ -48,54 +46,49 @@ struct Page {
 }
 
 pub(crate) struct Transport {
-    pub(super) http: Client,
+    pub(super) http: HttpClient,
     pub(super) base: String,
     pub(super) host: String,
     pub(super) auth: CmdbAuth,
-    pub(super) timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) page_size: usize,
     pub(super) token: Mutex<Option<Token>>,
     /// Everything to scrub from server text: the configured secrets and each token received.
-    pub(super) secrets: Mutex<Vec<String>>,
+    pub(super) redactor: Redactor,
     pub(super) log: Mutex<Vec<String>>,
+    /// Requests sent (attempts, retries included), for the walk's bound.
+    pub(super) requests: AtomicUsize,
+}
+
+/// A failed attempt: an answer worth retrying (kept, to be judged if the retries run out), or a
+/// request that got no answer.
+enum Failed {
+    Answer(Reply),
+    Transport(String),
 }
 
 impl Transport {
     pub(crate) fn new(cfg: CmdbConfig) -> Result<Transport, ConnectorError> {
         let base = normalise_base(&cfg.base_url)?;
         let host = base.split('/').nth(2).unwrap_or_default().to_string();
-        let secrets = check_auth(&cfg.auth)?;
+        check_auth(&cfg.auth)?;
         if cfg.timeout.is_zero() {
             return Err(ConnectorError::new(
                 SOURCE,
                 "The CMDB timeout is zero; give it a number of seconds such as 30.",
             ));
         }
-        let mut builder = Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
-            .user_agent(concat!("dora-bridge/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(!cfg.verify_tls);
-        if !cfg.use_proxy {
-            // `proxy` unchecked means no proxy, even when HTTP(S)_PROXY is set in the image.
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|e| {
-            ConnectorError::new(
-                SOURCE,
-                sentence(&format!(
-                    "The HTTP client for the CMDB could not start: {}",
-                    root_cause(&e)
-                )),
-            )
-        })?;
+        let mut settings = HttpSettings::new(cfg.timeout, cfg.max_response_mb, "max_response_mb");
+        settings.verify_tls = cfg.verify_tls;
+        settings.use_proxy = cfg.use_proxy;
+        let http = HttpClient::new(&base, settings)
+            .map_err(|e| ConnectorError::new(SOURCE, sentence(&e.describe("the CMDB"))))?;
         Ok(Transport {
             http,
             base,
             host,
+            redactor: redactor_for(&cfg.auth),
             auth: cfg.auth,
-            timeout: cfg.timeout,
             retry: RetryPolicy {
                 max_retries: 2,
                 base_delay: Duration::from_millis(500),
@@ -104,8 +97,8 @@ impl Transport {
             },
             page_size: PAGE_SIZE,
             token: Mutex::new(None),
-            secrets: Mutex::new(secrets),
             log: Mutex::new(Vec::new()),
+            requests: AtomicUsize::new(0),
         })
     }
 
@@ -130,12 +123,12 @@ impl Transport {
     }
 
     pub(super) fn scrub(&self, text: &str) -> String {
-        let secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = text.to_string();
-        for s in secrets.iter().filter(|s| s.len() >= 4) {
-            out = out.replace(s.as_str(), "[redacted]");
-        }
-        out
+        self.redactor.scrub(text)
+    }
+
+    /// Requests sent so far (each attempt counts).
+    pub(crate) fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
     }
 
     pub(super) fn fail(&self, message: String) -> ConnectorError {
@@ -150,16 +143,22 @@ impl Transport {
         ))
     }
 
-    /// Every record of `table` matching the encoded `query`, page by page.
+    /// The records of `table` matching the encoded `query`, page by page, in at most
+    /// `max_requests` requests; `false` when that bound stopped the paging early.
     pub(crate) fn table(
         &self,
         table: &str,
         query: &str,
         fields: &str,
         display: Display,
-    ) -> Result<Vec<Record>, ConnectorError> {
+        max_requests: usize,
+    ) -> Result<(Vec<Record>, bool), ConnectorError> {
         let mut all: Vec<Record> = Vec::new();
+        let first_request = self.requests();
         loop {
+            if self.requests() - first_request >= max_requests {
+                return Ok((all, false));
+            }
             let offset = all.len();
             let page = self.page(table, query, fields, display, offset)?;
             let n = page.records.len();
@@ -174,7 +173,7 @@ impl Transport {
                     (None, next) => next || n >= self.page_size,
                 };
             if !more {
-                return Ok(all);
+                return Ok((all, true));
             }
             if all.len() >= MAX_RECORDS {
                 return Err(self.fail(format!(
@@ -184,6 +183,17 @@ impl Transport {
                 )));
             }
         }
+    }
+
+    /// The first record of `table` matching `query`: one request, to check access.
+    pub(crate) fn table_page_one(
+        &self,
+        table: &str,
+        query: &str,
+        fields: &str,
+    ) -> Result<Vec<Record>, ConnectorError> {
+        let page = self.page(table, query, fields, Display::False, 0)?;
+        Ok(page.records)
     }
 
     fn page(
@@ -225,11 +235,11 @@ impl Transport {
             return Err(self.status_error(table, &reply));
         }
         let where_ = format!("table {table} (offset {offset})");
-        let body: Value = serde_json::from_str(&reply.body).map_err(|_| {
+        let body: Value = serde_json::from_slice(&reply.body).map_err(|_| {
             self.fail(format!(
                 "The CMDB at {} answered {where_} with something that is not JSON ({}); check that the base URL is the instance address and that the instance is awake and not behind a login page",
                 self.host,
-                snippet(&reply.body)
+                self.snippet(&reply)
             ))
         })?;
         let result = body.get("result").ok_or_else(|| {
@@ -258,7 +268,9 @@ impl Transport {
                 }
             }
         }
-        let total = header(&reply.headers, "x-total-count").and_then(|v| v.trim().parse().ok());
+        let total = reply
+            .header("x-total-count")
+            .and_then(|v| v.trim().parse().ok());
         let next = reply
             .headers
             .get_all(LINK)
@@ -282,12 +294,8 @@ impl Transport {
                 CmdbAuth::OAuth { .. } => Some(self.token()?),
                 CmdbAuth::Basic { .. } => None,
             };
-            let reply = self.exchange(&label, &|| {
-                let req = self
-                    .http
-                    .get(&url)
-                    .query(params)
-                    .header(ACCEPT, "application/json");
+            let reply = self.exchange(&label, Method::GET, &url, &|req: RequestBuilder| {
+                let req = req.query(params).header(ACCEPT, "application/json");
                 match (&self.auth, &bearer) {
                     (CmdbAuth::Basic { username, password }, _) => {
                         req.basic_auth(username, Some(password.expose()))
@@ -313,88 +321,75 @@ impl Transport {
         }
     }
 
-    /// other HTTP answer (and the last retried one) is returned for the caller to judge.
+    /// One request with retries of 429, 502, 503, 504 and failed connections (never a TLS
+    /// failure, a refused redirect or an answer too large). Every other HTTP answer (and the last
+    /// retried one) is returned for the caller to judge.
     pub(super) fn exchange(
         &self,
         label: &str,
-        build: &dyn Fn() -> RequestBuilder,
+        method: Method,
+        url: &str,
+        build: &dyn Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Reply, ConnectorError> {
-        let started = Instant::now();
-        let mut retry = 0u32;
-        loop {
-            let (reply, failure, retry_after) = match build().send() {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    match resp.text() {
-                        Ok(body) => {
-                            let reply = Reply {
-                                status,
-                                headers,
-                                body,
-                            };
-                            if !matches!(status.as_u16(), 429 | 502 | 503 | 504) {
-                                return Ok(reply);
-                            }
-                            let after = header(&reply.headers, RETRY_AFTER.as_str())
-                                .and_then(|v| parse_retry_after(&v, SystemTime::now()));
-                            (
-                                Some(reply),
-                                (format!("HTTP {}", status.as_u16()), true),
-                                after,
-                            )
-                        }
-                        Err(e) => (None, self.transport_failure(&e, label), None),
+        let attempt = || {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            match self.http.exchange(&method, url, build) {
+                Ok(reply) if matches!(reply.status.as_u16(), 429 | 502 | 503 | 504) => {
+                    let after = reply.retry_after();
+                    Attempt::Retry {
+                        error: Failed::Answer(reply),
+                        after,
                     }
                 }
-                Err(e) => (None, self.transport_failure(&e, label), None),
-            };
-            let (message, retryable) = failure;
-            let delay = self.retry.delay(retry, retry_after);
-            if !retryable
-                || retry >= self.retry.max_retries
-                || started.elapsed() + delay > self.retry.budget
-            {
-                return match reply {
-                    Some(r) => Ok(r),
-                    None => Err(self.fail(message)),
-                };
+                Ok(reply) => Attempt::Done(reply),
+                Err(e) => {
+                    let failed = Failed::Transport(self.transport_failure(&e, label));
+                    // The token request resends a form that changes nothing: retried like a GET.
+                    if e.retryable(true) {
+                        Attempt::Retry {
+                            error: failed,
+                            after: None,
+                        }
+                    } else {
+                        Attempt::Fail(failed)
+                    }
+                }
             }
+        };
+        let on_retry = |failed: &Failed, n: u32, delay: Duration| {
+            let what = match failed {
+                Failed::Answer(r) => format!("HTTP {}", r.status.as_u16()),
+                Failed::Transport(m) => m.clone(),
+            };
             self.debug(format!(
-                "{label}: {message}; retry {} in {:.1} s",
-                retry + 1,
+                "{label}: {what}; retry {n} in {:.1} s",
                 delay.as_secs_f64()
             ));
-            std::thread::sleep(delay);
-            retry += 1;
+        };
+        match retry::run(&self.retry, attempt, on_retry) {
+            Ok(reply) | Err((Failed::Answer(reply), _)) => Ok(reply),
+            Err((Failed::Transport(message), _)) => Err(self.fail(message)),
         }
     }
 
-    fn transport_failure(&self, e: &reqwest::Error, label: &str) -> (String, bool) {
+    fn transport_failure(&self, e: &HttpError, label: &str) -> String {
         let host = &self.host;
-        let cause = root_cause(e);
-        if is_tls(e) {
-            return (
-                format!("The TLS connection to the CMDB at {host} failed ({cause}); install the instance's CA certificate, or for a test instance only, trust any certificate (insecure)"),
-                false,
-            );
-        }
-        let message = if e.is_timeout() {
-            format!(
+        let service = format!("the CMDB at {host}");
+        match e {
+            HttpError::Tls(cause) => format!("The TLS connection to the CMDB at {host} failed ({cause}); install the instance's CA certificate, or for a test instance only, trust any certificate (insecure)"),
+            HttpError::Timeout(t) => format!(
                 "The CMDB at {host} gave no answer within {} ({label}); raise the timeout, or check the instance's health and the network path to it",
-                seconds(self.timeout)
-            )
-        } else if e.is_connect() {
-            format!("The CMDB at {host} could not be reached ({cause}); check the base URL, the network and the proxy setting")
-        } else {
-            format!("The connection to the CMDB at {host} broke during {label} ({cause}); try again, and check the proxy setting if it persists")
-        };
-        (message, true)
+                seconds(*t)
+            ),
+            HttpError::Connect(cause) => format!("The CMDB at {host} could not be reached ({cause}); check the base URL, the network and the proxy setting"),
+            HttpError::Broken(cause) | HttpError::Truncated { cause, .. } => format!("The connection to the CMDB at {host} broke during {label} ({cause}); try again, and check the proxy setting if it persists"),
+            other => format!("{label}: {}", crate::input::capitalised(&other.describe(&service))),
+        }
     }
 
     /// What the server said, from ServiceNow's error envelope, an OAuth error, or an HTML title.
     pub(super) fn server_message(&self, reply: &Reply) -> String {
-        let from_json = serde_json::from_str::<Value>(&reply.body)
+        let from_json = serde_json::from_slice::<Value>(&reply.body)
             .ok()
             .and_then(|v| {
                 let err = v.get("error");
@@ -413,18 +408,11 @@ impl Transport {
                         .map(str::to_string),
                 }
             });
-        let text = from_json.unwrap_or_else(|| snippet(&reply.body));
-        let text = self.scrub(
-            text.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .as_str(),
-        );
-        let text: String = if text.chars().count() > 160 {
-            text.chars().take(160).collect::<String>() + "…"
-        } else {
-            text
-        };
+        let text = from_json.unwrap_or_else(|| self.snippet(reply));
+        // Scrubbed before it is cut, so that no head of a secret survives the cut.
+        let text = self
+            .redactor
+            .excerpt(&text.split_whitespace().collect::<Vec<_>>().join(" "), 160);
         if text.is_empty() {
             reply
                 .status
@@ -456,13 +444,6 @@ impl Transport {
     }
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -474,19 +455,29 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+impl Transport {
+    /// A short view of an answer's body, scrubbed before it is cut.
+    pub(super) fn snippet(&self, reply: &Reply) -> String {
+        // The first 16 KiB hold any title worth quoting; the rest is never looked at.
+        let head = &reply.body[..reply.body.len().min(16 * 1024)];
+        snippet(&self.redactor, &String::from_utf8_lossy(head))
+    }
+}
+
 /// A short, quoted view of a body: an HTML page's title, else its first characters.
-pub(super) fn snippet(body: &str) -> String {
+pub(super) fn snippet(redactor: &Redactor, body: &str) -> String {
     let lower = body.to_ascii_lowercase();
     if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>")) {
         if start + 7 <= end {
-            return format!("an HTML page titled {}", quote(body[start + 7..end].trim()));
+            let title = redactor.excerpt(body[start + 7..end].trim(), 60);
+            return format!("an HTML page titled '{title}'");
         }
     }
     let t = body.trim();
     if t.is_empty() {
         "an empty body".to_string()
     } else {
-        format!("it starts with {}", quote(t))
+        format!("it starts with '{}'", redactor.excerpt(t, 60))
     }
 }
 
@@ -513,11 +504,15 @@ mod tests {
 
     #[test]
     fn snippets_name_html_titles_and_cut_long_bodies() {
+        let r = Redactor::new();
         assert_eq!(
-            snippet("<html><head><title>Instance Hibernating page</title>"),
+            snippet(&r, "<html><head><title>Instance Hibernating page</title>"),
             "an HTML page titled 'Instance Hibernating page'"
         );
-        assert!(snippet(&"x".repeat(500)).len() < 100);
-        assert_eq!(snippet("  "), "an empty body");
+        assert!(snippet(&r, &"x".repeat(500)).len() < 100);
+        assert_eq!(snippet(&r, "  "), "an empty body");
+        r.add("client_SECRET-abcdef0123");
+        let s = snippet(&r, &format!("{}client_SECRET-abcdef0123", "y".repeat(50)));
+        assert!(!s.contains("client_SECRET"), "{s}");
     }
 }

@@ -45,6 +45,10 @@
 //! identifier B_02.02 (and B_07.01) names must be listed in B_05.01 and B_06.01. Each failure
 //! is one sentence naming the file, row (the header is row 1) and column, and the fix.
 //!
+//! # Bounds
+//! A file larger than [`DEFAULT_MAX_FILE_MB`] (the instance's `register_max_mb`) is refused
+//! before it is read; loading and matching are linear in the register's rows.
+//!
 //! # Matching services
 //! A service name matches, after trimming, collapsing inner whitespace and ignoring case,
 //! *exactly* a B_06.01 function identifier, a B_06.01 function name, or a B_02.02 contractual
@@ -56,6 +60,7 @@
 //! key: "Cloud services: SaaS" would name every SaaS contract at once.
 
 mod aliases;
+mod index;
 mod records;
 mod table;
 mod templates;
@@ -63,6 +68,7 @@ mod templates;
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 use std::path::Path;
 
 use serde::Serialize;
@@ -76,6 +82,11 @@ use crate::input::{quote, InputError};
 
 /// The `source` of every error and figure from this connector.
 pub const SOURCE: &str = "Register of Information";
+
+/// The largest template file read by default, in MB (`register_max_mb`). The EBA's register of
+/// a large group runs to a few MB per template.
+pub const DEFAULT_MAX_FILE_MB: u64 = 64;
+const MIB: u64 = 1024 * 1024;
 
 /// The criticality or importance assessment of a function (B_06.01 c0050).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -214,12 +225,18 @@ pub struct Register {
     entity: Option<Entity>,
     /// Lower-cased service name → lower-cased names, identifiers or references.
     aliases: BTreeMap<String, Vec<String>>,
+    index: index::Index,
 }
 
 impl Register {
     /// Reads the templates from a folder (or from its `reports/` sub-folder, as laid out in an
     /// xBRL-CSV reporting package). Files that are not templates are ignored.
     pub fn from_dir(path: &Path) -> Result<Register, ConnectorError> {
+        Register::from_dir_within(path, DEFAULT_MAX_FILE_MB * MIB)
+    }
+
+    /// [`Register::from_dir`], refusing a file larger than `max_file_bytes` before reading it.
+    pub fn from_dir_within(path: &Path, max_file_bytes: u64) -> Result<Register, ConnectorError> {
         let shown = path.display().to_string();
         let mut files = templates_in(path)?;
         if files.is_empty() && path.join("reports").is_dir() {
@@ -227,11 +244,25 @@ impl Register {
         }
         let mut read = Vec::with_capacity(files.len());
         for (template, name, file) in files {
-            let bytes = std::fs::read(&file).map_err(|e| {
+            let unreadable = |e: std::io::Error| {
                 err(format!(
                     "{name} in {shown} cannot be read ({e}); check the file's permissions."
                 ))
-            })?;
+            };
+            let f = std::fs::File::open(&file).map_err(unreadable)?;
+            let size = f.metadata().map_err(unreadable)?.len();
+            let too_large = || too_large(&name, max_file_bytes);
+            if size > max_file_bytes {
+                return Err(too_large());
+            }
+            // Read with the bound too: the file may grow between the size check and the read.
+            let mut bytes = Vec::with_capacity(size as usize);
+            f.take(max_file_bytes + 1)
+                .read_to_end(&mut bytes)
+                .map_err(unreadable)?;
+            if bytes.len() as u64 > max_file_bytes {
+                return Err(too_large());
+            }
             let text = utf8(&name, bytes)?;
             read.push((template, name, text));
         }
@@ -241,8 +272,19 @@ impl Register {
     /// Reads the templates from CSV texts keyed by template name (`B_06.01`, `b_06.01.csv`, …),
     /// e.g. from an integration parameter or an XSOAR list.
     pub fn from_texts(files: &BTreeMap<String, String>) -> Result<Register, ConnectorError> {
+        Register::from_texts_within(files, DEFAULT_MAX_FILE_MB * MIB)
+    }
+
+    /// [`Register::from_texts`], refusing a text larger than `max_file_bytes`.
+    pub fn from_texts_within(
+        files: &BTreeMap<String, String>,
+        max_file_bytes: u64,
+    ) -> Result<Register, ConnectorError> {
         let mut read = Vec::with_capacity(files.len());
         for (name, text) in files {
+            if text.len() as u64 > max_file_bytes {
+                return Err(too_large(name.trim(), max_file_bytes));
+            }
             match template_named(name) {
                 Named::Read(t) => read.push((t, name.trim().to_string(), text.clone())),
                 Named::Unread => {}
@@ -268,12 +310,7 @@ impl Register {
             let entry = self.aliases.entry(key(name)).or_default();
             for target in targets {
                 let t = key(target);
-                let known = self
-                    .functions
-                    .iter()
-                    .any(|f| key(&f.id) == t || key(&f.name) == t)
-                    || self.arrangements.iter().any(|a| key(&a.reference) == t);
-                if !known {
+                if !self.index.knows(&t) {
                     return Err(InputError::new(
                         aliases::ARGUMENT,
                         format!(
@@ -313,22 +350,16 @@ impl Register {
             targets.extend(self.aliases.get(&k).into_iter().flatten().cloned());
             let mut hit = false;
             for t in &targets {
-                for (i, f) in self.functions.iter().enumerate() {
-                    if key(&f.id) == *t || key(&f.name) == *t {
-                        hit = true;
-                        push_unique(functions.entry(i).or_default(), service.trim());
-                        rows.extend(
-                            (0..self.arrangements.len())
-                                .filter(|j| self.arrangements[*j].function == i),
-                        );
-                    }
+                for &i in self.index.functions(t) {
+                    hit = true;
+                    push_unique(functions.entry(i).or_default(), service.trim());
+                    rows.extend(self.index.arrangements_of(i));
                 }
-                for (j, a) in self.arrangements.iter().enumerate() {
-                    if key(&a.reference) == *t {
-                        hit = true;
-                        rows.insert(j);
-                        push_unique(functions.entry(a.function).or_default(), service.trim());
-                    }
+                for &j in self.index.arrangements(t) {
+                    hit = true;
+                    rows.insert(j);
+                    let f = self.arrangements[j].function;
+                    push_unique(functions.entry(f).or_default(), service.trim());
                 }
             }
             if !hit {
@@ -360,10 +391,11 @@ impl Register {
 
     fn function_info(&self, i: usize, services: &[String], rows: &[&Arrangement]) -> FunctionInfo {
         let f = &self.functions[i];
-        let mut ict_services = Vec::new();
+        let mut ict_services = Unique::default();
         for a in rows.iter().filter(|a| a.function == i) {
-            push_unique(&mut ict_services, &a.ict_service);
+            ict_services.push(&a.ict_service);
         }
+        let ict_services = ict_services.into_vec();
         FunctionInfo {
             id: f.id.clone(),
             name: f.name.clone(),
@@ -379,52 +411,52 @@ impl Register {
     }
 
     fn provider_infos(&self, rows: &[&Arrangement]) -> Vec<ProviderInfo> {
-        let mut order: Vec<usize> = Vec::new();
+        let mut by_provider: BTreeMap<usize, Vec<&Arrangement>> = BTreeMap::new();
         for a in rows {
-            if !order.contains(&a.provider) {
-                order.push(a.provider);
-            }
+            by_provider.entry(a.provider).or_default().push(a);
         }
-        order.sort_unstable();
-        order
+        by_provider
             .into_iter()
-            .map(|p| {
+            .map(|(p, rows)| {
                 let provider = &self.providers[p];
-                let mut info = ProviderInfo {
+                let (mut ict_services, mut functions, mut contracts, mut substitutability) = (
+                    Unique::default(),
+                    Unique::default(),
+                    Unique::default(),
+                    Unique::default(),
+                );
+                for a in rows {
+                    ict_services.push(&a.ict_service);
+                    functions.push(&self.functions[a.function].name);
+                    contracts.push(&a.reference);
+                    for &k in self.index.assessments(p, &a.reference) {
+                        let s = &self.assessments[k];
+                        if s.ict_service
+                            .as_ref()
+                            .is_none_or(|t| key(t) == key(&a.ict_service))
+                        {
+                            substitutability
+                                .push(&format!("{} ({})", s.substitutability, s.source));
+                        }
+                    }
+                }
+                ProviderInfo {
                     code: provider.code.clone(),
                     code_type: provider.code_type.clone(),
                     name: provider.name.clone(),
                     country: provider.country.clone(),
-                    ict_services: Vec::new(),
-                    functions: Vec::new(),
-                    contracts: Vec::new(),
-                    substitutability: Vec::new(),
+                    ict_services: ict_services.into_vec(),
+                    functions: functions.into_vec(),
+                    contracts: contracts.into_vec(),
+                    substitutability: substitutability.into_vec(),
                     source: provider.source.clone(),
-                };
-                for a in rows.iter().filter(|a| a.provider == p) {
-                    push_unique(&mut info.ict_services, &a.ict_service);
-                    push_unique(&mut info.functions, &self.functions[a.function].name);
-                    push_unique(&mut info.contracts, &a.reference);
-                    for s in self.assessments.iter().filter(|s| {
-                        s.provider == p
-                            && key(&s.reference) == key(&a.reference)
-                            && s.ict_service
-                                .as_ref()
-                                .is_none_or(|t| key(t) == key(&a.ict_service))
-                    }) {
-                        push_unique(
-                            &mut info.substitutability,
-                            &format!("{} ({})", s.substitutability, s.source),
-                        );
-                    }
                 }
-                info
             })
             .collect()
     }
 
     fn countries(&self, rows: &[&Arrangement]) -> Vec<(String, String)> {
-        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        let mut out: Vec<(String, Unique)> = Vec::new();
         for a in rows {
             let provider = &self.providers[a.provider].name;
             let function = &self.functions[a.function].name;
@@ -436,16 +468,66 @@ impl Register {
             for (country, role) in roles {
                 let Some(c) = country else { continue };
                 let reason = format!("{role} {c} by {provider} for {function} ({})", a.source);
+                // A few dozen countries at most: a scan of `out` is cheaper than a map.
                 match out.iter_mut().find(|(k, _)| k == c) {
-                    Some((_, reasons)) => push_unique(reasons, &reason),
-                    None => out.push((c.clone(), vec![reason])),
+                    Some((_, reasons)) => reasons.push(&reason),
+                    None => {
+                        let mut reasons = Unique::default();
+                        reasons.push(&reason);
+                        out.push((c.clone(), reasons));
+                    }
                 }
             }
         }
         out.into_iter()
-            .map(|(c, reasons)| (c, reasons.join("; ")))
+            .map(|(c, reasons)| (c, reasons.into_vec().join("; ")))
             .collect()
     }
+
+    fn indexed(
+        functions: Vec<Function>,
+        providers: Vec<Provider>,
+        arrangements: Vec<Arrangement>,
+        assessments: Vec<Assessment>,
+        entity: Option<Entity>,
+    ) -> Register {
+        let index = index::Index::new(&functions, &arrangements, &assessments);
+        Register {
+            functions,
+            providers,
+            arrangements,
+            assessments,
+            entity,
+            aliases: BTreeMap::new(),
+            index,
+        }
+    }
+}
+
+/// Values in their first order, each once, in linear time.
+#[derive(Default)]
+struct Unique {
+    seen: std::collections::HashSet<String>,
+    order: Vec<String>,
+}
+
+impl Unique {
+    fn push(&mut self, value: &str) {
+        if self.seen.insert(value.to_string()) {
+            self.order.push(value.to_string());
+        }
+    }
+
+    fn into_vec(self) -> Vec<String> {
+        self.order
+    }
+}
+
+fn too_large(name: &str, max_file_bytes: u64) -> ConnectorError {
+    err(format!(
+        "{name} is larger than {} MB, so it was not read; a register template is a few MB, so check that this is the right file, or raise register_max_mb.",
+        max_file_bytes.div_ceil(MIB)
+    ))
 }
 
 fn push_unique(list: &mut Vec<String>, value: &str) {

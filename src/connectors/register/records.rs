@@ -1,7 +1,9 @@
 //! From template tables to the register's records, with the cross-checks between templates:
 //! every provider code and function identifier that B_02.02 and B_07.01 name must be listed.
+//! Each lookup goes through a hash map built once, so a register loads in time linear in its
+//! rows (a million B_02.02 rows included).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::table::{err, Table, Template};
 use super::templates::{self as tpl, key};
@@ -63,24 +65,30 @@ pub(super) fn build(
         "c0010, c0030, c0050, c0060 and c0130",
     )?;
     let functions = functions(&b0601)?;
-    let providers = providers(&b0501)?;
-    let arrangements = arrangements(&b0202, &b0601, &functions, &b0501, &providers)?;
+    let (providers, provider_codes) = providers(&b0501)?;
+    let arrangements = arrangements(
+        &b0202,
+        &b0601,
+        &functions,
+        &b0501,
+        &providers,
+        &provider_codes,
+    )?;
     let assessments = match table(Template::B0701, tpl::B_07_01)? {
-        Some(t) => assessments(&t, &b0202, &arrangements, &b0501, &providers)?,
+        Some(t) => assessments(&t, &b0202, &arrangements, &b0501, &provider_codes)?,
         None => Vec::new(),
     };
     let entity = match table(Template::B0101, tpl::B_01_01)? {
         Some(t) => entity(&t)?,
         None => None,
     };
-    Ok(Register {
+    Ok(Register::indexed(
         functions,
         providers,
         arrangements,
         assessments,
         entity,
-        aliases: BTreeMap::new(),
-    })
+    ))
 }
 
 fn optional(raw: &str) -> Option<String> {
@@ -89,14 +97,13 @@ fn optional(raw: &str) -> Option<String> {
 
 fn functions(t: &Table) -> Result<Vec<Function>, ConnectorError> {
     let mut out: Vec<Function> = Vec::with_capacity(t.rows.len());
+    let mut seen: HashMap<(String, Option<String>), usize> = HashMap::with_capacity(t.rows.len());
     for row in &t.rows {
         let id = t.required(row, "c0010")?;
         let name = t.required(row, "c0030")?;
         let entity_lei = optional(t.get(row, "c0040")).map(|l| l.to_ascii_uppercase());
-        if let Some(first) = out.iter().find(|f| {
-            key(&f.id) == key(id)
-                && f.entity_lei.as_deref().map(key) == entity_lei.as_deref().map(key)
-        }) {
+        let identity = (key(id), entity_lei.as_deref().map(key));
+        if let Some(first) = seen.get(&identity).map(|i| &out[*i]) {
             return Err(err(format!(
                 "{} repeats function identifier {} of {} for the same entity; give each function one row.",
                 t.at(row, "c0010"),
@@ -104,6 +111,7 @@ fn functions(t: &Table) -> Result<Vec<Function>, ConnectorError> {
                 first.source
             )));
         }
+        seen.insert(identity, out.len());
         out.push(Function {
             id: id.to_string(),
             name: name.to_string(),
@@ -118,11 +126,13 @@ fn functions(t: &Table) -> Result<Vec<Function>, ConnectorError> {
     Ok(out)
 }
 
-fn providers(t: &Table) -> Result<Vec<Provider>, ConnectorError> {
+/// The providers, and each one's index by its code's key.
+fn providers(t: &Table) -> Result<(Vec<Provider>, HashMap<String, usize>), ConnectorError> {
     let mut out: Vec<Provider> = Vec::with_capacity(t.rows.len());
+    let mut codes: HashMap<String, usize> = HashMap::with_capacity(t.rows.len());
     for row in &t.rows {
         let code = t.required(row, "c0010")?;
-        if let Some(first) = out.iter().find(|p| key(&p.code) == key(code)) {
+        if let Some(first) = codes.get(&key(code)).map(|i| &out[*i]) {
             return Err(err(format!(
                 "{} repeats provider code {} of {}; list each provider once.",
                 t.at(row, "c0010"),
@@ -130,6 +140,7 @@ fn providers(t: &Table) -> Result<Vec<Provider>, ConnectorError> {
                 first.source
             )));
         }
+        codes.insert(key(code), out.len());
         let latin = t.get(row, "c0060");
         let name = if t.get(row, "c0050").is_empty() && !latin.is_empty() {
             latin
@@ -144,7 +155,7 @@ fn providers(t: &Table) -> Result<Vec<Provider>, ConnectorError> {
             source: t.source(row),
         });
     }
-    Ok(out)
+    Ok((out, codes))
 }
 
 fn provider_index(
@@ -152,10 +163,10 @@ fn provider_index(
     row: &super::table::Row,
     code_column: &str,
     b0501: &Table,
-    providers: &[Provider],
+    codes: &HashMap<String, usize>,
 ) -> Result<usize, ConnectorError> {
     let code = t.required(row, code_column)?;
-    providers.iter().position(|p| key(&p.code) == key(code)).ok_or_else(|| {
+    codes.get(&key(code)).copied().ok_or_else(|| {
         err(format!(
             "{} names provider {}, which {} does not list; add the provider to {} or correct the code.",
             t.at(row, code_column),
@@ -172,11 +183,16 @@ fn arrangements(
     functions: &[Function],
     b0501: &Table,
     providers: &[Provider],
+    codes: &HashMap<String, usize>,
 ) -> Result<Vec<Arrangement>, ConnectorError> {
+    let mut by_id: HashMap<String, Vec<usize>> = HashMap::with_capacity(functions.len());
+    for (i, f) in functions.iter().enumerate() {
+        by_id.entry(key(&f.id)).or_default().push(i);
+    }
     let mut out = Vec::with_capacity(t.rows.len());
     for row in &t.rows {
         let reference = t.required(row, "c0010")?;
-        let provider = provider_index(t, row, "c0030", b0501, providers)?;
+        let provider = provider_index(t, row, "c0030", b0501, codes)?;
         let stated = t.get(row, "c0040");
         if !stated.is_empty() && key(&tpl::code_type(stated)) != key(&providers[provider].code_type)
         {
@@ -190,11 +206,9 @@ fn arrangements(
             )));
         }
         let id = t.required(row, "c0050")?;
-        let candidates: Vec<usize> = (0..functions.len())
-            .filter(|i| key(&functions[*i].id) == key(id))
-            .collect();
+        let candidates: &[usize] = by_id.get(&key(id)).map_or(&[], Vec::as_slice);
         let lei = t.get(row, "c0020");
-        let function = match candidates.as_slice() {
+        let function = match candidates {
             [] => {
                 return Err(err(format!(
                     "{} names function {}, which {} does not list; add the function to {} or correct the identifier.",
@@ -238,15 +252,13 @@ fn assessments(
     b0202: &Table,
     arrangements: &[Arrangement],
     b0501: &Table,
-    providers: &[Provider],
+    codes: &HashMap<String, usize>,
 ) -> Result<Vec<Assessment>, ConnectorError> {
+    let references: HashSet<String> = arrangements.iter().map(|a| key(&a.reference)).collect();
     let mut out = Vec::with_capacity(t.rows.len());
     for row in &t.rows {
         let reference = t.required(row, "c0010")?;
-        if !arrangements
-            .iter()
-            .any(|a| key(&a.reference) == key(reference))
-        {
+        if !references.contains(&key(reference)) {
             return Err(err(format!(
                 "{} names contractual arrangement {}, which {} does not list; add its rows to {} or correct the reference.",
                 t.at(row, "c0010"),
@@ -255,7 +267,7 @@ fn assessments(
                 b0202.file
             )));
         }
-        let provider = provider_index(t, row, "c0020", b0501, providers)?;
+        let provider = provider_index(t, row, "c0020", b0501, codes)?;
         let ict_service = if t.get(row, "c0040").is_empty() {
             None
         } else {

@@ -340,9 +340,15 @@ fn texts_and_reporting_package_folders_read_like_the_sample_folder() {
     let r = Register::from_dir(&dir).unwrap();
     assert_eq!(
         r.services_context(&services),
-        Register {
-            assessments: Vec::new(),
-            ..sample()
+        {
+            let s = sample();
+            Register::indexed(
+                s.functions,
+                s.providers,
+                s.arrangements,
+                Vec::new(),
+                s.entity,
+            )
         }
         .services_context(&services)
         .with_sources_renamed()

@@ -4,49 +4,11 @@
 //!
 //! No message built here ever quotes the password or the whole string that holds it.
 
-use std::fmt;
-
 use crate::input::{quote, InputError};
 
-/// A password or token. `Debug` never shows it; `scrub` removes it from server text.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Replaces every occurrence of the secret (as typed, and percent-encoded) in `text`.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        if self.0.len() < 3 {
-            return text.to_string();
-        }
-        let encoded: String = self
-            .0
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        text.replace(&self.0, "[redacted]")
-            .replace(&encoded, "[redacted]")
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
+/// A password or token: the core's one secret type (`scrub` removes it from server text in
+/// every spelling it may come back in).
+pub use crate::secret::Secret;
 
 /// libpq's `sslmode`, the three values the connector supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,9 @@ mod sql;
 #[cfg(test)]
 mod sql_tests;
 mod sql_text;
+#[cfg(test)]
+mod sql_text_tests;
+mod sql_values;
 
 use std::collections::BTreeMap;
 

@@ -7,12 +7,17 @@
 //! `{"transactions_affected": "/data/count", "value_affected_eur": "/data/amount"}`. A pointer
 //! that finds nothing, or null, leaves the figure unknown; a value that is not a number (or a
 //! string holding one) is an error naming the pointer.
+//!
+//! Through `crate::http`: the credentials only go to the configured origin (a redirect elsewhere,
+//! or one that would turn the POST into a GET, is refused), the answer is read up to
+//! `max_response_mb`, and every message is scrubbed of the password or token in each of
+//! its spellings (as given, percent-encoded, the base64 of `user:password`) before it is cut.
 
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use reqwest::blocking::Client;
-use reqwest::StatusCode;
+use reqwest::blocking::RequestBuilder;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use super::decimal::Dec;
@@ -21,7 +26,14 @@ use super::{
     assemble, figure_name, figure_value, Reading, ScopeRequest, TransactionScope, FIGURE_NAMES,
 };
 use crate::connectors::ConnectorError;
+use crate::http::retry::{self, Attempt};
+use crate::http::{HttpClient, HttpError, HttpSettings, Reply, RetryPolicy};
 use crate::input::{self, quote, InputError};
+use crate::secret::Redactor;
+
+/// The largest answer read by default, in MB (`max_response_mb`): the answer holds a few
+/// figures.
+pub const DEFAULT_MAX_RESPONSE_MB: u64 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestMethod {
@@ -73,6 +85,11 @@ pub struct RestConfig {
     /// Use the proxy of the environment (XSOAR's `proxy`); when false, no proxy at all.
     pub use_proxy: bool,
     pub timeout: Duration,
+    /// The largest answer read, in MB.
+    pub max_response_mb: u64,
+    /// Retries of a GET (429, 502-504, timeouts, broken connections); a POST is only sent again
+    /// when the server cannot have acted (429, 503, a connection never opened).
+    pub retry: RetryPolicy,
     /// What sources name; default the URL's host and path.
     pub label: Option<String>,
     /// Estimate transactions affected and their value from the daily averages when the answer
@@ -83,17 +100,8 @@ pub struct RestConfig {
 impl RestConfig {
     /// GET `url` without authentication, mapped by `mapping` (a JSON object text).
     pub fn new(url: &str, mapping: &str) -> Result<RestConfig, InputError> {
+        // base_url refuses credentials in the URL (user:password@host).
         let url = input::base_url("url", url)?;
-        if url
-            .split('/')
-            .nth(2)
-            .is_some_and(|authority| authority.contains('@'))
-        {
-            return Err(InputError::new(
-                "url",
-                "url must not carry credentials (user:password@); give them as basic or bearer authentication.",
-            ));
-        }
         Ok(RestConfig {
             url,
             method: RestMethod::Get,
@@ -103,6 +111,13 @@ impl RestConfig {
             verify_tls: true,
             use_proxy: false,
             timeout: Duration::from_secs(30),
+            max_response_mb: DEFAULT_MAX_RESPONSE_MB,
+            retry: RetryPolicy {
+                max_retries: 2,
+                base_delay: Duration::from_millis(500),
+                max_delay: Duration::from_secs(5),
+                budget: Duration::from_secs(60),
+            },
             label: None,
             estimate_from_reference: true,
         })
@@ -156,8 +171,9 @@ pub fn parse_mapping(argument: &str, raw: &str) -> Result<Vec<(String, String)>,
 
 #[derive(Debug)]
 pub struct RestSource {
-    http: Client,
+    http: HttpClient,
     cfg: RestConfig,
+    redactor: Redactor,
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -189,22 +205,29 @@ impl RestSource {
                 "timeout must be above 0 s and at most 600 s.",
             ));
         }
-        let mut builder = Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
-            .user_agent(concat!("dora-bridge/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(!cfg.verify_tls);
-        if !cfg.use_proxy {
-            // `proxy` unchecked means no proxy, even when HTTP(S)_PROXY is set in the image.
-            builder = builder.no_proxy();
-        }
-        let http = builder.build().map_err(|e| {
+        let mut settings = HttpSettings::new(cfg.timeout, cfg.max_response_mb, "max_response_mb");
+        settings.verify_tls = cfg.verify_tls;
+        settings.use_proxy = cfg.use_proxy;
+        let http = HttpClient::new(&cfg.url, settings).map_err(|e| {
             InputError::new(
                 "url",
-                format!("The HTTP client could not start ({e}); check the TLS settings."),
+                format!(
+                    "{}.",
+                    crate::input::capitalised(&e.describe("the REST endpoint"))
+                ),
             )
         })?;
-        Ok(RestSource { http, cfg })
+        let redactor = Redactor::new();
+        match &cfg.auth {
+            RestAuth::None => {}
+            RestAuth::Basic { user, password } => redactor.add_basic(user, password.expose()),
+            RestAuth::Bearer(token) => redactor.add(token.expose()),
+        }
+        Ok(RestSource {
+            http,
+            cfg,
+            redactor,
+        })
     }
 
     /// `host/path` of the URL: no credentials, no query string.
@@ -219,16 +242,21 @@ impl RestSource {
         })
     }
 
-    fn scrub(&self, text: &str) -> String {
-        match &self.cfg.auth {
-            RestAuth::None => text.to_string(),
-            RestAuth::Basic { password, .. } => password.scrub(text),
-            RestAuth::Bearer(token) => token.scrub(text),
-        }
+    fn error(&self, message: String) -> ConnectorError {
+        ConnectorError::new(
+            format!("REST {}", self.label()),
+            self.redactor.scrub(&message),
+        )
     }
 
-    fn error(&self, message: String) -> ConnectorError {
-        ConnectorError::new(format!("REST {}", self.label()), self.scrub(&message))
+    /// A quoted excerpt of the answer, scrubbed before it is cut.
+    fn excerpt(&self, reply: &Reply) -> String {
+        let head = &reply.body[..reply.body.len().min(4096)];
+        format!(
+            "'{}'",
+            self.redactor
+                .excerpt(String::from_utf8_lossy(head).trim(), 60)
+        )
     }
 
     /// One request; the answer mapped to figures.
@@ -264,15 +292,19 @@ impl RestSource {
 
     fn fetch(&self, req: &ScopeRequest) -> Result<Value, ConnectorError> {
         let n = &self.cfg.parameter_names;
-        let request = match self.cfg.method {
-            RestMethod::Get => self.http.get(&self.cfg.url).query(&[
-                (n.services.as_str(), req.services.join(",")),
-                (n.window_start.as_str(), time(req.window_start)),
-                (n.window_end.as_str(), time(req.window_end)),
-                (n.reference_start.as_str(), time(req.reference_start())),
-                (n.reference_end.as_str(), time(req.reference_end())),
-                (n.reference_days.as_str(), req.reference_days.to_string()),
-            ]),
+        let (method, query, body) = match self.cfg.method {
+            RestMethod::Get => (
+                Method::GET,
+                vec![
+                    (n.services.clone(), req.services.join(",")),
+                    (n.window_start.clone(), time(req.window_start)),
+                    (n.window_end.clone(), time(req.window_end)),
+                    (n.reference_start.clone(), time(req.reference_start())),
+                    (n.reference_end.clone(), time(req.reference_end())),
+                    (n.reference_days.clone(), req.reference_days.to_string()),
+                ],
+                None,
+            ),
             RestMethod::Post => {
                 let mut body = serde_json::Map::new();
                 body.insert(n.services.clone(), json!(req.services));
@@ -284,35 +316,51 @@ impl RestSource {
                 );
                 body.insert(n.reference_end.clone(), json!(time(req.reference_end())));
                 body.insert(n.reference_days.clone(), json!(req.reference_days));
-                self.http.post(&self.cfg.url).json(&Value::Object(body))
+                (Method::POST, Vec::new(), Some(Value::Object(body)))
             }
         };
-        let request = match &self.cfg.auth {
-            RestAuth::None => request,
-            RestAuth::Basic { user, password } => request.basic_auth(user, Some(password.expose())),
-            RestAuth::Bearer(token) => request.bearer_auth(token.expose()),
-        };
-        let resp = request.send().map_err(|e| {
-            let what = if e.is_timeout() {
-                format!("no answer within {} s", self.cfg.timeout.as_secs_f64())
-            } else if e.is_connect() {
-                "the connection could not be established".to_string()
-            } else {
-                "the request failed".to_string()
+        let build = |r: RequestBuilder| {
+            let r = if query.is_empty() { r } else { r.query(&query) };
+            let r = match &body {
+                Some(b) => r.json(b),
+                None => r,
             };
-            let mut cause: &dyn std::error::Error = &e;
-            while let Some(next) = cause.source() {
-                cause = next;
+            match &self.cfg.auth {
+                RestAuth::None => r,
+                RestAuth::Basic { user, password } => r.basic_auth(user, Some(password.expose())),
+                RestAuth::Bearer(token) => r.bearer_auth(token.expose()),
             }
-            self.error(format!("{what} ({cause}); check the URL and that the endpoint is reachable from the engine."))
-        })?;
-        let status = resp.status();
-        let text = resp.text().map_err(|e| {
-            self.error(format!(
-                "The answer (HTTP {}) broke off while being read ({e}).",
-                status.as_u16()
-            ))
-        })?;
+        };
+        let idempotent = method == Method::GET;
+        let attempt = || match self.http.exchange(&method, &self.cfg.url, &build) {
+            Ok(reply) => {
+                let code = reply.status.as_u16();
+                let retry = match code {
+                    429 | 503 => true,
+                    502 | 504 => idempotent,
+                    _ => false,
+                };
+                if retry {
+                    let after = reply.retry_after();
+                    Attempt::Retry {
+                        error: Ok(reply),
+                        after,
+                    }
+                } else {
+                    Attempt::Done(reply)
+                }
+            }
+            Err(e) if e.retryable(idempotent) => Attempt::Retry {
+                error: Err(e),
+                after: None,
+            },
+            Err(e) => Attempt::Fail(Err(e)),
+        };
+        let reply = match retry::run(&self.cfg.retry, attempt, |_, _, _| {}) {
+            Ok(reply) | Err((Ok(reply), _)) => reply,
+            Err((Err(e), _)) => return Err(self.transport_error(&e)),
+        };
+        let status = reply.status;
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(self.error(format!(
                 "The endpoint refused the credentials (HTTP {}); check the user and password or the token.",
@@ -324,15 +372,42 @@ impl RestSource {
                 "The endpoint answered HTTP {} {} ({}); check the URL and the parameters.",
                 status.as_u16(),
                 status.canonical_reason().unwrap_or(""),
-                quote(text.trim())
+                self.excerpt(&reply)
             )));
         }
-        serde_json::from_str(&text).map_err(|_| {
+        serde_json::from_slice(&reply.body).map_err(|_| {
             self.error(format!(
                 "The answer (HTTP {}) is not JSON (it starts {}); point the URL at the JSON endpoint.",
                 status.as_u16(),
-                quote(text.trim())
+                self.excerpt(&reply)
             ))
         })
+    }
+
+    fn transport_error(&self, e: &HttpError) -> ConnectorError {
+        let message = match e {
+            HttpError::Timeout(t) => format!(
+                "No answer within {} s; check the URL and that the endpoint is reachable from the engine.",
+                t.as_secs_f64()
+            ),
+            HttpError::Connect(cause) => format!("The connection could not be established ({cause}); check the URL and that the endpoint is reachable from the engine."),
+            HttpError::Tls(cause) => format!("The TLS connection failed ({cause}); install the endpoint's CA certificate on the engine, or for a test endpoint only, trust any certificate (insecure)."),
+            HttpError::Broken(cause) => format!("The request failed ({cause}); check the URL and that the endpoint is reachable from the engine."),
+            HttpError::Truncated { status, cause } => format!("The answer (HTTP {status}) broke off while being read ({cause}); try again."),
+            other => format!("{}.", crate::input::capitalised(&other.describe("the REST endpoint"))),
+        };
+        self.error(message)
+    }
+
+    /// One request to check the endpoint: the last hour as the window. Sent by test-module.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), ConnectorError> {
+        let req = ScopeRequest::new(
+            vec!["test-module".into()],
+            now - chrono::Duration::hours(1),
+            now,
+            None,
+        )
+        .map_err(|e| self.error(e.message))?;
+        self.fetch(&req).map(|_| ())
     }
 }

@@ -257,7 +257,7 @@ fn an_unreachable_endpoint_is_a_connector_error() {
         .unwrap_err();
     assert!(
         e.message
-            .starts_with("the connection could not be established"),
+            .starts_with("The connection could not be established"),
         "{}",
         e.message
     );
@@ -290,7 +290,7 @@ fn mappings_and_urls_are_checked() {
     }
     let e = RestConfig::new("https://user:pw@x.example/api", MAPPING).unwrap_err();
     assert!(
-        e.message.contains("must not carry credentials") && !e.message.contains("pw@"),
+        e.message.contains("must not carry a user name or password") && !e.message.contains("pw@"),
         "{}",
         e.message
     );

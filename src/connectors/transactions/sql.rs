@@ -17,23 +17,31 @@
 //! Safety: the text must be a single reading statement (`sql_text`), and it runs in a
 //! `BEGIN READ ONLY` transaction with `SET LOCAL statement_timeout`, `lock_timeout` and
 //! `TimeZone = 'UTC'`, rolled back afterwards. Grant the connector's role SELECT only.
+//!
+//! Bounds: the result is read through a portal two rows at most (a query that returns a second
+//! row is wrong, and the rest is never sent); connecting (TCP, TLS and login) and each query run
+//! under a client-side deadline, so a server that accepts the connection and then never answers
+//! costs `connect_timeout`, or the statement timeout plus [`QUERY_DEADLINE_MARGIN`], and no more.
+//! The blocking `postgres` crate bounds only the TCP connect, so the connector drives
+//! `tokio-postgres` on a runtime of its own and drops the connection when a deadline passes.
 
-use std::error::Error as StdError;
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::SecondsFormat;
-use postgres::error::SqlState;
-use postgres::types::{FromSql, ToSql, Type};
-use postgres::{Client, NoTls, Row};
+use tokio::runtime::Runtime;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::decimal::Dec;
 use super::dsn::{Dsn, SslMode};
 use super::sql_text::{self, Param, Prepared};
+use super::sql_values::PgValue;
 use super::{assemble, figure_name, figure_value, Reading, ScopeRequest, TransactionScope};
 use crate::connectors::ConnectorError;
-use crate::errchain::root_cause;
+use crate::errchain::{is_tls, root_cause, walk};
 use crate::input::{quote, InputError};
 use crate::timeutil::to_rfc3339;
 
@@ -76,6 +84,7 @@ pub struct SqlConfig {
     pub statement_timeout: Duration,
     /// How long a query may wait for a lock (`SET LOCAL lock_timeout`); at most the statement timeout.
     pub lock_timeout: Duration,
+    /// Deadline of the whole connection: TCP, TLS and login (`pg_connect_timeout`); 1 s to 120 s.
     pub connect_timeout: Duration,
     /// What sources name, e.g. `payments.transactions`; default `<dbname> on <host>:<port>`.
     pub label: Option<String>,
@@ -116,6 +125,22 @@ pub struct SqlSource {
 
 fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
+}
+
+/// How long past the statement timeout the client waits for a query's answer before it drops
+/// the connection: the server cancels at the statement timeout and says so; this catches a
+/// server that never answers at all.
+pub const QUERY_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
+
+/// Rows fetched of a result: the one the connector reads and a second that shows the query wrong.
+const ROWS_READ: i32 = 2;
+
+/// A connection and the runtime that drives it; dropping it closes the socket.
+struct Session {
+    runtime: Runtime,
+    client: Client,
+    /// Set when a query passed its deadline: the connection is abandoned.
+    abandoned: Option<String>,
 }
 
 impl SqlSource {
@@ -198,11 +223,11 @@ impl SqlSource {
     /// connection, or every query failing, is an error.
     pub fn scope(&self, req: &ScopeRequest) -> Result<TransactionScope, ConnectorError> {
         req.validate().map_err(|e| self.error(e.message))?;
-        let mut client = self.connect()?;
+        let mut session = self.connect()?;
         let mut reading = Reading::default();
         let mut failed = 0;
         for q in &self.queries {
-            match self.run(&mut client, q, req) {
+            match self.run(&mut session, q, req) {
                 Ok(row) => self.read_row(q, req, &row, &mut reading),
                 Err(problem) => {
                     failed += 1;
@@ -224,9 +249,34 @@ impl SqlSource {
         Ok(assemble(req, reading, self.cfg.estimate_from_reference))
     }
 
-    fn connect(&self) -> Result<Client, ConnectorError> {
+    /// Connects, logs in and has the server prepare every query (parse, names, types) without
+    /// running it: test-module's check.
+    pub fn check(&self) -> Result<(), ConnectorError> {
+        let mut session = self.connect()?;
+        let deadline = self.cfg.statement_timeout + QUERY_DEADLINE_MARGIN;
+        for q in &self.queries {
+            let client = &mut session.client;
+            let prepared = session.runtime.block_on(async {
+                tokio::time::timeout(deadline, client.prepare(q.prepared.sql.as_str())).await
+            });
+            match prepared {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(self.error(self.query_problem(q.name, &e))),
+                Err(_) => {
+                    return Err(self.error(format!(
+                        "PostgreSQL gave no answer within {} while preparing query {}; check the server's health and load.",
+                        seconds(deadline),
+                        q.name
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn connect(&self) -> Result<Session, ConnectorError> {
         let d = &self.cfg.dsn;
-        let mut c = postgres::Config::new();
+        let mut c = tokio_postgres::Config::new();
         c.host(&d.host)
             .port(d.port)
             .dbname(&d.dbname)
@@ -238,18 +288,46 @@ impl SqlSource {
         if let Some(p) = &d.password {
             c.password(p.expose());
         }
-        let result = match d.sslmode {
-            SslMode::Disable => c
-                .ssl_mode(postgres::config::SslMode::Disable)
-                .connect(NoTls),
-            SslMode::Require | SslMode::VerifyFull => c
-                .ssl_mode(postgres::config::SslMode::Require)
-                .connect(tls()),
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| self.error(format!("The PostgreSQL client could not start ({e}).")))?;
+        // The connection task runs on this runtime whenever the session blocks on it.
+        let connecting = async {
+            match d.sslmode {
+                SslMode::Disable => {
+                    c.ssl_mode(tokio_postgres::config::SslMode::Disable);
+                    let (client, conn) = c.connect(NoTls).await?;
+                    tokio::spawn(conn);
+                    Ok(client)
+                }
+                SslMode::Require | SslMode::VerifyFull => {
+                    c.ssl_mode(tokio_postgres::config::SslMode::Require);
+                    let (client, conn) = c.connect(tls()).await?;
+                    tokio::spawn(conn);
+                    Ok(client)
+                }
+            }
         };
-        result.map_err(|e| self.error(self.connect_problem(&e)))
+        let deadline = self.cfg.connect_timeout;
+        match runtime.block_on(async { tokio::time::timeout(deadline, connecting).await }) {
+            Ok(Ok(client)) => Ok(Session {
+                runtime,
+                client,
+                abandoned: None,
+            }),
+            Ok(Err(e)) => Err(self.error(self.connect_problem(&e))),
+            Err(_) => Err(self.error(format!(
+                "PostgreSQL at {}:{} did not complete the connection and login within {} (pg_connect_timeout); check that the host and port are a PostgreSQL server's, and the firewall.",
+                d.host,
+                d.port,
+                seconds(deadline)
+            ))),
+        }
     }
 
-    fn connect_problem(&self, e: &postgres::Error) -> String {
+    fn connect_problem(&self, e: &tokio_postgres::Error) -> String {
         let d = &self.cfg.dsn;
         let at = format!("{}:{}", d.host, d.port);
         if let Some(db) = e.as_db_error() {
@@ -272,21 +350,26 @@ impl SqlSource {
             };
         }
         let cause = root_cause(e);
-        let text = e.to_string();
-        if text.contains("TLS") || cause.contains("certificate") {
+        let mut timed_out = false;
+        walk(e, &mut |err| {
+            timed_out |= err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+        });
+        if is_tls(e) {
             format!(
                 "The TLS connection to PostgreSQL at {at} failed ({cause}); with sslmode={} the server must offer TLS with a certificate valid for {} from a CA this machine trusts, or use sslmode=disable on a trusted local network only.",
                 d.sslmode.as_str(),
                 d.host
             )
-        } else if cause.contains("timed out") || text.contains("timeout") {
+        } else if timed_out {
             format!("PostgreSQL at {at} did not answer within {}; check the host, the port and the firewall.", seconds(self.cfg.connect_timeout))
         } else {
             format!("Could not connect to PostgreSQL at {at} ({cause}); check the host, the port and that the server runs.")
         }
     }
 
-    fn query_problem(&self, name: &str, e: &postgres::Error) -> String {
+    fn query_problem(&self, name: &str, e: &tokio_postgres::Error) -> String {
         let Some(db) = e.as_db_error() else {
             return if e.is_closed() {
                 format!("The connection to PostgreSQL closed during query {name}; run it again.")
@@ -311,7 +394,9 @@ impl SqlSource {
             format!("PostgreSQL refused query {name}: {}; grant the connector's user SELECT on what the query reads.", db.message())
         } else {
             let at = match db.position() {
-                Some(postgres::error::ErrorPosition::Original(p)) => format!(" at character {p}"),
+                Some(tokio_postgres::error::ErrorPosition::Original(p)) => {
+                    format!(" at character {p}")
+                }
                 _ => String::new(),
             };
             format!(
@@ -322,31 +407,62 @@ impl SqlSource {
         }
     }
 
-    /// One query in a read-only transaction, bounded by the statement and lock timeouts.
-    fn run(&self, client: &mut Client, q: &Query, req: &ScopeRequest) -> Result<Row, String> {
-        let fail = |e: postgres::Error| self.query_problem(q.name, &e);
-        let mut tx = client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .map_err(fail)?;
-        tx.batch_execute(&format!(
-            "SET LOCAL statement_timeout = {}; SET LOCAL lock_timeout = {}; SET LOCAL TimeZone = 'UTC'",
-            self.cfg.statement_timeout.as_millis(),
-            self.cfg.lock_timeout.as_millis()
-        ))
-        .map_err(fail)?;
+    /// One query in a read-only transaction, bounded by the statement and lock timeouts on the
+    /// server and by a deadline on the client; at most two rows are fetched.
+    fn run(&self, session: &mut Session, q: &Query, req: &ScopeRequest) -> Result<Row, String> {
+        if let Some(why) = &session.abandoned {
+            return Err(format!("Query {} was not run: {why}", q.name));
+        }
+        let fail = |e: tokio_postgres::Error| self.query_problem(q.name, &e);
         let values = bind(&q.prepared.params, req);
         let params: Vec<&(dyn ToSql + Sync)> = values
             .iter()
             .map(|v| v.as_ref() as &(dyn ToSql + Sync))
             .collect();
-        let mut rows = tx.query(q.prepared.sql.as_str(), &params).map_err(fail)?;
-        let _ = tx.rollback();
+        let settings = format!(
+            "SET LOCAL statement_timeout = {}; SET LOCAL lock_timeout = {}; SET LOCAL TimeZone = 'UTC'",
+            self.cfg.statement_timeout.as_millis(),
+            self.cfg.lock_timeout.as_millis()
+        );
+        let client = &mut session.client;
+        let work = async {
+            let tx = client
+                .build_transaction()
+                .read_only(true)
+                .start()
+                .await
+                .map_err(fail)?;
+            tx.batch_execute(&settings).await.map_err(fail)?;
+            // A portal, so that the server sends two rows at most, however many the query makes.
+            let portal = tx
+                .bind(q.prepared.sql.as_str(), &params)
+                .await
+                .map_err(fail)?;
+            let rows = tx.query_portal(&portal, ROWS_READ).await.map_err(fail)?;
+            let _ = tx.rollback().await;
+            Ok::<_, String>(rows)
+        };
+        let deadline = self.cfg.statement_timeout + QUERY_DEADLINE_MARGIN;
+        let outcome = session
+            .runtime
+            .block_on(async { tokio::time::timeout(deadline, work).await });
+        let mut rows = match outcome {
+            Ok(result) => result?,
+            Err(_) => {
+                let why = format!(
+                    "PostgreSQL gave no answer to query {} within {} (the statement timeout and {} more), so the connection was dropped",
+                    q.name,
+                    seconds(deadline),
+                    seconds(QUERY_DEADLINE_MARGIN)
+                );
+                session.abandoned = Some(format!("{why}."));
+                return Err(format!("{why}; check the server's health and load."));
+            }
+        };
         match rows.len() {
             1 => Ok(rows.remove(0)),
             0 => Err(format!("Query {} returned no row; it must return exactly one (an aggregate such as count(*) without GROUP BY always does).", q.name)),
-            n => Err(format!("Query {} returned {n} rows; it must return exactly one (aggregate with count(*) and sum() without GROUP BY).", q.name)),
+            _ => Err(format!("Query {} returned more than one row; it must return exactly one (aggregate with count(*) and sum() without GROUP BY).", q.name)),
         }
     }
 
@@ -437,100 +553,4 @@ fn tls() -> MakeRustlsConnect {
         Ok((connector, _)) => connector,
         Err(_) => MakeRustlsConnect::with_webpki_roots(),
     }
-}
-
-/// A result column as decimal text, whatever its type.
-#[derive(Debug)]
-pub(super) enum PgValue {
-    Number(String),
-    /// A type that holds no number: its name.
-    Other(String),
-}
-
-impl<'a> FromSql<'a> for PgValue {
-    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<PgValue, Box<dyn StdError + Sync + Send>> {
-        let n = |s: String| Ok(PgValue::Number(s));
-        if *ty == Type::INT2 {
-            n(i16::from_sql(ty, raw)?.to_string())
-        } else if *ty == Type::INT4 {
-            n(i32::from_sql(ty, raw)?.to_string())
-        } else if *ty == Type::INT8 {
-            n(i64::from_sql(ty, raw)?.to_string())
-        } else if *ty == Type::NUMERIC {
-            n(numeric_text(raw)?)
-        } else if *ty == Type::FLOAT4 {
-            n(f32::from_sql(ty, raw)?.to_string())
-        } else if *ty == Type::FLOAT8 {
-            n(f64::from_sql(ty, raw)?.to_string())
-        } else if [
-            Type::TEXT,
-            Type::VARCHAR,
-            Type::BPCHAR,
-            Type::NAME,
-            Type::UNKNOWN,
-        ]
-        .contains(ty)
-        {
-            n(String::from_utf8(raw.to_vec())?)
-        } else {
-            Ok(PgValue::Other(ty.name().to_string()))
-        }
-    }
-
-    fn accepts(_: &Type) -> bool {
-        true
-    }
-}
-
-/// The decimal text of a `numeric` in PostgreSQL's binary format: digit count, weight (of
-/// the first base-10 000 digit), sign, display scale, then the base-10 000 digits.
-pub(super) fn numeric_text(raw: &[u8]) -> Result<String, Box<dyn StdError + Sync + Send>> {
-    let word = |i: usize| raw.get(i..i + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
-    let malformed = || -> Box<dyn StdError + Sync + Send> { "malformed numeric value".into() };
-    let (Some(ndigits), Some(weight), Some(sign), Some(dscale)) =
-        (word(0), word(2), word(4), word(6))
-    else {
-        return Err(malformed());
-    };
-    let (ndigits, weight, dscale) = (
-        usize::from(ndigits),
-        i32::from(weight as i16),
-        usize::from(dscale),
-    );
-    if raw.len() != 8 + 2 * ndigits {
-        return Err(malformed());
-    }
-    let mut s = match sign {
-        0x0000 => String::new(),
-        0x4000 => "-".to_string(),
-        0xC000 => return Ok("NaN".into()),
-        0xD000 => return Ok("Infinity".into()),
-        0xF000 => return Ok("-Infinity".into()),
-        _ => return Err(malformed()),
-    };
-    let digit = |i: i32| -> u16 {
-        usize::try_from(i)
-            .ok()
-            .filter(|i| *i < ndigits)
-            .and_then(|i| word(8 + 2 * i))
-            .unwrap_or(0)
-    };
-    if weight < 0 {
-        s.push('0');
-    } else {
-        let _ = write!(s, "{}", digit(0));
-        for k in 1..=weight {
-            let _ = write!(s, "{:04}", digit(k));
-        }
-    }
-    if dscale > 0 {
-        let mut frac = String::new();
-        for j in 0..dscale.div_ceil(4) {
-            let _ = write!(frac, "{:04}", digit(weight + 1 + j as i32));
-        }
-        frac.truncate(dscale);
-        s.push('.');
-        s.push_str(&frac);
-    }
-    Ok(s)
 }

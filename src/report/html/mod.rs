@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::draft::{Draft, DraftField};
-use super::export::title;
+use super::export::{shown, title, verdict_line};
 use crate::timeutil;
 
 mod clock;
@@ -221,38 +221,43 @@ fn header(view: &HtmlView<'_>, heading: &str) -> String {
 }
 
 fn status_box(d: &Draft) -> String {
-    if d.complete {
-        return "<div class=\"status complete\" role=\"status\"><p class=\"status-head\">Complete</p><p>Every mandatory field is filled and no value was refused.</p></div>\n".into();
-    }
-    let mut parts = Vec::new();
-    if !d.missing.is_empty() || d.problems.is_empty() {
-        parts.push(format!(
-            "{} missing",
-            plural(d.missing.len(), "mandatory field", "mandatory fields")
+    let class = if d.complete { "complete" } else { "incomplete" };
+    let head = if d.complete {
+        "Complete".to_string()
+    } else {
+        format!(
+            "Incomplete: {}",
+            plural(d.problems.len(), "problem", "problems")
+        )
+    };
+    let mut out = format!(
+        "<div class=\"status {class}\" role=\"status\"><p class=\"status-head\">{}</p>\n<p>{}</p>\n",
+        esc(&head),
+        esc(&verdict_line(d))
+    );
+    if let Some(c) = &d.conversion {
+        out.push_str(&format!(
+            "<p>Amounts in {}: euro amounts converted at {} {} per euro ({}).</p>\n",
+            esc(&c.currency),
+            esc(&c.rate_per_eur),
+            esc(&c.currency),
+            esc(&c.source)
         ));
     }
     if !d.problems.is_empty() {
-        parts.push(format!(
-            "{} refused",
-            plural(d.problems.len(), "value", "values")
-        ));
+        out.push_str("<ul class=\"gaps\">\n");
+        for p in &d.problems {
+            out.push_str(&format!(
+                "<li class=\"problem\"><b>{}</b> {} — {}; fill <code>{}</code></li>\n",
+                esc(&p.field),
+                esc(&p.name),
+                esc(&p.why),
+                esc(&p.key)
+            ));
+        }
+        out.push_str("</ul>\n");
     }
-    let mut out = format!("<div class=\"status incomplete\" role=\"status\"><p class=\"status-head\">Incomplete: {}</p>\n<ul class=\"gaps\">\n", parts.join(", "));
-    for g in &d.missing {
-        out.push_str(&format!(
-            "<li><b>{}</b> {} — fill <code>DORA.IncidentReport.{}</code></li>\n",
-            esc(&g.id),
-            esc(&g.name),
-            esc(&g.key)
-        ));
-    }
-    for p in &d.problems {
-        out.push_str(&format!(
-            "<li class=\"problem\">Refused: {}</li>\n",
-            esc(p.get("Problem").and_then(Value::as_str).unwrap_or(""))
-        ));
-    }
-    out.push_str("</ul></div>\n");
+    out.push_str("</div>\n");
     out
 }
 
@@ -315,8 +320,8 @@ fn approvals_section(view: &HtmlView<'_>) -> String {
 
 fn field_row(f: &DraftField) -> String {
     let mut value = String::new();
-    if let Some(v) = &f.value {
-        value.push_str(&esc(&value_text(v)));
+    if f.value.is_some() {
+        value.push_str(&esc(&shown(f)));
     }
     if let Some(p) = &f.problem {
         value.push_str(&format!(

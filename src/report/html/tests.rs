@@ -83,26 +83,29 @@ fn the_status_box_says_incomplete_and_lists_the_missing_fields() {
     let status = status_box_of(&html);
     let n = d.missing.len();
     assert!(n >= 5);
+    assert_eq!(
+        d.problems.len(),
+        n + 1,
+        "the missing fields and the refused e-mail"
+    );
     assert!(
-        status.contains(&format!(
-            "Incomplete: {n} mandatory fields missing, 1 value refused"
-        )),
+        status.contains(&format!("Incomplete: {} problems", n + 1)),
         "{status}"
     );
     for id in ["1.7", "1.8", "1.9", "2.7", "2.9"] {
         assert!(
-            status.contains(&format!("<li><b>{id}</b>")),
+            status.contains(&format!("<li class=\"problem\"><b>{id}</b>")),
             "{id} not listed: {status}"
         );
     }
     for g in &d.missing {
         assert!(
-            status.contains(&format!("<code>DORA.IncidentReport.{}</code>", g.key)),
+            status.contains(&format!("<code>DORA.IncidentReport.{}", g.key)),
             "{}",
             g.key
         );
     }
-    assert!(status.contains("Refused: 1.8"), "{status}");
+    assert!(status.contains("is not an e-mail address"), "{status}");
     // The same gaps are highlighted among the fields.
     assert_eq!(html.matches("<tr class=\"missing\">").count(), n);
     assert!(html.contains("missing — fill <code>DORA.IncidentReport.PrimaryContactName</code>"));
@@ -492,6 +495,7 @@ fn write_an_example_page() {
             profile: &sprofile,
         },
         now,
+        None,
     );
     let mut events = timeline_from(Some(&classification), Some(&dl));
     events.push(TimelineEvent {

@@ -11,7 +11,8 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import EntityProfile, assess_cyber_threat, audit_verify, command_args
+from dora_bridge import EntityProfile, assess_cyber_threat, command_args
+from dora_bridge.xsoar import calling_user, load_head, store_head
 
 # The arguments declared isArray in the yml, and those taking JSON-shaped input.
 ARRAY_ARGS = (
@@ -21,6 +22,7 @@ ARRAY_ARGS = (
     "data_losses",
     "estimates",
     "intermediate_submitted_at",
+    "combined_with",
 )
 STRUCTURED_ARGS = ("incidents",)
 
@@ -39,16 +41,42 @@ REPORT_KEYS = [
     "Problems",
     "GeneratedAt",
     "MappingVersion",
+    "Conversion",
 ]
+PROBLEM_HEADERS = ["Field", "Name", "Key", "Why", "Check"]
 
 
 def test_module(profile: EntityProfile) -> str:
+    # Every decision is recorded in the keyed evidence chain: verifying an empty chain fails, naming
+    # chain_key, when the instance has no chain key.
+    profile.audit_verify(incident={"id": "test-module"}, context={})
     return "ok"
 
 
 def chain() -> list:
     audit = (demisto.context().get("DORA") or {}).get("Audit") or []
     return audit if isinstance(audit, list) else [audit]
+
+
+def incident_id() -> str:
+    return str(demisto.incident().get("id") or "")
+
+
+class Evidence:
+    """The incident, its context and the chain's head recorded outside it, for the core; and the
+    head the core hands back, recorded before any result reaches the incident."""
+
+    def __init__(self) -> None:
+        self.incident = demisto.incident()
+        self.id = str(self.incident.get("id") or "")
+        self.head = load_head(demisto, self.id) if self.id else None
+
+    def args(self) -> dict:
+        return {"incident": self.incident, "context": demisto.context(), "head": self.head}
+
+    def record(self, head: dict | None) -> None:
+        if self.id:
+            store_head(demisto, self.id, self.head, head)
 
 
 def summary(entry: dict) -> str:
@@ -89,9 +117,13 @@ def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
             raw_response=result,
         )
     ]
-    entries = profile.record_classification(result, context=demisto.context())
-    if entries:
-        results.append(audit_results(entries, "classification recorded"))
+    evidence = Evidence()
+    if not evidence.id:  # the playground: no incident, no evidence chain
+        return results
+    recorded = profile.record_classification(result, **evidence.args())
+    evidence.record(recorded["Head"])
+    if recorded["Entries"]:
+        results.append(audit_results(recorded["Entries"], "classification recorded"))
     return results
 
 
@@ -153,12 +185,15 @@ def cyber_threat_command(args: dict) -> CommandResults:
 
 
 def report_draft_command(profile: EntityProfile, args: dict) -> list:
+    evidence = Evidence()
     out = profile.report_draft(
         args.get("type") or "initial",
         args.get("format") or "markdown",
-        incident=demisto.incident(),
-        context=demisto.context(),
+        exchange_rate=args.get("exchange_rate"),
+        exchange_rate_source=args.get("exchange_rate_source"),
+        **evidence.args(),
     )
+    evidence.record(out["Head"])
     draft = out["Draft"]
     report = {k: draft[k] for k in REPORT_KEYS}
     report.update(
@@ -167,24 +202,22 @@ def report_draft_command(profile: EntityProfile, args: dict) -> list:
     report["FileName"] = out["FileName"] if out["Rendered"] is not None else None
     readable = f"### DORA {draft['SubmissionType'].replace('_', ' ')} — draft ({out['Format']})\n"
     readable += f"Content hash `{draft['ContentHash']}` (approvals bind to it).\n\n"
+    if draft["Conversion"]:
+        c = draft["Conversion"]
+        readable += f"Amounts in {c['Currency']}: euro amounts converted at {c['RatePerEur']} {c['Currency']} per euro ({c['Source']}).\n\n"
     if draft["Complete"]:
-        readable += "**Complete:** every mandatory field is filled.\n"
+        readable += (
+            "**Complete:** every mandatory field is filled, the document validates against "
+            f"{(out['Validation'] or {}).get('Schema', 'the DORA_IR schema')}, and the template's rules hold.\n"
+        )
     else:
         readable += tableToMarkdown(
-            f"{len(draft['Missing'])} mandatory field(s) missing — fill DORA.IncidentReport.<Key> or the incident field",
-            draft["Missing"],
-            headers=["Id", "Name", "Key"],
+            f"Incomplete: {len(draft['Problems'])} problem(s) — fill the key named, or fix the value",
+            draft["Problems"],
+            headers=PROBLEM_HEADERS,
         )
-        readable += "".join(f"- {p['Problem']}\n" for p in draft["Problems"])
-    validation = out["Validation"]
-    if validation and not validation["Valid"]:
-        readable += tableToMarkdown(
-            f"The JSON export does not validate against {validation['Schema']}; it is not offered until this is fixed",
-            validation["Errors"],
-            headers=["Field", "Path", "Message"],
-        )
-    elif validation:
-        readable += f"\nValidates against {validation['Schema']}.\n"
+    if out["Format"] == "json" and out["Rendered"] is None:
+        readable += "\nThe JSON export is not offered until it validates against the DORA_IR schema.\n"
     results = [
         CommandResults(
             outputs_prefix="DORA.Report", outputs_key_field="Type", outputs=report, readable_output=readable
@@ -198,20 +231,28 @@ def report_draft_command(profile: EntityProfile, args: dict) -> list:
 
 
 def approve_command(profile: EntityProfile, args: dict) -> list:
-    entry = profile.approve(
+    caller, user = calling_user(demisto)
+    evidence = Evidence()
+    out = profile.approve(
         args.get("subject") or "",
-        args.get("approver") or "",
-        args.get("role") or "",
         args.get("decision") or "",
+        caller=caller,
+        user=user,
+        role=args.get("role"),
+        approver=args.get("approver"),
         comment=args.get("comment"),
         content_hash=args.get("content_hash"),
-        context=demisto.context(),
+        **evidence.args(),
     )
+    evidence.record(out["Head"])
+    entry = out["Entry"]
     d = entry["Details"]
     approval = {
         "Subject": d["Subject"],
         "Approver": entry["Actor"],
+        "ApproverEmail": d["User"]["Email"],
         "Role": d["Role"],
+        "RoleSource": d["RoleSource"],
         "Decision": d["Decision"],
     }
     approval.update(ContentHash=d["ContentHash"], Comment=d["Comment"], At=entry["At"], Hash=entry["Hash"])
@@ -226,40 +267,154 @@ def approve_command(profile: EntityProfile, args: dict) -> list:
     ]
 
 
+def decide_command(profile: EntityProfile, args: dict) -> list:
+    caller, user = calling_user(demisto)
+    evidence = Evidence()
+    out = profile.decide(
+        args.get("decision") or "",
+        args.get("reason") or "",
+        caller=caller,
+        user=user,
+        role=args.get("role"),
+        decided_by=args.get("decided_by"),
+        **evidence.args(),
+    )
+    evidence.record(out["Head"])
+    entry = out["Entry"]
+    d = entry["Details"]
+    system = d.get("SystemVerdict") or {}
+    if system:
+        verdict = "major" if system.get("IsMajor") else "not major"
+        if not system.get("IsMajor") and not system.get("Determinate"):
+            verdict += " on the facts known so far"
+    else:
+        verdict = "none yet"
+    decision = {
+        "Decision": d["Decision"],
+        "Reason": d["Reason"],
+        "DecidedBy": entry["Actor"],
+        "DecidedByEmail": d["User"]["Email"],
+        "Role": d["Role"],
+        "RoleSource": d["RoleSource"],
+        "DecidedAt": entry["At"],
+        "SystemVerdict": verdict,
+        "Hash": entry["Hash"],
+    }
+    readable = tableToMarkdown(
+        f"DORA decision recorded: {'MAJOR' if d['Decision'] == 'major' else 'NOT MAJOR'}",
+        decision,
+        headers=["Decision", "DecidedBy", "Role", "DecidedAt", "SystemVerdict", "Reason"],
+    )
+    readable += "\nRun !dora-deadlines and DORAApplyToIncident: the clock follows the decision.\n"
+    return [
+        CommandResults(
+            outputs_prefix="DORA.Decision",
+            outputs_key_field="Hash",
+            outputs=decision,
+            readable_output=readable,
+        ),
+        audit_results([entry], "decision recorded"),
+    ]
+
+
+def approval_status_command(profile: EntityProfile, args: dict) -> CommandResults:
+    status = profile.approval_status(args.get("subject") or "", **Evidence().args())
+    state = "approved" if status["Approved"] else "rejected" if status["Rejected"] else "awaiting approval"
+    readable = f"### {status['Subject'].capitalize()}: {state}\n"
+    if status["MissingRoles"]:
+        readable += f"Still needed from: {', '.join(status['MissingRoles'])}.\n"
+    readable += tableToMarkdown(
+        "Decisions on the current version",
+        status["Decisions"],
+        headers=["Decision", "Role", "User", "At", "Comment"],
+    )
+    return CommandResults(
+        outputs_prefix="DORA.ApprovalStatus",
+        outputs_key_field="Subject",
+        outputs=status,
+        readable_output=readable,
+    )
+
+
 def mark_submitted_command(profile: EntityProfile, args: dict) -> list:
+    caller, user = calling_user(demisto)
+    evidence = Evidence()
     out = profile.mark_submitted(
         args.get("type") or "",
+        caller=caller,
+        user=user,
         submitted_at=args.get("submitted_at"),
         authority_reference=args.get("authority_reference"),
-        actor=args.get("submitted_by") or "DORA Bridge",
-        context=demisto.context(),
+        combined_with=args.get("combined_with") or None,
+        submitted_by=args.get("submitted_by"),
+        **evidence.args(),
     )
-    d = out["Entry"]["Details"]
-    readable = f"### {d['Subject'].capitalize()} report marked submitted at {d['SubmittedAt']}\n"
-    readable += (
-        f"Authority reference: {d['AuthorityReference'] or 'none given'}; draft `{d['ContentHash']}`.\n"
-    )
-    readable += tableToMarkdown("Approved by", d["ApprovedBy"], headers=["Approver", "Role"])
+    evidence.record(out["Head"])
+    readable = ""
+    for e in out["Entries"]:
+        d = e["Details"]
+        readable += (
+            f"### {d['Subject'].capitalize()} report marked submitted at {d['SubmittedAt']} by {e['Actor']}\n"
+        )
+        readable += (
+            f"Authority reference: {d['AuthorityReference'] or 'none given'}; draft `{d['ContentHash']}`"
+        )
+        readable += (
+            f"; submitted together with {', '.join(d['CombinedWith'])}.\n" if d["CombinedWith"] else ".\n"
+        )
+        readable += tableToMarkdown("Approved by", d["ApprovedBy"], headers=["Approver", "Role"])
+    submission = {k: v for k, v in out["Submission"].items() if v is not None}
+    submission["IncidentId"] = incident_id()
     return [
         CommandResults(
             outputs_prefix="DORA.Submission",
-            outputs={k: v for k, v in out["Submission"].items() if v is not None},
+            outputs_key_field="IncidentId",
+            outputs=submission,
             readable_output=readable,
         ),
-        audit_results([out["Entry"]], "submission recorded"),
+        audit_results(out["Entries"], "submission recorded"),
     ]
+
+
+def verdict_text(result: dict) -> str:
+    if result["Valid"]:
+        return f"Verified with the chain key against the head recorded outside the incident: intact ({result['Entries']} entries)."
+    if result["Status"] == "unverifiable":
+        return result["Problem"]
+    return (
+        f"**Tampering found at entry {result['FirstBadSeq']} ({result['Tampering']}):** {result['Problem']}"
+    )
+
+
+def record_mirrored_changes_command(profile: EntityProfile, args: dict) -> CommandResults:
+    try:
+        records = json.loads(args.get("records") or "[]")
+    except ValueError as e:
+        raise DemistoException(f"records must be a JSON list of mirrored-change records: {e}.") from None
+    evidence = Evidence()
+    if not evidence.id:
+        raise DemistoException(
+            "dora-record-mirrored-changes runs in an incident: its evidence chain is sealed."
+        )
+    out = profile.record_mirrored_changes(records, **evidence.args())
+    evidence.record(out["Head"])
+    entries = out["Entries"]
+    if not chain():
+        return CommandResults(
+            readable_output="This incident has no DORA evidence chain yet (DORA.Audit): nothing was sealed."
+        )
+    result = audit_results(entries, f"mirrored SOCRadar changes sealed: {len(entries)} new of {len(records)}")
+    if not entries:
+        result.outputs = None
+    return result
 
 
 def audit_log_command(profile: EntityProfile, args: dict) -> list:
     entries = chain()
-    verdict = audit_verify(entries)
+    verdict = profile.audit_verify(**Evidence().args())
     readable = audit_results(entries, f"{len(entries)} entries").readable_output
-    readable += (
-        "\nVerified: the chain is intact.\n"
-        if verdict["Valid"]
-        else f"\n**Verification fails at entry {verdict['FirstBadSeq']}:** {verdict['Problem']}\n"
-    )
-    name = f"DORA_audit_{demisto.incident().get('id') or 'incident'}.json"
+    readable += "\n" + verdict_text(verdict) + "\n"
+    name = f"DORA_audit_{incident_id() or 'incident'}.json"
     return [
         CommandResults(readable_output=readable, raw_response=entries),
         fileResult(name, json.dumps(entries, indent=2)),
@@ -267,14 +422,26 @@ def audit_log_command(profile: EntityProfile, args: dict) -> list:
 
 
 def audit_verify_command(profile: EntityProfile, args: dict) -> CommandResults:
-    result = audit_verify(chain(), recorded_head=args.get("recorded_head"))
-    if result["Valid"]:
-        readable = f"### Evidence chain intact\n{result['Entries']} entries; head `{result['HeadHash']}`.\n"
-    else:
-        readable = (
-            f"### Evidence chain fails verification at entry {result['FirstBadSeq']}\n{result['Problem']}\n"
+    result = profile.audit_verify(**Evidence().args())
+    result["IncidentId"] = incident_id()
+    title = (
+        "Evidence chain intact"
+        if result["Valid"]
+        else (
+            "Evidence chain cannot be verified"
+            if result["Status"] == "unverifiable"
+            else "Evidence chain tampered with"
         )
-    return CommandResults(outputs_prefix="DORA.AuditVerification", outputs=result, readable_output=readable)
+    )
+    readable = f"### {title}\n{verdict_text(result)}\n"
+    if result["Valid"]:
+        readable += f"Head `{result['HeadHash']}`; keys {', '.join(result['KeyIds']) or 'none'}.\n"
+    return CommandResults(
+        outputs_prefix="DORA.AuditVerification",
+        outputs_key_field="IncidentId",
+        outputs=result,
+        readable_output=readable,
+    )
 
 
 COMMANDS = {
@@ -282,8 +449,11 @@ COMMANDS = {
     "dora-deadlines": deadlines_command,
     "dora-recurring-check": recurring_check_command,
     "dora-report-draft": report_draft_command,
+    "dora-decide": decide_command,
     "dora-approve": approve_command,
+    "dora-approval-status": approval_status_command,
     "dora-mark-submitted": mark_submitted_command,
+    "dora-record-mirrored-changes": record_mirrored_changes_command,
     "dora-audit-log": audit_log_command,
     "dora-audit-verify": audit_verify_command,
 }

@@ -11,13 +11,16 @@ import pytest
 import yaml
 from harness import run_command
 
+import dora_bridge
+from tests.anchor import ANCHOR, at, rfc3339
 from tests.fixtures import SCHEMAS, dora_params
 
 HERE = Path(__file__).parent
 YML = yaml.safe_load((HERE / "DORABridge.yml").read_text())
 ALL_COMMANDS = {
     "dora-classify", "dora-deadlines", "dora-recurring-check", "dora-cyber-threat-assess", "dora-report-draft",
-    "dora-approve", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
+    "dora-approve", "dora-approval-status", "dora-decide", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
+    "dora-record-mirrored-changes",
 }  # fmt: skip
 
 
@@ -68,7 +71,8 @@ def test_every_parameter_of_the_yml_is_read_by_the_profile():
     read = set(profile.as_dict()) | {"entity_name", "entity_lei", "daily_value_per_service_eur", "due_soon_initial_minutes",
                                      "due_soon_intermediate_hours", "due_soon_final_days", "geographical_spread_reading",
             "parent_undertaking_name", "parent_undertaking_lei", "report_schema", "report_schema_version",
-            "report_field_sources", "initial_notification_approver_roles", "approver_roles"}  # fmt: skip
+            "report_field_sources", "initial_notification_approver_roles", "approver_roles", "report_approver_roles",
+            "approver_users", "chain_key", "chain_retired_keys"}  # fmt: skip
     assert names <= read, names - read
 
 
@@ -264,41 +268,66 @@ def flow_params(**extra) -> dict:
 
 
 class Incident:
-    """One incident: each command sees the context the previous ones wrote."""
+    """One incident: each command sees the context the previous ones wrote, and the instance keeps
+    its integration context (the chain's head) between commands, as on the server."""
 
     def __init__(self, params: dict) -> None:
         self.params = params
         self.incident = {"id": "117", "created": "2026-11-23T09:14:00Z", "occurred": "2026-11-23T08:52:00Z"}
         self.context: dict = {"DORA": {"IncidentReport": dict(REPORT_FACTS)}}
+        self.state: dict = {}
 
-    def run(self, command: str, args: dict | None = None) -> list:
+    def run(
+        self, command: str, args: dict | None = None, *, user: str | None = "ana.ruiz", task=None
+    ) -> list:
         out = run_command(
-            integration.main, command, self.params, args or {}, incident=self.incident, context=self.context
+            integration.main,
+            command,
+            self.params,
+            args or {},
+            incident=self.incident,
+            context=self.context,
+            user=user,
+            playbook_task=task,
+            integration_context=self.state,
         )
         self.context = demisto.context()
+        self.state = demisto.getIntegrationContext()
         return out
 
-    def ok(self, command: str, args: dict | None = None) -> list:
-        out = self.run(command, args)
+    def ok(self, command: str, args: dict | None = None, **who) -> list:
+        out = self.run(command, args, **who)
         errors = [e for e in out if isinstance(e, dict) and e.get("Type") == 4]
         assert not errors, errors
         return out
 
-    def refused(self, command: str, args: dict) -> str:
-        out = self.run(command, args)
+    def refused(self, command: str, args: dict, **who) -> str:
+        before = (json.dumps(self.context, sort_keys=True), json.dumps(self.state, sort_keys=True))
+        out = self.run(command, args, **who)
         assert len(out) == 1 and out[0]["Type"] == 4, out
+        assert (json.dumps(self.context, sort_keys=True), json.dumps(self.state, sort_keys=True)) == before, (
+            "a refusal recorded something"
+        )
         return out[0]["Contents"]
+
+    def audit(self) -> list:
+        return self.context["DORA"]["Audit"]
+
+
+def report_of(out: list) -> dict:
+    return out[0]["EntryContext"]["DORA.Report(val.Type && val.Type == obj.Type)"]
 
 
 def test_from_classification_to_submitted_initial_notification():
     inc = Incident(flow_params())
     inc.ok("dora-classify", {"affected_services": "Card payments", "clients_affected": "12430", "member_states": "DE,AT",
                              "classified_at": "2026-11-23T11:05:00Z"})  # fmt: skip
-    assert [e["Kind"] for e in inc.context["DORA"]["Audit"]] == ["detection", "classification"]
+    assert [e["Kind"] for e in inc.audit()] == ["detection", "classification"]
+    assert inc.state["DoraAuditHeads"]["117"]["Hash"] == inc.audit()[-1]["Hash"]
 
     out = inc.ok("dora-report-draft", {"type": "initial", "format": "json"})
-    report = out[0]["EntryContext"]["DORA.Report(val.Type && val.Type == obj.Type)"]
-    assert report["Complete"] is True, report["Missing"]
+    report = report_of(out)
+    assert report["Complete"] is True, report["Problems"]
     assert report["Validation"] == {"Schema": "IR-1.3.0", "Valid": True, "Errors": []}
     file_entry = out[1]
     assert file_entry["Type"] == 3 and file_entry["File"].startswith("DORA_initial_notification_117_")
@@ -310,98 +339,108 @@ def test_from_classification_to_submitted_initial_notification():
     page = (demisto.FILES_DIR / html[1]["FileID"]).read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and h in page
 
-    assert "before its two approvals" in inc.refused("dora-mark-submitted", {"type": "initial"})
-    inc.ok(
-        "dora-approve",
-        {"subject": "classification", "approver": "Ana Ruiz", "role": "CISO", "decision": "approve"},
-    )
-    inc.ok(
-        "dora-approve",
-        {
-            "subject": "initial",
-            "approver": "Ana Ruiz",
-            "role": "CISO",
-            "decision": "approve",
-            "content_hash": h,
-        },
-    )
+    assert "before its 2 approvals" in inc.refused("dora-mark-submitted", {"type": "initial"})
+    inc.ok("dora-approve", {"subject": "classification", "decision": "approve"})
+    inc.ok("dora-approve", {"subject": "initial", "decision": "approve", "content_hash": h, "role": "CISO"})
+    # The same person, under the second account that holds the other role.
     assert "one person counts once" in inc.refused(
-        "dora-approve",
-        {"subject": "initial", "approver": "Ana Ruiz", "role": "Chief Risk Officer", "decision": "approve"},
+        "dora-approve", {"subject": "initial", "decision": "approve"}, user="a.ruiz-cro"
     )
-    assert "may not approve" in inc.refused(
-        "dora-approve", {"subject": "initial", "approver": "Sam Doe", "role": "Intern", "decision": "approve"}
+    assert "holds none of the approver roles" in inc.refused(
+        "dora-approve", {"subject": "initial", "decision": "approve"}, user="sam.doe"
     )
-    inc.ok(
+    # A typed approver that disagrees with the signed-in user.
+    assert "approver is 'Ana Ruiz' but this command was run by the XSOAR user 'jonas.weber'" in inc.refused(
         "dora-approve",
-        {
-            "subject": "initial",
-            "approver": "Jonas Weber",
-            "role": "Chief Risk Officer",
-            "decision": "approve",
-        },
+        {"subject": "initial", "decision": "approve", "approver": "Ana Ruiz"},
+        user="jonas.weber",
     )
     out = inc.ok(
-        "dora-mark-submitted",
-        {"type": "initial", "submitted_at": "2026-11-23T13:40:00Z", "authority_reference": "BaFin-DORA-0042"},
+        "dora-approve",
+        {"subject": "initial", "decision": "approve", "approver": "Jonas Weber"},
+        user="jonas.weber",
     )
-    assert inc.context["DORA"]["Submission"]["InitialNotification"]["SubmittedAt"] == "2026-11-23T13:40:00Z"
-
-    clock = inc.ok("dora-deadlines", {"now": "2026-11-23T14:00:00Z"})[0]["Contents"]
-    assert clock["InitialNotification"]["Status"] == "submitted"
-    assert clock["IntermediateReport"]["Due"] == "2026-11-26T13:40:00Z"
+    approval = out[0]["EntryContext"]["DORA.Approval(val.Hash && val.Hash == obj.Hash)"]
+    assert (approval["Approver"], approval["ApproverEmail"], approval["Role"], approval["RoleSource"]) == (
+        "jonas.weber", "jonas.weber@zahlungsinstitut-beispiel.de", "Chief Risk Officer", "XSOAR role"
+    )  # fmt: skip
+    status = inc.ok("dora-approval-status", {"subject": "initial"})[0]["Contents"]
+    assert status["Approved"] is True and status["MissingRoles"] == []
+    out = inc.ok(
+        "dora-mark-submitted",
+        {
+            "type": "initial",
+            "submitted_at": dora_bridge_now_minus(0),
+            "authority_reference": "BaFin-DORA-0042",
+        },
+        user="jonas.weber",
+    )
+    submitted = inc.context["DORA"]["Submission"]
+    submitted = submitted[-1] if isinstance(submitted, list) else submitted
+    assert submitted["InitialNotification"]["AuthorityReference"] == "BaFin-DORA-0042"
+    assert inc.audit()[-1]["Actor"] == "jonas.weber"
 
     verdict = inc.ok("dora-audit-verify")[0]["Contents"]
     # detection, classification, the draft (the HTML rendering has the same content), three approvals, the submission
-    assert verdict["Valid"] is True and verdict["Entries"] == len(inc.context["DORA"]["Audit"]) == 7
+    assert verdict["Valid"] is True and verdict["Entries"] == len(inc.audit()) == 7
+    assert verdict["KeyIds"] == ["2026-11"] and verdict["HeadChecked"] is True
     log = inc.ok("dora-audit-log")
     exported = json.loads((demisto.FILES_DIR / log[1]["FileID"]).read_text())
     assert [e["Kind"] for e in exported][-1] == "submission"
     assert written(out[0]) <= declared("dora-mark-submitted")
 
 
+def dora_bridge_now_minus(minutes: int) -> str:
+    from datetime import datetime, timedelta
+
+    import dora_bridge
+
+    t = datetime.fromisoformat(dora_bridge.now().replace("Z", "+00:00")) - timedelta(minutes=minutes)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_playbook_task_or_dbot_cannot_decide():
+    inc = Incident(flow_params())
+    inc.ok("dora-classify", {"affected_services": "Card payments", "malicious_unauthorized_access": "true"})
+    task = {
+        "taskId": "29",
+        "playbookName": "DORA Major Incident Notification",
+        "taskName": "Record the decision",
+    }
+    message = inc.refused(
+        "dora-approve", {"subject": "classification", "decision": "approve"}, user=None, task=task
+    )
+    assert message.startswith("Failed to execute dora-approve command. Error: Only a person can approve"), (
+        message
+    )
+    assert "Only a person can mark a report submitted" in inc.refused(
+        "dora-mark-submitted", {"type": "initial"}, user=None, task=task
+    )
+    assert "Only a person can approve" in inc.refused(
+        "dora-approve", {"subject": "classification", "decision": "approve"}, user="DBot"
+    )
+
+
 def test_a_changed_draft_voids_its_approvals_and_a_tampered_chain_stops_everything():
     inc = Incident(flow_params())
     inc.ok("dora-classify", {"affected_services": "Card payments", "malicious_unauthorized_access": "true"})
     first = inc.ok("dora-report-draft", {"type": "initial", "format": "markdown"})
-    h1 = first[0]["EntryContext"]["DORA.Report(val.Type && val.Type == obj.Type)"]["ContentHash"]
-    inc.ok(
-        "dora-approve",
-        {
-            "subject": "initial",
-            "approver": "Ana Ruiz",
-            "role": "CISO",
-            "decision": "approve",
-            "content_hash": h1,
-        },
-    )
+    h1 = report_of(first)["ContentHash"]
+    inc.ok("dora-approve", {"subject": "initial", "decision": "approve", "content_hash": h1})
     inc.context["DORA"]["IncidentReport"]["IncidentDescription"] += " Root cause: expired certificate."
     inc.ok("dora-report-draft", {"type": "initial", "format": "csv"})
     message = inc.refused(
-        "dora-approve",
-        {
-            "subject": "initial",
-            "approver": "Jonas Weber",
-            "role": "Chief Risk Officer",
-            "decision": "approve",
-            "content_hash": h1,
-        },
+        "dora-approve", {"subject": "initial", "decision": "approve", "content_hash": h1}, user="jonas.weber"
     )
     assert "has changed since the version you reviewed" in message
 
     inc.context["DORA"]["Audit"][1]["Details"]["IsMajor"] = False
     verdict = inc.ok("dora-audit-verify")[0]["Contents"]
-    assert verdict["Valid"] is False and verdict["FirstBadSeq"] == 1
+    assert verdict["Valid"] is False and verdict["FirstBadSeq"] == 1 and verdict["Tampering"] == "altered"
     assert "fails verification at entry 1" in inc.refused(
-        "dora-approve",
-        {
-            "subject": "initial",
-            "approver": "Jonas Weber",
-            "role": "Chief Risk Officer",
-            "decision": "approve",
-        },
+        "dora-approve", {"subject": "initial", "decision": "approve"}, user="jonas.weber"
     )
-    assert len(inc.context["DORA"]["Audit"]) == 5
+    assert len(inc.audit()) == 5
 
 
 def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
@@ -414,7 +453,8 @@ def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
     sparse.context = {}
     out = sparse.ok("dora-report-draft", {"type": "final", "format": "json"})
     assert len([e for e in out if e.get("Type") == 3]) == 0, "an invalid JSON export is not offered"
-    assert "does not validate against IR-1.3.0" in out[0]["HumanReadable"]
+    assert "not offered until it validates" in out[0]["HumanReadable"]
+    assert report_of(out)["Complete"] is False
 
 
 @pytest.mark.parametrize(
@@ -426,6 +466,12 @@ def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
             "report_schema is the schema 'IR-1.3.0', but report_schema_version selects IR-1.2.1",
         ),
         ({"initial_notification_approver_roles": "CISO"}, "must name at least two roles"),
+        ({"chain_key": None}, "chain_key is required"),
+        (
+            {"chain_key": {"identifier": "k1", "password": "short"}},
+            "use a random key of 22 to 1024 characters",
+        ),
+        ({"approver_users": "CISO ana.ruiz"}, "Line 1 of approver_users"),
         ({"report_field_sources": '{"9.9": "context.x"}'}, "no field of the template"),
         ({"primary_contact_email": "ana@"}, "primary_contact_email must be an e-mail address"),
     ],
@@ -433,3 +479,69 @@ def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
 def test_bad_report_settings_are_named(override, message):
     entry = run("test-module", params=flow_params(**override))
     assert entry["Type"] == 4 and message in entry["Contents"], entry["Contents"]
+
+
+@pytest.fixture
+def clock_at_anchor():
+    """The core's clock standing at the test anchor: decisions are dated now."""
+    dora_bridge.set_clock(rfc3339(ANCHOR), running=False)
+    yield ANCHOR
+    dora_bridge.set_clock(rfc3339(ANCHOR), running=True)
+
+
+def aware_incident(hours_ago: int) -> Incident:
+    inc = Incident(flow_params())
+    inc.incident = {"id": "118", "created": at(hours=-hours_ago), "occurred": at(hours=-hours_ago - 1)}
+    return inc
+
+
+def test_inconclusive_is_pending_and_a_persons_major_runs_four_hours_from_the_decision(clock_at_anchor):
+    inc = aware_incident(5)  # awareness at "08:00", the decision at "13:00"
+    c = inc.ok("dora-classify", {"affected_services": "Customer portal"})[0]["Contents"]
+    assert c["IsMajor"] is False and c["Determinate"] is False
+    pending = inc.ok("dora-deadlines")[0]["Contents"]
+    assert pending["Decision"]["State"] == "pending" and pending["Decision"]["MissingFacts"]
+    initial = pending["InitialNotification"]
+    assert initial["Status"] == "on-time" and initial["BaseDue"] == at(hours=19), "24 hours from awareness"
+    out = inc.ok("dora-decide", {"decision": "major", "reason": "card payments down for a third of clients"})
+    decision = out[0]["EntryContext"]["DORA.Decision(val.Hash && val.Hash == obj.Hash)"]
+    assert decision["DecidedBy"] == "ana.ruiz" and decision["Role"] == "CISO"
+    assert decision["SystemVerdict"] == "not major on the facts known so far"
+    sealed = [e for e in inc.audit() if e["Kind"] == "decision"]
+    assert len(sealed) == 1 and sealed[0]["Actor"] == "ana.ruiz" and sealed[0]["Mac"]
+    major = inc.ok("dora-deadlines")[0]["Contents"]
+    assert major["Decision"]["State"] == "major" and major["Decision"]["DecidedBy"] == "ana.ruiz"
+    assert major["InitialNotification"]["BaseDue"] == at(hours=4), "4 hours from the person's decision"
+
+
+def test_a_persons_not_major_with_a_reason_stops_the_clock(clock_at_anchor):
+    inc = aware_incident(2)
+    inc.ok("dora-classify", {"affected_services": "Card payments", "malicious_unauthorized_access": "true"})
+    assert inc.ok("dora-deadlines")[0]["Contents"]["InitialNotification"]["Status"] == "on-time"
+    inc.ok("dora-decide", {"decision": "not-major", "reason": "the host is a test system outside production"},
+           user="jonas.weber")  # fmt: skip
+    stopped = inc.ok("dora-deadlines")[0]["Contents"]
+    assert stopped["InitialNotification"]["Status"] == "not-required"
+    assert stopped["Decision"]["State"] == "not-major" and stopped["Decision"]["SystemVerdict"] == "major"
+    (entry,) = [e for e in inc.audit() if e["Kind"] == "decision"]
+    assert entry["Details"]["Reason"] == "the host is a test system outside production"
+    assert entry["Details"]["SystemVerdict"]["IsMajor"] is True
+
+
+def test_a_decision_needs_a_reason_an_approver_role_and_a_person():
+    inc = aware_incident(2)
+    inc.ok("dora-classify", {"affected_services": "Card payments"})
+    assert "reason is required" in inc.refused("dora-decide", {"decision": "major", "reason": " "})
+    assert "decision must be one of major, not-major, got 'yes'" in inc.refused(
+        "dora-decide", {"decision": "yes", "reason": "r"}
+    )
+    assert "'sam.doe' holds none of the approver roles" in inc.refused(
+        "dora-decide", {"decision": "major", "reason": "r"}, user="sam.doe"
+    )
+    task = {"taskId": "12", "playbookName": "DORA ICT Incident Triage", "taskName": "Decide"}
+    assert "Only a person" in inc.refused(
+        "dora-decide", {"decision": "major", "reason": "r"}, user=None, task=task
+    )
+    assert "decided_by" in inc.refused(
+        "dora-decide", {"decision": "major", "reason": "r", "decided_by": "jonas.weber"}
+    )

@@ -10,7 +10,7 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import ContextConnectors, command_args, now
+from dora_bridge import ContextConnectors, command_args, markdown_rows, markdown_text, now
 
 # The arguments declared isArray in the yml.
 ARRAY_ARGS = (
@@ -42,28 +42,36 @@ def figure_value(fig):
 
 
 def test_module(c: ContextConnectors) -> str:
-    if not c.sources():
-        raise DemistoException(
-            "No source is configured: set a Register of Information, a CMDB, an ICT mapping or a transaction source."
-        )
+    """Contacts every configured source once; each one that fails is named in the error."""
+    for line in c.test_connection():
+        demisto.debug(f"[DORA Bridge Context] test-module: {line}")
     return "ok"
 
 
+def problems_markdown(problems: list) -> str:
+    return "".join(f"- {markdown_text(p)}\n" for p in problems)
+
+
 def ict_context_command(c: ContextConnectors, args: dict) -> CommandResults:
-    asset = args.get("asset") or (demisto.incident().get("CustomFields") or {}).get("socradarasset")
+    asset = args.get("asset") or (demisto.incident().get("CustomFields") or {}).get("dorasocradarasset")
     ctx = c.ict_context(asset=asset, services=args.get("services"))
     services = figure_value(ctx["AffectedServices"]) or []
     critical = figure_value(ctx["CriticalServicesAffected"])
-    readable = f"### ICT context of {ctx['Asset'] or ', '.join(services)}\n"
-    readable += f"Services: {', '.join(services) or 'none found'}; critical or important: {'unknown' if critical is None else critical}"
-    readable += " (partial: a source failed)\n" if ctx["Partial"] else "\n"
-    readable += tableToMarkdown("Functions", ctx["Functions"], headers=["Name", "Id", "Critical", "Source"])
+    # Names and reasons come from the register, the CMDB and the asset: escaped for markdown.
+    readable = f"### ICT context of {markdown_text(ctx['Asset'] or ', '.join(services))}\n"
+    readable += f"Services: {markdown_text(', '.join(services)) or 'none found'}; critical or important: {'unknown' if critical is None else critical}"
+    readable += " (partial: a source failed or a bound was reached)\n" if ctx["Partial"] else "\n"
     readable += tableToMarkdown(
-        "ICT third-party providers", ctx["Providers"], headers=["Name", "Country", "Services", "Source"]
+        "Functions", markdown_rows(ctx["Functions"]), headers=["Name", "Id", "Critical", "Source"]
     )
-    readable += tableToMarkdown("Countries", ctx["Countries"], headers=["Country", "Reason"])
+    readable += tableToMarkdown(
+        "ICT third-party providers",
+        markdown_rows(ctx["Providers"]),
+        headers=["Name", "Country", "Services", "Source"],
+    )
+    readable += tableToMarkdown("Countries", markdown_rows(ctx["Countries"]), headers=["Country", "Reason"])
     if ctx["Problems"]:
-        readable += "\n" + "\n".join(f"- {p}" for p in ctx["Problems"]) + "\n"
+        readable += "\n" + problems_markdown(ctx["Problems"])
     return CommandResults(
         outputs_prefix="DORA.Context.ICT", outputs=ctx, readable_output=readable, raw_response=ctx
     )
@@ -88,11 +96,11 @@ def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResult
     ]
     readable = tableToMarkdown(
         f"Transaction scope {scope['Window']['Start']} to {scope['Window']['End']}",
-        rows,
+        markdown_rows(rows),
         headers=["Figure", "Value", "Estimate", "Source"],
     )
     if scope.get("Partial"):
-        readable += "\n**Partial:** " + "; ".join(scope.get("Problems") or []) + "\n"
+        readable += "\n**Partial:**\n" + problems_markdown(scope.get("Problems") or [])
     return CommandResults(
         outputs_prefix="DORA.Context.Transactions",
         outputs=scope,

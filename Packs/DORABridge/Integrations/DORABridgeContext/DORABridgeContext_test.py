@@ -75,7 +75,7 @@ class Incident:
         self.incident = {
             "id": "311",
             "occurred": occurred,
-            "CustomFields": {"socradarasset": "203.0.113.16"},
+            "CustomFields": {"dorasocradarasset": "203.0.113.16"},
         }
         self.context: dict = {}
 

@@ -68,11 +68,13 @@ def assert_no_secret() -> None:
 
 def test_yml_declares_exactly_the_commands_main_answers():
     declared = {c["name"] for c in YML["script"]["commands"]}
-    assert declared == set(integration.COMMANDS)
+    assert declared == set(integration.COMMANDS) | set(integration.MIRROR_COMMANDS)
     readme = (HERE / "README.md").read_text()
     examples = (HERE / "command_examples").read_text()
     for name in declared:
         assert f"### {name}" in readme, f"{name} is not documented in README.md"
+    # The mirroring commands are the server's; the examples are the analyst's commands.
+    for name in integration.COMMANDS:
         assert f"!{name}" in examples
 
 
@@ -83,7 +85,9 @@ def test_yml_parameters_are_the_ones_the_core_reads():
         "max_fetch", "first_fetch", "incidentFetchInterval", "status", "severity", "alarm_type_ids",
         "excluded_alarm_type_ids", "alarm_main_types", "alarm_sub_types", "excluded_alarm_main_types",
         "excluded_alarm_sub_types", "include_content", "include_entities", "include_company_id",
-        "lookback_minutes", "date_format", "page_concurrency", "max_alarms_read", "fetch_time_budget",
+        "lookback_minutes", "date_format", "page_concurrency", "max_response_mb", "tags", "assignees", "date_from",
+        "date_to", "mirror_direction", "mirror_user_email", "comment_tag", "comment_tag_in", "close_incident",
+        "close_alarm", "close_reason_map", "mirror_window_days", "max_alarms_read", "fetch_time_budget",
     }  # fmt: skip
 
 
@@ -147,8 +151,10 @@ def test_fetched_incidents_are_complete_and_use_pack_fields(server):
         assert inc["severity"] == {"INFO": 0.5, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}.get(level, 0)
         unknown = set(inc["CustomFields"]) - PACK_FIELDS
         assert not unknown, f"CustomFields without an incident field in the pack: {unknown}"
-        assert inc["CustomFields"]["socradarcompanyid"] == "789"
-    with_content = [i for i in incidents if any(k.startswith("socradarcontent") for k in i["CustomFields"])]
+        assert inc["CustomFields"]["dorasocradarcompanyid"] == "789"
+    with_content = [
+        i for i in incidents if any(k.startswith("dorasocradarcontent") for k in i["CustomFields"])
+    ]
     assert len(with_content) == len(incidents)
 
 
@@ -220,7 +226,7 @@ def test_every_action_writes_its_declared_context(server, command, args, id_arg)
     entry = only_entry(run(command, instance_params(server), args))
     assert entry["Type"] == 1, entry
     key = "SOCRadar.Alarm(val.ID && val.ID == obj.ID)"
-    assert entry["EntryContext"][key][0]["ID"] == alarm["alarm_id"]
+    assert entry["EntryContext"][key][0]["ID"] == str(alarm["alarm_id"])
     written = context_paths(entry)
     assert written <= declared_outputs(command), f"undeclared outputs: {written - declared_outputs(command)}"
     assert entry["HumanReadable"].startswith("### ")

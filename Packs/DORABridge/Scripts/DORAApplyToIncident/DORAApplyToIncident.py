@@ -4,6 +4,8 @@ and sets the SLA of the DORA timer fields, so XSOAR itself alarms before each de
 Integration commands cannot change incident fields; a script can, through ``setIncident``.
 """
 
+from datetime import datetime
+
 import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
@@ -15,6 +17,15 @@ def run(command: str, args: dict) -> None:
     result = demisto.executeCommand(command, args)
     if is_error(result):
         raise DemistoException(f"{command} failed: {get_error(result)}")
+
+
+def minutes_between(start: str, end: str) -> int:
+    """Whole minutes from ``start`` to ``end`` (RFC 3339), rounded up, never negative."""
+    seconds = (
+        datetime.fromisoformat(end.replace("Z", "+00:00"))
+        - datetime.fromisoformat(start.replace("Z", "+00:00"))
+    ).total_seconds()
+    return max(0, -(-int(seconds) // 60))
 
 
 def apply(what: str) -> CommandResults:
@@ -33,12 +44,27 @@ def apply(what: str) -> CommandResults:
         )
     if updates["Fields"]:
         run("setIncident", updates["Fields"])
+    timers = demisto.incident().get("CustomFields") or {}
     for timer in updates["Timers"]:
+        current = timers.get(timer["Field"]) or {}
+        running = current.get("runStatus") in ("running", "paused")
         if timer["Action"] == "start":
-            run("setIncident", {"sla": timer["SlaMinutes"], "slaField": timer["Field"]})
-            run("startTimer", {"timerField": timer["Field"]})
+            # XSOAR dates a timer's breach at its start + sla minutes: a running timer keeps its
+            # start, so its SLA is counted from there.
+            sla = (
+                minutes_between(current["startDate"], timer["Due"])
+                if running and current.get("startDate")
+                else timer["SlaMinutes"]
+            )
+            run("setIncident", {"sla": sla, "slaField": timer["Field"]})
+            if not running:
+                run("startTimer", {"timerField": timer["Field"]})
+            timer.update(SlaMinutes=sla, Action="start" if not running else "keep running")
         elif timer["Action"] == "stop":
-            run("stopTimer", {"timerField": timer["Field"]})
+            if running:
+                run("stopTimer", {"timerField": timer["Field"]})
+            else:
+                timer["Action"] = "none (never started)"
     readable = tableToMarkdown(
         "DORA incident fields updated",
         [{"Field": k, "Value": v} for k, v in updates["Fields"].items() if k != "doraclassificationsummary"],

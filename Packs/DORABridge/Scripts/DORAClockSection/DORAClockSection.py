@@ -14,7 +14,8 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-# (context key, label, due-soon margin: the defaults of the DORA Bridge instance parameters)
+# (context key, label, due-soon margin when the deadline does not carry the instance's own:
+# the defaults of the DORA Bridge instance parameters)
 REPORTS = [
     ("InitialNotification", "Initial notification", timedelta(hours=1)),
     ("IntermediateReport", "Intermediate report", timedelta(hours=12)),
@@ -110,6 +111,9 @@ def report_line(key, label, soon, d, zone, now):
     if status not in OPEN or due is None:
         notes = [n for n in d.get("Notes") or [] if isinstance(n, str)]
         return f"**{label}: PENDING**" + (f": {notes[0]}" if notes else "")
+    margin = d.get("DueSoonSeconds")
+    if isinstance(margin, (int, float)) and not isinstance(margin, bool) and margin >= 0:
+        soon = timedelta(seconds=margin)
     left = due - now
     if left.total_seconds() < 0:
         state, left_text = "OVERDUE", f"overdue by {span(-left)}"

@@ -170,3 +170,14 @@ def test_main_with_an_empty_context_gives_the_hint():
     demisto.setup(context={}, incident={"id": "7"})
     section.main()
     assert demisto.recorded_results[0]["Contents"].startswith("No DORA deadlines for this incident yet")
+
+
+def test_the_due_soon_margin_is_the_instances():
+    wide = EntityProfile.from_params({**dora_params(), "due_soon_initial_minutes": "120"})
+    d = wide.deadlines(MAJOR, now="2099-01-05T09:00:00Z")
+    assert d["InitialNotification"]["DueSoonSeconds"] == 7200
+    # 90 minutes before the due time: due soon with the instance's 2 hours, on time with the default 1 hour.
+    shown = at("2099-01-05T11:30:00Z")
+    assert "DUE SOON" in lines(section.render({"DORA": {"Deadlines": d}}, shown))["Initial notification"]
+    del d["InitialNotification"]["DueSoonSeconds"]
+    assert "ON TIME" in lines(section.render({"DORA": {"Deadlines": d}}, shown))["Initial notification"]

@@ -40,6 +40,7 @@ pub(super) fn sparse(kind: &str, context: &Value, details: &str) -> Draft {
             profile: &profile,
         },
         now(),
+        None,
     )
 }
 

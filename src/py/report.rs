@@ -1,0 +1,300 @@
+//! The report, decision and evidence-chain bindings of `EntityProfile`: each reads its Python
+//! arguments into owned values, runs the domain function, and hands back the entries it
+//! appended with the chain's new head, which the integration records outside the incident.
+
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use serde_json::{json, Value};
+
+use super::convert::{time_or_now, to_py};
+use super::errors::{input_error, json_arg};
+use crate::audit::{self, HeadRecord};
+use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
+use crate::dora::facts::Lookup;
+use crate::dora::profile::EntityProfile;
+use crate::identity::Caller;
+use crate::input::InputError;
+use crate::report::approval::{self, Decision};
+use crate::report::evidence::Evidence;
+use crate::report::gate::{self, SubmissionRequest};
+use crate::report::request::{chain_in, draft_report, incident_id, DraftRequest};
+use crate::report::settings::ReportSettings;
+
+/// A Python value as JSON; absent is `null`.
+pub fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
+    match v {
+        None => Ok(Value::Null),
+        Some(v) => json_arg(py, name, name, v),
+    }
+}
+
+/// What every chain-writing binding reads: the incident id, the chain in context and the head
+/// recorded outside the incident.
+pub struct ChainArgs {
+    pub incident: Value,
+    pub context: Value,
+    pub head: Option<HeadRecord>,
+}
+
+impl ChainArgs {
+    pub fn read(
+        py: Python<'_>,
+        incident: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        head: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<ChainArgs> {
+        let head = json_of(py, "head", head)?;
+        Ok(ChainArgs {
+            incident: json_of(py, "incident", incident)?,
+            context: json_of(py, "context", context)?,
+            head: HeadRecord::from_json(&head),
+        })
+    }
+
+    pub fn evidence<'a>(
+        &'a self,
+        py: Python<'_>,
+        id: &'a str,
+        settings: &'a ReportSettings,
+    ) -> PyResult<Evidence<'a>> {
+        let chain = chain_in(&self.context).map_err(|e| input_error(py, e))?;
+        let keys = settings.keys().map_err(|e| input_error(py, e))?;
+        Evidence::new(id, keys, chain, self.head.clone()).map_err(|e| input_error(py, e))
+    }
+}
+
+/// The caller XSOAR authenticated, from `demisto.callingContext` and `demisto.findUser`.
+pub fn caller_of(
+    py: Python<'_>,
+    calling_context: Option<&Bound<'_, PyAny>>,
+    user: Option<&Bound<'_, PyAny>>,
+    what: &str,
+) -> PyResult<Caller> {
+    let cc = json_of(py, "caller", calling_context)?;
+    let user = json_of(py, "user", user)?;
+    Caller::from_xsoar(&cc, &user, what).map_err(|e| input_error(py, e))
+}
+
+/// The deadlines at `now` from the incident and its context, with the submissions read from the
+/// chain (not from the `DORA.Submission` kept in context): the HTML's clock.
+pub fn clock_now(
+    profile: &EntityProfile,
+    due_soon: DueSoon,
+    incident: &Value,
+    context: &Value,
+    chain: &[audit::Entry],
+    now: DateTime<Utc>,
+) -> Option<Value> {
+    let mut context = context.clone();
+    if let Some(dora) = context.get_mut("DORA").and_then(Value::as_object_mut) {
+        dora.insert("Submission".into(), gate::submissions(chain));
+    }
+    let args = json!({});
+    let facts = ClockFacts::resolve(&Lookup {
+        args: &args,
+        incident,
+        context: &context,
+    })
+    .ok()?;
+    deadlines(&facts, profile, now, due_soon)
+        .ok()
+        .and_then(|d| serde_json::to_value(d).ok())
+}
+
+pub struct DraftArgs<'a> {
+    pub kind: &'a str,
+    pub format: &'a str,
+    pub exchange_rate: Option<&'a str>,
+    pub exchange_rate_source: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+pub fn report_draft<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    profile: &EntityProfile,
+    due_soon: DueSoon,
+    a: ChainArgs,
+    d: DraftArgs<'_>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let profile_json = serde_json::to_value(profile).expect("the profile serialises");
+    let chain = chain_in(&a.context).map_err(|e| input_error(py, e))?;
+    let fresh = (d.format == "html")
+        .then(|| clock_now(profile, due_soon, &a.incident, &a.context, &chain, d.now))
+        .flatten();
+    let req = DraftRequest {
+        kind: d.kind,
+        format: d.format,
+        mapping: &settings.mapping,
+        schema: settings.schema.as_ref(),
+        profile: &profile_json,
+        incident: &a.incident,
+        context: &a.context,
+        now: d.now,
+        keys: settings.keys.as_ref(),
+        head: a.head.clone(),
+        exchange_rate: d.exchange_rate,
+        exchange_rate_source: d.exchange_rate_source,
+        deadlines: fresh,
+    };
+    let out = py
+        .detach(|| draft_report(&req))
+        .map_err(|e| input_error(py, e))?;
+    to_py(py, &out)
+}
+
+pub fn record_classification<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    classification: Value,
+    a: ChainArgs,
+    now: DateTime<Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(py, &id, settings)?;
+    let entries = approval::record_classification(&mut ev, &classification, now)
+        .map_err(|e| input_error(py, e))?;
+    to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
+}
+
+/// The chain entries sealing mirrored SOCRadar changes (each once, keyed) and the new head.
+pub fn record_mirrored_changes<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    records: Value,
+    a: ChainArgs,
+    now: DateTime<Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let records: Vec<crate::socradar::mirror::record::MirroredChange> =
+        serde_json::from_value(records).map_err(|e| {
+            input_error(
+                py,
+                InputError::new(
+                    "records",
+                    format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
+                ),
+            )
+        })?;
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(py, &id, settings)?;
+    let entries = crate::socradar::mirror::evidence::seal(&mut ev, &records, now)
+        .map_err(|e| input_error(py, e))?;
+    to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
+}
+
+/// A person's decision that the incident is (not) major, sealed; returns the entry and the head.
+pub fn decide<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    caller: Caller,
+    d: &crate::report::human_decision::HumanDecision<'_>,
+    a: ChainArgs,
+    now: DateTime<Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(py, &id, settings)?;
+    let e = crate::report::human_decision::record(
+        &mut ev,
+        &settings.policy,
+        &settings.directory,
+        &caller,
+        d,
+        now,
+    )
+    .map_err(|e| input_error(py, e))?;
+    to_py(py, &json!({"Entry": e, "Head": ev.head()}))
+}
+
+pub fn approve<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    caller: Caller,
+    d: &Decision<'_>,
+    a: ChainArgs,
+    now: DateTime<Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(py, &id, settings)?;
+    let e = approval::decide(
+        &mut ev,
+        &settings.policy,
+        &settings.directory,
+        &caller,
+        d,
+        now,
+    )
+    .map_err(|e| input_error(py, e))?;
+    to_py(py, &json!({"Entry": e, "Head": ev.head()}))
+}
+
+pub fn mark_submitted<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    caller: Caller,
+    req: &SubmissionRequest<'_>,
+    a: ChainArgs,
+    now: DateTime<Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(py, &id, settings)?;
+    let entries = gate::submit(&mut ev, &settings.policy, &caller, req, now)
+        .map_err(|e| input_error(py, e))?;
+    to_py(
+        py,
+        &json!({"Entries": entries, "Submission": gate::submissions(&ev.chain), "Head": ev.head()}),
+    )
+}
+
+pub fn approval_status<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    subject: &str,
+    a: ChainArgs,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let ev = a.evidence(py, &id, settings)?;
+    ev.verified().map_err(|e| input_error(py, e))?;
+    to_py(
+        py,
+        &gate::approval_status(&ev.chain, &settings.policy, subject),
+    )
+}
+
+pub fn audit_verify<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    a: ChainArgs,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let chain = chain_in(&a.context).map_err(|e| input_error(py, e))?;
+    let keys = settings.keys().map_err(|e| input_error(py, e))?;
+    to_py(py, &audit::verify(&chain, &id, Some(keys), a.head.as_ref()))
+}
+
+/// The time of a submission: RFC 3339 with an offset (a time without one is refused), or now.
+pub fn submitted_at(
+    py: Python<'_>,
+    raw: Option<&str>,
+    now: DateTime<Utc>,
+) -> PyResult<DateTime<Utc>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(now),
+        Some(s) => audit::parse_at(s).map_err(|_| {
+            input_error(
+                py,
+                InputError::new(
+                    "submitted_at",
+                    format!(
+                        "submitted_at must be an RFC 3339 date-time with its offset, such as 2026-11-23T13:40:00Z, got {}.",
+                        crate::input::quote(s)
+                    ),
+                ),
+            )
+        }),
+    }
+}
+
+/// `time_or_now` re-exported for the profile's methods.
+pub fn now_or(py: Python<'_>, now: Option<&str>) -> PyResult<DateTime<Utc>> {
+    time_or_now(py, "now", now)
+}
