@@ -282,6 +282,20 @@ class EntityProfile:
     ) -> dict[str, Any]:
         """``{"Entries": [...], "Head": ...}``: mirrored SOCRadar changes sealed in the chain, each
         once; none without a chain."""
+    def record_triage(
+        self,
+        *,
+        outcome: str | None = None,
+        reason: str | None = None,
+        caller: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"Entries": [...], "Triage": {...}, "Head": ...}``: the incident's triage and awareness
+        sealed in the chain; with ``outcome`` and ``reason``, a person's re-triage."""
     def decide(
         self,
         decision: str,

@@ -217,6 +217,37 @@ impl PyEntityProfile {
         })
     }
 
+    /// Seals the incident's triage in its chain, with its detection and awareness (once): the
+    /// triage the fetch gave it, or, with `outcome` and `reason`, a person's re-triage by the
+    /// authenticated user.
+    #[pyo3(signature = (*, outcome=None, reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of !dora-triage
+    fn record_triage<'py>(
+        &self,
+        py: Python<'py>,
+        outcome: Option<&str>,
+        reason: Option<&str>,
+        caller: Option<&Bound<'py, PyAny>>,
+        user: Option<&Bound<'py, PyAny>>,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let person = match outcome.map(str::trim).filter(|o| !o.is_empty()) {
+                Some(o) => Some((
+                    report::caller_of(py, caller, user, "re-triage an incident")?,
+                    o,
+                    reason.unwrap_or(""),
+                )),
+                None => None,
+            };
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::record_triage(py, &self.report, person, a, report::now_or(py, now)?)
+        })
+    }
+
     /// A person's decision that the incident is major or not (`decision`: `major` or
     /// `not-major`), against or beside the system's verdict, with a reason; made by the
     /// authenticated user in an approver role and sealed in the chain, where the clock reads it.
