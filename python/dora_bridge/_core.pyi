@@ -341,6 +341,7 @@ class EntityProfile:
         authority_reference: str | None = None,
         combined_with: list[str] | None = None,
         submitted_by: str | None = None,
+        late_reason: str | None = None,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         head: dict[str, Any] | None = None,

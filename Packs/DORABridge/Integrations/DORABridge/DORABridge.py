@@ -374,6 +374,7 @@ def mark_submitted_command(profile: EntityProfile, args: dict) -> list:
         authority_reference=args.get("authority_reference"),
         combined_with=args.get("combined_with") or None,
         submitted_by=args.get("submitted_by"),
+        late_reason=args.get("late_reason"),
         **evidence.args(),
     )
     evidence.record(out["Head"])
@@ -389,6 +390,9 @@ def mark_submitted_command(profile: EntityProfile, args: dict) -> list:
         readable += (
             f"; submitted together with {', '.join(d['CombinedWith'])}.\n" if d["CombinedWith"] else ".\n"
         )
+        if d.get("Late"):
+            readable += f"**Late** by {d['LateBy']} (due {d['Due']}): {d['LateReason']}\n"
+
         readable += tableToMarkdown("Approved by", d["ApprovedBy"], headers=["Approver", "Role"])
     submission = {k: v for k, v in out["Submission"].items() if v is not None}
     submission["IncidentId"] = incident_id()

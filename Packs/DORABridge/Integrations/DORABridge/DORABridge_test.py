@@ -372,6 +372,8 @@ def test_from_classification_to_submitted_initial_notification():
             "type": "initial",
             "submitted_at": dora_bridge_now_minus(0),
             "authority_reference": "BaFin-DORA-0042",
+            # The incident of 23 November reaches the authority at the test's anchor, late.
+            "late_reason": "notified once the payments ledger confirmed the figures",
         },
         user="jonas.weber",
     )
