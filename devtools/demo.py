@@ -1,9 +1,16 @@
-"""`make demo`: the SOCRadar connector end to end on a local SOCRadar-compatible server.
+"""`make demo`: from SOCRadar alarms to a DORA notification, end to end, on a simulated clock.
 
 A server with three days of realistic alarms starts on loopback; the real integration code
-(`DORABridgeSOCRadar.main()`) runs on the XSOAR runtime double exactly as the XSOAR server would
-run it: connection test, a first fetch, new and late alarms arriving, more fetches, and an
-analyst action written back to SOCRadar.
+(`DORABridgeSOCRadar.main()`, `DORABridge.main()`, the context connectors and the scripts) runs
+on the XSOAR runtime double exactly as the XSOAR server would run it: connection test, a first
+fetch, new and late alarms arriving, more fetches, an analyst action written back to SOCRadar;
+then a major incident through triage, context, classification and the regulatory clock, its
+initial notification drafted, approved by two people and submitted late with the reason, and a
+not-major one.
+
+Time passes on a simulated clock the demo drives (the core's clock, which the runtime double's
+SLA timers and the local server read too): nothing sleeps. It starts at the anchor the tests use
+(``DORA_TEST_ANCHOR``, else the sample database's ``DORA_PG_ANCHOR``, else now).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,6 +31,7 @@ sys.path[:0] = [
     str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridge"),
     str(ROOT / "Packs" / "DORABridge" / "Integrations" / "DORABridgeContext"),
     str(ROOT / "Packs" / "DORABridge" / "Scripts" / "DORAApplyToIncident"),
+    str(ROOT / "Packs" / "DORABridge" / "Scripts" / "DORAClockSection"),
 ]
 
 import demistomock as demisto  # noqa: E402
@@ -31,10 +39,13 @@ import DORAApplyToIncident  # noqa: E402
 import DORABridge  # noqa: E402
 import DORABridgeContext  # noqa: E402
 import DORABridgeSOCRadar as integration  # noqa: E402, N813
+import DORAClockSection  # noqa: E402
 from harness import run_command  # noqa: E402
 
+import dora_bridge  # noqa: E402
 from devtools.cmdb_server import CmdbServer  # noqa: E402
 from devtools.socradar_server import SocRadarServer  # noqa: E402
+from tests.anchor import ANCHOR, rfc3339  # noqa: E402
 
 API_KEY = "demo-key-0f1e2d3c4b5a"
 # The demo instance's chain key: it signs the evidence chain, and appears in no output either.
@@ -45,6 +56,44 @@ SEVERITY = {0: "Unknown", 0.5: "Info", 1: "Low", 2: "Medium", 3: "High", 4: "Cri
 
 # Every entry and log line the runs produced, to check that the API key is in none of them.
 TRANSCRIPT: list[str] = []
+
+
+class Clock:
+    """The demo's simulated clock: it stands still until the demo moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        dora_bridge.set_clock(rfc3339(start), running=False)
+
+    def advance(self, why: str, **delta: float) -> None:
+        step = timedelta(**delta)
+        self.now += step
+        dora_bridge.set_clock(rfc3339(self.now), running=False)
+        hours, rest = divmod(int(step.total_seconds()) // 60, 60)
+        print(f"\n   ~~~ {f'{hours} h ' if hours else ''}{rest} min later, {rfc3339(self.now)}: {why} ~~~")
+
+
+def business_morning(after: datetime) -> datetime:
+    """08:30 in Frankfurt (07:30 UTC) on the first working day after ``after`` whose initial
+    notification, due the same day, gets no weekend or holiday relief in the entity's calendar (the
+    core's): the story of the demo (due soon, overdue, late) then reads the same on every date."""
+    profile = dora_bridge.EntityProfile.from_params(PROFILE)
+    day = after.replace(hour=7, minute=30, second=0, microsecond=0)
+    for _ in range(31):
+        day += timedelta(days=1)
+        noon = rfc3339(day + timedelta(hours=5))
+        facts = {"aware_at": rfc3339(day), "classified_at": rfc3339(day), "is_major": "true"}
+        if not profile.deadlines(facts, now=noon)["InitialNotification"]["ReliefApplied"]:
+            return day
+    raise SystemExit(f"no working day in the month after {rfc3339(after)} in the entity's calendar")
+
+
+CLOCK: Clock  # set in main(), once the entity's profile is known
+
+
+def playbook(task: str) -> None:
+    """The task of the DORA Major Incident Notification playbook the next step stands for."""
+    print(f"\n[playbook: {task}]")
 
 
 def record(results: list) -> list:
@@ -132,6 +181,11 @@ REPORT_FACTS = {
 }
 
 
+# When XSOAR created each fetched incident: the moment of the fetch that brought it, which the
+# entity's awareness of the incident runs from (RTS 2025/301 Art. 5) unless a person says otherwise.
+CREATED: dict[str, str] = {}
+
+
 class Incident:
     """One XSOAR incident: every command sees the context the previous ones wrote."""
 
@@ -139,7 +193,7 @@ class Incident:
         self.incident = {
             "id": fetched["dbotMirrorId"],
             "occurred": fetched["occurred"],
-            "created": fetched["occurred"],
+            "created": CREATED[fetched["dbotMirrorId"]],
             "CustomFields": fetched["CustomFields"],
         }
         self.context: dict = {}
@@ -160,31 +214,74 @@ class Incident:
             self.state = demisto.getIntegrationContext()
         return out
 
+    def show(self, command: str, args: dict | None = None, user: str = "m.weber") -> dict:
+        """Runs a DORA Bridge command as ``user`` and prints what the War Room shows."""
+        shown = " ".join(f'{k}="{v}"' for k, v in (args or {}).items())
+        print(f"$ !{command} {shown}".rstrip() + (f"   (signed in as {user})" if user != "m.weber" else ""))
+        out = self.run(DORABridge.main, command, PROFILE, args, user=user)
+        if out[0].get("Type") == 4:
+            print(f"  refused: {out[0]['Contents']}")
+        else:
+            print(out[0]["HumanReadable"])
+        return out[0]
 
-def classify(fetched: dict) -> None:
+    def apply_to_incident(self) -> None:
+        """!DORAApplyToIncident: the DORA fields and SLA timers, as XSOAR then shows them."""
+        self.run(DORAApplyToIncident.main, "", {})
+        fields = self.incident["CustomFields"]
+        print("$ !DORAApplyToIncident")
+        print(
+            f"  doraismajor={fields.get('doraismajor')}  doradeadlinestatus={fields.get('doradeadlinestatus')}"
+        )
+        for name in ("dorainitialnotificationsla", "doraintermediatereportsla"):
+            timer = fields.get(name) or {}
+            if timer.get("runStatus") in (None, "idle"):
+                print(f"  SLA timer {name}: not started")
+                continue
+            breach = "  ** SLA BREACHED **" if timer.get("breachTriggered") else ""
+            print(
+                f"  SLA timer {name}: {timer['runStatus']}, started {timer.get('startDate')},"
+                f" due {timer.get('dueDate')}{breach}"
+            )
+
+    def layout_clock(self) -> None:
+        """The incident layout's clock section, as an analyst opening the incident now sees it."""
+        print("\n[layout: DORA reporting clock]")
+        for line in DORAClockSection.render(self.context, CLOCK.now).splitlines():
+            print(f"  | {line}")
+
+
+def triage(fetched: dict) -> Incident:
+    """The incident XSOAR created from an alarm, its triage and awareness sealed as the playbook's
+    first task runs."""
+    inc = Incident(fetched)
+    subtype = fetched["CustomFields"]["dorasocradaralarmsubtype"]
+    print(
+        f"\n--- incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('dorasocradarasset')},"
+        f" created {inc.incident['created']} ---"
+    )
+    playbook("Detection: the clock runs from here")
+    inc.show("dora-triage")
+    return inc
+
+
+def classify(inc: Incident, fetched: dict) -> Incident:
     subtype = fetched["CustomFields"]["dorasocradaralarmsubtype"]
     args = {k: v.format(occurred=fetched["occurred"]) for k, v in SCENARIOS[subtype].items()}
-    inc = Incident(fetched)
-    print(
-        f"\n--- incident {fetched['dbotMirrorId']}: {subtype} on {fetched['CustomFields'].get('dorasocradarasset')}"
-    )
+    print(f"\n--- incident {fetched['dbotMirrorId']}: {subtype} ---")
     if subtype == "Botnet Infection":
+        playbook("Context: what the alarm does not say")
         gather_context(inc)
-    print("\n$ !dora-classify")
+    CLOCK.advance("the analyst classifies", minutes=15)
+    playbook("Classify the incident under RTS 2024/1772")
+    print(f"$ !dora-classify {' '.join(f'{k}={v}' for k, v in args.items())}")
     classification = inc.run(DORABridge.main, "dora-classify", PROFILE, args)
     print(classification[0]["HumanReadable"])
-    print("$ !dora-deadlines")
-    print(inc.run(DORABridge.main, "dora-deadlines", PROFILE)[0]["HumanReadable"])
-    inc.run(DORAApplyToIncident.main, "", {})
-    fields = inc.incident["CustomFields"]
-    print("$ !DORAApplyToIncident")
-    print(f"  doraismajor={fields['doraismajor']}  doradeadlinestatus={fields['doradeadlinestatus']}")
-    timer = fields.get("dorainitialnotificationsla") or {}
-    sla = f", SLA {timer['sla']} min" if "sla" in timer else ""
-    print(f"  SLA timer dorainitialnotificationsla: {timer.get('runStatus', 'not started')}{sla}")
-    if classification[0]["Contents"]["IsMajor"]:
-        draft_initial_notification(inc)
-        approve_and_submit(inc)
+    playbook("Compute the reporting deadlines")
+    inc.show("dora-deadlines")
+    playbook("Start the DORA SLA timers")
+    inc.apply_to_incident()
+    return inc
 
 
 def connector_params(cmdb: CmdbServer) -> dict:
@@ -277,54 +374,103 @@ def draft_initial_notification(inc: Incident) -> None:
             print(f"  written: {target.relative_to(ROOT)}")
 
 
-# The people who decide, each in the War Room signed in as themselves: the XSOAR user, the
-# role they decide in, their comment.
-APPROVALS = [
-    ("classification", "m.weber", "CISO", "Major: card payments down for 12% of clients."),
-    ("initial", "m.weber", "CISO", "Facts checked against the SOC timeline."),
-    ("initial", "mweber-risk", "Chief Risk Officer", "The same person under a second account."),
-    ("initial", "k.braun", "Chief Risk Officer", "Figures agree with the payments ledger."),
-]
-
-
-def approve_and_submit(inc: Incident) -> None:
-    """The dual approval of the drafted initial notification, its submission, and the clock moving
-    on to the intermediate report."""
-    for subject, user, role, comment in APPROVALS:
-        print(f'\n$ !dora-approve subject={subject} role="{role}" decision=approve   (signed in as {user})')
-        out = inc.run(
-            DORABridge.main,
-            "dora-approve",
-            PROFILE,
-            {"subject": subject, "role": role, "decision": "approve", "comment": comment},
-            user=user,
-        )
-        if out[0].get("Type") == 4:
-            print(f"  refused: {out[0]['Contents']}")
-        else:
-            d = out[0]["Contents"]
-            print(
-                f"  {d['Decision']} by {d['Approver']} ({d['Role']}, {d['RoleSource']}), "
-                f"bound to content {d['ContentHash'][:16]}…"
-            )
-    print(
-        '\n$ !dora-mark-submitted type=initial authority_reference="BaFin-DORA-2026-000731"   (signed in as k.braun)'
-    )
+def approve(inc: Incident, subject: str, user: str, role: str, comment: str) -> None:
+    """A decision in the War Room by ``user``, signed in as themselves."""
+    print(f'\n$ !dora-approve subject={subject} role="{role}" decision=approve   (signed in as {user})')
     out = inc.run(
         DORABridge.main,
-        "dora-mark-submitted",
+        "dora-approve",
         PROFILE,
-        {"type": "initial", "authority_reference": "BaFin-DORA-2026-000731"},
-        user="k.braun",
+        {"subject": subject, "role": role, "decision": "approve", "comment": comment},
+        user=user,
     )
-    print(out[0]["HumanReadable"])
-    print("$ !dora-deadlines")
-    print(inc.run(DORABridge.main, "dora-deadlines", PROFILE)[0]["HumanReadable"])
-    print("$ !dora-audit-verify")
-    print(inc.run(DORABridge.main, "dora-audit-verify", PROFILE)[0]["HumanReadable"])
+    if out[0].get("Type") == 4:
+        print(f"  refused: {out[0]['Contents']}")
+    else:
+        d = out[0]["Contents"]
+        print(
+            f"  {d['Decision']} by {d['Approver']} ({d['Role']}, {d['RoleSource']}), "
+            f"bound to content {d['ContentHash'][:16]}…"
+        )
+
+
+LATE_REASON = (
+    "The Chief Risk Officer, the second approver the policy requires, was unreachable in flight;"
+    " the deputy arrangement is being added to the approval policy."
+)
+
+
+def major_incident(inc: Incident, fetched: dict) -> None:
+    """A major incident from awareness to its initial notification, submitted late: the clock runs
+    down (due soon), passes its due time (overdue, the SLA breached) and the submission records why."""
+    classify(inc, fetched)
+    CLOCK.advance("the analysts describe the incident", minutes=25)
+    playbook("Draft the initial notification (DORA_IR JSON)")
+    draft_initial_notification(inc)
+
+    CLOCK.advance("the CISO reviews", minutes=20)
+    playbook("Decide whether the incident is major / CISO: decide on the initial notification")
+    approve(inc, "classification", "m.weber", "CISO", "Major: card payments down for 12% of clients.")
+    approve(inc, "initial", "m.weber", "CISO", "Facts checked against the SOC timeline.")
+
+    CLOCK.advance("the Chief Risk Officer has not approved yet", hours=2, minutes=30)
+    inc.show("dora-deadlines")
+    inc.layout_clock()
+    playbook("Chief Risk Officer: decide on the initial notification")
+    approve(inc, "initial", "mweber-risk", "Chief Risk Officer", "The same person under a second account.")
+
+    CLOCK.advance("still no second approval: the initial notification is overdue", hours=1, minutes=10)
+    inc.show("dora-deadlines")
+    inc.apply_to_incident()
+    inc.layout_clock()
+
+    CLOCK.advance("the Chief Risk Officer is back", minutes=10)
+    approve(inc, "initial", "k.braun", "Chief Risk Officer", "Figures agree with the payments ledger.")
+    CLOCK.advance("the report reaches BaFin", minutes=10)
+    playbook("Submit the initial notification to the competent authority")
+    submitted = {"type": "initial", "authority_reference": "BaFin-DORA-2026-000731"}
+    inc.show("dora-mark-submitted", submitted, user="k.braun")
+    inc.show("dora-mark-submitted", {**submitted, "late_reason": LATE_REASON}, user="k.braun")
+    playbook("Run the clock from the submission")
+    inc.show("dora-deadlines")
+    playbook("Stop the initial timer and start the intermediate one")
+    inc.apply_to_incident()
+    inc.layout_clock()
+    playbook("Verify the evidence chain")
+    evidence_table(inc)
+    inc.show("dora-audit-verify")
+
+
+# What the evidence table shows of each kind of entry.
+SHOWN = ("Outcome", "Rule", "AwareAt", "IsMajor", "Determinate", "Subject", "Decision", "Role",
+         "ContentHash", "SubmittedAt", "AuthorityReference", "LateBy", "LateReason")  # fmt: skip
+
+
+def evidence_table(inc: Incident) -> None:
+    """The incident's evidence chain, an entry a line: when, what, who, and what it seals."""
+    entries = inc.context["DORA"]["Audit"]
+    print(
+        f"\nEvidence chain of incident {inc.incident['id']}: {len(entries)} entries, each sealed to the one before"
+    )
+    print(f"  {'#':>2}  {'at (UTC)':<20}  {'kind':<14}  {'by':<12}  sealed facts")
+    for n, e in enumerate(entries, 1):
+        d = e.get("Details") or {}
+        facts = []
+        for key in SHOWN:
+            v = d.get(key)
+            if v in (None, "", [], False) and key != "IsMajor":
+                continue
+            if v is None:
+                continue
+            v = f"{v[:12]}…" if key == "ContentHash" and isinstance(v, str) else v
+            facts.append(f"{key}={v}")
+        text = "; ".join(facts)
+        print(f"  {n:>2}  {e['At']:<20}  {e['Kind']:<14}  {e['Actor'][:12]:<12}  {text}")
 
 
 def main() -> int:
+    global CLOCK
+    CLOCK = Clock(business_morning(ANCHOR))
     with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
         srv.generate(240, seed=2026, start=srv.now - timedelta(days=4))
         params = {
@@ -353,12 +499,16 @@ def main() -> int:
         print("\n$ fetch-incidents   (first run: window starts at now - 3 days)")
         run("fetch-incidents", params)
         first = fetched()
+        CREATED.update((i["dbotMirrorId"], rfc3339(CLOCK.now)) for i in first)
         state = demisto.getLastRun()
         print(
             f"  {len(first)} incidents created; high-water mark {state['high_water_mark']}, {sum(len(v) for v in state['seen'].values())} ids remembered"
         )
         show(first)
+        outcomes = Counter(i["CustomFields"].get("doratriageoutcome") or "not triaged" for i in first)
+        print(f"  DORA triage at ingestion: {dict(outcomes)}")
 
+        CLOCK.advance("the next fetch", minutes=5)
         new = srv.generate(4, seed=7, start=srv.now - timedelta(minutes=2))
         new += srv.generate(
             2, seed=8, start=srv.now - timedelta(minutes=10), end=srv.now - timedelta(minutes=10)
@@ -371,10 +521,12 @@ def main() -> int:
         print("\n$ fetch-incidents   (window starts at the high-water mark - 15 min overlap)")
         run("fetch-incidents", params)
         second = fetched()
+        CREATED.update((i["dbotMirrorId"], rfc3339(CLOCK.now)) for i in second)
         print(f"  {len(second)} new incidents, none repeated")
         assert {i["dbotMirrorId"] for i in second} == {str(a["alarm_id"]) for a in matching}
         show(second)
 
+        CLOCK.advance("the next fetch", minutes=1)
         print("\n$ fetch-incidents   (nothing new)")
         run("fetch-incidents", params)
         print(f"  {len(fetched())} new incidents")
@@ -405,13 +557,18 @@ def main() -> int:
                 {"alarm_id": "bad", "user_email": "soc@bank.eu", "comment": "x"},
             )[0]["Contents"],
         )
-        print("\n=== DORA classification and the regulatory clock ===")
-        for subtype in SCENARIOS:
+        print("\n=== DORA triage, classification and the regulatory clock ===")
+        chosen = {}
+        for subtype in ("Impersonating Domain", "Botnet Infection"):
             candidates = [
                 i for i in first + second if i["CustomFields"].get("dorasocradaralarmsubtype") == subtype
             ]
             if candidates:
-                classify(candidates[-1])
+                chosen[subtype] = (triage(candidates[-1]), candidates[-1])
+        if "Impersonating Domain" in chosen:
+            classify(*chosen["Impersonating Domain"])
+        if "Botnet Infection" in chosen:
+            major_incident(*chosen["Botnet Infection"])
 
         leaked = any(API_KEY in text or CHAIN_KEY["password"] in text for text in TRANSCRIPT)
         print(

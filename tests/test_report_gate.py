@@ -308,3 +308,37 @@ def test_the_html_computes_the_clock_when_it_is_rendered():
     # The verdict is on the page, with the codes' labels.
     assert "Complete: every field ITS 2025/302 Annex II makes mandatory is filled" in page
     assert "monitoring_systems (Monitoring systems)" in page
+
+
+def test_a_late_report_is_refused_without_its_reason_and_sealed_with_it():
+    """Aware 30 hours ago, classified major 29 hours ago: the initial notification was due 6 hours
+    ago (24 hours from awareness, RTS 2025/301 Art. 5(1)). Its submission says why it is late."""
+    inc = Incident(flow_params())
+    inc.context["DORA"]["IncidentReport"] = sample_facts()
+    inc.ok(
+        "dora-classify",
+        {"affected_services": "Card payments", "clients_affected": "12430", "member_states": "DE,AT",
+         "detected_at": minutes_ago(30 * 60), "classified_at": minutes_ago(29 * 60),
+         "occurred_at": minutes_ago(31 * 60)},
+    )  # fmt: skip
+    inc.ok("dora-approve", {"subject": "classification", "decision": "approve"})
+    approved(inc, "initial")
+    clock = inc.ok("dora-deadlines")[0]["Contents"]["InitialNotification"]
+    assert clock["Status"] == "overdue", clock
+    message = inc.refused("dora-mark-submitted", {"type": "initial", "authority_reference": "BaFin-0042"})
+    assert "give late_reason" in message and "after its due time" in message, message
+    reason = "The authority's reporting portal refused uploads until 14:05 UTC."
+    out = inc.ok(
+        "dora-mark-submitted",
+        {"type": "initial", "authority_reference": "BaFin-0042", "late_reason": reason},
+        user="jonas.weber",
+    )
+    assert "**Late** by" in out[0]["HumanReadable"]
+    submission = inc.context["DORA"]["Submission"]
+    submission = submission[-1] if isinstance(submission, list) else submission
+    assert submission["InitialNotification"]["Late"] is True
+    assert submission["InitialNotification"]["LateReason"] == reason
+    sealed = inc.audit()[-1]
+    assert sealed["Kind"] == "submission" and sealed["Actor"] == "jonas.weber"
+    assert sealed["Details"]["LateReason"] == reason and sealed["Details"]["Due"] == clock["Due"]
+    assert inc.ok("dora-audit-verify")[0]["Contents"]["Valid"] is True

@@ -288,6 +288,20 @@ class EntityProfile:
     ) -> dict[str, Any]:
         """``{"Entries": [...], "Head": ...}``: mirrored SOCRadar changes sealed in the chain, each
         once; none without a chain."""
+    def record_triage(
+        self,
+        *,
+        outcome: str | None = None,
+        reason: str | None = None,
+        caller: dict[str, Any] | None = None,
+        user: dict[str, Any] | None = None,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """``{"Entries": [...], "Triage": {...}, "Head": ...}``: the incident's triage and awareness
+        sealed in the chain; with ``outcome`` and ``reason``, a person's re-triage."""
     def decide(
         self,
         decision: str,
@@ -333,6 +347,7 @@ class EntityProfile:
         authority_reference: str | None = None,
         combined_with: list[str] | None = None,
         submitted_by: str | None = None,
+        late_reason: str | None = None,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         head: dict[str, Any] | None = None,

@@ -28,6 +28,52 @@ pub struct PyEntityProfile {
     report: ReportSettings,
 }
 
+impl PyEntityProfile {
+    /// The three report deadlines at `now`, from the facts in `args`, the incident and its context.
+    fn clock(
+        &self,
+        args: &Value,
+        incident: &Value,
+        context: &Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::dora::clock::Deadlines, InputError> {
+        let facts = ClockFacts::resolve(&Lookup {
+            args,
+            incident,
+            context,
+        })?;
+        deadlines(&facts, &self.profile, now, self.due_soon)
+    }
+
+    /// When each report is due by the clock, for the submission gate's lateness check. A clock
+    /// that cannot run (no awareness time known) gives none: the submission is then recorded
+    /// without a due time rather than refused.
+    fn dues(
+        &self,
+        py: Python<'_>,
+        incident: Option<&Bound<'_, PyAny>>,
+        context: Option<&Bound<'_, PyAny>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> PyResult<Vec<(&'static str, chrono::DateTime<chrono::Utc>)>> {
+        let incident = json_of(py, "incident", incident)?;
+        let context = json_of(py, "context", context)?;
+        let Ok(d) = self.clock(&json!({}), &incident, &context, now) else {
+            return Ok(Vec::new());
+        };
+        Ok([
+            ("initial", &d.initial_notification),
+            ("intermediate", &d.intermediate_report),
+            ("final", &d.final_report),
+        ]
+        .into_iter()
+        .filter_map(|(s, row)| {
+            let due = row.due.as_deref()?;
+            Some((s, crate::timeutil::parse_instant(due).ok()?))
+        })
+        .collect())
+    }
+}
+
 #[pymethods]
 impl PyEntityProfile {
     #[staticmethod]
@@ -101,13 +147,8 @@ impl PyEntityProfile {
             let incident = json_of(py, "incident", incident)?;
             let context = json_of(py, "context", context)?;
             let now = time_or_now(py, "now", now)?;
-            let facts = ClockFacts::resolve(&Lookup {
-                args: &args,
-                incident: &incident,
-                context: &context,
-            })
-            .map_err(|e| input_error(py, e))?;
-            let d = deadlines(&facts, &self.profile, now, self.due_soon)
+            let d = self
+                .clock(&args, &incident, &context, now)
                 .map_err(|e| input_error(py, e))?;
             to_py(py, &d)
         })
@@ -217,6 +258,37 @@ impl PyEntityProfile {
         })
     }
 
+    /// Seals the incident's triage in its chain, with its detection and awareness (once): the
+    /// triage the fetch gave it, or, with `outcome` and `reason`, a person's re-triage by the
+    /// authenticated user.
+    #[pyo3(signature = (*, outcome=None, reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None))]
+    #[allow(clippy::too_many_arguments)] // one per argument of !dora-triage
+    fn record_triage<'py>(
+        &self,
+        py: Python<'py>,
+        outcome: Option<&str>,
+        reason: Option<&str>,
+        caller: Option<&Bound<'py, PyAny>>,
+        user: Option<&Bound<'py, PyAny>>,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let person = match outcome.map(str::trim).filter(|o| !o.is_empty()) {
+                Some(o) => Some((
+                    report::caller_of(py, caller, user, "re-triage an incident")?,
+                    o,
+                    reason.unwrap_or(""),
+                )),
+                None => None,
+            };
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            report::record_triage(py, &self.report, person, a, report::now_or(py, now)?)
+        })
+    }
+
     /// A person's decision that the incident is major or not (`decision`: `major` or
     /// `not-major`), against or beside the system's verdict, with a reason; made by the
     /// authenticated user in an approver role and sealed in the chain, where the clock reads it.
@@ -296,7 +368,7 @@ impl PyEntityProfile {
     /// Records the submission of a report (and of those `combined_with` it) by the
     /// authenticated user, once the gate's checks hold. Returns the entries, the
     /// `DORA.Submission` summary the clock reads and the chain's new head.
-    #[pyo3(signature = (kind, *, caller=None, user=None, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, incident=None, context=None, head=None, now=None))]
+    #[pyo3(signature = (kind, *, caller=None, user=None, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, incident=None, context=None, head=None, now=None))]
     #[allow(clippy::too_many_arguments)] // one per argument of !dora-mark-submitted
     fn mark_submitted<'py>(
         &self,
@@ -308,6 +380,7 @@ impl PyEntityProfile {
         authority_reference: Option<&str>,
         combined_with: Option<Vec<String>>,
         submitted_by: Option<&str>,
+        late_reason: Option<&str>,
         incident: Option<&Bound<'py, PyAny>>,
         context: Option<&Bound<'py, PyAny>>,
         head: Option<&Bound<'py, PyAny>>,
@@ -326,12 +399,15 @@ impl PyEntityProfile {
             }
             let who = report::caller_of(py, caller, user, "mark a report submitted")?;
             let now = report::now_or(py, now)?;
+            let dues = self.dues(py, incident, context, now)?;
             let req = SubmissionRequest {
                 subject: kind,
                 submitted_at: report::submitted_at(py, submitted_at, now)?,
                 authority_reference: authority_reference.filter(|s| !s.trim().is_empty()),
                 combined_with: together,
                 typed_submitter: submitted_by,
+                dues,
+                late_reason,
             };
             let a = report::ChainArgs::read(py, incident, context, head)?;
             report::mark_submitted(py, &self.report, who, &req, a, now)

@@ -182,6 +182,32 @@ pub fn record_mirrored_changes<'py>(
     to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
 }
 
+/// The triage (automatic, or a person's) and the awareness, sealed; entries, triage, head.
+pub fn record_triage<'py>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    person: Option<(Caller, &str, &str)>,
+    a: ChainArgs,
+    now: DateTime<Utc>,
+) -> PyResult<Bound<'py, PyAny>> {
+    use crate::report::triage_record::{record, PersonTriage};
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(py, &id, settings)?;
+    let p = person
+        .as_ref()
+        .map(|(caller, outcome, reason)| PersonTriage {
+            caller,
+            outcome,
+            reason,
+        });
+    let (entries, current) =
+        record(&mut ev, &a.incident, p.as_ref(), now).map_err(|e| input_error(py, e))?;
+    to_py(
+        py,
+        &json!({"Entries": entries, "Triage": current, "Head": ev.head()}),
+    )
+}
+
 /// A person's decision that the incident is (not) major, sealed; returns the entry and the head.
 pub fn decide<'py>(
     py: Python<'py>,

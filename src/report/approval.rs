@@ -138,7 +138,7 @@ pub fn record_classification(
     });
     if !unchanged {
         let details = json!({
-            "InputsHash": hash, "IsMajor": major, "Rule": classification.get("Rule"),
+            "InputsHash": hash, "IsMajor": major, "Determinate": classification.get("Determinate"), "Rule": classification.get("Rule"),
             "ClassifiedAt": classification.get("ClassifiedAt"), "ThresholdsMet": classification.get("ThresholdsMet"),
         });
         out.push(ev.append(at, "classification", "DORA Bridge", details)?);

@@ -57,6 +57,9 @@ pub(super) struct Case {
     pub clock: DateTime<Utc>,
     pub policy: ApprovalPolicy,
     pub directory: RoleDirectory,
+    /// The due times the clock gives the submissions, and the late reason given with them.
+    pub dues: Vec<(&'static str, DateTime<Utc>)>,
+    pub late_reason: Option<&'static str>,
 }
 
 impl Case {
@@ -68,6 +71,8 @@ impl Case {
             clock: t0(),
             policy: ApprovalPolicy::default(),
             directory: RoleDirectory::default(),
+            dues: Vec::new(),
+            late_reason: None,
         }
     }
 
@@ -180,6 +185,8 @@ impl Case {
             authority_reference: Some("NCA-2026-0042"),
             combined_with: combined.to_vec(),
             typed_submitter: None,
+            dues: self.dues.clone(),
+            late_reason: self.late_reason,
         };
         self.with(|ev| submit(ev, &policy, &ana(), &req, now).map_err(|e| e.message))
     }
@@ -194,14 +201,20 @@ impl Case {
     }
 }
 
-/// A major incident whose classification and initial notification are approved and submitted.
-pub(super) fn initial_submitted() -> Case {
+/// A major incident whose classification and initial notification are approved.
+pub(super) fn initial_approved() -> Case {
     let mut c = Case::new();
     c.classify(true, "inputs-1");
     c.approve(&ana(), "classification").unwrap();
     c.draft("initial", "Card payments failing.");
     c.approve(&ana(), "initial").unwrap();
     c.approve(&jonas(), "initial").unwrap();
+    c
+}
+
+/// A major incident whose classification and initial notification are approved and submitted.
+pub(super) fn initial_submitted() -> Case {
+    let mut c = initial_approved();
     c.submit("initial").unwrap();
     c
 }

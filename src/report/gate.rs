@@ -16,6 +16,7 @@ use super::approval::{current_draft, current_hash, decider, decisions, details_s
 use super::evidence::Evidence;
 use super::policy::{same, ApprovalPolicy};
 use crate::audit::{parse_at, Entry};
+use crate::dora::criteria::hours_minutes;
 use crate::identity::{same_person, Caller};
 use crate::input::InputError;
 use crate::timeutil;
@@ -127,6 +128,12 @@ pub struct SubmissionRequest<'a> {
     pub combined_with: Vec<&'a str>,
     /// A name typed in `submitted_by`: it must be the caller.
     pub typed_submitter: Option<&'a str>,
+    /// When each report of the submission was due by the clock (`initial`, `intermediate`,
+    /// `final`), as far as the clock knows it.
+    pub dues: Vec<(&'a str, DateTime<Utc>)>,
+    /// Why a report reached the authority after its due time: required then, and sealed with
+    /// the submission, because the authority asks why a time limit was missed.
+    pub late_reason: Option<&'a str>,
 }
 
 /// The approvals `subject`'s draft has, or why it cannot be submitted.
@@ -349,11 +356,33 @@ pub fn submit(
             ),
         ));
     }
+    let late_reason = req.late_reason.map(str::trim).filter(|r| !r.is_empty());
+    let due_of = |s: &str| req.dues.iter().find(|(d, _)| *d == s).map(|(_, at)| *at);
+    for s in &together {
+        if let Some(due) = due_of(s).filter(|due| req.submitted_at > *due) {
+            if late_reason.is_none() {
+                return Err(InputError::new(
+                    "late_reason",
+                    format!(
+                        "The {s} report reached the authority at {}, {} after its due time {}: give late_reason, why it is late; it is sealed with the submission.",
+                        timeutil::to_rfc3339(req.submitted_at),
+                        hours_minutes(req.submitted_at - due),
+                        timeutil::to_rfc3339(due)
+                    ),
+                ));
+            }
+        }
+    }
     let mut out = Vec::new();
     for (s, hash, approvals) in plans {
         let others: Vec<&str> = together.iter().copied().filter(|o| *o != s).collect();
+        let due = due_of(s);
+        let late = due.filter(|due| req.submitted_at > *due);
         let details = json!({
             "Subject": s, "ContentHash": hash, "SubmittedAt": timeutil::to_rfc3339(req.submitted_at),
+            "Due": due.map(timeutil::to_rfc3339), "Late": late.is_some(),
+            "LateBy": late.map(|due| hours_minutes(req.submitted_at - due)),
+            "LateReason": late.and(late_reason),
             "AuthorityReference": req.authority_reference.map(str::trim).unwrap_or(""),
             "CombinedWith": others,
             "ApprovedBy": approvals.iter().map(|e| json!({"Approver": e.actor, "Role": details_str(e, "Role")})).collect::<Vec<_>>(),
@@ -379,7 +408,8 @@ pub fn submissions(chain: &[Entry]) -> Value {
     let subs: Vec<&Entry> = chain.iter().filter(|e| e.kind == "submission").collect();
     let one = |subject: &str| {
         subs.iter().rev().find(|e| details_str(e, "Subject") == Some(subject)).map(|e| {
-            json!({"SubmittedAt": details_str(e, "SubmittedAt"), "AuthorityReference": details_str(e, "AuthorityReference"), "ContentHash": details_str(e, "ContentHash")})
+            json!({"SubmittedAt": details_str(e, "SubmittedAt"), "AuthorityReference": details_str(e, "AuthorityReference"), "ContentHash": details_str(e, "ContentHash"),
+                   "Late": e.details.get("Late").and_then(Value::as_bool).unwrap_or(false), "LateReason": details_str(e, "LateReason")})
         })
     };
     let intermediate: Vec<&str> = subs

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use super::decision_case::{ana, initial_submitted, jonas, Case};
+use super::decision_case::{ana, initial_approved, initial_submitted, jonas, Case};
 use crate::audit::testing::INCIDENT;
 use crate::audit::Entry;
 
@@ -158,4 +158,37 @@ fn a_forged_approval_cannot_unlock_the_submission() {
     let e = c.submit("initial").unwrap_err();
     assert!(e.starts_with("The evidence chain fails verification at entry 5: entry 5 was appended by someone without the chain key"), "{e}");
     assert_eq!(c.chain.iter().filter(|e| e.kind == "submission").count(), 0);
+}
+
+#[test]
+fn a_late_report_needs_its_reason_and_the_chain_keeps_it() {
+    let mut c = initial_approved();
+    // Due 20 minutes before the report reaches the authority.
+    let at = c.clock + Duration::minutes(1);
+    c.dues = vec![("initial", at - Duration::minutes(20))];
+    let e = c.submit_at("initial", at, &[]).unwrap_err();
+    assert!(
+        e.contains("late_reason") && e.contains("0h 20m after its due time"),
+        "{e}"
+    );
+    c.late_reason = Some("  ");
+    assert!(
+        c.submit_at("initial", at, &[]).is_err(),
+        "a blank reason is no reason"
+    );
+    c.late_reason = Some("The authority's portal was down from 12:10 to 12:35 UTC.");
+    let entries = c.submit_at("initial", at, &[]).unwrap();
+    let d = &entries[0].details;
+    assert_eq!(d["Late"], json!(true));
+    assert_eq!(d["LateBy"], json!("0h 20m"));
+    assert_eq!(d["LateReason"], json!(c.late_reason.unwrap()));
+    assert!(c.verifies());
+    // On time, no reason is asked and none is recorded.
+    let mut d = initial_approved();
+    let at = d.clock + Duration::minutes(1);
+    d.dues = vec![("initial", at)];
+    d.late_reason = Some("not asked for");
+    let entries = d.submit_at("initial", at, &[]).unwrap();
+    assert_eq!(entries[0].details["Late"], json!(false));
+    assert_eq!(entries[0].details["LateReason"], Value::Null);
 }

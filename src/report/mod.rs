@@ -16,6 +16,7 @@ pub mod policy;
 pub mod request;
 pub mod schema;
 pub mod settings;
+pub mod triage_record;
 pub mod values;
 pub mod verdict;
 

@@ -267,6 +267,33 @@ def approve_command(profile: EntityProfile, args: dict) -> list:
     ]
 
 
+def triage_command(profile: EntityProfile, args: dict) -> list:
+    outcome = args.get("outcome")
+    caller, user = calling_user(demisto) if outcome else (None, None)
+    evidence = Evidence()
+    if not evidence.id:
+        raise DemistoException(
+            "dora-triage runs in an incident: it seals the incident's triage in its evidence chain."
+        )
+    out = profile.record_triage(
+        outcome=outcome, reason=args.get("reason"), caller=caller, user=user, **evidence.args()
+    )
+    evidence.record(out["Head"])
+    triage = dict(out["Triage"] or {})
+    triage.pop("User", None)
+    readable = tableToMarkdown(
+        "DORA triage", triage, headers=["Outcome", "Rule", "Reason", "By", "Previous", "At"], removeNull=True
+    )
+    results = [
+        CommandResults(
+            outputs_prefix="DORA.Triage", outputs_key_field="Hash", outputs=triage, readable_output=readable
+        )
+    ]
+    if out["Entries"]:
+        results.append(audit_results(out["Entries"], "triage recorded"))
+    return results
+
+
 def decide_command(profile: EntityProfile, args: dict) -> list:
     caller, user = calling_user(demisto)
     evidence = Evidence()
@@ -347,6 +374,7 @@ def mark_submitted_command(profile: EntityProfile, args: dict) -> list:
         authority_reference=args.get("authority_reference"),
         combined_with=args.get("combined_with") or None,
         submitted_by=args.get("submitted_by"),
+        late_reason=args.get("late_reason"),
         **evidence.args(),
     )
     evidence.record(out["Head"])
@@ -362,6 +390,9 @@ def mark_submitted_command(profile: EntityProfile, args: dict) -> list:
         readable += (
             f"; submitted together with {', '.join(d['CombinedWith'])}.\n" if d["CombinedWith"] else ".\n"
         )
+        if d.get("Late"):
+            readable += f"**Late** by {d['LateBy']} (due {d['Due']}): {d['LateReason']}\n"
+
         readable += tableToMarkdown("Approved by", d["ApprovedBy"], headers=["Approver", "Role"])
     submission = {k: v for k, v in out["Submission"].items() if v is not None}
     submission["IncidentId"] = incident_id()
@@ -449,6 +480,7 @@ COMMANDS = {
     "dora-deadlines": deadlines_command,
     "dora-recurring-check": recurring_check_command,
     "dora-report-draft": report_draft_command,
+    "dora-triage": triage_command,
     "dora-decide": decide_command,
     "dora-approve": approve_command,
     "dora-approval-status": approval_status_command,

@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 YML = yaml.safe_load((HERE / "DORABridge.yml").read_text())
 ALL_COMMANDS = {
     "dora-classify", "dora-deadlines", "dora-recurring-check", "dora-cyber-threat-assess", "dora-report-draft",
-    "dora-approve", "dora-approval-status", "dora-decide", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
+    "dora-approve", "dora-approval-status", "dora-decide", "dora-triage", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
     "dora-record-mirrored-changes",
 }  # fmt: skip
 
@@ -372,6 +372,8 @@ def test_from_classification_to_submitted_initial_notification():
             "type": "initial",
             "submitted_at": dora_bridge_now_minus(0),
             "authority_reference": "BaFin-DORA-0042",
+            # The incident of 23 November reaches the authority at the test's anchor, late.
+            "late_reason": "notified once the payments ledger confirmed the figures",
         },
         user="jonas.weber",
     )
@@ -545,3 +547,35 @@ def test_a_decision_needs_a_reason_an_approver_role_and_a_person():
     assert "decided_by" in inc.refused(
         "dora-decide", {"decision": "major", "reason": "r", "decided_by": "jonas.weber"}
     )
+
+
+def test_triage_and_awareness_are_sealed_at_ingestion_and_a_person_escalates(clock_at_anchor):
+    inc = aware_incident(0)
+    inc.incident["CustomFields"] = {
+        "doratriageoutcome": "cyber-threat",
+        "doratriagerule": "default: sub type Stolen Credentials",
+        "doratriagereason": "credentials found in stealer logs",
+    }
+    out = inc.ok("dora-triage", user=None, task={"taskId": "1", "taskName": "Record the triage"})
+    triage = out[0]["EntryContext"]["DORA.Triage(val.Hash && val.Hash == obj.Hash)"]
+    assert triage["Outcome"] == "cyber-threat" and triage["By"] == "DORA Bridge"
+    detection, sealed = inc.audit()[0], inc.audit()[1]
+    assert detection["Kind"] == "detection" and detection["Details"]["AwareAt"] == inc.incident["created"]
+    assert sealed["Kind"] == "triage" and sealed["Mac"]
+    # The awareness clock runs from ingestion before any classification.
+    pending = inc.ok("dora-deadlines")[0]["Contents"]["InitialNotification"]
+    assert pending["BaseDue"] == at(hours=24)
+    assert "Only a person" in inc.refused(
+        "dora-triage", {"outcome": "candidate-ict-incident", "reason": "r"}, user=None, task={"taskId": "2"}
+    )
+    assert "reason is required" in inc.refused(
+        "dora-triage", {"outcome": "candidate-ict-incident"}, user="sam.doe"
+    )
+    escalated = inc.ok(
+        "dora-triage",
+        {"outcome": "candidate-ict-incident", "reason": "the leaked account administers the payment gateway"},
+        user="sam.doe",
+    )[0]["EntryContext"]["DORA.Triage(val.Hash && val.Hash == obj.Hash)"]
+    assert escalated["By"] == "sam.doe" and escalated["Previous"] == "cyber-threat"
+    again = inc.ok("dora-triage", user=None, task={"taskId": "1"})
+    assert len(again) == 1, "the automatic triage does not undo a person's"
