@@ -103,6 +103,7 @@ fn fetch_mode(
         include_entities: true,
         include_company_id: false,
         mirror: None,
+        ..Default::default()
     };
     // A replay answers one window: one per run, both loaded before the measuring starts.
     let replay = Replay::new(pages.clone());

@@ -200,8 +200,10 @@ impl PySocRadarClient {
     #[pyo3(signature = (*, check_fetch=false))]
     fn test_connection(&self, py: Python<'_>, check_fetch: bool) -> PyResult<()> {
         guard(py, || {
-            if check_fetch {
-                if let Err(e) = &self.fetch {
+            // Wrong triage rules are reported whether or not the instance fetches: they are
+            // the admin's statement of how alarms are to be sorted.
+            if let Err(e) = &self.fetch {
+                if check_fetch || e.argument == "triage_rules" {
                     return Err(input_error(py, e.clone()));
                 }
             }

@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::mapping::MappedIncident;
 use super::mirror::MirrorFields;
 use crate::timeutil;
+use crate::triage::TriageRules;
 
 pub use super::incident_raw::mapper_raw;
 
@@ -236,7 +237,15 @@ pub struct IncidentOptions {
     pub include_company_id: bool,
     /// Set when mirroring is on: what the incident needs for XSOAR to mirror it.
     pub mirror: Option<MirrorFields>,
+    /// The admin's triage rules (`triage_rules`), before the defaults; every incident carries
+    /// its triage (`crate::triage`).
+    #[serde(skip)]
+    pub triage: TriageRules,
 }
+
+/// The DORA fields a fetched incident carries its triage in (outcome, rule, reason): the pack's
+/// `DORA Triage *` fields, which `!dora-triage` seals in the evidence chain.
+pub const TRIAGE_FIELDS: [&str; 3] = ["doratriageoutcome", "doratriagerule", "doratriagereason"];
 
 /// An incident as `demisto.incidents()` takes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -344,6 +353,7 @@ mod tests {
             include_entities: true,
             include_company_id: true,
             mirror: None,
+            ..Default::default()
         };
         let i = to_incident(&alarm(), 789, &opts);
         assert_eq!(
@@ -377,8 +387,19 @@ mod tests {
         let known: std::collections::HashSet<String> =
             field_catalogue().into_iter().map(|(_, n, _)| n).collect();
         for key in f.keys() {
-            assert!(known.contains(key), "{key} is not in the catalogue");
+            assert!(
+                known.contains(key) || TRIAGE_FIELDS.contains(&key.as_str()),
+                "{key} is not in the catalogue"
+            );
         }
+        assert_eq!(f["doratriageoutcome"], "cyber-threat");
+        assert_eq!(f["doratriagerule"], "default: main type Brand Protection");
+        let raw: serde_json::Value = serde_json::from_str(&i.raw_json).unwrap();
+        assert_eq!(raw["dora_bridge"]["triage"]["outcome"], "cyber-threat");
+        assert_eq!(
+            raw["dora_bridge"]["triage"]["reason"],
+            f["doratriagereason"]
+        );
     }
 
     #[test]

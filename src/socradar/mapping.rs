@@ -24,6 +24,7 @@ use super::incident::{
 };
 use super::incident_raw::shaped_raw;
 use super::rawjson::{self, string};
+use crate::triage::{AlarmKind, Triage};
 
 /// Characters of the incident name; longer names end in `…`.
 pub const NAME_LIMIT: usize = 300;
@@ -64,6 +65,31 @@ struct TypeFields {
     type_id: Arc<str>,
     mitigation: Arc<str>,
     compliance: Arc<str>,
+    /// The type's triage, when no rule reads the asset (then the type alone decides).
+    triage: Option<TriageTexts>,
+}
+
+/// A triage as the incident carries it: outcome, rule and reason.
+#[derive(Debug, Clone)]
+struct TriageTexts {
+    outcome: Arc<str>,
+    rule: Arc<str>,
+    reason: Arc<str>,
+    /// `{"triage": {...}}` as rawJSON's `dora_bridge` member carries it.
+    raw: Arc<str>,
+}
+
+impl TriageTexts {
+    fn of(t: &Triage) -> TriageTexts {
+        let raw =
+            json!({"triage": {"outcome": t.outcome.as_str(), "rule": t.rule, "reason": t.reason}});
+        TriageTexts {
+            outcome: t.outcome.as_str().into(),
+            rule: t.rule.as_str().into(),
+            reason: t.reason.as_str().into(),
+            raw: raw.to_string().into(),
+        }
+    }
 }
 
 /// An alarm as an incident, before it is handed over (as a Rust [`super::incident::Incident`] or
@@ -86,6 +112,8 @@ pub struct MappedIncident<'a> {
 pub struct Mapper {
     company_id: u64,
     opts: IncidentOptions,
+    /// Whether an admin rule reads the asset: then the triage is made per alarm, else per type.
+    triage_per_alarm: bool,
     types: Mutex<HashMap<Box<str>, Arc<TypeFields>, foldhash::fast::RandomState>>,
 }
 
@@ -107,6 +135,7 @@ impl Mapper {
     pub fn new(company_id: u64, opts: IncidentOptions) -> Mapper {
         Mapper {
             company_id,
+            triage_per_alarm: opts.triage.rules.iter().any(|r| r.asset.is_some()),
             opts,
             types: Mutex::new(HashMap::default()),
         }
@@ -156,6 +185,17 @@ impl Mapper {
             }
         };
         let own = |s: Option<Cow<'a, str>>| Text::Own(s.unwrap_or_default());
+        let triage = match &t.triage {
+            Some(tt) => tt.clone(),
+            None => TriageTexts::of(&self.opts.triage.triage(AlarmKind {
+                main_type: Some(&t.main_type).filter(|s| !s.is_empty()).map(|s| &**s),
+                sub_type: Some(&t.sub_type).filter(|s| !s.is_empty()).map(|s| &**s),
+                asset: asset.as_deref(),
+            })),
+        };
+        put("doratriageoutcome", Text::Shared(triage.outcome.clone()));
+        put("doratriagerule", Text::Shared(triage.rule.clone()));
+        put("doratriagereason", Text::Shared(triage.reason.clone()));
         put("dorasocradaralarmid", Text::Own(a.id.to_string().into()));
         put("dorasocradartitle", Text::Shared(t.title.clone()));
         put("dorasocradarstatus", own(status));
@@ -283,11 +323,12 @@ impl Mapper {
         // its own text in the common case.
         let shaped =
             shaped_raw(a.text, self.company_id, &self.opts).map_err(|e| bad("the alarm", e))?;
+        let shaped = with_triage(&shaped, &triage.raw).map_err(|e| bad("the alarm", e))?;
         let raw_json = if shaped.len() > RAW_JSON_LIMIT {
             cut.push("rawJSON");
-            Cow::Owned(cut_raw_json(&shaped, a))
+            Cow::Owned(cut_raw_json(&shaped, a, &triage.raw))
         } else {
-            shaped
+            Cow::Owned(shaped)
         };
         Ok(MappedIncident {
             id: a.id,
@@ -307,7 +348,15 @@ impl Mapper {
         if let Some(t) = lock().get(key) {
             return Ok(t.clone());
         }
-        let t = Arc::new(TypeFields::read(raw)?);
+        let mut t = TypeFields::read(raw)?;
+        if !self.triage_per_alarm {
+            t.triage = Some(TriageTexts::of(&self.opts.triage.triage(AlarmKind {
+                main_type: Some(&t.main_type).filter(|s| !s.is_empty()).map(|s| &**s),
+                sub_type: Some(&t.sub_type).filter(|s| !s.is_empty()).map(|s| &**s),
+                asset: None,
+            })));
+        }
+        let t = Arc::new(t);
         let mut cache = lock();
         if cache.len() < TYPE_CACHE_LIMIT {
             cache.insert(key.into(), t.clone());
@@ -354,6 +403,7 @@ impl TypeFields {
             type_id: render(type_id)?.as_ref().into(),
             mitigation: render(mitigation)?.as_ref().into(),
             compliance: compliance.into(),
+            triage: None,
         })
     }
 }
@@ -386,7 +436,7 @@ fn cap_text(s: &str, limit: usize) -> Option<String> {
 /// A `rawJSON` within [`RAW_JSON_LIMIT`]: the alarm with every string shortened to
 /// [`RAW_STRING_LIMIT`] characters, or, if that is still too large, its id and date; either way
 /// with a `_dora_bridge_cut` member that says what happened.
-fn cut_raw_json(text: &str, a: &AlarmView<'_>) -> String {
+fn cut_raw_json(text: &str, a: &AlarmView<'_>, triage: &str) -> String {
     fn shorten(v: &mut Value) {
         match v {
             Value::String(s) if s.chars().count() > RAW_STRING_LIMIT => {
@@ -409,8 +459,42 @@ fn cut_raw_json(text: &str, a: &AlarmView<'_>) -> String {
             return s;
         }
     }
-    json!({"alarm_id": a.id, "date": crate::timeutil::to_rfc3339(a.date), "_dora_bridge_cut": note})
-        .to_string()
+    let triage: Value = serde_json::from_str(triage).unwrap_or_default();
+    json!({"alarm_id": a.id, "date": crate::timeutil::to_rfc3339(a.date), "_dora_bridge_cut": note,
+           "dora_bridge": triage})
+    .to_string()
+}
+
+/// The alarm's JSON object `text` with the member `"dora_bridge": <dora>` last (one copy of the
+/// text; an alarm that already has a `dora_bridge` member loses it, the rest are kept as sent).
+fn with_triage(text: &str, dora: &str) -> Result<String, serde_json::Error> {
+    const KEY: &str = "\"dora_bridge\"";
+    let body = text.trim_end();
+    let Some(open) = body.strip_suffix('}') else {
+        return Ok(text.to_string());
+    };
+    let mut out = String::with_capacity(text.len() + KEY.len() + dora.len() + 2);
+    if text.contains(KEY) {
+        // Rare (a server sending a member of that name): the members are rewritten without it.
+        let members = rawjson::all_members(text)?;
+        out.push('{');
+        for (key, value) in members.iter().filter(|(k, _)| k != "dora_bridge") {
+            out.push_str(&Value::String(key.to_string()).to_string());
+            out.push(':');
+            out.push_str(value.get());
+            out.push(',');
+        }
+    } else {
+        out.push_str(open.trim_end());
+        if !out.trim_start().ends_with('{') {
+            out.push(',');
+        }
+    }
+    out.push_str(KEY);
+    out.push(':');
+    out.push_str(dora);
+    out.push('}');
+    Ok(out)
 }
 
 /// `text` safe to put in markdown: characters that start emphasis, code, links, HTML or table
@@ -602,6 +686,31 @@ mod tests {
             "{}",
             e.reason
         );
+    }
+
+    #[test]
+    fn the_triage_joins_the_alarm_text_last_and_replaces_a_member_of_its_name() {
+        let dora = r#"{"triage":{"outcome":"cyber-threat"}}"#;
+        let v = |s: String| serde_json::from_str::<Value>(&s).unwrap();
+        let plain = with_triage(r#"{"b": 1, "a": [2]}  "#, dora).unwrap();
+        assert!(
+            plain.starts_with(r#"{"b": 1, "a": [2],"dora_bridge":"#),
+            "{plain}"
+        );
+        assert_eq!(
+            v(plain),
+            json!({"b": 1, "a": [2], "dora_bridge": {"triage": {"outcome": "cyber-threat"}}})
+        );
+        assert_eq!(
+            v(with_triage("{ }", dora).unwrap()),
+            json!({"dora_bridge": {"triage": {"outcome": "cyber-threat"}}})
+        );
+        let theirs = with_triage(r#"{"dora_bridge": {"triage": "forged"}, "x": 1}"#, dora).unwrap();
+        assert_eq!(
+            v(theirs.clone()),
+            json!({"x": 1, "dora_bridge": {"triage": {"outcome": "cyber-threat"}}})
+        );
+        assert_eq!(theirs.matches("dora_bridge").count(), 1);
     }
 
     #[test]

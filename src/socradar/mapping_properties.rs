@@ -26,6 +26,7 @@ use super::mirror::MirrorFields;
 use super::replay::Replay;
 use crate::dedup::FetchState;
 use crate::timeutil;
+use crate::triage::{AlarmKind, TriageRules};
 
 /// `[{key, value}]` lists (entities, related assets) as `key: value` lines.
 fn render_key_values_value(v: &Value) -> String {
@@ -162,6 +163,16 @@ fn reference(
             }
         }
     }
+    let triage = opts.triage.triage(AlarmKind {
+        main_type: Some(main_type).filter(|s| !s.is_empty()),
+        sub_type: Some(sub_type).filter(|s| !s.is_empty()),
+        asset: Some(asset).filter(|s| !s.is_empty()),
+    });
+    f.insert("doratriageoutcome".into(), triage.outcome.as_str().into());
+    f.insert("doratriagerule".into(), triage.rule.clone());
+    f.insert("doratriagereason".into(), triage.reason.clone());
+    let mut shaped = mapper_raw(raw, cid, opts);
+    shaped["dora_bridge"] = json!({"triage": {"outcome": triage.outcome.as_str(), "rule": triage.rule, "reason": triage.reason}});
     let label = if title.is_empty() { "Alarm" } else { &title };
     let name = if asset.is_empty() {
         format!("SOCRadar {id}: {}", markdown_escape(label))
@@ -177,7 +188,7 @@ fn reference(
         occurred: timeutil::to_rfc3339(date),
         severity: xsoar_severity(risk),
         details: text.to_string(),
-        raw_json: mapper_raw(raw, cid, opts).to_string(),
+        raw_json: shaped.to_string(),
         dbot_mirror_id: id.to_string(),
         incident_type: opts.incident_type.clone().filter(|t| !t.trim().is_empty()),
         custom_fields: f,
@@ -252,7 +263,13 @@ fn type_details() -> impl Strategy<Value = Value> {
         "alarm_compliance_list",
     ];
     prop_oneof![
-        5 => prop::collection::vec(prop::option::of(prop_oneof![text().prop_map(Value::String), value()]), 6)
+        5 => prop::collection::vec(prop::option::of(prop_oneof![
+                2 => text().prop_map(Value::String),
+                2 => value(),
+                // Type names the triage defaults and the admin's rules know.
+                1 => prop::sample::select(vec!["Brand Protection", "Cyber Threat Intelligence", "Botnet Infection", " data leak "])
+                    .prop_map(|s| json!(s)),
+            ]), 6)
             .prop_map(move |vs| {
                 let mut m = Map::new();
                 for (k, v) in keys.iter().zip(vs) {
@@ -279,7 +296,7 @@ fn members() -> BoxedStrategy<Vec<(&'static str, Option<Value>)>> {
                     .prop_map(|s| json!(s)),
                 value(),
             ]),
-            s(),
+            prop_oneof![3 => s(), 1 => Just(Some(json!("www.bank.eu")))],
             s(),
         ),
         (
@@ -352,6 +369,7 @@ proptest! {
         pretty in any::<bool>(),
         include in (any::<bool>(), any::<bool>(), any::<bool>()),
         mirrored in any::<bool>(),
+        admin_rules in any::<bool>(),
         incident_type in prop::option::of("[A-Za-z ]{0,10}"),
     ) {
         let opts = IncidentOptions {
@@ -364,6 +382,15 @@ proptest! {
                 instance: "SOCRadar_instance_1".into(),
                 tags: vec!["comment-to-socradar".into()],
             }),
+            // An admin's rules, one of them on assets (the triage is then made per alarm).
+            triage: if admin_rules {
+                TriageRules::parse(r#"[
+                    {"asset": "*.bank.eu", "outcome": "candidate-ict-incident", "reason": "production"},
+                    {"main_type": "Brand Protection", "outcome": "not-dora-relevant", "reason": "brand team"}
+                ]"#).unwrap()
+            } else {
+                TriageRules::default()
+            },
         };
         // Alarms with unique ids, dated in the last 20 hours.
         let mut raws: Vec<(u64, DateTime<Utc>, Value)> = alarms
@@ -409,7 +436,7 @@ proptest! {
         for (got, (id, date, raw)) in out.incidents.iter().zip(&raws) {
             let want = reference(raw, *id, *date, 789, &opts);
             let got_raw: Value = serde_json::from_str(&got.raw_json).unwrap();
-            prop_assert_eq!(&got_raw, &mapper_raw(raw, 789, &opts));
+            prop_assert_eq!(&got_raw, &serde_json::from_str::<Value>(&want.raw_json).unwrap());
             let strip = |i: &Incident| Incident { raw_json: String::new(), ..i.clone() };
             prop_assert_eq!(strip(got), strip(&want));
         }

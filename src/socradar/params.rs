@@ -14,6 +14,7 @@ use super::mirror::{CloseReasonMap, MirrorDirection, MirrorSettings};
 use super::retry::RetryPolicy;
 use super::search::{DateFormat, SearchFilters, MAX_PAGE_SIZE};
 use crate::input::{self, InputError};
+use crate::triage::TriageRules;
 
 pub const DEFAULT_URL: &str = "https://platform.socradar.com/api";
 pub const MAX_FETCH_LIMIT: i64 = 100_000;
@@ -242,6 +243,9 @@ impl InstanceParams {
         )? as usize;
 
         let mirror = mirror_settings(params, instance);
+        // The admin's triage rules: wrong ones fail the fetch (and the connection test), naming
+        // `triage_rules`; no incident is created with a triage the admin did not intend.
+        let triage = TriageRules::parse(&text(params, "triage_rules"));
         let incidents = IncidentOptions {
             incident_type: Some(text(params, "incidentType")).filter(|s| !s.is_empty()),
             include_content: flag(params, "include_content", true)?,
@@ -251,9 +255,11 @@ impl InstanceParams {
                 .as_ref()
                 .ok()
                 .and_then(MirrorSettings::incident_fields),
+            triage: triage.clone().unwrap_or_default(),
         };
         let page_concurrency = client.page_concurrency;
         let fetch = (|| {
+            triage?;
             let cfg = FetchConfig {
                 first_fetch: text_or(params, "first_fetch", "3 days"),
                 max_fetch: input::bounded_int(
@@ -567,12 +573,18 @@ mod tests {
                 "date_from must be an RFC 3339 date-time with its offset",
             ),
             ("assignees", json!("someone"), "assignees must be"),
+            (
+                "triage_rules",
+                json!("[{\"sub_type\": \"X\"}"),
+                "triage_rules must be a JSON list of rules",
+            ),
         ] {
             let mut v = base();
             v.as_object_mut().unwrap().insert(k.into(), val);
             let p = InstanceParams::from_json(&v, now()).unwrap();
             let e = p.fetch.unwrap_err();
             assert!(e.message.starts_with(want), "{k}: {}", e.message);
+            assert_eq!(e.argument, k);
         }
     }
 }
