@@ -83,7 +83,11 @@ def a_mix(server: SocRadarServer) -> list[dict]:
     return [
         {"asset": f"{ip}/24", "outcome": "candidate-ict-incident", "reason": "the card gateway"},
         {"main_type": "brand protection", "outcome": "not-dora-relevant", "reason": "the brand team's"},
-        {"asset": f"*.{COMPANY_DOMAIN}", "outcome": "candidate-ict-incident", "reason": "the company's domains"},
+        {
+            "asset": f"*.{COMPANY_DOMAIN}",
+            "outcome": "candidate-ict-incident",
+            "reason": "the company's domains",
+        },
     ]
 
 
@@ -131,7 +135,9 @@ def test_wrong_rules_fail_the_connection_test_and_the_fetch_naming_the_parameter
         for is_fetch in (True, False):
             params = instance_params(server, isFetch=is_fetch, triage_rules=bad)
             (entry,) = run_command(integration.main, "test-module", params)
-            assert entry["Type"] == 4 and "triage_rules" in entry["Contents"] and needle in entry["Contents"], entry
+            assert (
+                entry["Type"] == 4 and "triage_rules" in entry["Contents"] and needle in entry["Contents"]
+            ), entry
         params = instance_params(server, triage_rules=bad)
         with core_clock(server.now):
             run = run_fetch(integration.main, params)
