@@ -187,11 +187,7 @@ impl Mapper {
         let own = |s: Option<Cow<'a, str>>| Text::Own(s.unwrap_or_default());
         let triage = match &t.triage {
             Some(tt) => tt.clone(),
-            None => TriageTexts::of(&self.opts.triage.triage(AlarmKind {
-                main_type: Some(&t.main_type).filter(|s| !s.is_empty()).map(|s| &**s),
-                sub_type: Some(&t.sub_type).filter(|s| !s.is_empty()).map(|s| &**s),
-                asset: asset.as_deref(),
-            })),
+            None => self.triage(&t, asset.as_deref()),
         };
         put("doratriageoutcome", Text::Shared(triage.outcome.clone()));
         put("doratriagerule", Text::Shared(triage.rule.clone()));
@@ -342,6 +338,18 @@ impl Mapper {
         })
     }
 
+    /// The triage of an alarm of type `t` (and `asset`, when a rule reads it).
+    fn triage(&self, t: &TypeFields, asset: Option<&str>) -> TriageTexts {
+        fn given(s: &Arc<str>) -> Option<&str> {
+            Some(&**s).filter(|s| !s.is_empty())
+        }
+        TriageTexts::of(&self.opts.triage.triage(AlarmKind {
+            main_type: given(&t.main_type),
+            sub_type: given(&t.sub_type),
+            asset,
+        }))
+    }
+
     fn type_fields(&self, raw: Option<&RawValue>) -> Result<Arc<TypeFields>, serde_json::Error> {
         let key = raw.map_or("", RawValue::get);
         let lock = || self.types.lock().unwrap_or_else(|p| p.into_inner());
@@ -350,11 +358,7 @@ impl Mapper {
         }
         let mut t = TypeFields::read(raw)?;
         if !self.triage_per_alarm {
-            t.triage = Some(TriageTexts::of(&self.opts.triage.triage(AlarmKind {
-                main_type: Some(&t.main_type).filter(|s| !s.is_empty()).map(|s| &**s),
-                sub_type: Some(&t.sub_type).filter(|s| !s.is_empty()).map(|s| &**s),
-                asset: None,
-            })));
+            t.triage = Some(self.triage(&t, None));
         }
         let t = Arc::new(t);
         let mut cache = lock();
