@@ -94,6 +94,7 @@ def a_mix(server: SocRadarServer) -> list[dict]:
 def test_each_fetched_incident_carries_the_triage_its_alarm_gets(server):
     rules = a_mix(server)
     params = instance_params(server, status=[], triage_rules=json.dumps(rules))
+    demisto.setup(last_run={})
     with core_clock(server.now):
         run = run_fetch(integration.main, params)
     assert run.error is None, run.error
@@ -139,6 +140,7 @@ def test_wrong_rules_fail_the_connection_test_and_the_fetch_naming_the_parameter
                 entry["Type"] == 4 and "triage_rules" in entry["Contents"] and needle in entry["Contents"]
             ), entry
         params = instance_params(server, triage_rules=bad)
+        demisto.setup(last_run={})
         with core_clock(server.now):
             run = run_fetch(integration.main, params)
         assert run.error is not None and "triage_rules" in str(run.error)
