@@ -87,7 +87,7 @@ def test_yml_parameters_are_the_ones_the_core_reads():
         "excluded_alarm_sub_types", "include_content", "include_entities", "include_company_id",
         "lookback_minutes", "date_format", "page_concurrency", "max_response_mb", "tags", "assignees", "date_from",
         "date_to", "mirror_direction", "mirror_user_email", "comment_tag", "comment_tag_in", "close_incident",
-        "close_alarm", "close_reason_map", "mirror_window_days", "max_alarms_read", "fetch_time_budget",
+        "close_alarm", "close_reason_map", "mirror_window_days", "max_alarms_read", "fetch_time_budget", "triage_rules",
     }  # fmt: skip
 
 
