@@ -43,6 +43,55 @@ LINK = (
 )
 
 
+# The core's triage defaults (src/triage): (main type, sub type) -> (outcome, reason); sub type
+# None for the whole main type. A typical integration keeps such a table in a dict.
+_THREAT = "cyber-threat"
+_CANDIDATE = "candidate-ict-incident"
+TRIAGE_DEFAULTS: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("Cyber Threat Intelligence", "Botnet Infection"): (_CANDIDATE, "a company asset communicates with a botnet: the entity's own ICT systems are compromised, an ICT-related incident (DORA Art. 3(8))"),
+    ("Cyber Threat Intelligence", "Data Leak"): (_CANDIDATE, "company data found leaked: a possible loss of confidentiality of the entity's data (RTS 2024/1772 Art. 5)"),
+    ("Cyber Threat Intelligence", "Stolen Credentials"): (_THREAT, "credentials found in stealer logs: a threat to the entity's systems until they are used against them (DORA Art. 3(12))"),
+    ("Cyber Threat Intelligence", None): (_THREAT, "threat intelligence about the entity: a cyber threat until it materialises in the entity's systems (DORA Art. 3(12))"),
+    ("Supply Chain Security", "Vendor Breach"): (_CANDIDATE, "a breach at a third-party provider is an ICT-related incident of the entity when its services or data are affected (DORA Art. 3(8), Art. 28)"),
+    ("Supply Chain Security", None): (_THREAT, "an exposure at a third-party provider: a cyber threat to the entity through its supply chain (DORA Art. 3(12))"),
+    ("Attack Surface Management", "SSL Certificate Expiry"): ("not-dora-relevant", "a certificate about to expire: operational housekeeping, neither an incident nor a threat while it is renewed in time"),
+    ("Attack Surface Management", None): (_THREAT, "an exposed service or vulnerable software: a cyber threat until exploited (DORA Art. 3(12))"),
+    ("Brand Protection", None): (_THREAT, "impersonation of the brand outside the entity's systems: a cyber threat to its clients, not an ICT-related incident of the entity (DORA Art. 3(12))"),
+    ("Dark Web Intelligence", None): (_THREAT, "the entity or its data mentioned or offered on the dark web: a cyber threat (DORA Art. 3(12))"),
+}  # fmt: skip
+_TRIAGE_FALLBACK = "no triage rule matches this alarm type: recorded as a cyber threat so that a person can escalate it; add a rule (triage_rules) to route it"
+
+
+def triage(main_type: str, sub_type: str) -> dict[str, str]:
+    """The default triage of an alarm type, as the core gives it."""
+    if (main_type, sub_type) in TRIAGE_DEFAULTS:
+        (outcome, reason), rule = TRIAGE_DEFAULTS[main_type, sub_type], f"default: sub type {sub_type}"
+    elif (main_type, None) in TRIAGE_DEFAULTS:
+        (outcome, reason), rule = TRIAGE_DEFAULTS[main_type, None], f"default: main type {main_type}"
+    else:
+        outcome, rule, reason = _THREAT, "default", _TRIAGE_FALLBACK
+    return {"outcome": outcome, "rule": rule, "reason": reason}
+
+
+def assignees(value: object) -> str:
+    """`alarm_assignees` as the core renders it: addresses lowercased, sorted, once each."""
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list):
+        items = [
+            v
+            if isinstance(v, str)
+            else (v.get("email") or v.get("user_email"))
+            if isinstance(v, dict)
+            else str(v)
+            for v in value
+            if isinstance(v, (str, dict)) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+        ]
+    else:
+        items = []
+    return ", ".join(sorted({s.strip().lower() for s in items if isinstance(s, str) and s.strip()}))
+
+
 _MARKDOWN = re.compile(r"([\\`*_~\[\]<>|#])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -120,6 +169,10 @@ def alarm_to_incident(alarm: dict[str, Any], company_id: int, params: Mapping[st
         "dorasocradaralarmid": str(aid),
         "dorasocradartitle": title,
         "dorasocradarstatus": alarm.get("status") or "",
+        "dorasocradarstatusreason": reason
+        if isinstance(reason := alarm.get("alarm_status_reason"), str)
+        else "",
+        "dorasocradarassignees": assignees(alarm.get("alarm_assignees")),
         "dorasocradarasset": asset,
         "dorasocradaralarmtype": main_type,
         "dorasocradaralarmsubtype": sub_type,
@@ -146,6 +199,10 @@ def alarm_to_incident(alarm: dict[str, Any], company_id: int, params: Mapping[st
                 other[key] = value
         if other:
             fields["dorasocradarcontentother"] = _compact(other)
+    sorted_by = triage(main_type, sub_type)
+    fields["doratriageoutcome"] = sorted_by["outcome"]
+    fields["doratriagerule"] = sorted_by["rule"]
+    fields["doratriagereason"] = sorted_by["reason"]
     label = markdown_escape(title or "Alarm")
     incident: dict[str, Any] = {
         "name": f"SOCRadar {aid}: {label} — {markdown_escape(asset)}"
@@ -154,7 +211,7 @@ def alarm_to_incident(alarm: dict[str, Any], company_id: int, params: Mapping[st
         "occurred": parse_date(alarm["date"]).strftime("%Y-%m-%dT%H:%M:%SZ"),  # type: ignore[union-attr]
         "severity": SEVERITY.get(risk.strip().upper(), 0),
         "details": text,
-        "rawJSON": json.dumps(alarm),
+        "rawJSON": json.dumps({**alarm, "dora_bridge": {"triage": sorted_by}}),
         "dbotMirrorId": str(aid),
         "CustomFields": {k: v for k, v in fields.items() if v},
     }
