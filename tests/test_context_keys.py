@@ -10,7 +10,6 @@ from DORABridge_test import Incident, flow_params
 
 from tests.anchor import at
 
-
 PAST = [
     {"id": "INC-1", "occurred_at": at(days=-60), "root_cause": "expired TLS certificate", "affected_services": "Card payments"},
     {"id": "INC-2", "occurred_at": at(days=-20), "root_cause": "expired TLS certificate", "affected_services": "Card payments"},
