@@ -516,7 +516,10 @@ fn a_whole_page_escapes_the_incident_and_shows_clock_timeline_and_approvals() {
         approvals,
         now,
     });
-    assert!(!html.contains("<img src=x"), "the incident's text reached the page unescaped");
+    assert!(
+        !html.contains("<img src=x"),
+        "the incident's text reached the page unescaped"
+    );
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
     assert!(html.contains("<svg") && html.contains("Initial notification approved (CISO)"));
     assert!(html.contains("Zahlungsinstitut Beispiel GmbH"));
