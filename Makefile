@@ -54,7 +54,18 @@ $(DEPS): requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The Rust the core needs (Cargo.toml rust-version); checked first so that a machine without it,
+# or with an older one (Debian 12's packaged rustc is 1.63), gets the way out, not a build error.
+RUST_VERSION := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+
 setup: $(DEPS) ## create .venv, install the tools, build the Rust extension into it
+	@v=$$( (cargo --version 2>/dev/null || true) | awk '{print $$2}'); \
+	if [ -z "$$v" ] || [ "$$(printf '%s\n%s\n' "$(RUST_VERSION)" "$$v" | sort -V | head -1)" != "$(RUST_VERSION)" ]; then \
+	  echo "setup: DORA Bridge needs Rust $(RUST_VERSION) or later for the user $$(id -un), found: $${v:-no usable cargo}."; \
+	  echo "  Install it for this user with rustup (https://rustup.rs): curl --proto '=https' -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal"; \
+	  echo "  then open a new shell (or run: . \"$$HOME/.cargo/env\") and run make again."; \
+	  exit 1; \
+	fi
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop --release --quiet
 
 demo: setup ## run the main job end to end against a local SOCRadar-compatible server

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod cell;
 pub mod clock;
 pub mod connectors;
+pub mod context;
 pub mod dedup;
 pub mod dora;
 pub mod errchain;

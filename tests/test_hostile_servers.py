@@ -179,7 +179,9 @@ def test_the_cmdb_token_request_never_follows_a_redirect_to_another_origin():
         # Unscripted, the same command gets its token from the instance and finds the service.
         [entry] = run_command(DORABridgeContext.main, "dora-ict-context", params, {"asset": "203.0.113.16"})
         assert entry["Type"] == 1, entry
-        assert entry["EntryContext"]["DORA.Context.ICT"]["AffectedServices"]["Value"] == ["Card payments"]
+        assert entry["EntryContext"]["DORA.Context.ICT(val.IncidentId && val.IncidentId == obj.IncidentId)"][
+            "AffectedServices"
+        ]["Value"] == ["Card payments"]
 
 
 def test_secrets_are_scrubbed_in_every_spelling_before_a_message_is_cut():
@@ -523,7 +525,7 @@ def test_register_cells_reach_context_and_tables_as_text():
     params = {"register_files": json.dumps(files)}
     [entry] = run_command(DORABridgeContext.main, "dora-ict-context", params, {"services": ["F1", "F2"]})
     assert entry["Type"] == 1, entry
-    ctx = entry["EntryContext"]["DORA.Context.ICT"]
+    ctx = entry["EntryContext"]["DORA.Context.ICT(val.IncidentId && val.IncidentId == obj.IncidentId)"]
     names = [f["Name"] for f in ctx["Functions"]]
     assert names == ["'" + FORMULA, MARKUP], names
     assert [p["Name"] for p in ctx["Providers"]] == ["'+cmd|' /C calc'!A0", MARKUP]

@@ -327,17 +327,6 @@ pub struct Lookup<'a> {
 }
 
 /// A value at a dotted context path. XSOAR keeps repeated outputs as lists: the last entry wins.
-fn at_path<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut cur = root;
-    for part in path.split('.') {
-        if let Value::Array(items) = cur {
-            cur = items.last()?;
-        }
-        cur = cur.get(part)?;
-    }
-    Some(cur)
-}
-
 fn is_blank(v: &Value) -> bool {
     match v {
         Value::Null => true,
@@ -451,7 +440,7 @@ pub fn resolve_inputs(
             ))
         } else {
             let ctx = spec.context.iter().find_map(|p| {
-                let v = at_path(lookup.context, p).filter(|v| !is_blank(v))?;
+                let v = crate::context::at_path(lookup.context, p).filter(|v| !is_blank(v))?;
                 // A partial figure is a lower bound from a source that failed in part: never
                 // taken as the complete figure; the classification says it was left out.
                 if v.get("Partial").and_then(Value::as_bool) == Some(true) {

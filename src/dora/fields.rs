@@ -1,6 +1,7 @@
 //! From the classification and deadlines in context to the incident's DORA fields and SLA timers.
 //! The mapping is kept here so the script that applies it stays glue.
 
+use crate::context::newest as latest;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -28,13 +29,6 @@ pub struct FieldUpdates {
 }
 
 /// XSOAR keeps repeated outputs as a list: the newest is the last.
-fn latest(v: &Value) -> &Value {
-    match v {
-        Value::Array(items) => items.last().unwrap_or(&Value::Null),
-        other => other,
-    }
-}
-
 fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }

@@ -43,9 +43,7 @@ impl PyConnectors {
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
             let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
-            let set = py
-                .detach(|| ConnectorSet::from_params(&v))
-                .map_err(|e| input_error(py, e))?;
+            let set = py.detach(|| ConnectorSet::from_params(&v))?;
             Ok(PyConnectors { set })
         })
     }
@@ -137,8 +135,7 @@ impl PyConnectors {
                 time_arg(py, "window_start", window_start)?,
                 time_arg(py, "window_end", window_end)?,
                 reference_days,
-            )
-            .map_err(|e| input_error(py, e))?;
+            )?;
             let scope = py
                 .detach(|| match source {
                     TransactionSource::Sql(s) => s.scope(&req),

@@ -80,9 +80,9 @@ impl PyEntityProfile {
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
             let v = json_of(py, "params", Some(params.as_any()))?;
-            let profile = EntityProfile::from_params(&v).map_err(|e| input_error(py, e))?;
-            let due_soon = DueSoon::from_params(&v).map_err(|e| input_error(py, e))?;
-            let report = ReportSettings::from_params(&v).map_err(|e| input_error(py, e))?;
+            let profile = EntityProfile::from_params(&v)?;
+            let due_soon = DueSoon::from_params(&v)?;
+            let report = ReportSettings::from_params(&v)?;
             Ok(PyEntityProfile {
                 profile,
                 due_soon,
@@ -124,10 +124,8 @@ impl PyEntityProfile {
                 args: &args,
                 incident: &incident,
                 context: &context,
-            })
-            .map_err(|e| input_error(py, e))?;
-            let c =
-                classify(facts, &self.profile, classified_at).map_err(|e| input_error(py, e))?;
+            })?;
+            let c = classify(facts, &self.profile, classified_at)?;
             to_py(py, &c)
         })
     }
@@ -147,9 +145,7 @@ impl PyEntityProfile {
             let incident = json_of(py, "incident", incident)?;
             let context = json_of(py, "context", context)?;
             let now = time_or_now(py, "now", now)?;
-            let d = self
-                .clock(&args, &incident, &context, now)
-                .map_err(|e| input_error(py, e))?;
+            let d = self.clock(&args, &incident, &context, now)?;
             to_py(py, &d)
         })
     }
@@ -183,8 +179,7 @@ impl PyEntityProfile {
                 ));
             };
             let now = time_or_now(py, "now", now)?;
-            let r =
-                recurring::assess(&items, &self.profile, now).map_err(|e| input_error(py, e))?;
+            let r = recurring::assess(&items, &self.profile, now)?;
             to_py(py, &r)
         })
     }
@@ -206,8 +201,7 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let kind =
-                crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
+            let kind = crate::report::mapping::submission("type", kind)?;
             let a = report::ChainArgs::read(py, incident, context, head)?;
             let d = report::DraftArgs {
                 kind,
@@ -309,9 +303,8 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let major = crate::input::one_of("decision", decision, &["major", "not-major"])
-                .map_err(|e| input_error(py, e))?
-                == "major";
+            let major =
+                crate::input::one_of("decision", decision, &["major", "not-major"])? == "major";
             let who = report::caller_of(py, caller, user, "decide")?;
             let d = crate::report::human_decision::HumanDecision {
                 major,
@@ -345,11 +338,9 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)
-                .map_err(|e| input_error(py, e))?;
-            let approve = crate::input::one_of("decision", decision, &["approve", "reject"])
-                .map_err(|e| input_error(py, e))?
-                == "approve";
+            let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
+            let approve =
+                crate::input::one_of("decision", decision, &["approve", "reject"])? == "approve";
             let who =
                 report::caller_of(py, caller, user, if approve { "approve" } else { "reject" })?;
             let d = approval::Decision {
@@ -387,15 +378,11 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let kind =
-                crate::report::mapping::submission("type", kind).map_err(|e| input_error(py, e))?;
+            let kind = crate::report::mapping::submission("type", kind)?;
             let combined: Vec<String> = combined_with.unwrap_or_default();
             let mut together: Vec<&str> = Vec::new();
             for c in combined.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
-                together.push(
-                    crate::report::mapping::submission("combined_with", c)
-                        .map_err(|e| input_error(py, e))?,
-                );
+                together.push(crate::report::mapping::submission("combined_with", c)?);
             }
             let who = report::caller_of(py, caller, user, "mark a report submitted")?;
             let now = report::now_or(py, now)?;
@@ -425,8 +412,7 @@ impl PyEntityProfile {
         head: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)
-                .map_err(|e| input_error(py, e))?;
+            let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
             let a = report::ChainArgs::read(py, incident, context, head)?;
             report::approval_status(py, &self.report, subject, a)
         })
@@ -468,14 +454,9 @@ impl PyEntityProfile {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let who = report::caller_of(py, caller, user, action)?;
-            who.check_typed(argument, typed_name)
-                .map_err(|e| input_error(py, e))?;
+            who.check_typed(argument, typed_name)?;
             let allowed = roles.unwrap_or_else(|| self.report.policy.approver_roles.clone());
-            let acting = self
-                .report
-                .directory
-                .acting_role(&who, role, &allowed)
-                .map_err(|e| input_error(py, e))?;
+            let acting = self.report.directory.acting_role(&who, role, &allowed)?;
             to_py(py, &json!({"Caller": who, "Role": acting}))
         })
     }
@@ -496,7 +477,7 @@ pub fn assess_cyber_threat<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let args = json_of(py, "args", Some(args))?;
-        let a = threat::assess(&args).map_err(|e| input_error(py, e))?;
+        let a = threat::assess(&args)?;
         to_py(py, &a)
     })
 }

@@ -124,6 +124,14 @@ fn with_attrs(py: Python<'_>, err: PyErr, attrs: &[(&str, Py<PyAny>)]) -> PyErr 
     err
 }
 
+/// A refused argument, so that `?` turns the domain's `InputError` into the Python one, its
+/// `argument` attribute set.
+impl From<DomainInputError> for PyErr {
+    fn from(e: DomainInputError) -> PyErr {
+        Python::attach(|py| input_error(py, e))
+    }
+}
+
 pub fn input_error(py: Python<'_>, e: DomainInputError) -> PyErr {
     let arg = e
         .argument

@@ -53,13 +53,12 @@ impl ChainArgs {
 
     pub fn evidence<'a>(
         &'a self,
-        py: Python<'_>,
         id: &'a str,
         settings: &'a ReportSettings,
     ) -> PyResult<Evidence<'a>> {
-        let chain = chain_in(&self.context).map_err(|e| input_error(py, e))?;
-        let keys = settings.keys().map_err(|e| input_error(py, e))?;
-        Evidence::new(id, keys, chain, self.head.clone()).map_err(|e| input_error(py, e))
+        let chain = chain_in(&self.context)?;
+        let keys = settings.keys()?;
+        Evidence::new(id, keys, chain, self.head.clone()).map_err(PyErr::from)
     }
 }
 
@@ -72,7 +71,7 @@ pub fn caller_of(
 ) -> PyResult<Caller> {
     let cc = json_of(py, "caller", calling_context)?;
     let user = json_of(py, "user", user)?;
-    Caller::from_xsoar(&cc, &user, what).map_err(|e| input_error(py, e))
+    Caller::from_xsoar(&cc, &user, what).map_err(PyErr::from)
 }
 
 /// The deadlines at `now` from the incident and its context, with the submissions read from the
@@ -118,7 +117,7 @@ pub fn report_draft<'py>(
     d: DraftArgs<'_>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let profile_json = serde_json::to_value(profile).expect("the profile serialises");
-    let chain = chain_in(&a.context).map_err(|e| input_error(py, e))?;
+    let chain = chain_in(&a.context)?;
     let fresh = (d.format == "html")
         .then(|| clock_now(profile, due_soon, &a.incident, &a.context, &chain, d.now))
         .flatten();
@@ -137,9 +136,7 @@ pub fn report_draft<'py>(
         exchange_rate_source: d.exchange_rate_source,
         deadlines: fresh,
     };
-    let out = py
-        .detach(|| draft_report(&req))
-        .map_err(|e| input_error(py, e))?;
+    let out = py.detach(|| draft_report(&req))?;
     to_py(py, &out)
 }
 
@@ -151,9 +148,8 @@ pub fn record_classification<'py>(
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
-    let mut ev = a.evidence(py, &id, settings)?;
-    let entries = approval::record_classification(&mut ev, &classification, now)
-        .map_err(|e| input_error(py, e))?;
+    let mut ev = a.evidence(&id, settings)?;
+    let entries = approval::record_classification(&mut ev, &classification, now)?;
     to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
 }
 
@@ -176,9 +172,8 @@ pub fn record_mirrored_changes<'py>(
             )
         })?;
     let id = incident_id(&a.incident);
-    let mut ev = a.evidence(py, &id, settings)?;
-    let entries = crate::socradar::mirror::evidence::seal(&mut ev, &records, now)
-        .map_err(|e| input_error(py, e))?;
+    let mut ev = a.evidence(&id, settings)?;
+    let entries = crate::socradar::mirror::evidence::seal(&mut ev, &records, now)?;
     to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
 }
 
@@ -192,7 +187,7 @@ pub fn record_triage<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     use crate::report::triage_record::{record, PersonTriage};
     let id = incident_id(&a.incident);
-    let mut ev = a.evidence(py, &id, settings)?;
+    let mut ev = a.evidence(&id, settings)?;
     let p = person
         .as_ref()
         .map(|(caller, outcome, reason)| PersonTriage {
@@ -200,8 +195,7 @@ pub fn record_triage<'py>(
             outcome,
             reason,
         });
-    let (entries, current) =
-        record(&mut ev, &a.incident, p.as_ref(), now).map_err(|e| input_error(py, e))?;
+    let (entries, current) = record(&mut ev, &a.incident, p.as_ref(), now)?;
     to_py(
         py,
         &json!({"Entries": entries, "Triage": current, "Head": ev.head()}),
@@ -218,7 +212,7 @@ pub fn decide<'py>(
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
-    let mut ev = a.evidence(py, &id, settings)?;
+    let mut ev = a.evidence(&id, settings)?;
     let e = crate::report::human_decision::record(
         &mut ev,
         &settings.policy,
@@ -226,8 +220,7 @@ pub fn decide<'py>(
         &caller,
         d,
         now,
-    )
-    .map_err(|e| input_error(py, e))?;
+    )?;
     to_py(py, &json!({"Entry": e, "Head": ev.head()}))
 }
 
@@ -240,7 +233,7 @@ pub fn approve<'py>(
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
-    let mut ev = a.evidence(py, &id, settings)?;
+    let mut ev = a.evidence(&id, settings)?;
     let e = approval::decide(
         &mut ev,
         &settings.policy,
@@ -248,8 +241,7 @@ pub fn approve<'py>(
         &caller,
         d,
         now,
-    )
-    .map_err(|e| input_error(py, e))?;
+    )?;
     to_py(py, &json!({"Entry": e, "Head": ev.head()}))
 }
 
@@ -262,9 +254,8 @@ pub fn mark_submitted<'py>(
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
-    let mut ev = a.evidence(py, &id, settings)?;
-    let entries = gate::submit(&mut ev, &settings.policy, &caller, req, now)
-        .map_err(|e| input_error(py, e))?;
+    let mut ev = a.evidence(&id, settings)?;
+    let entries = gate::submit(&mut ev, &settings.policy, &caller, req, now)?;
     to_py(
         py,
         &json!({"Entries": entries, "Submission": gate::submissions(&ev.chain), "Head": ev.head()}),
@@ -278,8 +269,8 @@ pub fn approval_status<'py>(
     a: ChainArgs,
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
-    let ev = a.evidence(py, &id, settings)?;
-    ev.verified().map_err(|e| input_error(py, e))?;
+    let ev = a.evidence(&id, settings)?;
+    ev.verified()?;
     to_py(
         py,
         &gate::approval_status(&ev.chain, &settings.policy, subject),
@@ -292,8 +283,8 @@ pub fn audit_verify<'py>(
     a: ChainArgs,
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
-    let chain = chain_in(&a.context).map_err(|e| input_error(py, e))?;
-    let keys = settings.keys().map_err(|e| input_error(py, e))?;
+    let chain = chain_in(&a.context)?;
+    let keys = settings.keys()?;
     to_py(py, &audit::verify(&chain, &id, Some(keys), a.head.as_ref()))
 }
 

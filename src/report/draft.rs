@@ -80,14 +80,7 @@ pub struct Draft {
 /// The value at a dotted path; XSOAR keeps repeated outputs as lists, so inside a path the
 /// newest (last) element is taken.
 pub fn lookup(root: &Value, path: &str) -> Option<Value> {
-    let mut cur = root;
-    for part in path.split('.') {
-        if let Value::Array(items) = cur {
-            cur = items.last()?;
-        }
-        cur = cur.get(part)?;
-    }
-    Some(cur.clone())
+    crate::context::at_path(root, path).cloned()
 }
 
 fn fact<'a>(classification: &'a Value, name: &str) -> Option<&'a Value> {

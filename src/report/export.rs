@@ -25,41 +25,39 @@ fn neutralised(s: &str) -> String {
     }
 }
 
-fn csv_quote(s: &str) -> String {
-    let s = neutralised(s);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// One row per field: number, name, value, source, mandatory, missing.
 pub fn csv(draft: &Draft) -> String {
-    let mut out = String::from("field,name,value,source,mandatory,missing,problem\r\n");
+    // Quoting is the csv crate's (RFC 4180, CRLF line ends); the cells are neutralised first.
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let header = [
+        "field",
+        "name",
+        "value",
+        "source",
+        "mandatory",
+        "missing",
+        "problem",
+    ];
+    // Writing to memory cannot fail: the unwraps below hold.
+    w.write_record(header).expect("writing CSV to memory");
     for f in &draft.fields {
         let row = [
             f.id.clone(),
             f.name.clone(),
             cell(&f.value),
             f.source.clone().unwrap_or_default(),
-            if f.mandatory {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-            if f.missing { "yes".into() } else { "no".into() },
+            yes_no(f.mandatory),
+            yes_no(f.missing),
             f.problem.clone().unwrap_or_default(),
         ];
-        out.push_str(
-            &row.iter()
-                .map(|c| csv_quote(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
+        w.write_record(row.iter().map(|c| neutralised(c)))
+            .expect("writing CSV to memory");
     }
-    out
+    let bytes = w.into_inner().expect("writing CSV to memory");
+    String::from_utf8(bytes).expect("the cells are UTF-8 text")
 }
 
 fn md_escape(s: &str) -> String {

@@ -60,11 +60,7 @@ pub struct DraftOutput {
 
 /// The newest `DORA.<name>` object in context.
 pub fn newest<'a>(context: &'a Value, name: &str) -> Option<&'a Value> {
-    let v = context.get("DORA")?.get(name)?;
-    match v {
-        Value::Array(a) => a.last(),
-        other => Some(other),
-    }
+    crate::context::newest_at(context, &format!("DORA.{name}"))
 }
 
 pub fn chain_in(context: &Value) -> Result<Vec<Entry>, InputError> {

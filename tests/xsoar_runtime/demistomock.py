@@ -520,8 +520,8 @@ _DT_KEY = re.compile(r"val\.([A-Za-z0-9_]+)\s*&&\s*val\.\1\s*==\s*obj\.\1")
 
 def _merge_entry_context(entry_context: Any) -> None:
     """Writes an entry's outputs into the incident context the way the server does:
-    ``Prefix(val.K && val.K == obj.K)`` replaces the item with the same ``K`` and appends the
-    others; a key without a condition is set when new, and turns into a list it appends to when it
+    ``Prefix(val.K && val.K == obj.K)`` replaces the item with the same ``K`` (one object stays
+    one object) and appends the others; a key without a condition is set when new, and turns into a list it appends to when it
     already holds a value."""
     if not isinstance(entry_context, dict):
         return
@@ -545,7 +545,8 @@ def _merge_entry_context(entry_context: Any) -> None:
         if leaf not in node:
             node[leaf] = new_items if isinstance(value, list) else new_items[0]
             continue
-        existing = node[leaf] if isinstance(node[leaf], list) else [node[leaf]]
+        was_list = isinstance(node[leaf], list)
+        existing = node[leaf] if was_list else [node[leaf]]
         for item in new_items:
             match = None
             if keys and isinstance(item, dict):
@@ -561,7 +562,8 @@ def _merge_entry_context(entry_context: Any) -> None:
                 existing.append(item)
             else:
                 existing[match] = item
-        node[leaf] = existing
+        # One object replaced by its update stays one object, as the server keeps it.
+        node[leaf] = existing[0] if len(existing) == 1 and not was_list else existing
 
 
 def _log(level: str, msg: Any, *args: Any) -> None:

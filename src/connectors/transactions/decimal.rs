@@ -1,18 +1,22 @@
-//! Non-negative decimals read from SQL `numeric` text or JSON numbers, exactly: a value such as
-//! 3920000.10 must reach the regulator's form as 3920000.10, so nothing passes through f64.
+//! Non-negative decimals read from SQL `numeric` values, text or JSON numbers, exactly: a value
+//! such as 3920000.10 must reach the regulator's form as 3920000.10, so nothing passes through
+//! f64. The arithmetic is rust_decimal's (28 significant digits); this module keeps the grammar
+//! the figures take and the bounds they must stay within.
 
-/// `units / 10^scale`.
+use std::str::FromStr;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// A non-negative decimal of at most 18 integer digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Dec {
-    units: u128,
-    scale: u32,
-}
+pub(crate) struct Dec(Decimal);
 
 /// Fraction digits kept. Cutting further digits never changes a half-up rounding to cents or
 /// to whole numbers: whether the remainder reaches one half is decided by its first digit.
-const MAX_SCALE: u32 = 20;
-/// Integer digits accepted; with `MAX_SCALE` the units stay below 10^38 < u128::MAX.
-const MAX_INT_DIGITS: usize = 18;
+const MAX_SCALE: usize = 20;
+/// Integer digits accepted: 10^18 units are far beyond any count or amount of one entity.
+const MAX_INT_DIGITS: u32 = 18;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DecError {
@@ -32,119 +36,106 @@ impl DecError {
     }
 }
 
-fn pow10(n: u32) -> u128 {
-    10u128.pow(n)
+/// `[+-]digits[.digits][e[+-]digits]`, with digits on at least one side of the point: the
+/// grammar of SQL and JSON numbers. rust_decimal's parser reads more (`1_000`), so it is checked
+/// first; the check is a few lines, a regex crate would add a dependency for it.
+fn is_number(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (s, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    !(int.is_empty() && frac.is_empty())
+        && digits(int)
+        && digits(frac)
+        && exponent.is_none_or(|e| !e.is_empty() && e.len() <= 3 && digits(e))
 }
 
 impl Dec {
     pub(crate) fn from_u64(n: u64) -> Dec {
-        Dec {
-            units: u128::from(n),
-            scale: 0,
-        }
+        Dec(Decimal::from(n))
     }
 
-    /// Parses `123`, `123.4500`, `+5`, `-0`, `1.5e3`, `2E-2`. Negative values other than zero,
-    /// `NaN`, infinities and anything else are refused.
-    pub(crate) fn parse(text: &str) -> Result<Dec, DecError> {
-        let s = text.trim();
-        let (negative, s) = match s.as_bytes().first() {
-            Some(b'-') => (true, &s[1..]),
-            Some(b'+') => (false, &s[1..]),
-            _ => (false, s),
-        };
-        let (mantissa, exponent) = match s.find(['e', 'E']) {
-            Some(i) => {
-                let e: i32 = s[i + 1..].parse().map_err(|_| DecError::NotANumber)?;
-                (&s[..i], e)
-            }
-            None => (s, 0),
-        };
-        let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        if (int_part.is_empty() && frac_part.is_empty())
-            || !int_part.bytes().all(|b| b.is_ascii_digit())
-            || !frac_part.bytes().all(|b| b.is_ascii_digit())
-            || !(-400..=400).contains(&exponent)
-        {
-            return Err(DecError::NotANumber);
-        }
-        // digits × 10^(exponent − fraction length)
-        let mut digits: String = format!("{int_part}{frac_part}");
-        let mut scale = frac_part.len() as i64 - i64::from(exponent);
-        if scale < 0 {
-            digits.extend(std::iter::repeat_n('0', (-scale) as usize));
-            scale = 0;
-        }
-        if scale > i64::from(MAX_SCALE) {
-            let cut = (scale - i64::from(MAX_SCALE)) as usize;
-            digits.truncate(digits.len().saturating_sub(cut));
-            scale = i64::from(MAX_SCALE);
-        }
-        let scale = scale as u32;
-        let digits = digits.trim_start_matches('0');
-        if digits.len() > MAX_INT_DIGITS + scale as usize {
-            return Err(DecError::TooLarge);
-        }
-        let units: u128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().map_err(|_| DecError::TooLarge)?
-        };
-        if negative && units != 0 {
+    /// A decimal from elsewhere (a PostgreSQL `numeric`), within the same bounds as [`Dec::parse`].
+    pub(crate) fn from_decimal(d: Decimal) -> Result<Dec, DecError> {
+        if d.is_sign_negative() && !d.is_zero() {
             return Err(DecError::Negative);
         }
-        Ok(Dec { units, scale })
+        if d.abs().trunc() >= Decimal::from(10u64.pow(MAX_INT_DIGITS)) {
+            return Err(DecError::TooLarge);
+        }
+        Ok(Dec(d.abs()))
     }
 
-    /// The value in units of 10^-`scale`, rounded half up.
-    fn rounded(self, scale: u32) -> u128 {
-        if scale >= self.scale {
-            self.units * pow10(scale - self.scale)
-        } else {
-            let div = pow10(self.scale - scale);
-            (self.units + div / 2) / div
+    /// Parses `123`, `123.4500`, `+5`, `-0`, `1.5e3`, `2E-2`, `.5`, `12.`. Negative values other
+    /// than zero, `NaN`, infinities and anything else are refused.
+    pub(crate) fn parse(text: &str) -> Result<Dec, DecError> {
+        let s = text.trim();
+        if !is_number(s) {
+            return Err(DecError::NotANumber);
         }
+        let d = if s.contains(['e', 'E']) {
+            let negative_exponent = s.contains("e-") || s.contains("E-");
+            match Decimal::from_scientific(s) {
+                Ok(d) => d,
+                // Below the smallest step rust_decimal holds: zero, to cents and to units.
+                Err(_) if negative_exponent => Decimal::ZERO,
+                Err(_) => return Err(DecError::TooLarge),
+            }
+        } else {
+            let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+            let int = match int.trim_start_matches(['+', '-']) {
+                "" => "0",
+                digits => digits.trim_start_matches('0'),
+            };
+            if int.len() > MAX_INT_DIGITS as usize {
+                return Err(DecError::TooLarge);
+            }
+            let frac = &frac[..frac.len().min(MAX_SCALE)];
+            let sign = if s.starts_with('-') { "-" } else { "" };
+            let int = if int.is_empty() { "0" } else { int };
+            Decimal::from_str(format!("{sign}{int}.{frac}").trim_end_matches('.'))
+                .map_err(|_| DecError::NotANumber)?
+        };
+        Dec::from_decimal(d)
     }
 
     /// The value when it is a whole number.
     pub(crate) fn whole(self) -> Option<u64> {
-        if self.units % pow10(self.scale) != 0 {
-            return None;
-        }
-        u64::try_from(self.units / pow10(self.scale)).ok()
+        self.0.fract().is_zero().then(|| self.0.to_u64()).flatten()
     }
 
     /// Rounded half up to a whole number (daily averages); `None` past u64.
     pub(crate) fn whole_rounded(self) -> Option<u64> {
-        u64::try_from(self.rounded(0)).ok()
+        self.rounded(0).to_u64()
     }
 
     /// Rounded half up to cents; `None` past u64.
     pub(crate) fn cents_rounded(self) -> Option<u64> {
-        u64::try_from(self.rounded(2)).ok()
+        self.rounded(2).checked_mul(Decimal::ONE_HUNDRED)?.to_u64()
     }
 
     /// `self × numerator / denominator`, kept to 6 decimals (rounded half up).
     pub(crate) fn times_ratio(self, numerator: u64, denominator: u64) -> Dec {
-        let six = self.rounded(6);
-        let den = u128::from(denominator.max(1));
-        let num = six.saturating_mul(u128::from(numerator));
-        Dec {
-            units: (num + den / 2) / den,
-            scale: 6,
-        }
+        let product = self
+            .rounded(6)
+            .checked_mul(Decimal::from(numerator))
+            .unwrap_or(Decimal::MAX);
+        Dec((product / Decimal::from(denominator.max(1)))
+            .round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero))
     }
 
     /// Plain decimal text, trailing zeros dropped: `12.5`, `40`.
     pub(crate) fn text(self) -> String {
-        let div = pow10(self.scale);
-        let int = self.units / div;
-        let frac = self.units % div;
-        if frac == 0 {
-            return int.to_string();
-        }
-        let frac = format!("{frac:0width$}", width = self.scale as usize);
-        format!("{int}.{}", frac.trim_end_matches('0'))
+        self.0.normalize().to_string()
+    }
+
+    /// Half up (the values are never negative).
+    fn rounded(self, dp: u32) -> Decimal {
+        self.0
+            .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
     }
 }
 

@@ -3,6 +3,7 @@
 //! nothing fetched) with the draft's status, the deadline clock and the incident's timeline
 //! drawn, the approvals and every field. It reads on a laptop and prints on A4.
 
+use crate::context::newest;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -130,13 +131,6 @@ fn text_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
 }
 
 /// XSOAR keeps repeated outputs as lists: the newest (last) entry stands.
-fn newest(v: &Value) -> &Value {
-    match v {
-        Value::Array(a) => a.last().unwrap_or(v),
-        _ => v,
-    }
-}
-
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

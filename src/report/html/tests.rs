@@ -461,10 +461,11 @@ fn an_approval_bound_to_another_hash_is_void() {
     assert!(render(&view(&d, None, vec![], vec![])).contains("No approval recorded"));
 }
 
-/// Writes an example page to the temporary directory: `cargo test --lib report::html -- --ignored`.
+/// A whole page, as an approver sees it: hostile text from the incident is escaped, the clock,
+/// the timeline and both approvals are shown, the one bound to an older draft voided. (`make
+/// demo` writes such a page to demo-output/.)
 #[test]
-#[ignore]
-fn write_an_example_page() {
+fn a_whole_page_escapes_the_incident_and_shows_clock_timeline_and_approvals() {
     let profile = EntityProfile::from_params(&json!({"entity_name": "Zahlungsinstitut Beispiel GmbH", "entity_type": "payment_institution", "home_member_state": "DE"})).unwrap();
     let now = t("2026-11-23T09:30:00Z");
     let facts = ClockFacts {
@@ -515,7 +516,15 @@ fn write_an_example_page() {
         approvals,
         now,
     });
-    let path = std::env::temp_dir().join("dora_draft_example.html");
-    std::fs::write(&path, html).unwrap();
-    eprintln!("wrote {}", path.display());
+    assert!(
+        !html.contains("<img src=x"),
+        "the incident's text reached the page unescaped"
+    );
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("<svg") && html.contains("Initial notification approved (CISO)"));
+    assert!(html.contains("Zahlungsinstitut Beispiel GmbH"));
+    let weber = &html[html.find("Anna Weber").unwrap() - 60..html.find("Anna Weber").unwrap()];
+    assert!(weber.contains("<tr class=\"voided\">"), "{weber}");
+    let rossi = &html[html.find("Marco Rossi").unwrap() - 60..html.find("Marco Rossi").unwrap()];
+    assert!(rossi.contains("<tr class=\"bound\">"), "{rossi}");
 }

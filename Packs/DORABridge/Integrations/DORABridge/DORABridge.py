@@ -141,7 +141,11 @@ def deadlines_command(profile: EntityProfile, args: dict) -> CommandResults:
     if notes:
         readable += "\n" + "\n".join(notes) + "\n"
     return CommandResults(
-        outputs_prefix="DORA.Deadlines", outputs=result, readable_output=readable, raw_response=result
+        outputs_prefix="DORA.Deadlines",
+        outputs_key_field="IncidentId",
+        outputs={**result, "IncidentId": incident_id()},
+        readable_output=readable,
+        raw_response=result,
     )
 
 
@@ -165,7 +169,11 @@ def recurring_check_command(profile: EntityProfile, args: dict) -> CommandResult
     if result["Excluded"]:
         readable += "\n**Left out:** " + "; ".join(result["Excluded"]) + "\n"
     return CommandResults(
-        outputs_prefix="DORA.Recurring", outputs=result, readable_output=readable, raw_response=result
+        outputs_prefix="DORA.Recurring",
+        outputs_key_field="IncidentId",
+        outputs={**result, "IncidentId": incident_id()},
+        readable_output=readable,
+        raw_response=result,
     )
 
 
@@ -180,7 +188,11 @@ def cyber_threat_command(args: dict) -> CommandResults:
         headers=["Article", "Status", "Justification"],
     )
     return CommandResults(
-        outputs_prefix="DORA.CyberThreat", outputs=result, readable_output=readable, raw_response=result
+        outputs_prefix="DORA.CyberThreat",
+        outputs_key_field="IncidentId",
+        outputs={**result, "IncidentId": incident_id()},
+        readable_output=readable,
+        raw_response=result,
     )
 
 

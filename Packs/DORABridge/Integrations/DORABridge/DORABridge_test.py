@@ -195,7 +195,7 @@ def test_deadlines_run_from_the_classification_in_context():
         {"now": "2026-11-23T12:45:00Z"},
         context={"DORA": {"Classification": [classification]}},
     )
-    ctx = entry["EntryContext"]["DORA.Deadlines"]
+    ctx = entry["EntryContext"]["DORA.Deadlines(val.IncidentId && val.IncidentId == obj.IncidentId)"]
     initial = ctx["InitialNotification"]
     assert initial["Due"] == "2026-11-23T13:30:00Z" and initial["DueLocal"] == "2026-11-23T14:30:00+01:00"
     assert initial["Status"] == "due-soon" and initial["TimeLeft"] == "0h 45m"
@@ -216,7 +216,7 @@ def test_recurring_check_from_arguments_and_context():
          "economic_impact_eur": "60000", "clients_affected": 6000},
     ]  # fmt: skip
     entry = run("dora-recurring-check", {"incidents": json.dumps(incidents), "now": "2026-11-23T10:00:00Z"})
-    ctx = entry["EntryContext"]["DORA.Recurring"]
+    ctx = entry["EntryContext"]["DORA.Recurring(val.IncidentId && val.IncidentId == obj.IncidentId)"]
     assert ctx["AnyMajor"] is True and ctx["Groups"][0]["Occurrences"] == 2
     assert written(entry) <= declared("dora-recurring-check"), written(entry) - declared(
         "dora-recurring-check"
@@ -237,7 +237,7 @@ def test_cyber_threat_assessment():
         {"could_affect_critical_functions": "true", "high_probability": "true", "could_affect_critical_services": "true",
          "could_meet_clients_threshold": "true"},
     )  # fmt: skip
-    ctx = entry["EntryContext"]["DORA.CyberThreat"]
+    ctx = entry["EntryContext"]["DORA.CyberThreat(val.IncidentId && val.IncidentId == obj.IncidentId)"]
     assert ctx["Significant"] is True and ctx["Determinate"] is True
     assert written(entry) <= declared("dora-cyber-threat-assess")
     low = run("dora-cyber-threat-assess", {"high_probability": "false"})["Contents"]

@@ -48,6 +48,12 @@ def test_module(c: ContextConnectors) -> str:
     return "ok"
 
 
+def incident_id() -> str:
+    """The incident the command runs in: the key of its context outputs, so that a new run
+    replaces the previous one instead of piling up beside it."""
+    return str(demisto.incident().get("id") or "")
+
+
 def problems_markdown(problems: list) -> str:
     return "".join(f"- {markdown_text(p)}\n" for p in problems)
 
@@ -73,7 +79,11 @@ def ict_context_command(c: ContextConnectors, args: dict) -> CommandResults:
     if ctx["Problems"]:
         readable += "\n" + problems_markdown(ctx["Problems"])
     return CommandResults(
-        outputs_prefix="DORA.Context.ICT", outputs=ctx, readable_output=readable, raw_response=ctx
+        outputs_prefix="DORA.Context.ICT",
+        outputs_key_field="IncidentId",
+        outputs={**ctx, "IncidentId": incident_id()},
+        readable_output=readable,
+        raw_response=ctx,
     )
 
 
@@ -103,7 +113,8 @@ def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResult
         readable += "\n**Partial:**\n" + problems_markdown(scope.get("Problems") or [])
     return CommandResults(
         outputs_prefix="DORA.Context.Transactions",
-        outputs=scope,
+        outputs_key_field="IncidentId",
+        outputs={**scope, "IncidentId": incident_id()},
         readable_output=readable,
         raw_response=scope,
     )
@@ -133,7 +144,11 @@ def geo_scope_command(c: ContextConnectors, args: dict) -> CommandResults:
             "Outside the EEA (not counted)", geo["OutsideEea"], headers=["Country", "Reason", "Source"]
         )
     return CommandResults(
-        outputs_prefix="DORA.Context.Geo", outputs=geo, readable_output=readable, raw_response=geo
+        outputs_prefix="DORA.Context.Geo",
+        outputs_key_field="IncidentId",
+        outputs={**geo, "IncidentId": incident_id()},
+        readable_output=readable,
+        raw_response=geo,
     )
 
 

@@ -132,7 +132,7 @@ def test_an_alarm_on_a_register_asset_is_classified_major_from_the_connectors_al
 def test_the_register_alone_and_named_services(cmdb):
     p = {"register_path": str(REGISTER)}
     out = run_command(integration.main, "dora-ict-context", p, {"services": "Instant payments"})[0]
-    ctx = out["EntryContext"]["DORA.Context.ICT"]
+    ctx = out["EntryContext"]["DORA.Context.ICT(val.IncidentId && val.IncidentId == obj.IncidentId)"]
     assert ctx["CriticalServicesAffected"]["Value"] is True
     assert "b_06.01.csv row" in ctx["CriticalServicesAffected"]["Source"]
 
@@ -179,7 +179,7 @@ def test_a_cmdb_that_refuses_or_answers_garbage_leaves_a_partial_result(cmdb):
     p = {"cmdb_url": cmdb.url, "cmdb_credentials": {"identifier": "svc-dora", "password": "wrong-password-123"},
          "ict_mapping": '{"assets": {"203.0.113.0/24": ["Card payments"]}, "services": {"Card payments": {"critical_or_important": true}}}'}  # fmt: skip
     out = run_command(integration.main, "dora-ict-context", p, {"asset": "203.0.113.16"})[0]
-    ctx = out["EntryContext"]["DORA.Context.ICT"]
+    ctx = out["EntryContext"]["DORA.Context.ICT(val.IncidentId && val.IncidentId == obj.IncidentId)"]
     assert ctx["Partial"] is True and ctx["AffectedServices"]["Partial"] is True
     assert any("refused the credentials" in x for x in ctx["Problems"]), ctx["Problems"]
     assert "wrong-password-123" not in str(demisto.recorded_results) + str(demisto.recorded_logs)
@@ -225,7 +225,9 @@ def test_sql_that_writes_or_runs_too_long_is_refused(cmdb):
         slow,
         {"services": "Card payments", "window_start": start, "window_end": end},
     )[0]
-    scope = out["EntryContext"]["DORA.Context.Transactions"]
+    scope = out["EntryContext"][
+        "DORA.Context.Transactions(val.IncidentId && val.IncidentId == obj.IncidentId)"
+    ]
     assert scope["Partial"] is True and any("statement timeout" in x for x in scope["Problems"]), scope
 
 
