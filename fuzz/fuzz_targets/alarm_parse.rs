@@ -55,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
             include_entities: true,
             include_company_id: true,
             mirror: None,
+            ..Default::default()
         },
     ];
     for raw in page.alarm_texts().take(64) {
