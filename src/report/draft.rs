@@ -90,7 +90,7 @@ pub fn lookup(root: &Value, path: &str) -> Option<Value> {
     Some(cur.clone())
 }
 
-fn fact<'a>(classification: &'a Value, name: &str) -> Option<&'a Value> {
+pub(super) fn fact<'a>(classification: &'a Value, name: &str) -> Option<&'a Value> {
     classification
         .get("Facts")?
         .get(name)?
@@ -130,7 +130,8 @@ const REPUTATIONAL: &[(&str, &str)] = &[
     ),
 ];
 
-/// Values computed from the classification, the profile or the incident.
+/// Values computed from the classification, the profile or the incident; those read from the
+/// SOCRadar alarm, the ICT context and the threat assessment are in [`super::prefill`].
 fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
     let c = s.classification;
     let (func, args) = name.split_once(':').unwrap_or((name, ""));
@@ -230,9 +231,32 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
             }
             crit.get("Evidence")?.clone()
         }
-        _ => return None,
+        "profile_entity_type_list" => json!([s.profile.get("entity_type")?.as_str()?]),
+        _ => return super::prefill::derived(func, s),
     };
     Some(v)
+}
+
+/// Writes the `entityType` constant into the object at `path` (`list[]`: into each element),
+/// where the document has it.
+fn set_entity_type(document: &mut Value, path: &str, constant: &str) {
+    let (name, each) = match path.strip_suffix("[]") {
+        Some(n) => (n, true),
+        None => (path, false),
+    };
+    let Some(slot) = document.get_mut(name) else {
+        return;
+    };
+    let targets: Vec<&mut Value> = if each {
+        slot.as_array_mut()
+            .map(|a| a.iter_mut().collect())
+            .unwrap_or_default()
+    } else {
+        vec![slot]
+    };
+    for o in targets.into_iter().filter_map(Value::as_object_mut) {
+        o.insert("entityType".into(), json!(constant));
+    }
 }
 
 fn resolve(path: &str, s: &Sources<'_>) -> Option<Value> {
@@ -347,24 +371,8 @@ pub fn build(
             }
         }
     }
-    for (obj, kind_name) in [
-        ("submittingEntity", "SUBMITTING_ENTITY"),
-        (
-            "ultimateParentUndertaking",
-            "ULTIMATE_PARENT_UNDERTAKING_ENTITY",
-        ),
-    ] {
-        if let Some(o) = document.get_mut(obj).and_then(Value::as_object_mut) {
-            o.insert("entityType".into(), json!(kind_name));
-        }
-    }
-    if let Some(list) = document
-        .get_mut("affectedEntity")
-        .and_then(Value::as_array_mut)
-    {
-        for e in list.iter_mut().filter_map(Value::as_object_mut) {
-            e.insert("entityType".into(), json!("AFFECTED_ENTITY"));
-        }
+    for (path, constant) in &mapping.entity_types {
+        set_entity_type(&mut document, path, constant);
     }
     let missing: Vec<Gap> = fields
         .iter()
@@ -382,7 +390,7 @@ pub fn build(
             field: g.id.clone(),
             name: g.name.clone(),
             key: filled_by(mapping, &g.id),
-            why: format!("ITS 2025/302 Annex II makes it mandatory in the {submission}, and no value was found"),
+            why: format!("{} makes it mandatory in the {submission}, and no value was found", mapping.mandatory_source),
             check: Check::AnnexIi,
         })
         .collect();

@@ -13,6 +13,7 @@ pub mod human_decision;
 pub mod labels;
 pub mod mapping;
 pub mod policy;
+pub mod prefill;
 pub mod request;
 pub mod schema;
 pub mod settings;
