@@ -451,7 +451,7 @@ pub fn assess_cyber_threat<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let args = json_of(py, "args", Some(args))?;
-        let a = threat::assess(&args).map_err(|e| input_error(py, e))?;
+        let a = threat::assess(&args, crate::clock::now()).map_err(|e| input_error(py, e))?;
         to_py(py, &a)
     })
 }
