@@ -63,7 +63,10 @@ const A: &[(&str, &str)] = &[
         "could_affect_other_financial_entities",
         "other financial entities",
     ),
-    ("could_affect_third_party_providers", "third-party providers"),
+    (
+        "could_affect_third_party_providers",
+        "third-party providers",
+    ),
     (
         "could_affect_clients_or_counterparts",
         "clients or financial counterparts",
@@ -206,7 +209,9 @@ fn point_a(f: &Facts) -> ThreatCondition {
     let status = any_of(&ev.iter().map(|e| e.value).collect::<Vec<_>>());
     let justification = match status {
         Status::Met => format!("if it materialised it could affect {}", yes(&ev).join(", ")),
-        Status::NotMet => "it could affect none of the functions, entities or persons of Art. 10(a)".into(),
+        Status::NotMet => {
+            "it could affect none of the functions, entities or persons of Art. 10(a)".into()
+        }
         Status::NotAssessable => format!(
             "not assessable: no answer yet affirms what it could affect ({} unanswered)",
             unanswered(&ev).join(", ")
@@ -394,7 +399,12 @@ mod tests {
         let t = assess(&args, at()).unwrap();
         let b = &t.conditions[1];
         assert_eq!(b.status, Status::NotAssessable);
-        assert!(b.justification.contains("threat_actor_capability_and_intent, threat_persistence"), "{}", b.justification);
+        assert!(
+            b.justification
+                .contains("threat_actor_capability_and_intent, threat_persistence"),
+            "{}",
+            b.justification
+        );
         assert!(!t.significant && !t.determinate);
         let hp = &b.evidence[0];
         assert_eq!((hp.input, hp.value), ("high_probability", Some(true)));

@@ -390,7 +390,10 @@ pub fn build(
             field: g.id.clone(),
             name: g.name.clone(),
             key: filled_by(mapping, &g.id),
-            why: format!("{} makes it mandatory in the {submission}, and no value was found", mapping.mandatory_source),
+            why: format!(
+                "{} makes it mandatory in the {submission}, and no value was found",
+                mapping.mandatory_source
+            ),
             check: Check::AnnexIi,
         })
         .collect();

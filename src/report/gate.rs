@@ -12,8 +12,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::approval::{current_draft, current_hash, decider, decisions, details_str, user_json};
+use super::approval::{
+    current_draft, current_hash, decider, decisions, details_str, draft_command, user_json,
+};
 use super::evidence::Evidence;
+use super::mapping::CYBER_THREAT;
 use super::policy::{same, ApprovalPolicy};
 use crate::audit::{parse_at, Entry};
 use crate::identity::{same_person, Caller};
@@ -136,7 +139,7 @@ fn approvals_of<'a>(
     subject: &str,
 ) -> Result<(String, Vec<&'a Entry>), InputError> {
     let draft = current_draft(chain, subject).ok_or_else(|| {
-        refused(format!("There is no {subject} report draft: draft it (!dora-report-draft type={subject}), have it approved, then mark it submitted."))
+        refused(format!("There is no {subject} report draft: draft it ({}), have it approved, then mark it submitted.", draft_command(subject)))
     })?;
     let hash = details_str(draft, "ContentHash").unwrap_or("").to_string();
     if submitted(chain, subject)
@@ -242,6 +245,9 @@ pub fn submit(
         }
     }
     if together.len() > 1 {
+        if together.contains(&CYBER_THREAT) {
+            return Err(InputError::new("combined_with", "The notification of a significant cyber threat is submitted on its own; combined_with takes intermediate, final or initial reports only."));
+        }
         if together.contains(&"reclassification") {
             return Err(InputError::new("combined_with", "A reclassification as non-major is submitted on its own; combined_with takes intermediate, final or initial reports only."));
         }
@@ -256,7 +262,10 @@ pub fn submit(
         }
     }
     let chain = ev.chain.clone();
-    if submitted(&chain, "reclassification").is_some() && subject != "reclassification" {
+    if submitted(&chain, "reclassification").is_some()
+        && subject != "reclassification"
+        && subject != CYBER_THREAT
+    {
         return Err(refused(format!("The incident was reclassified as non-major and that was submitted: no {subject} report follows.")));
     }
     let mut plans: Vec<(&str, String, Vec<&Entry>)> = Vec::new();
@@ -306,6 +315,8 @@ pub fn submit(
                     "the initial notification's submission",
                 );
             }
+            // A voluntary notification (DORA Art. 19(2)): no report comes before it.
+            CYBER_THREAT => {}
             other => {
                 let before =
                     earlier_in_order(other).expect("intermediate and final follow a report");
@@ -392,6 +403,7 @@ pub fn submissions(chain: &[Entry]) -> Value {
         "IntermediateReport": if intermediate.is_empty() { Value::Null } else { json!({"SubmittedAt": intermediate}) },
         "FinalReport": one("final"),
         "Reclassification": one("reclassification"),
+        "CyberThreatNotification": one(CYBER_THREAT),
     })
 }
 

@@ -110,9 +110,7 @@ pub fn builtin() -> &'static Mapping {
 /// The DORA_CYB mapping.
 pub fn cyber_threat() -> &'static Mapping {
     static M: OnceLock<Mapping> = OnceLock::new();
-    M.get_or_init(|| {
-        serde_json::from_str(CYB_DATA).expect("cyber_threat_mapping.json is valid")
-    })
+    M.get_or_init(|| serde_json::from_str(CYB_DATA).expect("cyber_threat_mapping.json is valid"))
 }
 
 impl Mapping {

@@ -24,6 +24,8 @@ pub mod verdict;
 #[cfg(test)]
 mod approval_tests;
 #[cfg(test)]
+mod cyber_threat_tests;
+#[cfg(test)]
 mod decision_case;
 #[cfg(test)]
 mod gate_tests;

@@ -57,12 +57,15 @@ const TECHNIQUES: &[(&[&str], &str)] = &[
         &["ransomware", "encrypt"],
         "data_encryption_for_impact_including_ransomware",
     ),
+    (&["botnet", "cryptomin", "hijack"], "resource_hijacking"),
     (
-        &["botnet", "cryptomin", "hijack"],
-        "resource_hijacking",
-    ),
-    (
-        &["data leak", "breach", "exfiltrat", "database", "leaked data"],
+        &[
+            "data leak",
+            "breach",
+            "exfiltrat",
+            "database",
+            "leaked data",
+        ],
         "data_exfiltration_and_manipulation_including_identity_theft",
     ),
     (&["wiper", "data destruction"], "data_destruction"),
@@ -169,7 +172,12 @@ fn alarm_description(s: &Sources<'_>) -> Option<Value> {
     }
     let mut assets: Vec<String> = alarm_field(s, "socradarasset").into_iter().collect();
     if let Some(r) = alarm_field(s, "socradarrelatedassets") {
-        assets.extend(r.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string));
+        assets.extend(
+            r.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string),
+        );
     }
     if !assets.is_empty() {
         out.push_str(&format!(" Affected assets: {}.", assets.join("; ")));
@@ -184,7 +192,11 @@ fn alarm_threat_status(s: &Sources<'_>) -> Option<Value> {
     let v = match status.as_str() {
         "OPEN" | "INVESTIGATING" | "PENDING_INFO" | "LEGAL_REVIEW" | "VENDOR_ASSESSMENT"
         | "ON_HOLD" => "active",
-        "RESOLVED" | "MITIGATED" | "FALSE_POSITIVE" | "DUPLICATE" | "PROCESSED_INTERNALLY"
+        "RESOLVED"
+        | "MITIGATED"
+        | "FALSE_POSITIVE"
+        | "DUPLICATE"
+        | "PROCESSED_INTERNALLY"
         | "NOT_APPLICABLE" => "inactive",
         _ => return None,
     };
@@ -253,7 +265,10 @@ fn alarm_other_information(s: &Sources<'_>) -> Option<Value> {
         .collect();
     let mut third: Vec<String> = Vec::new();
     if !vendor.is_empty() {
-        third.push(format!("{} (named in the SOCRadar alarm)", defanged(&vendor.join(", "))));
+        third.push(format!(
+            "{} (named in the SOCRadar alarm)",
+            defanged(&vendor.join(", "))
+        ));
     }
     third.extend(providers(s));
     if !third.is_empty() {
@@ -292,20 +307,27 @@ fn threat_potential_impact(s: &Sources<'_>) -> Option<Value> {
 /// from the classification's figures (each carries an `Estimate` flag).
 fn duration_actual_or_estimate(s: &Sources<'_>) -> Option<Value> {
     let facts = s.classification.get("Facts")?;
-    let flags: Vec<bool> = ["occurred_at", "resolved_at", "downtime_start", "downtime_end"]
-        .iter()
-        .filter_map(|n| facts.get(*n))
-        .filter(|f| f.get("Value").is_some_and(|v| !v.is_null()))
-        .map(|f| f.get("Estimate").and_then(Value::as_bool).unwrap_or(false))
-        .collect();
+    let flags: Vec<bool> = [
+        "occurred_at",
+        "resolved_at",
+        "downtime_start",
+        "downtime_end",
+    ]
+    .iter()
+    .filter_map(|n| facts.get(*n))
+    .filter(|f| f.get("Value").is_some_and(|v| !v.is_null()))
+    .map(|f| f.get("Estimate").and_then(Value::as_bool).unwrap_or(false))
+    .collect();
     if flags.is_empty() {
         return None;
     }
-    Some(json!(match (flags.contains(&false), flags.contains(&true)) {
-        (true, true) => "actual_figures_and_estimates",
-        (false, true) => "estimates",
-        _ => "actual_figures",
-    }))
+    Some(json!(
+        match (flags.contains(&false), flags.contains(&true)) {
+            (true, true) => "actual_figures_and_estimates",
+            (false, true) => "estimates",
+            _ => "actual_figures",
+        }
+    ))
 }
 
 /// The geographical reasons (`DORA.Context.Geo.Reasons`) of the Member States the
@@ -365,7 +387,9 @@ fn member_states_impact_description(s: &Sources<'_>) -> Option<Value> {
                 "{}: {} ({})",
                 r.get("Country")?.as_str()?,
                 r.get("Reason")?.as_str()?,
-                r.get("Source").and_then(Value::as_str).unwrap_or("source not named")
+                r.get("Source")
+                    .and_then(Value::as_str)
+                    .unwrap_or("source not named")
             ))
         })
         .collect();
