@@ -137,7 +137,7 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
     let (func, args) = name.split_once(':').unwrap_or((name, ""));
     let args: Vec<&str> = args.split(':').collect();
     let v = match func {
-        "profile_entity_types" => json!([[s.profile.get("entity_type")?.as_str()?]]),
+        "profile_entity_types" => json!([[schema_entity_type(s.profile)?]]),
         "profile_entity_names" => json!([s.profile.get("name")?.as_str()?]),
         "profile_entity_leis" => json!([s.profile.get("lei")?.as_str()?]),
         "xsoar_incident_reference" => {
@@ -231,10 +231,25 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
             }
             crit.get("Evidence")?.clone()
         }
-        "profile_entity_type_list" => json!([s.profile.get("entity_type")?.as_str()?]),
+        "profile_entity_type_list" => json!([schema_entity_type(s.profile)?]),
         _ => return super::prefill::derived(func, s),
     };
     Some(v)
+}
+
+/// The profile's entity type as the DORA_IR and DORA_CYB schemas spell it (fields 1.4 and 3):
+/// the instance parameter spells four of the types of DORA Art. 2(1) otherwise.
+fn schema_entity_type(profile: &Value) -> Option<&str> {
+    let t = profile.get("entity_type")?.as_str()?;
+    Some(match t {
+        "crypto_asset_service_provider" => "crypto-asset_service_provider",
+        "issuer_of_asset_referenced_tokens" => "issuer_of_asset-referenced_tokens",
+        "manager_of_alternative_investment_funds" => "manager_of_alternative_investment_fund",
+        "insurance_intermediary" => {
+            "insurance_intermediary_reinsurance_intermediary_and_ancillary_insurance_intermediary"
+        }
+        other => other,
+    })
 }
 
 /// Writes the `entityType` constant into the object at `path` (`list[]`: into each element),
