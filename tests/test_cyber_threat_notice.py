@@ -109,7 +109,8 @@ def test_a_leaked_credentials_draft_is_valid_for_both_validators():
 def test_a_broken_document_is_refused_by_both_validators(change):
     context = {"DORA": {"CyberThreat": assessment(), "CyberThreatNotification": {"ActionsTaken": "Reset."}}}
     facts = load_report(
-        profile().cyber_threat_draft("json", incident={}, context=context)["Draft"]["Document"], kind="cyber-threat"
+        profile().cyber_threat_draft("json", incident={}, context=context)["Draft"]["Document"],
+        kind="cyber-threat",
     )
     document = profile().cyber_threat_draft(
         "json", incident={}, context={"DORA": {"CyberThreatNotification": facts}}
@@ -117,7 +118,9 @@ def test_a_broken_document_is_refused_by_both_validators(change):
     assert python_valid(document) is True
     change(document)
     broken = load_report(document, kind="cyber-threat")
-    out = profile().cyber_threat_draft("json", incident={}, context={"DORA": {"CyberThreatNotification": broken}})
+    out = profile().cyber_threat_draft(
+        "json", incident={}, context={"DORA": {"CyberThreatNotification": broken}}
+    )
     if "SubmittingEntityLEI" not in broken:
         # The LEI is taken from the profile again: remove it there as well.
         out = profile(entity_lei="").cyber_threat_draft(

@@ -52,7 +52,10 @@ def written(entry: dict) -> set[str]:
             if isinstance(v, list) and v and isinstance(v[0], dict):
                 paths |= {f"{prefix}.{k}.{sub}" for row in v for sub in row}
             elif isinstance(v, dict) and k in (
-                "InitialNotification", "IntermediateReport", "FinalReport", "CyberThreatNotification"
+                "InitialNotification",
+                "IntermediateReport",
+                "FinalReport",
+                "CyberThreatNotification",
             ):
                 paths |= {f"{prefix}.{k}.{sub}" for sub in v}
             else:
@@ -485,7 +488,10 @@ def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
         ({"approver_users": "CISO ana.ruiz"}, "Line 1 of approver_users"),
         ({"report_field_sources": '{"9.9": "context.x"}'}, "no field of the template"),
         ({"primary_contact_email": "ana@"}, "primary_contact_email must be an e-mail address"),
-        ({"cyber_threat_schema": '{"$id": "IR-1.3.0"}'}, "cyber_threat_schema must be the DORA_CYB JSON Schema CYB-1.2.0"),
+        (
+            {"cyber_threat_schema": '{"$id": "IR-1.3.0"}'},
+            "cyber_threat_schema must be the DORA_CYB JSON Schema CYB-1.2.0",
+        ),
         ({"cyber_threat_schema": "{not json"}, "cyber_threat_schema must be JSON"),
         ({"report_approver_roles": "threat: CISO"}, "intermediate, final, reclassification and cyber-threat"),
     ],
@@ -614,14 +620,19 @@ LEAKED_CREDENTIALS = {
 def test_a_cyber_threat_is_assessed_drafted_approved_twice_and_marked_submitted():
     inc = Incident(flow_params(cyber_threat_schema=(SCHEMAS / "DORA_CYB_Schema_v1.2.json").read_text()))
     inc.incident["CustomFields"] = dict(LEAKED_CREDENTIALS)
-    inc.context = {"DORA": {"CyberThreatNotification": {"ActionsTaken": "Passwords reset and sessions revoked."}}}
+    inc.context = {
+        "DORA": {"CyberThreatNotification": {"ActionsTaken": "Passwords reset and sessions revoked."}}
+    }
     inc.ok("dora-cyber-threat-assess", {
         "could_affect_critical_functions": "true", "high_probability": "true", "exploitable_vulnerabilities": "true",
         "threat_actor_capability_and_intent": "true", "threat_persistence": "true",
         "could_affect_critical_services": "true"})  # fmt: skip
     out = inc.ok("dora-cyber-threat-draft", {"format": "json"})
     report = report_of(out)
-    assert report["Type"] == "cyber-threat" and report["SubmissionType"] == "significant_cyber_threat_notification"
+    assert (
+        report["Type"] == "cyber-threat"
+        and report["SubmissionType"] == "significant_cyber_threat_notification"
+    )
     assert report["Complete"] is True, report["Problems"]
     assert report["Validation"] == {"Schema": "CYB-1.2.0", "Valid": True, "Errors": []}
     # Lists of objects declared as a whole (Unknown): Fields, Problems, Missing.
@@ -635,10 +646,14 @@ def test_a_cyber_threat_is_assessed_drafted_approved_twice_and_marked_submitted(
     assert sources["13"] == "derived.alarm_description" and sources["19"] == "derived.alarm_indicators"
     assert sources["17"] == "context.DORA.CyberThreatNotification.ActionsTaken"
     h = report["ContentHash"]
-    assert inc.audit()[-1]["Kind"] == "report-draft" and inc.audit()[-1]["Details"]["Subject"] == "cyber-threat"
+    assert (
+        inc.audit()[-1]["Kind"] == "report-draft" and inc.audit()[-1]["Details"]["Subject"] == "cyber-threat"
+    )
 
     assert "before its 2 approvals" in inc.refused("dora-mark-submitted", {"type": "cyber-threat"})
-    inc.ok("dora-approve", {"subject": "cyber-threat", "decision": "approve", "content_hash": h, "role": "CISO"})
+    inc.ok(
+        "dora-approve", {"subject": "cyber-threat", "decision": "approve", "content_hash": h, "role": "CISO"}
+    )
     assert "one person counts once" in inc.refused(
         "dora-approve", {"subject": "cyber-threat", "decision": "approve"}, user="a.ruiz-cro"
     )
@@ -676,7 +691,9 @@ def test_a_cyber_threat_draft_names_what_is_missing_and_refuses_html():
     assert keys["17"] == "DORA.CyberThreatNotification.ActionsTaken"
     assert keys["15"] == "DORA.CyberThreatNotification.PotentialClassificationCriteria"
     assert keys["-"] == "cyber_threat_schema"
-    assert "format must be one of json, csv, markdown" in inc.refused("dora-cyber-threat-draft", {"format": "html"})
+    assert "format must be one of json, csv, markdown" in inc.refused(
+        "dora-cyber-threat-draft", {"format": "html"}
+    )
     assert "cyber_threat_schema" in inc.refused("dora-cyber-threat-draft", {"format": "json"})
     assert "!dora-cyber-threat-draft" in Incident(flow_params()).refused(
         "dora-approve", {"subject": "cyber-threat", "decision": "approve", "role": "CISO"}
