@@ -19,8 +19,8 @@ import yaml
 from harness import run_command
 
 import dora_bridge
-from dora_bridge import EntityProfile
 from devtools.cmdb_server import CmdbServer
+from dora_bridge import EntityProfile
 from tests.fixtures import dora_params
 from tests.test_playbook_walk import ASSET, connectors_instance, sample_outage
 

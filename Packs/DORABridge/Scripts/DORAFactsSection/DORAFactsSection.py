@@ -131,8 +131,8 @@ def render(context, incident):
     fields = incident.get("CustomFields") or {}
     impact = impact_rows(context, fields)
     report = report_rows(context, fields)
-    lines = table("Impact (RTS 2024/1772 Art. 1 to 7)", impact) + [""]
-    lines += table("Report details (ITS 2025/302)", report) + [""]
+    lines = [*table("Impact (RTS 2024/1772 Art. 1 to 7)", impact), ""]
+    lines += [*table("Report details (ITS 2025/302)", report), ""]
     missing = sum(1 for r in impact + report if r[1] == NOT_KNOWN)
     lines.append(
         f"{missing} fact(s) not known yet: missing data, never taken as zero. The DORA fields a person sets "
