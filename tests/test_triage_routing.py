@@ -332,3 +332,25 @@ def test_a_cyber_threat_escalated_by_a_person_then_decided_major_against_the_sys
     report = select(walk.context, split_path("DORA.Report(val.Type == 'initial')"))
     assert report and report["Validation"]["Schema"]
     assert any(e["Kind"] == "report-draft" and e["Details"]["Subject"] == "initial" for e in chain)
+
+
+def test_the_classifier_falls_back_on_the_main_type_without_a_triage():
+    """An alarm fetched without the triage (an earlier version) is typed by its main type; one of
+    an unknown main type, or without one, is a candidate, so no alarm is lost."""
+    assert classify({"alarm_type_details": {"alarm_main_type": "Brand Protection"}}) == "DORA Cyber Threat"
+    assert (
+        classify({"alarm_type_details": {"alarm_main_type": "Supply Chain Security"}}) == "DORA ICT Incident"
+    )
+    assert classify({"alarm_type_details": {"alarm_main_type": "Something New"}}) == "DORA ICT Incident"
+    assert classify({}) == "DORA ICT Incident"
+    both = {"alarm_type_details": {"alarm_main_type": "Brand Protection"}, "dora_bridge": {"triage": {}}}
+    assert classify(both) == "DORA Cyber Threat"
+    both["dora_bridge"]["triage"]["outcome"] = "candidate-ict-incident"
+    assert classify(both) == "DORA ICT Incident"
+    # Every outcome and main type the key map names is a type of the pack.
+    assert set(CLASSIFIER["keyTypeMap"].values()) | {CLASSIFIER["defaultIncidentType"]} <= set(TYPES)
+    assert {t: TYPES[t]["playbookId"] for t in OUTCOME_TYPE.values()} == {
+        "DORA ICT Incident": "DORA ICT Incident Triage",
+        "DORA Cyber Threat": "DORA Cyber Threat Triage",
+        "DORA Not Relevant Alarm": "DORA Not Relevant Alarm",
+    }
