@@ -354,3 +354,67 @@ def test_the_classifier_falls_back_on_the_main_type_without_a_triage():
         "DORA Cyber Threat": "DORA Cyber Threat Triage",
         "DORA Not Relevant Alarm": "DORA Not Relevant Alarm",
     }
+
+
+def test_a_candidate_conclusively_not_major_is_reviewed_and_closed_or_escalated_by_a_person(cmdb):
+    """A data leak on the reporting warehouse (203.0.113.170: the Reporting service, neither
+    critical nor authorised), the analyst having stated that no malicious access happened: the
+    pre-classification is conclusive, not major. No executive task: an analyst reviews it and it
+    is closed with the verdict; or an approver decides it major against the system and the
+    major-incident playbook opens, at its decision task."""
+    for escalate in (False, True):
+        incident = {
+            "id": "9801",
+            "type": "DORA ICT Incident",
+            "name": "SOCRadar 9801: Company data found leaked",
+            "occurred": dora_bridge.now(),
+            "created": dora_bridge.now(),
+            "rawJSON": json.dumps({"dora_bridge": {"triage": {"outcome": "candidate-ict-incident"}}}),
+            "CustomFields": {
+                "dorasocradarasset": "203.0.113.170",
+                "doratriageoutcome": "candidate-ict-incident",
+                "doratriagerule": "default: sub type Data Leak",
+                "doratriagereason": "company data found leaked",
+                "doramaliciousunauthorizedaccess": False,
+            },
+        }
+
+        def review(walk: Walk, escalate: bool = escalate) -> str:
+            if escalate:
+                out = walk.war_room(
+                    "jonas.weber",
+                    "dora-decide",
+                    {"decision": "major", "reason": "the leak holds client data"},
+                )
+                assert not [e for e in out if e.get("Type") == 4], out
+            return ANALYST
+
+        walk = world(incident, cmdb, {"Review the not-major verdict": review}, 0)
+        walk.manual["Decide whether the incident is major"] = stop_at_executive
+        stopped = False
+        try:
+            for _ in walk.run():
+                pass
+        except ExecutiveTaskReached:
+            stopped = True
+        c = walk.context["DORA"]["Classification"]
+        newest = c[-1] if isinstance(c, list) else c
+        assert (newest["IsMajor"], newest["Determinate"]) == (False, True), newest["RuleText"]
+        reached = [k for k, *_ in walk.trail if executive(walk.index[k])]
+        if escalate:
+            # The approver's decision opened the major path; its first executive task waits.
+            assert stopped and "DORA Major Incident Notification" in "".join(k for k, *_ in walk.trail)
+            (decision,) = [e for e in walk.context["DORA"]["Audit"] if e["Kind"] == "decision"]
+            assert (
+                decision["Actor"] == "jonas.weber"
+                and decision["Details"]["SystemVerdict"]["IsMajor"] is False
+            )
+            clocks = walk.context["DORA"]["Deadlines"]
+            assert [d["Decision"]["State"] for d in clocks][:2] == ["not-major", "major"]
+        else:
+            assert not stopped and not reached
+            assert walk.incident["status"] == 2
+            assert walk.incident["closeNotes"].startswith(
+                "Not a major ICT-related incident (RTS 2024/1772 Art. 8): not major"
+            )
+            assert walk.incident["CustomFields"]["doraismajor"] is False
