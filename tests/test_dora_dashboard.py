@@ -85,10 +85,11 @@ def test_the_widget_lists_open_dora_incidents_and_threats_overdue_first():
     try:
         rows = widget_rows()
         by_id = {r["Incident"]: r for r in rows}
-        # Open DORA incidents and threats only; overdue first, then by status and time left.
+        # Open DORA incidents and threats only; overdue first, then by status and time left (the
+        # incident id for the same due time: the weekend relief may give both the same).
         order = sorted(
             [(4, soon_clock), (1, later_clock)],
-            key=lambda c: (["due-soon", "on-time"].index(c[1]["Status"]), c[1]["TimeLeftSeconds"]),
+            key=lambda c: (["due-soon", "on-time"].index(c[1]["Status"]), c[1]["TimeLeftSeconds"], str(c[0])),
         )
         assert [r["Incident"] for r in rows] == [
             f"[{n}](#/Details/{n})" for n in (3, *(n for n, _ in order), 2)
