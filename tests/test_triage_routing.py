@@ -391,10 +391,12 @@ def test_a_candidate_conclusively_not_major_is_reviewed_and_closed_or_escalated_
 
         walk = world(incident, cmdb, {"Review the not-major verdict": review}, 0)
         walk.manual["Decide whether the incident is major"] = stop_at_executive
-        stopped = False
+        stopped, states = False, []
         try:
-            for _ in walk.run():
-                pass
+            for _, t in walk.run():
+                if t["task"]["name"] in ("Run the awareness clock", "Read a person's decision"):
+                    clock = walk.context["DORA"]["Deadlines"]
+                    states.append((clock[-1] if isinstance(clock, list) else clock)["Decision"]["State"])
         except ExecutiveTaskReached:
             stopped = True
         c = walk.context["DORA"]["Classification"]
@@ -409,8 +411,7 @@ def test_a_candidate_conclusively_not_major_is_reviewed_and_closed_or_escalated_
                 decision["Actor"] == "jonas.weber"
                 and decision["Details"]["SystemVerdict"]["IsMajor"] is False
             )
-            clocks = walk.context["DORA"]["Deadlines"]
-            assert [d["Decision"]["State"] for d in clocks][:2] == ["not-major", "major"]
+            assert states == ["not-major", "major"]
         else:
             assert not stopped and not reached
             assert walk.incident["status"] == 2
@@ -418,3 +419,4 @@ def test_a_candidate_conclusively_not_major_is_reviewed_and_closed_or_escalated_
                 "Not a major ICT-related incident (RTS 2024/1772 Art. 8): not major"
             )
             assert walk.incident["CustomFields"]["doraismajor"] is False
+            assert states == ["not-major", "not-major"]
