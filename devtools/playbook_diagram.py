@@ -3,7 +3,7 @@ PNG that `demisto-sdk validate` expects in the pack's doc_files/ (RM116).
 
     python -m devtools.playbook_diagram Packs/DORABridge/Playbooks/playbook-DORA_Major_Incident_Notification.yml
 
-writes Packs/DORABridge/doc_files/DORA_Major_Incident_Notification.png. Needs ImageMagick's
+writes Packs/DORABridge/doc_files/DORA_Major_Incident_Notification.png (one PNG per yml given). Needs ImageMagick's
 `convert` for SVG to PNG.
 """
 
@@ -27,12 +27,14 @@ COLOURS = {  # fill, stroke
     "manual": ("#fff8e1", "#f9a825"),
     "collection": ("#fce4ec", "#ad1457"),
     "condition": ("#f3e5f5", "#6a1b9a"),
+    "playbook": ("#e0f2f1", "#00695c"),
 }
 LEGEND = [
     ("regular", "command or script"),
     ("manual", "manual task"),
     ("collection", "data collection (a person answers)"),
     ("condition", "condition"),
+    ("playbook", "sub-playbook"),
 ]
 
 

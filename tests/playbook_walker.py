@@ -2,7 +2,8 @@
 runs the real integration or script code on the XSOAR runtime double, with its arguments resolved
 from the playbook's `${...}` references; the data collection tasks get the answers the test gives,
 as people would. tests/test_playbook_walk.py walks the "DORA Major Incident Notification" playbook
-and its test playbook with it.
+and its test playbook with it; tests/test_triage_routing.py the triage playbooks of the incident
+types.
 
 How each task type is walked:
 
@@ -26,7 +27,15 @@ How each task type is walked:
 - ``collection``: the test gives the answers; they go to ``<form title>.Answers.<n>``, where
   XSOAR puts them.
 - ``condition``: its conditions are evaluated against the context (isEmpty, isNotEmpty,
-  isEqualString, isTrue) and the first branch that holds is taken, else ``#default#``.
+  isEqualString, isTrue, isFalse) and the first branch that holds is taken, else ``#default#``.
+  A label holds when every group of its conditions holds, a group when any of its conditions
+  does (XSOAR's AND of ORs). A ``complex`` value may end in the ``LastArrayElement`` transformer
+  (the newest of a list XSOAR appended to).
+- ``playbook``: the sub-playbook (found by name among the pack's playbooks) is walked in the same
+  incident and context, as XSOAR runs a sub-playbook that shares the context
+  (``separatecontext: false``: the evidence chain and the drafts live in the incident's context);
+  its inputs are the task's arguments over the sub-playbook's defaults. Its tasks are keyed
+  ``<sub-playbook name>/<task id>`` in the trail, ``entries``, ``completed_by`` and ``index``.
 
 A task runs when no task still waiting can reach it (so a task with two parents waits for both
 branches), and loops back (rework, re-assess, ask again) are followed.
@@ -39,10 +48,13 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import demistomock as demisto
 import DORAApplyToIncident
+import yaml
 from harness import run_command
 
 # ---------------------------------------------------------------------------------------------
@@ -52,6 +64,23 @@ REF = re.compile(r"\$\{([^}]+)\}")
 # `Key(val.Field == 'value')`, the DT filter the playbook selects a report draft with.
 DT_FILTER = re.compile(r"^(?P<key>[^(]+)\(val\.(?P<field>\w+)\s*==\s*(?P<q>['\"])(?P<value>[^'\"]*)(?P=q)\)$")
 EMPTY: tuple = (None, "", [], {})
+PACK = Path(__file__).resolve().parent.parent / "Packs" / "DORABridge"
+
+
+@cache
+def _playbooks() -> dict[str, dict]:
+    found = {}
+    for path in sorted([*PACK.glob("Playbooks/*.yml"), *PACK.glob("TestPlaybooks/*.yml")]):
+        doc = yaml.safe_load(path.read_text())
+        found[doc["name"]] = found[doc["id"]] = doc
+    return found
+
+
+def playbook(name: str) -> dict:
+    """The pack's playbook of that name (or id), as XSOAR finds a sub-playbook."""
+    found = _playbooks()
+    assert name in found, f"no playbook {name!r} in the pack"
+    return copy.deepcopy(found[name])
 
 
 def split_path(path: str) -> list[str]:
@@ -130,6 +159,10 @@ class Walk:
     notes_by_hand: list[tuple[str, str, list]] = field(default_factory=list)
     trail: list[tuple[str, str, str, str]] = field(default_factory=list)
     strict: bool = True  # an error entry of a task without continueonerror fails the walk
+    #: Where this playbook runs: "" for the playbook walked, "<name>/" for a sub-playbook.
+    prefix: str = ""
+    #: Every task walked or to walk, by its key in the trail (sub-playbooks' keys prefixed).
+    index: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tasks: dict[str, dict] = self.playbook["tasks"]
@@ -139,6 +172,7 @@ class Walk:
         self.args: dict[str, dict] = {}
         self.unresolved: set[tuple[str, str]] = set()
         self.forward = self._forward_edges()
+        self.index.update({self.prefix + k: t for k, t in self.tasks.items()})
 
     # -- the graph ---------------------------------------------------------------------------
 
@@ -189,8 +223,14 @@ class Walk:
         assert set(arg) <= {"simple", "complex"}, arg
         if "complex" in arg:
             c = arg["complex"]
-            assert set(c) <= {"root", "accessor"}, f"the walker reads root and accessor only: {c}"
-            return self.lookup(c["root"] + (f".{c['accessor']}" if c.get("accessor") else ""))
+            assert set(c) <= {"root", "accessor", "transformers"}, (
+                f"the walker reads root and accessor only: {c}"
+            )
+            found = self.lookup(c["root"] + (f".{c['accessor']}" if c.get("accessor") else ""))
+            for t in c.get("transformers") or []:
+                assert t == {"operator": "LastArrayElement"}, f"the walker knows LastArrayElement only: {t}"
+                found = found[-1] if isinstance(found, list) and found else found
+            return found
         text = arg["simple"]
         if not isinstance(text, str):
             return text
@@ -202,9 +242,10 @@ class Walk:
         """The task's arguments as the server hands them over: empty ones left out. Each empty one
         is noted in `unresolved`, and what was handed over in `args`, by task."""
         args = {k: self.value(v) for k, v in (task.get("scriptarguments") or {}).items()}
-        self.unresolved |= {(task["id"], k) for k, v in args.items() if v in EMPTY}
-        self.args[task["id"]] = {k: v for k, v in args.items() if v not in EMPTY}
-        return self.args[task["id"]]
+        key = self.prefix + task["id"]
+        self.unresolved |= {(key, k) for k, v in args.items() if v in EMPTY}
+        self.args[key] = {k: v for k, v in args.items() if v not in EMPTY}
+        return self.args[key]
 
     def operand(self, side: dict | None) -> Any:
         if side is None:
@@ -226,6 +267,8 @@ class Walk:
             return any(as_text(v) == as_text(right) for v in values)
         if op == "isTrue":
             return any(v is True or as_text(v) == "true" for v in values)
+        if op == "isFalse":
+            return any(v is False or as_text(v) == "false" for v in values)
         raise NotImplementedError(f"condition operator {op}")
 
     # -- running tasks -------------------------------------------------------------------------
@@ -237,10 +280,50 @@ class Walk:
             key = next((k for k in queue if not any(o != k and self.reaches(o, k) for o in queue)), None)
             assert key is not None, f"no task can run: {queue}"
             queue.remove(key)
-            for n in self.execute(key):
+            if self.tasks[key]["type"] == "playbook":
+                nxt = yield from self.sub_playbook(key)
+            else:
+                nxt = self.execute(key)
+            for n in nxt:
                 if n not in queue:
                     queue.append(n)
-            yield key, self.tasks[key]
+            yield self.prefix + key, self.tasks[key]
+
+    def sub_playbook(self, key: str) -> Iterator[tuple[str, dict]]:
+        """Walks the task's sub-playbook in this incident and context; returns the next tasks."""
+        t = self.tasks[key]
+        name = t["task"].get("playbookName") or t["task"]["name"]
+        assert t.get("separatecontext") is False, f"{name}: the walker shares the context with a sub-playbook"
+        sub = Walk(
+            playbook(name),
+            incident=self.incident,
+            integrations=self.integrations,
+            answers=self.answers,
+            inputs=self.arguments(t),
+            manual=self.manual,
+            context=self.context,
+            entries=self.entries,
+            state=self.state,
+            completed_by=self.completed_by,
+            notes=self.notes,
+            notes_by_hand=self.notes_by_hand,
+            trail=self.trail,
+            strict=self.strict,
+            prefix=f"{self.prefix}{name}/",
+            index=self.index,
+        )
+        sub.asked, sub.args, sub.unresolved = self.asked, self.args, self.unresolved
+        try:
+            for item in sub.run():
+                # The test between two tasks reads and may change the incident and its context.
+                self.context, self.incident = sub.context, sub.incident
+                yield item
+                sub.context, sub.incident = self.context, self.incident
+        finally:
+            # What the sub-playbook changed is the incident's, even when a person stops it.
+            self.context, self.incident = sub.context, sub.incident
+        self.trail.append((self.prefix + key, t["task"]["name"], "playbook", f"{name} done"))
+        return list((t.get("nexttasks") or {}).get("#none#") or [])
 
     def execute(self, key: str) -> list[str]:
         t = self.tasks[key]
@@ -258,7 +341,7 @@ class Walk:
             )
             outcome = label
             branch = next((v for k, v in nxt.items() if k.lower() == label.lower()), None)
-            self.trail.append((key, task["name"], kind, outcome))
+            self.trail.append((self.prefix + key, task["name"], kind, outcome))
             return list(branch or [])
         if kind == "collection":
             title = t["form"]["title"]
@@ -279,11 +362,11 @@ class Walk:
                 raise ManualTaskReached(task["name"])
             user = self.manual[task["name"]](self)
             self.check_completion(t, user)
-            self.completed_by.append((key, user))
+            self.completed_by.append((self.prefix + key, user))
             outcome = f"done by hand by {user}"
         else:
             assert kind in ("start", "title"), kind
-        self.trail.append((key, task["name"], kind, outcome))
+        self.trail.append((self.prefix + key, task["name"], kind, outcome))
         return list(nxt.get("#none#") or [])
 
     def assigned_role(self, t: dict) -> str | None:
@@ -348,7 +431,7 @@ class Walk:
             incident=self.incident,
             context=self.context,
             playbook_task={
-                "taskId": key,
+                "taskId": self.prefix + key,
                 "taskName": t["task"]["name"],
                 "playbookName": self.playbook["name"],
             },
@@ -356,7 +439,7 @@ class Walk:
         )
         self.context, self.incident = demisto.context(), demisto.incident()
         self.state[brand] = demisto.getIntegrationContext()
-        self.entries[key] = out
+        self.entries[self.prefix + key] = out
         errors = [e["Contents"] for e in out if isinstance(e, dict) and e.get("Type") == 4]
         assert not errors or t.get("continueonerror") or not self.strict, (
             f"task {key} {t['task']['name']}: {errors}"
@@ -370,7 +453,7 @@ class Walk:
                 DORAApplyToIncident.main, name, {}, args, incident=self.incident, context=self.context
             )
             self.context, self.incident = demisto.context(), demisto.incident()
-            self.entries[key] = out
+            self.entries[self.prefix + key] = out
             assert not [e for e in out if e.get("Type") == 4], out
             return "ok"
         if name == "SetAndHandleEmpty":  # with append=false and stringify=true, as the playbook uses it

@@ -37,6 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAYBOOK = yaml.safe_load(
     (ROOT / "Packs/DORABridge/Playbooks/playbook-DORA_Major_Incident_Notification.yml").read_text()
 )
+PLAYBOOKS = {
+    p["name"]: p
+    for p in (yaml.safe_load(f.read_text()) for f in (ROOT / "Packs/DORABridge/Playbooks").glob("*.yml"))
+}
 TEST_PLAYBOOK = yaml.safe_load(
     (ROOT / "Packs/DORABridge/TestPlaybooks/playbook-DORA_Major_Incident_Notification_Test.yml").read_text()
 )
@@ -367,7 +371,7 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
     # Re-assessed once: two classifications, the second with the analyst's figures.
     assert [c["IsMajor"] for c in classifications] == [True, True]
     assert "data-losses" in {c["Key"] for c in classifications[1]["Criteria"] if c["Met"]}
-    assert [k for k, _, kind, _ in initial_done if kind == "condition" and k == "14"].count("14") == 2
+    assert [k for k, _, _, _ in initial_done].count("DORA Classification/6") == 2
 
     # Every decision is in the evidence chain under the XSOAR user who made it, bound to the draft
     # the approvers reviewed; nothing a playbook task ran decided anything.
@@ -384,7 +388,7 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
     deciders = {e["Actor"] for e in audit(walk) if e["Kind"] in ("approval", "rejection", "submission")}
     assert deciders == {"ana.ruiz", "jonas.weber"}
     # The approval tasks were completed by holders of the roles they are assigned to.
-    roles = {walk.tasks[k]["task"]["name"]: walk.assigned_role(walk.tasks[k]) for k, _ in walk.completed_by}
+    roles = {walk.index[k]["task"]["name"]: walk.assigned_role(walk.index[k]) for k, _ in walk.completed_by}
     assert roles[CISO_INITIAL] == "CISO" and roles[CRO_INITIAL] == "Chief Risk Officer"
 
     # Walked to the end: intermediate and final reports submitted (each approved by both roles),
@@ -413,15 +417,15 @@ def test_the_playbook_takes_a_socradar_alarm_to_the_authority(world):
     assert walk.incident["status"] == 2
     assert verification["HeadHash"] in walk.incident["closeNotes"]
     # Every reference resolved, but the answers left empty on purpose.
-    assert walk.unresolved == {("68", "value"), ("75", "value"), ("76", "value")}
+    assert walk.unresolved == {(f"DORA Report Drafting/{k}", "value") for k in ("30", "37", "38")}
     # No manual task but those of the people deciding and submitting, and no branch for a
     # rejection or a broken chain, was needed.
     manual = {
         k
-        for k, t in walk.tasks.items()
+        for k, t in walk.index.items()
         if t["type"] == "regular" and not (t["task"].get("script") or t["task"].get("scriptName"))
     }
-    people_tasks = {k for k in manual if walk.tasks[k]["task"]["name"] in people()}
+    people_tasks = {k for k in manual if walk.index[k]["task"]["name"] in people()}
     assert len(manual - people_tasks) == 7
     ran = {k for k, _, _, _ in walk.trail}
     assert not (manual - people_tasks) & ran, sorted((manual - people_tasks) & ran)
@@ -499,28 +503,41 @@ def test_not_major_ends_with_the_reason_and_no_clock(world):
         "Not a major ICT-related incident (RTS 2024/1772 Art. 8), decided by jonas.weber (Chief Risk Officer): "
         "The outage stayed within the standby capacity."
     ]
-    assert walk.trail[-1][1] == "Record why it is not major"
+    names = [name for _, name, _, _ in walk.trail]
+    assert names[-1] == "Not major: no DORA report" and "Record why it is not major" in names
+    assert not {CISO_INITIAL, DESCRIBE, "Start the DORA SLA timers"} & set(names)
 
 
-def test_the_walker_reads_every_reference_the_playbook_makes():
-    """Every `${...}` and `complex` reference in the playbook is one the walker resolves, and every
-    form the playbook asks has its answers in the walk."""
-    walk = Walk(PLAYBOOK, incident={}, integrations={}, answers={})
+def test_the_walker_reads_every_reference_the_playbooks_make():
+    """Every `${...}` and `complex` reference in the pack's playbooks is one the walker resolves,
+    every sub-playbook they run is in the pack and shares the context, and every form the
+    major-incident playbook asks has its answers in the walk."""
     forms = set()
-    for t in PLAYBOOK["tasks"].values():
-        for v in (t.get("scriptarguments") or {}).values():
-            walk.value(v)
-        for c in t.get("conditions", []):
-            for group in c["condition"]:
-                for o in group:
-                    walk.holds(o)
-        if t["type"] == "collection":
-            forms.add(t["form"]["title"])
-            assert t["form"]["title"] == t["task"]["name"]
-        walk.value(t.get("defaultassigneecomplex"))
+    for book in PLAYBOOKS.values():
+        walk = Walk(book, incident={}, integrations={}, answers={})
+        for t in book["tasks"].values():
+            for v in (t.get("scriptarguments") or {}).values():
+                walk.value(v)
+            for c in t.get("conditions", []):
+                for group in c["condition"]:
+                    for o in group:
+                        walk.holds(o)
+            if t["type"] == "collection":
+                forms.add(t["form"]["title"])
+                assert t["form"]["title"] == t["task"]["name"]
+                # A form goes to the report owner's role, and only its holders answer it.
+                assert (
+                    t["message"]["to"]
+                    == t["defaultassigneecomplex"]
+                    == {"complex": {"root": "inputs.ReportOwnerRole"}}
+                )
+                assert t["restrictedcompletion"] is True
+            if t["type"] == "playbook":
+                assert t["task"]["playbookName"] in PLAYBOOKS and t["separatecontext"] is False
+            walk.value(t.get("defaultassigneecomplex"))
     assert forms == set(answers(""))
     # Every task where a person decides or submits is assigned to a role and restricted to it.
-    named = {t["task"]["name"]: t for t in PLAYBOOK["tasks"].values()}
+    named = {t["task"]["name"]: t for book in PLAYBOOKS.values() for t in book["tasks"].values()}
     for name in people():
         t = named[name]
         assert t["restrictedcompletion"] is True, name
@@ -529,6 +546,14 @@ def test_the_walker_reads_every_reference_the_playbook_makes():
             "inputs.SecondApproverRole",
             "inputs.SubmitterRole",
         ), name
+    # Housekeeping (field updates, context keys, status reads) runs in quiet mode.
+    for t in named.values():
+        task = t["task"]
+        if task.get("scriptName") in ("SetAndHandleEmpty", "DORAApplyToIncident") or task.get("script") in (
+            "Builtin|||setIncident",
+            "DORA Bridge|||dora-approval-status",
+        ):
+            assert t["quietmode"] == 1, task["name"]
 
 
 def test_the_test_playbook_passes_on_the_runtime_double():

@@ -83,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
         .and_then(|facts| deadlines(&facts, &profile, now, due_soon).ok())
         .map(|d| serde_json::to_value(&d).expect("serialises"));
     let _ = updates_with_reporting(classification.as_ref(), clock.as_ref(), None, None, now);
-    let _ = threat::assess(&args);
+    let _ = threat::assess(&args, now);
     if let Some(items) = part("incidents").as_array() {
         let _ = recurring::assess(items, &profile, now);
     }

@@ -267,6 +267,17 @@ class EntityProfile:
         against Annex II, the configured DORA_IR schema and the template's rules, rendered as
         json, csv, markdown or html. ``AuditEntry`` records it in the evidence chain of the
         incident; ``Head`` is the chain's new head, to record outside the incident."""
+    def cyber_threat_draft(
+        self,
+        format: str = "markdown",
+        *,
+        incident: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        head: dict[str, Any] | None = None,
+        now: str | None = None,
+    ) -> dict[str, Any]:
+        """A draft of the voluntary notification of a significant cyber threat (DORA_CYB), pre-filled
+        from the SOCRadar alarm and the Art. 10 assessment, judged and recorded in the chain."""
     def record_classification(
         self,
         classification: dict[str, Any],
@@ -406,10 +417,11 @@ def audit_verify(chain: Any, *, incident_id: str) -> dict[str, Any]:
     """An exported evidence chain checked without the key: hashes and links only; the verdict
     says that integrity needs the chain key (``EntityProfile.audit_verify``)."""
 
-def load_report(document: dict[str, Any]) -> dict[str, Any]:
-    """A DORA_IR document as ``DORA.IncidentReport`` facts."""
+def load_report(document: dict[str, Any], *, kind: str | None = None) -> dict[str, Any]:
+    """A DORA_IR document as ``DORA.IncidentReport`` facts (``kind="cyber-threat"``: a DORA_CYB
+    document as ``DORA.CyberThreatNotification`` facts)."""
 
-def report_fields() -> list[dict[str, Any]]:
+def report_fields(*, kind: str | None = None) -> list[dict[str, Any]]:
     """The report template's fields and where their values come from."""
 
 @final

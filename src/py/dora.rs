@@ -214,6 +214,32 @@ impl PyEntityProfile {
         })
     }
 
+    /// A draft of the voluntary notification of a significant cyber threat (DORA_CYB) in
+    /// `format` (json, csv, markdown), pre-filled from the SOCRadar alarm and the Art. 10
+    /// assessment, judged and recorded in the evidence chain like the reports.
+    #[pyo3(signature = (format="markdown", *, incident=None, context=None, head=None, now=None))]
+    fn cyber_threat_draft<'py>(
+        &self,
+        py: Python<'py>,
+        format: &str,
+        incident: Option<&Bound<'py, PyAny>>,
+        context: Option<&Bound<'py, PyAny>>,
+        head: Option<&Bound<'py, PyAny>>,
+        now: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let d = report::DraftArgs {
+                kind: crate::report::mapping::CYBER_THREAT,
+                format,
+                exchange_rate: None,
+                exchange_rate_source: None,
+                now: report::now_or(py, now)?,
+            };
+            report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
+        })
+    }
+
     /// The evidence-chain entries for a classification (the detection once, the classification
     /// when its inputs or verdict changed) and the chain's new head.
     #[pyo3(signature = (classification, *, incident=None, context=None, head=None, now=None))]
@@ -378,7 +404,7 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let kind = crate::report::mapping::submission("type", kind)?;
+            let kind = crate::report::mapping::report_type("type", kind)?;
             let combined: Vec<String> = combined_with.unwrap_or_default();
             let mut together: Vec<&str> = Vec::new();
             for c in combined.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
@@ -477,7 +503,7 @@ pub fn assess_cyber_threat<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let args = json_of(py, "args", Some(args))?;
-        let a = threat::assess(&args)?;
+        let a = threat::assess(&args, crate::clock::now())?;
         to_py(py, &a)
     })
 }
@@ -541,26 +567,41 @@ pub fn audit_verify<'py>(
     })
 }
 
-/// Reads a DORA_IR document into `DORA.IncidentReport` facts.
+/// The mapping of a report type (`None`: the DORA_IR one).
+fn mapping_of(kind: Option<&str>) -> PyResult<&'static crate::report::mapping::Mapping> {
+    use crate::report::mapping;
+    match kind {
+        None => Ok(mapping::builtin()),
+        Some(k) => match mapping::report_type("kind", k)? {
+            mapping::CYBER_THREAT => Ok(mapping::cyber_threat()),
+            _ => Ok(mapping::builtin()),
+        },
+    }
+}
+
+/// Reads a DORA_IR document into `DORA.IncidentReport` facts, or (`kind="cyber-threat"`) a
+/// DORA_CYB document into `DORA.CyberThreatNotification` facts.
 #[pyfunction]
+#[pyo3(signature = (document, *, kind=None))]
 pub fn load_report<'py>(
     py: Python<'py>,
     document: &Bound<'py, PyAny>,
+    kind: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
+        let mapping = mapping_of(kind)?;
         let doc = json_of(py, "document", Some(document))?;
-        to_py(
-            py,
-            &crate::report::draft::load(crate::report::mapping::builtin(), &doc),
-        )
+        to_py(py, &crate::report::draft::load(mapping, &doc))
     })
 }
 
-/// The report template's fields: id, key, name, JSON path, type, mandatory submissions, sources.
+/// The report template's fields: id, key, name, JSON path, type, mandatory submissions, sources
+/// (`kind="cyber-threat"`: the DORA_CYB notification's).
 #[pyfunction]
-pub fn report_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+#[pyo3(signature = (*, kind=None))]
+pub fn report_fields<'py>(py: Python<'py>, kind: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let rows: Vec<Value> = crate::report::mapping::builtin()
+        let rows: Vec<Value> = mapping_of(kind)?
             .fields
             .iter()
             .map(|f| json!({"id": f.id, "key": f.key, "name": f.name, "json": f.json, "type": f.kind, "mandatory": f.mandatory, "sources": f.sources}))

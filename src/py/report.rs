@@ -118,14 +118,14 @@ pub fn report_draft<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let profile_json = serde_json::to_value(profile).expect("the profile serialises");
     let chain = chain_in(&a.context)?;
-    let fresh = (d.format == "html")
+    let fresh = (d.format == "html" && d.kind != crate::report::mapping::CYBER_THREAT)
         .then(|| clock_now(profile, due_soon, &a.incident, &a.context, &chain, d.now))
         .flatten();
     let req = DraftRequest {
         kind: d.kind,
         format: d.format,
-        mapping: &settings.mapping,
-        schema: settings.schema.as_ref(),
+        mapping: settings.mapping_for(d.kind),
+        schema: settings.schema_for(d.kind),
         profile: &profile_json,
         incident: &a.incident,
         context: &a.context,

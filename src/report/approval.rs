@@ -160,6 +160,15 @@ pub struct Decision<'a> {
     pub content_hash: Option<&'a str>,
 }
 
+/// The command that drafts a report of `subject`.
+pub fn draft_command(subject: &str) -> String {
+    if subject == super::mapping::CYBER_THREAT {
+        "!dora-cyber-threat-draft".to_string()
+    } else {
+        format!("!dora-report-draft type={subject}")
+    }
+}
+
 fn short(h: &str) -> String {
     h.chars().take(12).collect()
 }
@@ -198,7 +207,10 @@ pub fn decide(
             if subject == "classification" {
                 "There is no classification to approve yet: run !dora-classify first.".to_string()
             } else {
-                format!("There is no {what} to approve yet: run !dora-report-draft type={subject} first.")
+                format!(
+                    "There is no {what} to approve yet: run {} first.",
+                    draft_command(subject)
+                )
             },
         )
     })?;

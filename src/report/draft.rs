@@ -83,7 +83,7 @@ pub fn lookup(root: &Value, path: &str) -> Option<Value> {
     crate::context::at_path(root, path).cloned()
 }
 
-fn fact<'a>(classification: &'a Value, name: &str) -> Option<&'a Value> {
+pub(super) fn fact<'a>(classification: &'a Value, name: &str) -> Option<&'a Value> {
     classification
         .get("Facts")?
         .get(name)?
@@ -123,13 +123,14 @@ const REPUTATIONAL: &[(&str, &str)] = &[
     ),
 ];
 
-/// Values computed from the classification, the profile or the incident.
+/// Values computed from the classification, the profile or the incident; those read from the
+/// SOCRadar alarm, the ICT context and the threat assessment are in [`super::prefill`].
 fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
     let c = s.classification;
     let (func, args) = name.split_once(':').unwrap_or((name, ""));
     let args: Vec<&str> = args.split(':').collect();
     let v = match func {
-        "profile_entity_types" => json!([[s.profile.get("entity_type")?.as_str()?]]),
+        "profile_entity_types" => json!([[schema_entity_type(s.profile)?]]),
         "profile_entity_names" => json!([s.profile.get("name")?.as_str()?]),
         "profile_entity_leis" => json!([s.profile.get("lei")?.as_str()?]),
         "xsoar_incident_reference" => {
@@ -223,9 +224,47 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
             }
             crit.get("Evidence")?.clone()
         }
-        _ => return None,
+        "profile_entity_type_list" => json!([schema_entity_type(s.profile)?]),
+        _ => return super::prefill::derived(func, s),
     };
     Some(v)
+}
+
+/// The profile's entity type as the DORA_IR and DORA_CYB schemas spell it (fields 1.4 and 3):
+/// the instance parameter spells four of the types of DORA Art. 2(1) otherwise.
+fn schema_entity_type(profile: &Value) -> Option<&str> {
+    let t = profile.get("entity_type")?.as_str()?;
+    Some(match t {
+        "crypto_asset_service_provider" => "crypto-asset_service_provider",
+        "issuer_of_asset_referenced_tokens" => "issuer_of_asset-referenced_tokens",
+        "manager_of_alternative_investment_funds" => "manager_of_alternative_investment_fund",
+        "insurance_intermediary" => {
+            "insurance_intermediary_reinsurance_intermediary_and_ancillary_insurance_intermediary"
+        }
+        other => other,
+    })
+}
+
+/// Writes the `entityType` constant into the object at `path` (`list[]`: into each element),
+/// where the document has it.
+fn set_entity_type(document: &mut Value, path: &str, constant: &str) {
+    let (name, each) = match path.strip_suffix("[]") {
+        Some(n) => (n, true),
+        None => (path, false),
+    };
+    let Some(slot) = document.get_mut(name) else {
+        return;
+    };
+    let targets: Vec<&mut Value> = if each {
+        slot.as_array_mut()
+            .map(|a| a.iter_mut().collect())
+            .unwrap_or_default()
+    } else {
+        vec![slot]
+    };
+    for o in targets.into_iter().filter_map(Value::as_object_mut) {
+        o.insert("entityType".into(), json!(constant));
+    }
 }
 
 fn resolve(path: &str, s: &Sources<'_>) -> Option<Value> {
@@ -340,24 +379,8 @@ pub fn build(
             }
         }
     }
-    for (obj, kind_name) in [
-        ("submittingEntity", "SUBMITTING_ENTITY"),
-        (
-            "ultimateParentUndertaking",
-            "ULTIMATE_PARENT_UNDERTAKING_ENTITY",
-        ),
-    ] {
-        if let Some(o) = document.get_mut(obj).and_then(Value::as_object_mut) {
-            o.insert("entityType".into(), json!(kind_name));
-        }
-    }
-    if let Some(list) = document
-        .get_mut("affectedEntity")
-        .and_then(Value::as_array_mut)
-    {
-        for e in list.iter_mut().filter_map(Value::as_object_mut) {
-            e.insert("entityType".into(), json!("AFFECTED_ENTITY"));
-        }
+    for (path, constant) in &mapping.entity_types {
+        set_entity_type(&mut document, path, constant);
     }
     let missing: Vec<Gap> = fields
         .iter()
@@ -375,7 +398,10 @@ pub fn build(
             field: g.id.clone(),
             name: g.name.clone(),
             key: filled_by(mapping, &g.id),
-            why: format!("ITS 2025/302 Annex II makes it mandatory in the {submission}, and no value was found"),
+            why: format!(
+                "{} makes it mandatory in the {submission}, and no value was found",
+                mapping.mandatory_source
+            ),
             check: Check::AnnexIi,
         })
         .collect();

@@ -95,13 +95,18 @@ pub fn shown(f: &DraftField) -> String {
 
 /// The verdict in one sentence, the same in Markdown and HTML.
 pub fn verdict_line(draft: &Draft) -> String {
+    let (annex, form) = if draft.r#type == super::mapping::CYBER_THREAT {
+        ("ITS 2025/302 Annex IV", "the DORA_CYB schema")
+    } else {
+        ("ITS 2025/302 Annex II", "the DORA_IR schema")
+    };
     let schema = draft
         .validation
         .as_ref()
         .map(|v| v.schema.clone())
-        .unwrap_or_else(|| "the DORA_IR schema".into());
+        .unwrap_or_else(|| form.into());
     if draft.complete {
-        format!("Complete: every field ITS 2025/302 Annex II makes mandatory is filled, the document validates against {schema}, and the template's rules hold.")
+        format!("Complete: every field {annex} makes mandatory is filled, the document validates against {schema}, and the template's rules hold.")
     } else {
         format!(
             "Incomplete: {} problem(s) to fix before it can be approved and submitted.",

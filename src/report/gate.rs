@@ -12,8 +12,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::approval::{current_draft, current_hash, decider, decisions, details_str, user_json};
+use super::approval::{
+    current_draft, current_hash, decider, decisions, details_str, draft_command, user_json,
+};
 use super::evidence::Evidence;
+use super::mapping::CYBER_THREAT;
 use super::policy::{same, ApprovalPolicy};
 use crate::audit::{parse_at, Entry};
 use crate::dora::criteria::hours_minutes;
@@ -143,7 +146,7 @@ fn approvals_of<'a>(
     subject: &str,
 ) -> Result<(String, Vec<&'a Entry>), InputError> {
     let draft = current_draft(chain, subject).ok_or_else(|| {
-        refused(format!("There is no {subject} report draft: draft it (!dora-report-draft type={subject}), have it approved, then mark it submitted."))
+        refused(format!("There is no {subject} report draft: draft it ({}), have it approved, then mark it submitted.", draft_command(subject)))
     })?;
     let hash = details_str(draft, "ContentHash").unwrap_or("").to_string();
     if submitted(chain, subject)
@@ -249,6 +252,9 @@ pub fn submit(
         }
     }
     if together.len() > 1 {
+        if together.contains(&CYBER_THREAT) {
+            return Err(InputError::new("combined_with", "The notification of a significant cyber threat is submitted on its own; combined_with takes intermediate, final or initial reports only."));
+        }
         if together.contains(&"reclassification") {
             return Err(InputError::new("combined_with", "A reclassification as non-major is submitted on its own; combined_with takes intermediate, final or initial reports only."));
         }
@@ -263,7 +269,10 @@ pub fn submit(
         }
     }
     let chain = ev.chain.clone();
-    if submitted(&chain, "reclassification").is_some() && subject != "reclassification" {
+    if submitted(&chain, "reclassification").is_some()
+        && subject != "reclassification"
+        && subject != CYBER_THREAT
+    {
         return Err(refused(format!("The incident was reclassified as non-major and that was submitted: no {subject} report follows.")));
     }
     let mut plans: Vec<(&str, String, Vec<&Entry>)> = Vec::new();
@@ -313,6 +322,8 @@ pub fn submit(
                     "the initial notification's submission",
                 );
             }
+            // A voluntary notification (DORA Art. 19(2)): no report comes before it.
+            CYBER_THREAT => {}
             other => {
                 let before =
                     earlier_in_order(other).expect("intermediate and final follow a report");
@@ -408,8 +419,13 @@ pub fn submissions(chain: &[Entry]) -> Value {
     let subs: Vec<&Entry> = chain.iter().filter(|e| e.kind == "submission").collect();
     let one = |subject: &str| {
         subs.iter().rev().find(|e| details_str(e, "Subject") == Some(subject)).map(|e| {
-            json!({"SubmittedAt": details_str(e, "SubmittedAt"), "AuthorityReference": details_str(e, "AuthorityReference"), "ContentHash": details_str(e, "ContentHash"),
-                   "Late": e.details.get("Late").and_then(Value::as_bool).unwrap_or(false), "LateReason": details_str(e, "LateReason")})
+            let mut v = json!({"SubmittedAt": details_str(e, "SubmittedAt"), "AuthorityReference": details_str(e, "AuthorityReference"), "ContentHash": details_str(e, "ContentHash")});
+            // The reports with a time limit of their own say whether they met it.
+            if ["initial", "final"].contains(&subject) {
+                v["Late"] = json!(e.details.get("Late").and_then(Value::as_bool).unwrap_or(false));
+                v["LateReason"] = json!(details_str(e, "LateReason"));
+            }
+            v
         })
     };
     let intermediate: Vec<&str> = subs
@@ -422,6 +438,7 @@ pub fn submissions(chain: &[Entry]) -> Value {
         "IntermediateReport": if intermediate.is_empty() { Value::Null } else { json!({"SubmittedAt": intermediate}) },
         "FinalReport": one("final"),
         "Reclassification": one("reclassification"),
+        "CyberThreatNotification": one(CYBER_THREAT),
     })
 }
 

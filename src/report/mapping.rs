@@ -11,6 +11,9 @@ use serde_json::Value;
 use crate::input::{quote, InputError};
 
 const DATA: &str = include_str!("mapping.json");
+/// The notification of a significant cyber threat (ITS 2025/302 Annex III and IV), in the
+/// DORA_CYB JSON form: the same kind of data, read by the same builder.
+const CYB_DATA: &str = include_str!("cyber_threat_mapping.json");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RequiredIf {
@@ -36,13 +39,28 @@ pub struct FieldSpec {
 }
 
 impl FieldSpec {
+    /// The section of an IR field (`3` of `3.17`); for a DORA_CYB field, its number (`2` of
+    /// `2a`, `12`).
     pub fn section(&self) -> u8 {
-        self.id
-            .split('.')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
+        let digits: String = self.id.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().unwrap_or(0)
     }
+}
+
+fn ir_context_object() -> String {
+    "DORA.IncidentReport".into()
+}
+
+fn ir_schema_name() -> String {
+    "DORA_IR JSON Schema".into()
+}
+
+fn ir_schema_parameter() -> String {
+    "report_schema".into()
+}
+
+fn ir_mandatory_source() -> String {
+    "ITS 2025/302 Annex II".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,15 +68,49 @@ pub struct Mapping {
     pub mapping_version: String,
     pub sections: BTreeMap<String, Vec<u8>>,
     pub submission_types: BTreeMap<String, String>,
+    /// The context object whose keys fill the fields first (`DORA.IncidentReport`).
+    #[serde(default = "ir_context_object")]
+    pub context_object: String,
+    /// The schema the document is validated against, and the instance parameter that holds it.
+    #[serde(default = "ir_schema_name")]
+    pub schema_name: String,
+    #[serde(default = "ir_schema_parameter")]
+    pub schema_parameter: String,
+    /// Where the mandatory flags come from, for the messages.
+    #[serde(default = "ir_mandatory_source")]
+    pub mandatory_source: String,
+    /// Objects of the document that carry an `entityType` constant (`affectedEntity[]`: each
+    /// element).
+    #[serde(default)]
+    pub entity_types: BTreeMap<String, String>,
     pub fields: Vec<FieldSpec>,
 }
 
 /// The submission types of the template, by the short names the commands use.
 pub const SUBMISSIONS: &[&str] = &["initial", "intermediate", "final", "reclassification"];
 
+/// The report type of the voluntary notification of a significant cyber threat.
+pub const CYBER_THREAT: &str = "cyber-threat";
+
+/// Every report type: the four submissions of a major incident, and the cyber-threat
+/// notification.
+pub const REPORT_TYPES: &[&str] = &[
+    "initial",
+    "intermediate",
+    "final",
+    "reclassification",
+    CYBER_THREAT,
+];
+
 pub fn builtin() -> &'static Mapping {
     static M: OnceLock<Mapping> = OnceLock::new();
     M.get_or_init(|| serde_json::from_str(DATA).expect("mapping.json is valid"))
+}
+
+/// The DORA_CYB mapping.
+pub fn cyber_threat() -> &'static Mapping {
+    static M: OnceLock<Mapping> = OnceLock::new();
+    M.get_or_init(|| serde_json::from_str(CYB_DATA).expect("cyber_threat_mapping.json is valid"))
 }
 
 impl Mapping {
@@ -133,6 +185,11 @@ fn valid_root(p: &str) -> bool {
 
 pub fn submission(argument: &str, raw: &str) -> Result<&'static str, InputError> {
     crate::input::one_of(argument, raw, SUBMISSIONS)
+}
+
+/// A report type, the cyber-threat notification included.
+pub fn report_type(argument: &str, raw: &str) -> Result<&'static str, InputError> {
+    crate::input::one_of(argument, raw, REPORT_TYPES)
 }
 
 #[cfg(test)]

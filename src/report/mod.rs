@@ -13,6 +13,7 @@ pub mod human_decision;
 pub mod labels;
 pub mod mapping;
 pub mod policy;
+pub mod prefill;
 pub mod request;
 pub mod schema;
 pub mod settings;
@@ -22,6 +23,8 @@ pub mod verdict;
 
 #[cfg(test)]
 mod approval_tests;
+#[cfg(test)]
+mod cyber_threat_tests;
 #[cfg(test)]
 mod decision_case;
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::mapping::SUBMISSIONS;
+use super::mapping::REPORT_TYPES;
 use crate::input::{quote, InputError};
 
 /// What can be decided on: the classification, or a report of one submission type.
@@ -18,6 +18,7 @@ pub const SUBJECTS: &[&str] = &[
     "intermediate",
     "final",
     "reclassification",
+    "cyber-threat",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +37,7 @@ impl Default for ApprovalPolicy {
     fn default() -> Self {
         ApprovalPolicy {
             approver_roles: default_roles(),
-            required: SUBMISSIONS
+            required: REPORT_TYPES
                 .iter()
                 .map(|s| (s.to_string(), default_roles()))
                 .collect(),
@@ -66,7 +67,7 @@ impl ApprovalPolicy {
     /// From the instance parameters: `initial_notification_approver_roles` (the roles of the
     /// initial notification, and of every report not configured otherwise), `report_approver_roles`
     /// (one `type: Role, Role` per line for the intermediate, final and reclassification
-    /// reports), and `approver_roles` (further roles allowed to decide).
+    /// reports and the cyber-threat notification), and `approver_roles` (further roles allowed to decide).
     pub fn from_params(params: &Value) -> Result<ApprovalPolicy, InputError> {
         let text = |key: &str| params.get(key).and_then(Value::as_str).unwrap_or("");
         let initial = Some(list(text("initial_notification_approver_roles")))
@@ -78,7 +79,7 @@ impl ApprovalPolicy {
                 "initial_notification_approver_roles must name at least two roles: the initial notification needs two approvals in two different roles.",
             ));
         }
-        let mut required: BTreeMap<String, Vec<String>> = SUBMISSIONS
+        let mut required: BTreeMap<String, Vec<String>> = REPORT_TYPES
             .iter()
             .map(|s| (s.to_string(), initial.clone()))
             .collect();
@@ -98,10 +99,12 @@ impl ApprovalPolicy {
                 ));
             };
             let kind = kind.trim().to_ascii_lowercase();
-            if !["intermediate", "final", "reclassification"].contains(&kind.as_str()) {
+            if !["intermediate", "final", "reclassification", "cyber-threat"]
+                .contains(&kind.as_str())
+            {
                 return Err(InputError::new(
                     "report_approver_roles",
-                    format!("Line {} of report_approver_roles names {}: the types are intermediate, final and reclassification (the initial notification's roles are initial_notification_approver_roles).", n + 1, quote(&kind)),
+                    format!("Line {} of report_approver_roles names {}: the types are intermediate, final, reclassification and cyber-threat (the initial notification's roles are initial_notification_approver_roles).", n + 1, quote(&kind)),
                 ));
             }
             let roles = list(roles);
@@ -117,7 +120,7 @@ impl ApprovalPolicy {
             required.insert(kind, roles);
         }
         let mut approver_roles = list(text("approver_roles"));
-        for r in SUBMISSIONS
+        for r in REPORT_TYPES
             .iter()
             .filter_map(|s| required.get(*s))
             .flatten()
@@ -156,7 +159,7 @@ mod tests {
     fn every_report_needs_two_roles_by_default() {
         let p = ApprovalPolicy::from_params(&json!({})).unwrap();
         assert_eq!(p, ApprovalPolicy::default());
-        for kind in SUBMISSIONS {
+        for kind in REPORT_TYPES {
             assert_eq!(
                 p.required_for(kind),
                 ["CISO", "Chief Risk Officer"],
@@ -181,6 +184,7 @@ mod tests {
             ["CISO", "Chief Risk Officer", "CEO"]
         );
         assert_eq!(p.required_for("reclassification"), ["CISO"]);
+        assert_eq!(p.required_for("cyber-threat"), ["CISO", "CFO"]);
         assert_eq!(
             p.approver_roles,
             ["Deputy CISO", "CISO", "CFO", "Chief Risk Officer", "CEO"]

@@ -20,6 +20,8 @@ use crate::audit::{chain_from_json, Entry, HeadRecord, KeyRing};
 use crate::input::{self, InputError};
 
 pub const FORMATS: &[&str] = &["json", "csv", "markdown", "html"];
+/// The cyber-threat notification has no reporting clock, so no HTML page with one.
+pub const CYBER_THREAT_FORMATS: &[&str] = &["json", "csv", "markdown"];
 
 pub struct DraftRequest<'a> {
     pub kind: &'a str,
@@ -106,7 +108,12 @@ fn approvals_for(chain: &[Entry], subject: &str) -> Vec<Value> {
 }
 
 pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
-    let format = input::one_of("format", req.format, FORMATS)?;
+    let cyber = req.kind == super::mapping::CYBER_THREAT;
+    let format = input::one_of(
+        "format",
+        req.format,
+        if cyber { CYBER_THREAT_FORMATS } else { FORMATS },
+    )?;
     let id = incident_id(req.incident);
     // Outside an incident (the playground) a draft is shown, not recorded: it has no chain.
     let mut ev = if id.is_empty() {
@@ -176,9 +183,10 @@ pub fn draft_report(req: &DraftRequest<'_>) -> Result<DraftOutput, InputError> {
     let rendered = match format {
         "json" => {
             if req.schema.is_none() {
+                let (name, parameter) = (&req.mapping.schema_name, &req.mapping.schema_parameter);
                 return Err(InputError::new(
-                    "report_schema",
-                    "A JSON export is checked against the DORA_IR JSON Schema your authority publishes: paste it into the instance parameter report_schema (and select its version), then draft again.",
+                    parameter,
+                    format!("A JSON export is checked against the {name} your authority publishes: paste it into the instance parameter {parameter}, then draft again."),
                 ));
             }
             draft.validation.as_ref().is_some_and(|v| v.valid).then(|| {

@@ -10,6 +10,8 @@ use crate::identity::RoleDirectory;
 use crate::input::{quote, InputError};
 
 pub const SCHEMA_VERSIONS: &[&str] = &["IR-1.2.1", "IR-1.3.0"];
+/// The DORA_CYB schema versions the cyber-threat mapping is written for.
+pub const CYB_SCHEMA_VERSIONS: &[&str] = &["CYB-1.2.0"];
 
 #[derive(Debug, Clone)]
 pub struct ReportSettings {
@@ -17,6 +19,8 @@ pub struct ReportSettings {
     pub policy: ApprovalPolicy,
     /// The DORA_IR JSON Schema, when one is configured.
     pub schema: Option<Value>,
+    /// The DORA_CYB JSON Schema of the cyber-threat notification, when one is configured.
+    pub cyber_threat_schema: Option<Value>,
     /// The chain key and the retired keys; none configured, nothing can be recorded or verified.
     pub keys: Option<KeyRing>,
     /// XSOAR users mapped to approver roles (`approver_users`).
@@ -37,6 +41,24 @@ impl ReportSettings {
     /// The keys of the evidence chain, or the error naming `chain_key`.
     pub fn keys(&self) -> Result<&KeyRing, InputError> {
         self.keys.as_ref().ok_or_else(KeyRing::missing)
+    }
+
+    /// The mapping of a report type: DORA_CYB for the cyber-threat notification, else DORA_IR.
+    pub fn mapping_for(&self, kind: &str) -> &Mapping {
+        if kind == super::mapping::CYBER_THREAT {
+            super::mapping::cyber_threat()
+        } else {
+            &self.mapping
+        }
+    }
+
+    /// The schema a report type is validated against, when configured.
+    pub fn schema_for(&self, kind: &str) -> Option<&Value> {
+        if kind == super::mapping::CYBER_THREAT {
+            self.cyber_threat_schema.as_ref()
+        } else {
+            self.schema.as_ref()
+        }
     }
 
     pub fn from_params(params: &Value) -> Result<ReportSettings, InputError> {
@@ -61,10 +83,27 @@ impl ReportSettings {
             }
             Some(schema)
         };
+        let cyber_threat_schema = json_param(params, "cyber_threat_schema")?;
+        let cyber_threat_schema = if cyber_threat_schema.is_null() {
+            None
+        } else {
+            let id = cyber_threat_schema
+                .get("$id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if !CYB_SCHEMA_VERSIONS.contains(&id) {
+                return Err(InputError::new(
+                    "cyber_threat_schema",
+                    format!("cyber_threat_schema must be the DORA_CYB JSON Schema {} (its $id), got {}: paste the schema your authority publishes for the notification of significant cyber threats.", CYB_SCHEMA_VERSIONS.join(" or "), quote(id)),
+                ));
+            }
+            Some(cyber_threat_schema)
+        };
         Ok(ReportSettings {
             mapping,
             policy,
             schema,
+            cyber_threat_schema,
             keys: KeyRing::from_params_if_set(params)?,
             directory: RoleDirectory::from_params(params)?,
         })

@@ -85,7 +85,7 @@ pub fn filled_by(mapping: &Mapping, id: &str) -> String {
     let Some(f) = mapping.fields.iter().find(|f| f.id == id) else {
         return "-".into();
     };
-    let key = format!("DORA.IncidentReport.{}", f.key);
+    let key = format!("{}.{}", mapping.context_object, f.key);
     match f.sources.iter().find_map(|s| parameter_of(s)) {
         Some(p) => format!("{key} or the instance parameter {p}"),
         None => key,
@@ -110,12 +110,13 @@ fn problem(mapping: &Mapping, id: &str, why: String, check: Check) -> Problem {
 
 /// Adds the schema and rule problems to `draft` and decides `complete`.
 pub fn judge(draft: &mut Draft, mapping: &Mapping, checks: &Checks<'_>) {
+    let (schema_name, parameter) = (&mapping.schema_name, &mapping.schema_parameter);
     match checks.schema {
         None => draft.problems.push(Problem {
             field: "-".into(),
-            name: "DORA_IR JSON Schema".into(),
-            key: "report_schema".into(),
-            why: "no DORA_IR schema is configured, so the draft cannot be checked against it: paste the schema your authority publishes into the instance parameter report_schema".into(),
+            name: schema_name.clone(),
+            key: parameter.clone(),
+            why: format!("no {schema_name} is configured, so the draft cannot be checked against it: paste the schema your authority publishes into the instance parameter {parameter}"),
             check: Check::Settings,
         }),
         Some(s) => match schema::validate(&draft.document, s, mapping, &draft.r#type) {
@@ -129,7 +130,7 @@ pub fn judge(draft: &mut Draft, mapping: &Mapping, checks: &Checks<'_>) {
                     let mut p = problem(mapping, &id, format!("{} (at {})", e.message, if e.path.is_empty() { "/" } else { &e.path }), Check::Schema);
                     if e.field.is_none() {
                         p.name = v.schema.clone();
-                        p.key = "report_schema".into();
+                        p.key = parameter.clone();
                     }
                     draft.problems.push(p);
                 }
@@ -137,9 +138,9 @@ pub fn judge(draft: &mut Draft, mapping: &Mapping, checks: &Checks<'_>) {
             }
             Err(why) => draft.problems.push(Problem {
                 field: "-".into(),
-                name: "DORA_IR JSON Schema".into(),
-                key: "report_schema".into(),
-                why: format!("report_schema cannot be used: {why}"),
+                name: schema_name.clone(),
+                key: parameter.clone(),
+                why: format!("{parameter} cannot be used: {why}"),
                 check: Check::Settings,
             }),
         },
@@ -192,7 +193,12 @@ fn percentage_form(v: &Value) -> bool {
 fn rule_problems(draft: &Draft, mapping: &Mapping, checks: &Checks<'_>) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut add = |id: &str, why: String| out.push(problem(mapping, id, why, Check::Rule));
-    for id in ["1.3", "1.6", "1.14"] {
+    let lei_fields = mapping
+        .fields
+        .iter()
+        .filter(|f| f.kind.starts_with("lei"))
+        .map(|f| f.id.as_str());
+    for id in lei_fields {
         let leis: Vec<&str> = match value(draft, id) {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),

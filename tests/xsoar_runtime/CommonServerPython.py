@@ -305,8 +305,35 @@ def get_integration_context_with_version(sync: bool = True) -> tuple[dict[str, A
     return integration_context, version
 
 
+class BaseWidget:
+    """Widgets a script returns to a dashboard (demisto/content CommonServerPython); the
+    server displays what ``to_display()`` gives."""
+
+    def to_display(self) -> str:
+        raise NotImplementedError
+
+
+class TableOrListWidget(BaseWidget):
+    """A table or list widget: rows of dicts, one key a column (used as in demisto/content's
+    CommonWidgets scripts: ``TableOrListWidget()``, ``add_row``, ``return_results``). Displayed as
+    ``{"total": <rows>, "data": [<rows>]}``, the shape ``getIncidents`` answers in, which the
+    table widgets read."""
+
+    def __init__(self, data: Any = None) -> None:
+        self.data: list = [] if data is None else list(data) if isinstance(data, list) else [data]
+
+    def add_row(self, data: Any) -> None:
+        self.data.append(data)
+
+    def to_display(self) -> str:
+        return json.dumps({"total": len(self.data), "data": self.data})
+
+
 def return_results(results: Any) -> None:
     if results is None:
+        return
+    if isinstance(results, BaseWidget):
+        demisto.results(results.to_display())
         return
     if isinstance(results, list):
         for r in results:
@@ -400,6 +427,8 @@ def arg_to_datetime(
         return None
     if isinstance(arg, (int, float)):
         return datetime.fromtimestamp(arg, tz=timezone.utc)
+    if str(arg).strip().lower() == "now":  # dateparser reads "now" as the current time
+        return _now()
     m = _RELATIVE.match(str(arg))
     if m:
         n, unit = int(m.group(1)), m.group(2).lower()

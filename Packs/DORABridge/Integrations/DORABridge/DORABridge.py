@@ -187,6 +187,16 @@ def cyber_threat_command(args: dict) -> CommandResults:
         result["Conditions"],
         headers=["Article", "Status", "Justification"],
     )
+    answers = [
+        {"Article": c["Article"], **e, "Value": "unanswered" if e["Value"] is None else e["Value"]}
+        for c in result["Conditions"]
+        for e in c["Evidence"]
+    ]
+    readable += tableToMarkdown("Evidence", answers, headers=["Article", "Input", "About", "Value", "Source"])
+    if result["PotentialCriteria"]:
+        readable += "\n**Potential classification criteria (DORA_CYB field 15):** " + ", ".join(
+            result["PotentialCriteria"]
+        )
     return CommandResults(
         outputs_prefix="DORA.CyberThreat",
         outputs_key_field="IncidentId",
@@ -206,7 +216,20 @@ def report_draft_command(profile: EntityProfile, args: dict) -> list:
         **evidence.args(),
     )
     evidence.record(out["Head"])
+    return draft_results(out)
+
+
+def cyber_threat_draft_command(profile: EntityProfile, args: dict) -> list:
+    evidence = Evidence()
+    out = profile.cyber_threat_draft(args.get("format") or "markdown", **evidence.args())
+    evidence.record(out["Head"])
+    return draft_results(out)
+
+
+def draft_results(out: dict) -> list:
+    """A report or notification draft as context (DORA.Report, keyed by Type), file and chain entry."""
     draft = out["Draft"]
+    schema = "the DORA_CYB schema" if draft["Type"] == "cyber-threat" else "the DORA_IR schema"
     report = {k: draft[k] for k in REPORT_KEYS}
     report.update(
         Format=out["Format"], Validation=out["Validation"], Fields=draft["Fields"], Document=draft["Document"]
@@ -220,7 +243,7 @@ def report_draft_command(profile: EntityProfile, args: dict) -> list:
     if draft["Complete"]:
         readable += (
             "**Complete:** every mandatory field is filled, the document validates against "
-            f"{(out['Validation'] or {}).get('Schema', 'the DORA_IR schema')}, and the template's rules hold.\n"
+            f"{(out['Validation'] or {}).get('Schema', schema)}, and the template's rules hold.\n"
         )
     else:
         readable += tableToMarkdown(
@@ -229,7 +252,7 @@ def report_draft_command(profile: EntityProfile, args: dict) -> list:
             headers=PROBLEM_HEADERS,
         )
     if out["Format"] == "json" and out["Rendered"] is None:
-        readable += "\nThe JSON export is not offered until it validates against the DORA_IR schema.\n"
+        readable += f"\nThe JSON export is not offered until it validates against {schema}.\n"
     results = [
         CommandResults(
             outputs_prefix="DORA.Report", outputs_key_field="Type", outputs=report, readable_output=readable
@@ -492,6 +515,7 @@ COMMANDS = {
     "dora-deadlines": deadlines_command,
     "dora-recurring-check": recurring_check_command,
     "dora-report-draft": report_draft_command,
+    "dora-cyber-threat-draft": cyber_threat_draft_command,
     "dora-triage": triage_command,
     "dora-decide": decide_command,
     "dora-approve": approve_command,

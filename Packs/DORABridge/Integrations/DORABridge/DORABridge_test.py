@@ -20,7 +20,7 @@ YML = yaml.safe_load((HERE / "DORABridge.yml").read_text())
 ALL_COMMANDS = {
     "dora-classify", "dora-deadlines", "dora-recurring-check", "dora-cyber-threat-assess", "dora-report-draft",
     "dora-approve", "dora-approval-status", "dora-decide", "dora-triage", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
-    "dora-record-mirrored-changes",
+    "dora-record-mirrored-changes", "dora-cyber-threat-draft",
 }  # fmt: skip
 
 
@@ -51,7 +51,12 @@ def written(entry: dict) -> set[str]:
         for k, v in value.items():
             if isinstance(v, list) and v and isinstance(v[0], dict):
                 paths |= {f"{prefix}.{k}.{sub}" for row in v for sub in row}
-            elif isinstance(v, dict) and k in ("InitialNotification", "IntermediateReport", "FinalReport"):
+            elif isinstance(v, dict) and k in (
+                "InitialNotification",
+                "IntermediateReport",
+                "FinalReport",
+                "CyberThreatNotification",
+            ):
                 paths |= {f"{prefix}.{k}.{sub}" for sub in v}
             else:
                 paths.add(f"{prefix}.{k}")
@@ -72,6 +77,7 @@ def test_every_parameter_of_the_yml_is_read_by_the_profile():
                                      "due_soon_intermediate_hours", "due_soon_final_days", "geographical_spread_reading",
             "parent_undertaking_name", "parent_undertaking_lei", "report_schema", "report_schema_version",
             "report_field_sources", "initial_notification_approver_roles", "approver_roles", "report_approver_roles",
+            "cyber_threat_schema",
             "approver_users", "chain_key", "chain_retired_keys"}  # fmt: skip
     assert names <= read, names - read
 
@@ -235,13 +241,21 @@ def test_cyber_threat_assessment():
     entry = run(
         "dora-cyber-threat-assess",
         {"could_affect_critical_functions": "true", "high_probability": "true", "could_affect_critical_services": "true",
-         "could_meet_clients_threshold": "true"},
+         "exploitable_vulnerabilities": "true", "threat_actor_capability_and_intent": "true", "threat_persistence": "false"},
     )  # fmt: skip
     ctx = entry["EntryContext"]["DORA.CyberThreat(val.IncidentId && val.IncidentId == obj.IncidentId)"]
     assert ctx["Significant"] is True and ctx["Determinate"] is True
+    assert ctx["PotentialCriteria"] == ["critical_services_affected"]
     assert written(entry) <= declared("dora-cyber-threat-assess")
+    assert "|RTS 2024/1772 Art. 10(b)|threat_persistence|" in entry["HumanReadable"]
+    # (b) judged high without its elements (i) to (iii): not assessable, each element named.
+    open_b = run("dora-cyber-threat-assess", {"high_probability": "true"})["Contents"]
+    assert open_b["Conditions"][1]["Status"] == "not-assessable"
+    assert "exploitable_vulnerabilities" in open_b["Conditions"][1]["Justification"]
     low = run("dora-cyber-threat-assess", {"high_probability": "false"})["Contents"]
     assert low["Significant"] is False and low["Determinate"] is True
+    bad = run("dora-cyber-threat-assess", {"threat_persistence": "maybe"})
+    assert bad["Type"] == 4 and "threat_persistence" in bad["Contents"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,6 +490,12 @@ def test_a_json_export_needs_a_schema_and_only_a_valid_one_is_offered():
         ({"approver_users": "CISO ana.ruiz"}, "Line 1 of approver_users"),
         ({"report_field_sources": '{"9.9": "context.x"}'}, "no field of the template"),
         ({"primary_contact_email": "ana@"}, "primary_contact_email must be an e-mail address"),
+        (
+            {"cyber_threat_schema": '{"$id": "IR-1.3.0"}'},
+            "cyber_threat_schema must be the DORA_CYB JSON Schema CYB-1.2.0",
+        ),
+        ({"cyber_threat_schema": "{not json"}, "cyber_threat_schema must be JSON"),
+        ({"report_approver_roles": "threat: CISO"}, "intermediate, final, reclassification and cyber-threat"),
     ],
 )
 def test_bad_report_settings_are_named(override, message):
@@ -579,3 +599,104 @@ def test_triage_and_awareness_are_sealed_at_ingestion_and_a_person_escalates(clo
     assert escalated["By"] == "sam.doe" and escalated["Previous"] == "cyber-threat"
     again = inc.ok("dora-triage", user=None, task={"taskId": "1"})
     assert len(again) == 1, "the automatic triage does not undo a person's"
+
+
+# ---------------------------------------------------------------------------------------------
+# The voluntary notification of a significant cyber threat: assessed, drafted from the SOCRadar
+# alarm, approved by two people in two roles and marked submitted, in the evidence chain.
+
+LEAKED_CREDENTIALS = {
+    "dorasocradaralarmid": "81171696",
+    "dorasocradartitle": "Employee credentials found in stealer logs",
+    "dorasocradaralarmtype": "Cyber Threat Intelligence",
+    "dorasocradaralarmsubtype": "Stolen Credentials",
+    "dorasocradaralarmtext": "Credentials of 3 employees were found in logs of the RedLine stealer.",
+    "dorasocradarasset": "vpn.zahlungsinstitut-beispiel.de",
+    "dorasocradarstatus": "OPEN",
+    "dorasocradarcontentcompromisedemails": "a.b@zahlungsinstitut-beispiel.de, c.d@zahlungsinstitut-beispiel.de",
+    "dorasocradarcontentmalwarefamily": "RedLine",
+    "dorasocradarcontentcredentialdetails": "user a.b password Sommer2026!",
+}
+
+
+def test_a_cyber_threat_is_assessed_drafted_approved_twice_and_marked_submitted():
+    inc = Incident(flow_params(cyber_threat_schema=(SCHEMAS / "DORA_CYB_Schema_v1.2.json").read_text()))
+    inc.incident["CustomFields"] = dict(LEAKED_CREDENTIALS)
+    inc.context = {
+        "DORA": {"CyberThreatNotification": {"ActionsTaken": "Passwords reset and sessions revoked."}}
+    }
+    inc.ok("dora-cyber-threat-assess", {
+        "could_affect_critical_functions": "true", "high_probability": "true", "exploitable_vulnerabilities": "true",
+        "threat_actor_capability_and_intent": "true", "threat_persistence": "true",
+        "could_affect_critical_services": "true"})  # fmt: skip
+    out = inc.ok("dora-cyber-threat-draft", {"format": "json"})
+    report = report_of(out)
+    assert (
+        report["Type"] == "cyber-threat"
+        and report["SubmissionType"] == "significant_cyber_threat_notification"
+    )
+    assert report["Complete"] is True, report["Problems"]
+    assert report["Validation"] == {"Schema": "CYB-1.2.0", "Valid": True, "Errors": []}
+    # Lists of objects declared as a whole (Unknown): Fields, Problems, Missing.
+    top = {p for p in written(out[0]) if p.count(".") == 2 and p != "DORA.Report.Validation"}
+    assert top <= declared("dora-cyber-threat-draft"), top - declared("dora-cyber-threat-draft")
+    document = json.loads((demisto.FILES_DIR / out[1]["FileID"]).read_text())
+    assert out[1]["File"].startswith("DORA_significant_cyber_threat_notification_117_")
+    assert document["cyberThreat"]["potentialClassificationCriteria"] == ["critical_services_affected"]
+    assert "Sommer2026" not in json.dumps(document)
+    sources = {f["Id"]: f["Source"] for f in report["Fields"]}
+    assert sources["13"] == "derived.alarm_description" and sources["19"] == "derived.alarm_indicators"
+    assert sources["17"] == "context.DORA.CyberThreatNotification.ActionsTaken"
+    h = report["ContentHash"]
+    assert (
+        inc.audit()[-1]["Kind"] == "report-draft" and inc.audit()[-1]["Details"]["Subject"] == "cyber-threat"
+    )
+
+    assert "before its 2 approvals" in inc.refused("dora-mark-submitted", {"type": "cyber-threat"})
+    inc.ok(
+        "dora-approve", {"subject": "cyber-threat", "decision": "approve", "content_hash": h, "role": "CISO"}
+    )
+    assert "one person counts once" in inc.refused(
+        "dora-approve", {"subject": "cyber-threat", "decision": "approve"}, user="a.ruiz-cro"
+    )
+    inc.ok("dora-approve", {"subject": "cyber-threat", "decision": "approve"}, user="jonas.weber")
+    status = inc.ok("dora-approval-status", {"subject": "cyber-threat"})[0]["Contents"]
+    assert status["Approved"] is True and status["Complete"] is True
+    assert "submitted on its own" in inc.refused(
+        "dora-mark-submitted", {"type": "cyber-threat", "combined_with": "initial"}, user="jonas.weber"
+    )
+    out = inc.ok(
+        "dora-mark-submitted",
+        {"type": "cyber-threat", "authority_reference": "BaFin-CYB-0007"},
+        user="jonas.weber",
+    )
+    submitted = inc.context["DORA"]["Submission"]
+    submitted = submitted[-1] if isinstance(submitted, list) else submitted
+    assert submitted["CyberThreatNotification"]["AuthorityReference"] == "BaFin-CYB-0007"
+    assert submitted["CyberThreatNotification"]["ContentHash"] == h
+    assert written(out[0]) <= declared("dora-mark-submitted")
+    assert [e["Kind"] for e in inc.audit()] == ["report-draft", "approval", "approval", "submission"]
+    assert inc.ok("dora-audit-verify")[0]["Contents"]["Valid"] is True
+    assert "already been marked submitted" in inc.refused(
+        "dora-mark-submitted", {"type": "cyber-threat"}, user="jonas.weber"
+    )
+
+
+def test_a_cyber_threat_draft_names_what_is_missing_and_refuses_html():
+    inc = Incident(flow_params())
+    inc.incident["CustomFields"] = dict(LEAKED_CREDENTIALS)
+    inc.context = {}
+    out = inc.ok("dora-cyber-threat-draft")
+    report = report_of(out)
+    assert report["Complete"] is False
+    keys = {p["Field"]: p["Key"] for p in report["Problems"]}
+    assert keys["17"] == "DORA.CyberThreatNotification.ActionsTaken"
+    assert keys["15"] == "DORA.CyberThreatNotification.PotentialClassificationCriteria"
+    assert keys["-"] == "cyber_threat_schema"
+    assert "format must be one of json, csv, markdown" in inc.refused(
+        "dora-cyber-threat-draft", {"format": "html"}
+    )
+    assert "cyber_threat_schema" in inc.refused("dora-cyber-threat-draft", {"format": "json"})
+    assert "!dora-cyber-threat-draft" in Incident(flow_params()).refused(
+        "dora-approve", {"subject": "cyber-threat", "decision": "approve", "role": "CISO"}
+    )

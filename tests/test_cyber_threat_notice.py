@@ -1,0 +1,178 @@
+"""The voluntary notification of a significant cyber threat in the DORA_CYB v1.2 form: a draft
+for a leaked-credentials alarm, and the published sample, judged by DORA Bridge and,
+independently, by Python's ``jsonschema`` with the schema's ``dependencies`` applied the way its
+authors mean them; both verdicts agree. The sample round-trips field for field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from dora_bridge import EntityProfile, InputError, assess_cyber_threat, load_report, report_fields
+from tests.fixtures import SCHEMAS, dora_params
+from tests.test_report_schema import applied
+
+CYB = "DORA_CYB_Schema_v1.2.json"
+
+LEAKED_CREDENTIALS = {
+    "id": "5120",
+    "occurred": "2026-11-23T08:52:00Z",
+    "CustomFields": {
+        "dorasocradaralarmid": "81171696",
+        "dorasocradartitle": "Employee credentials found in stealer logs",
+        "dorasocradaralarmtype": "Cyber Threat Intelligence",
+        "dorasocradaralarmsubtype": "Stolen Credentials",
+        "dorasocradaralarmtext": "Credentials of 3 employees were found in logs of the RedLine stealer.",
+        "dorasocradarasset": "vpn.zahlungsinstitut-beispiel.de",
+        "dorasocradarstatus": "INVESTIGATING",
+        "dorasocradarcontentcompromisedemails": "a.b@zahlungsinstitut-beispiel.de, c.d@zahlungsinstitut-beispiel.de",
+        "dorasocradarcontentmalwarefamily": "RedLine",
+        "dorasocradarcontentcredentialdetails": "user a.b password Sommer2026!",
+    },
+}
+
+
+def python_valid(document: dict) -> bool:
+    schema = applied(json.loads((SCHEMAS / CYB).read_text()))
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return not list(validator.iter_errors(document))
+
+
+def profile(**extra: Any) -> EntityProfile:
+    return EntityProfile.from_params(
+        dora_params(
+            primary_contact_name="Ana Ruiz",
+            primary_contact_email="ana.ruiz@zahlungsinstitut-beispiel.de",
+            primary_contact_phone="+49 69 1234 5678",
+            cyber_threat_schema=(SCHEMAS / CYB).read_text(),
+            **extra,
+        )
+    )
+
+
+def assessment() -> dict:
+    return assess_cyber_threat(
+        {
+            "could_affect_critical_functions": "true",
+            "could_affect_clients_or_counterparts": "true",
+            "high_probability": "true",
+            "exploitable_vulnerabilities": "true",
+            "threat_actor_capability_and_intent": "true",
+            "threat_persistence": "false",
+            "could_meet_clients_threshold": "true",
+        }
+    )
+
+
+def test_a_leaked_credentials_draft_is_valid_for_both_validators():
+    a = assessment()
+    assert a["Significant"] is True and a["PotentialCriteria"] == [
+        "clients_financial_counterparts_and_transactions_affected"
+    ]
+    context = {"DORA": {"CyberThreat": a, "CyberThreatNotification": {"ActionsTaken": "Passwords reset."}}}
+    # Outside an incident (no id) the draft is shown, not recorded.
+    incident = {k: v for k, v in LEAKED_CREDENTIALS.items() if k != "id"}
+    out = profile().cyber_threat_draft("json", incident=incident, context=context)
+    draft = out["Draft"]
+    assert draft["Complete"] is True, draft["Problems"]
+    assert out["Validation"]["Valid"] is True and out["Validation"]["Schema"] == "CYB-1.2.0"
+    assert python_valid(draft["Document"]) is True
+    assert json.loads(out["Rendered"]) == draft["Document"]
+    threat = draft["Document"]["cyberThreat"]
+    assert threat["status"] == "active" and threat["detectionDateTime"] == "2026-11-23T08:52:00Z"
+    assert "Sommer2026" not in out["Rendered"] and "a.b@" not in out["Rendered"]
+    sources = {f["Id"]: f["Source"] for f in draft["Fields"]}
+    assert sources == {
+        "1": "profile.name", "2a": "profile.lei", "2b": None, "3": "derived.profile_entity_type_list",
+        "4": None, "5": None, "6": "profile.primary_contact_name", "7": "profile.primary_contact_email",
+        "8": "profile.primary_contact_phone", "9": None, "10": None, "11": None, "12": "derived.alarm_detected_at",
+        "13": "derived.alarm_description", "14": "derived.threat_potential_impact",
+        "15": "context.DORA.CyberThreat.PotentialCriteria", "16": "derived.alarm_threat_status",
+        "17": "context.DORA.CyberThreatNotification.ActionsTaken", "18": None, "19": "derived.alarm_indicators",
+        "20": "derived.alarm_other_information",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["cyberThreat"].update(status="dormant"),
+        lambda d: d["submittingEntity"].pop("LEI"),  # neither LEI nor code: `dependencies` refuses it
+        lambda d: d.update(secondaryContact={"name": "Jonas Weber"}),  # a contact without e-mail and phone
+        lambda d: d["cyberThreat"].update(potentialClassificationCriteria=["media"]),
+    ],
+)
+def test_a_broken_document_is_refused_by_both_validators(change):
+    context = {"DORA": {"CyberThreat": assessment(), "CyberThreatNotification": {"ActionsTaken": "Reset."}}}
+    facts = load_report(
+        profile().cyber_threat_draft("json", incident={}, context=context)["Draft"]["Document"],
+        kind="cyber-threat",
+    )
+    document = profile().cyber_threat_draft(
+        "json", incident={}, context={"DORA": {"CyberThreatNotification": facts}}
+    )["Draft"]["Document"]
+    assert python_valid(document) is True
+    change(document)
+    broken = load_report(document, kind="cyber-threat")
+    out = profile().cyber_threat_draft(
+        "json", incident={}, context={"DORA": {"CyberThreatNotification": broken}}
+    )
+    if "SubmittingEntityLEI" not in broken:
+        # The LEI is taken from the profile again: remove it there as well.
+        out = profile(entity_lei="").cyber_threat_draft(
+            "json", incident={}, context={"DORA": {"CyberThreatNotification": broken}}
+        )
+    ours = out["Validation"]["Valid"]
+    theirs = python_valid(out["Draft"]["Document"])
+    assert ours == theirs == False, out["Validation"]["Errors"]  # noqa: E712
+    assert out["Draft"]["Complete"] is False and out["Rendered"] is None
+
+
+def test_a_strict_2020_12_validator_ignores_the_dependencies_keyword():
+    document = {"submittingEntity": {"name": "Acm Bank S.A."}}
+    strict = Draft202012Validator(json.loads((SCHEMAS / CYB).read_text()))
+    assert strict.is_valid(document), "draft 2020-12 has no `dependencies`: neither LEI nor code is asked for"
+    assert python_valid(document) is False
+
+
+def test_the_published_sample_loads_validates_and_round_trips():
+    sample = json.loads((SCHEMAS / "dora_cyb_sample_v1.2.json").read_text())
+    assert python_valid(sample) is True
+    facts = load_report(sample, kind="cyber-threat")
+    keys = {f["key"] for f in report_fields(kind="cyber-threat")}
+    assert set(facts) == keys, keys - set(facts)
+    out = profile().cyber_threat_draft(
+        "markdown", incident={}, context={"DORA": {"CyberThreatNotification": facts}}
+    )
+    draft = out["Draft"]
+    assert draft["Document"] == sample
+    assert out["Validation"]["Valid"] is True
+    # Field for field: each value of the draft is the sample's, read from the notification's key.
+    by_key = {f["Key"]: f for f in draft["Fields"]}
+    for key, value in facts.items():
+        assert by_key[key]["Value"] == value, key
+        assert by_key[key]["Source"] == f"context.DORA.CyberThreatNotification.{key}"
+    # The sample's LEIs have the schema's form but fail the ISO 17442 check digits.
+    assert [p["Field"] for p in draft["Problems"]] == ["2a", "5"]
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(InputError) as e:
+        profile().cyber_threat_draft("pdf", incident={}, context={})
+    assert "format must be one of json, csv, markdown" in str(e.value)
+    with pytest.raises(InputError) as e:
+        load_report({}, kind="threat")
+    assert "kind" in str(e.value)
+    with pytest.raises(InputError) as e:
+        assess_cyber_threat({"could_meet_economic_threshold": "perhaps"})
+    assert "could_meet_economic_threshold" in str(e.value)
+    with pytest.raises(InputError) as e:
+        EntityProfile.from_params(dora_params(cyber_threat_schema='{"$id": "IR-1.3.0"}'))
+    assert "cyber_threat_schema must be the DORA_CYB JSON Schema CYB-1.2.0" in str(e.value)
+    with pytest.raises(InputError) as e:
+        EntityProfile.from_params(dora_params()).cyber_threat_draft("json", incident={}, context={})
+    assert "cyber_threat_schema" in str(e.value)
