@@ -262,6 +262,8 @@ def triage(fetched: dict) -> Incident:
     )
     playbook("Detection: the clock runs from here")
     inc.show("dora-triage")
+    if inc.incident["CustomFields"].get("doratriageoutcome") == "cyber-threat":
+        print("  (a cyber threat: the analyst still classifies it, to record why it is no major ICT-related incident)")
     return inc
 
 
