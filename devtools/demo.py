@@ -263,7 +263,9 @@ def triage(fetched: dict) -> Incident:
     playbook("Detection: the clock runs from here")
     inc.show("dora-triage")
     if inc.incident["CustomFields"].get("doratriageoutcome") == "cyber-threat":
-        print("  (a cyber threat: the analyst still classifies it, to record why it is no major ICT-related incident)")
+        print(
+            "  (a cyber threat: the analyst still classifies it, to record why it is no major ICT-related incident)"
+        )
     return inc
 
 
