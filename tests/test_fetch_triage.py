@@ -37,8 +37,12 @@ DEFAULTS = [
 
 def asset_matches(pattern: str, asset: str) -> bool:
     if "/" in pattern:
+        # An exposed service is named address:port; its address is what the block matches.
+        host, _, port = asset.rpartition(":") if asset.count(":") == 1 else (asset, "", "")
+        if port and not port.isdigit():
+            return False
         try:
-            return ipaddress.ip_address(asset) in ipaddress.ip_network(pattern, strict=False)
+            return ipaddress.ip_address(host) in ipaddress.ip_network(pattern, strict=False)
         except ValueError:
             return False
     if pattern.startswith("*."):

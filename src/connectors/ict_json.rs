@@ -64,7 +64,8 @@ fn cidr(pattern: &str) -> Option<(u32, u32)> {
 }
 
 /// Whether `asset` is `pattern`: the same name (case-insensitive), a subdomain of `*.domain`, or an
-/// IPv4 address inside a CIDR block.
+/// IPv4 address inside a CIDR block. SOCRadar names an exposed service `address:port`
+/// (`203.0.113.191:3389`): its address is what a CIDR block matches.
 pub fn asset_matches(pattern: &str, asset: &str) -> bool {
     let (p, a) = (pattern.trim().to_lowercase(), asset.trim().to_lowercase());
     if p == a {
@@ -73,8 +74,12 @@ pub fn asset_matches(pattern: &str, asset: &str) -> bool {
     if let Some(domain) = p.strip_prefix("*.") {
         return a.ends_with(&format!(".{domain}")) || a == domain;
     }
-    match (cidr(&p), a.parse::<Ipv4Addr>()) {
-        (Some((net, mask)), Ok(ip)) => u32::from(ip) & mask == net,
+    let ip = a
+        .parse::<Ipv4Addr>()
+        .ok()
+        .or_else(|| a.parse::<std::net::SocketAddrV4>().ok().map(|s| *s.ip()));
+    match (cidr(&p), ip) {
+        (Some((net, mask)), Some(ip)) => u32::from(ip) & mask == net,
         _ => false,
     }
 }
@@ -171,6 +176,13 @@ mod tests {
             "Customer portal"
         );
         assert!(m.services_for_asset("198.51.100.7").is_empty());
+        // An exposed service, as SOCRadar names it: its address is in the block, any port.
+        assert_eq!(
+            m.services_for_asset("203.0.113.191:3389")[0].0,
+            "Card payments"
+        );
+        assert!(m.services_for_asset("198.51.100.7:3389").is_empty());
+        assert!(!asset_matches("203.0.113.0/24", "203.0.113.191:notaport"));
         assert!(m.services_for_asset("examp1e-bank.com").is_empty());
         assert_eq!(
             m.service("card payments").unwrap().1.critical_or_important,
