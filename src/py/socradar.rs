@@ -85,11 +85,10 @@ impl PySocRadarClient {
     ) -> PyResult<Self> {
         guard(py, || {
             let secs = |arg: &str, v: f64, max: f64| {
-                input::positive_seconds(arg, &v.to_string(), max).map_err(|e| input_error(py, e))
+                input::positive_seconds(arg, &v.to_string(), max).map_err(PyErr::from)
             };
-            let cid = args::id(py, "company_id", company_id)?;
-            let mut cfg =
-                ClientConfig::new(base_url, api_key, cid).map_err(|e| input_error(py, e))?;
+            let cid = args::id("company_id", company_id)?;
+            let mut cfg = ClientConfig::new(base_url, api_key, cid)?;
             cfg.verify_tls = verify_tls;
             cfg.use_proxy = use_proxy;
             cfg.timeout = std::time::Duration::from_secs_f64(secs(
@@ -111,17 +110,15 @@ impl PySocRadarClient {
                 )?),
                 ..RetryPolicy::default()
             };
-            cfg.date_format =
-                DateFormat::parse("date_format", date_format).map_err(|e| input_error(py, e))?;
+            cfg.date_format = DateFormat::parse("date_format", date_format)?;
             cfg.page_concurrency =
-                input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)
-                    .map_err(|e| input_error(py, e))? as usize;
+                input::bounded_int("page_concurrency", &page_concurrency.to_string(), 1, 8)?
+                    as usize;
             cfg.max_response_mb = crate::http::max_body_mb(
                 "max_response_mb",
                 &max_response_mb.to_string(),
                 cfg.max_response_mb,
-            )
-            .map_err(|e| input_error(py, e))?;
+            )?;
             let fetch = Ok(FetchConfig {
                 page_concurrency: cfg.page_concurrency,
                 ..FetchConfig::new("3 days", 10_000, 900)
@@ -151,12 +148,8 @@ impl PySocRadarClient {
     ) -> PyResult<Self> {
         guard(py, || {
             let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
-            let p = InstanceParams::for_instance(&v, instance, crate::clock::now())
-                .map_err(|e| input_error(py, e))?;
-            let config = p
-                .client
-                .with_transport_params(&v)
-                .map_err(|e| input_error(py, e))?;
+            let p = InstanceParams::for_instance(&v, instance, crate::clock::now())?;
+            let config = p.client.with_transport_params(&v)?;
             let client = SocRadarClient::new(config).map_err(|e| socradar_error(py, e))?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),
@@ -334,7 +327,7 @@ impl PySocRadarClient {
                 Some(l) if !l.is_none() => Some(args::arg_text("limit", l)?),
                 _ => None,
             };
-            let limit = preview_limit(py, limit_text)?;
+            let limit = preview_limit(limit_text)?;
             let filters = self
                 .fetch
                 .as_ref()
@@ -358,10 +351,8 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let ids =
-                input::positive_id_list("alarm_ids", &args::arg_text("alarm_ids", alarm_ids)?)
-                    .map_err(|e| input_error(py, e))?;
-            let reason = actions::status_reason("status_reason", status_reason)
-                .map_err(|e| input_error(py, e))?;
+                input::positive_id_list("alarm_ids", &args::arg_text("alarm_ids", alarm_ids)?)?;
+            let reason = actions::status_reason("status_reason", status_reason)?;
             let related = match update_related_finding_status {
                 Some(v) if !v.is_none() => {
                     if let Ok(b) = v.extract::<bool>() {
@@ -370,20 +361,19 @@ impl PySocRadarClient {
                         input::boolean(
                             "update_related_finding_status",
                             &args::arg_text("update_related_finding_status", v)?,
-                        )
-                        .map_err(|e| input_error(py, e))?
+                        )?
                     }
                 }
                 _ => false,
             };
             let email = match (related, args::optional_text(email, "email")?) {
-                (true, Some(e)) => Some(input::email("email", &e).map_err(|e| input_error(py, e))?),
+                (true, Some(e)) => Some(input::email("email", &e)?),
                 (true, None) => {
                     return Err(input_error(py, InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
                 }
                 (false, _) => None,
             };
-            let cid = args::company(py, company_id)?;
+            let cid = args::company(company_id)?;
             let action = actions::change_status(
                 ids,
                 reason,
@@ -404,11 +394,10 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "alarm_id", alarm_id)?;
-            let email = input::email("user_email", &args::arg_text("user_email", user_email)?)
-                .map_err(|e| input_error(py, e))?;
-            let comment = args::text(py, "comment", comment)?;
-            let cid = args::company(py, company_id)?;
+            let id = args::id("alarm_id", alarm_id)?;
+            let email = input::email("user_email", &args::arg_text("user_email", user_email)?)?;
+            let comment = args::text("comment", comment)?;
+            let cid = args::company(company_id)?;
             self.act(py, actions::add_comment(id, email, comment), cid)
         })
     }
@@ -422,11 +411,10 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "alarm_id", alarm_id)?;
+            let id = args::id("alarm_id", alarm_id)?;
             let emails =
-                input::email_list("user_emails", &args::arg_text("user_emails", user_emails)?)
-                    .map_err(|e| input_error(py, e))?;
-            let cid = args::company(py, company_id)?;
+                input::email_list("user_emails", &args::arg_text("user_emails", user_emails)?)?;
+            let cid = args::company(company_id)?;
             self.act(py, actions::change_assignee(id, emails), cid)
         })
     }
@@ -487,9 +475,9 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "alarm_id", alarm_id)?;
-            let comment = args::text(py, "comment", comment)?;
-            let cid = args::company(py, company_id)?;
+            let id = args::id("alarm_id", alarm_id)?;
+            let comment = args::text("comment", comment)?;
+            let cid = args::company(company_id)?;
             self.act(py, actions::ask_analyst(id, comment), cid)
         })
     }
@@ -503,10 +491,9 @@ impl PySocRadarClient {
         company_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "alarm_id", alarm_id)?;
-            let severity =
-                input::one_of("severity", severity, SEVERITIES).map_err(|e| input_error(py, e))?;
-            let cid = args::company(py, company_id)?;
+            let id = args::id("alarm_id", alarm_id)?;
+            let severity = input::one_of("severity", severity, SEVERITIES)?;
+            let cid = args::company(company_id)?;
             self.act(py, actions::change_severity(id, severity), cid)
         })
     }

@@ -28,11 +28,11 @@ pub(super) fn arg_text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(v.str()?.to_string())
 }
 
-pub(super) fn id(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
-    input::positive_id(arg, &arg_text(arg, v)?).map_err(|e| input_error(py, e))
+pub(super) fn id(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
+    input::positive_id(arg, &arg_text(arg, v)?).map_err(PyErr::from)
 }
 
-pub(super) fn company(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+pub(super) fn company(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
     match v {
         None => Ok(None),
         Some(v) if v.is_none() => Ok(None),
@@ -43,14 +43,14 @@ pub(super) fn company(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<
             } else {
                 input::positive_id("company_id", &t)
                     .map(Some)
-                    .map_err(|e| input_error(py, e))
+                    .map_err(PyErr::from)
             }
         }
     }
 }
 
-pub(super) fn text(py: Python<'_>, arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
-    input::non_empty(arg, &arg_text(arg, v)?).map_err(|e| input_error(py, e))
+pub(super) fn text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
+    input::non_empty(arg, &arg_text(arg, v)?).map_err(PyErr::from)
 }
 
 pub(super) fn optional_text(v: Option<&Bound<'_, PyAny>>, arg: &str) -> PyResult<Option<String>> {

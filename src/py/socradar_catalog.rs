@@ -6,7 +6,7 @@ use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
 use super::convert::to_py;
-use super::errors::{guard, input_error, json_arg};
+use super::errors::{guard, json_arg};
 use crate::socradar::{incident, params};
 
 /// The incident fields the SOCRadar mapping can write, as `{cli_name, name, type, content_key}`.
@@ -29,7 +29,7 @@ pub fn socradar_filters<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let v = json_arg(py, "params", "The parameters", params.as_any())?;
-        let f = params::filters(&v).map_err(|e| input_error(py, e))?;
+        let f = params::filters(&v)?;
         to_py(py, &f)
     })
 }

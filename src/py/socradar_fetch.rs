@@ -230,14 +230,14 @@ pub fn fetch_from<'py, S: AlarmSource>(
     last_run: &Bound<'py, PyAny>,
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let cfg = cfg.map_err(|e| input_error(py, e))?;
+    let cfg = cfg?;
     let now = time_or_now(py, "now", now)?;
     let stored: Value = if last_run.is_none() {
         json!({})
     } else {
         json_arg(py, "last_run", "The stored fetch state", last_run)?
     };
-    let state = FetchState::from_json(&stored).map_err(|e| input_error(py, e))?;
+    let state = FetchState::from_json(&stored)?;
     let mapper = Mapper::new(company_id, incidents.clone());
     let sink = PyIncidents::new(incidents);
     // The incidents are dicts of strings, with no cycles for the garbage collector to find; its
@@ -359,7 +359,7 @@ pub fn test_fetch<'py>(
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let now = time_or_now(py, "now", now)?;
-    fetch::first_window_start(first_fetch, now).map_err(|e| input_error(py, e))?;
+    fetch::first_window_start(first_fetch, now)?;
     let cid = client.config().company_id;
     let preview = py
         .detach(|| fetch::preview(client, &filters, first_fetch, now))
@@ -405,9 +405,9 @@ pub fn test_fetch<'py>(
 }
 
 /// The `limit` argument of `socradar-test-fetch`: 1 to 100, 5 when absent.
-pub fn preview_limit(py: Python<'_>, text: Option<String>) -> PyResult<usize> {
+pub fn preview_limit(text: Option<String>) -> PyResult<usize> {
     let text = text.unwrap_or_else(|| "5".to_string());
     input::bounded_int("limit", &text, 1, i64::from(MAX_PAGE_SIZE))
         .map(|n| n as usize)
-        .map_err(|e| input_error(py, e))
+        .map_err(PyErr::from)
 }

@@ -76,7 +76,7 @@ impl PyMirror {
     #[new]
     fn new(py: Python<'_>, client: PyRef<'_, PySocRadarClient>) -> PyResult<Self> {
         guard(py, || {
-            let settings = client.mirror.clone().map_err(|e| input_error(py, e))?;
+            let settings = client.mirror.clone()?;
             Ok(PyMirror {
                 client: client.client.clone(),
                 settings,
@@ -151,7 +151,7 @@ impl PyMirror {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "id", alarm_id)?;
+            let id = args::id("id", alarm_id)?;
             let state = state_of(py, state)?;
             let now = time_or_now(py, "now", now)?;
             let (filters, start, end) = self.window(now);
@@ -195,7 +195,7 @@ impl PyMirror {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let id = args::id(py, "remoteId", alarm_id)?;
+            let id = args::id("remoteId", alarm_id)?;
             let state = state_of(py, state)?;
             let now = time_or_now(py, "now", now)?;
             let delta = match delta {
@@ -349,9 +349,9 @@ pub(super) fn set_tag<'py>(
     mirror_state: Option<&Bound<'py, PyAny>>,
     change: TagChange,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let id = args::id(py, "alarm_id", alarm_id)?;
-    let tag = args::text(py, "tag", tag)?;
-    let cid = args::company(py, company_id)?;
+    let id = args::id("alarm_id", alarm_id)?;
+    let tag = args::text("tag", tag)?;
+    let cid = args::company(company_id)?;
     let nid = state_of(py, mirror_state)?.notification_id(id);
     let instance_cid = client.config().company_id;
     let client = client.clone();
