@@ -115,3 +115,19 @@ def dora_params(**overrides: object) -> dict[str, object]:
     params["chain_key"] = dict(CHAIN_KEY)
     params.update(overrides)
     return params
+
+
+#: The triage defaults as src/triage/mod.rs (DEFAULT_RULES) and the integration README document
+#: them, most specific first: (main type, sub type or None for the whole main type, outcome).
+TRIAGE_DEFAULTS = [
+    ("Cyber Threat Intelligence", "Botnet Infection", "candidate-ict-incident"),
+    ("Cyber Threat Intelligence", "Data Leak", "candidate-ict-incident"),
+    ("Cyber Threat Intelligence", "Stolen Credentials", "cyber-threat"),
+    ("Cyber Threat Intelligence", None, "cyber-threat"),
+    ("Supply Chain Security", "Vendor Breach", "candidate-ict-incident"),
+    ("Supply Chain Security", None, "cyber-threat"),
+    ("Attack Surface Management", "SSL Certificate Expiry", "not-dora-relevant"),
+    ("Attack Surface Management", None, "cyber-threat"),
+    ("Brand Protection", None, "cyber-threat"),
+    ("Dark Web Intelligence", None, "cyber-threat"),
+]

@@ -18,21 +18,10 @@ from harness import run_command, run_fetch
 from devtools.socradar_server import SocRadarServer
 from devtools.socradar_server.content import COMPANY_DOMAIN
 from tests.exactly_once import core_clock
-from tests.fixtures import NOW, instance_params
+from tests.fixtures import NOW, TRIAGE_DEFAULTS, instance_params
 
 #: The defaults as the integration README documents them: (main type, sub type or None, outcome).
-DEFAULTS = [
-    ("Cyber Threat Intelligence", "Botnet Infection", "candidate-ict-incident"),
-    ("Cyber Threat Intelligence", "Data Leak", "candidate-ict-incident"),
-    ("Cyber Threat Intelligence", "Stolen Credentials", "cyber-threat"),
-    ("Cyber Threat Intelligence", None, "cyber-threat"),
-    ("Supply Chain Security", "Vendor Breach", "candidate-ict-incident"),
-    ("Supply Chain Security", None, "cyber-threat"),
-    ("Attack Surface Management", "SSL Certificate Expiry", "not-dora-relevant"),
-    ("Attack Surface Management", None, "cyber-threat"),
-    ("Brand Protection", None, "cyber-threat"),
-    ("Dark Web Intelligence", None, "cyber-threat"),
-]
+DEFAULTS = TRIAGE_DEFAULTS
 
 
 def asset_matches(pattern: str, asset: str) -> bool:

@@ -29,7 +29,7 @@ from harness import run_command
 import dora_bridge
 from devtools.cmdb_server import CmdbServer
 from devtools.socradar_server import SocRadarServer
-from tests.fixtures import API_KEY, COMPANY_ID, instance_params
+from tests.fixtures import API_KEY, COMPANY_ID, TRIAGE_DEFAULTS, instance_params
 from tests.playbook_walker import Integration, ManualTaskReached, Walk, playbook, select, split_path
 from tests.test_playbook_walk import ASSET, connectors_instance, dora_instance, incident_from_socradar, parse
 
@@ -47,18 +47,7 @@ ANALYST = "sam.doe"
 # The documented defaults of the triage (src/triage/mod.rs DEFAULT_RULES), most specific first:
 # (main type, sub type or None for the whole main type, outcome). Used only when the fetch does
 # not set the triage itself.
-DEFAULT_RULES = [
-    ("Cyber Threat Intelligence", "Botnet Infection", "candidate-ict-incident"),
-    ("Cyber Threat Intelligence", "Data Leak", "candidate-ict-incident"),
-    ("Cyber Threat Intelligence", "Stolen Credentials", "cyber-threat"),
-    ("Cyber Threat Intelligence", None, "cyber-threat"),
-    ("Supply Chain Security", "Vendor Breach", "candidate-ict-incident"),
-    ("Supply Chain Security", None, "cyber-threat"),
-    ("Attack Surface Management", "SSL Certificate Expiry", "not-dora-relevant"),
-    ("Attack Surface Management", None, "cyber-threat"),
-    ("Brand Protection", None, "cyber-threat"),
-    ("Dark Web Intelligence", None, "cyber-threat"),
-]
+DEFAULT_RULES = TRIAGE_DEFAULTS
 
 
 def default_triage(raw: dict) -> dict:
