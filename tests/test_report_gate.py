@@ -312,8 +312,10 @@ def test_the_html_computes_the_clock_when_it_is_rendered():
 
 def test_a_late_report_is_refused_without_its_reason_and_sealed_with_it():
     """Aware 30 hours ago, classified major 29 hours ago: the initial notification was due 6 hours
-    ago (24 hours from awareness, RTS 2025/301 Art. 5(1)). Its submission says why it is late."""
-    inc = Incident(flow_params())
+    ago (24 hours from awareness, RTS 2025/301 Art. 5(1)). Its submission says why it is late.
+    An essential entity under NIS2 gets no weekend relief (Art. 5(5)), so the due time is the same
+    on every weekday the anchor falls on."""
+    inc = Incident(flow_params(nis2_essential_or_important="true"))
     inc.context["DORA"]["IncidentReport"] = sample_facts()
     inc.ok(
         "dora-classify",
