@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import strategies as st
 
+from devtools.httpkit import IncomingRequest, LocalServer, Response
 from devtools.socradar_server.alarms import generate_alarms
 from dora_bridge import DoraBridgeError, InternalError, SocRadarClient
 from tests.fixtures import COMPANY_ID
@@ -56,49 +55,36 @@ def _short(v: Any) -> str:
 # --- A SOCRadar that answers what the example says ------------------------------------------
 
 
-class FakeSocRadar:
+class FakeSocRadar(LocalServer):
     """Answers every request with the status and body set for the current example. With
     ``declared`` the Content-Length promises more than the body holds (a cut connection)."""
 
     def __init__(self) -> None:
-        self.status, self.body, self.declared = 200, b"{}", None
-        fake = self
+        super().__init__()
+        self.status, self.body = 200, b"{}"
+        self.declared: int | None = None
 
-        class Handler(BaseHTTPRequestHandler):
-            def answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                self.send_response(fake.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(fake.declared or len(fake.body)))
-                self.end_headers()
-                self.wfile.write(fake.body)
+    def handle(self, request: IncomingRequest) -> Response:
+        return Response(
+            self.status,
+            self.body,
+            {"Content-Type": "application/json"},
+            declared_length=self.declared,
+            close_after=self.declared is not None,
+        )
 
-            do_GET = do_POST = answer  # noqa: N815 (the names http.server dispatches to)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api"
+    @property
+    def url(self) -> str:
+        return self.origin + "/api"
 
     def answer(self, body: bytes, status: int = 200, declared: int | None = None) -> None:
         self.status, self.body, self.declared = status, body, declared
 
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
 
 @pytest.fixture(scope="module")
 def fake_socradar() -> Iterator[FakeSocRadar]:
-    fake = FakeSocRadar()
-    yield fake
-    fake.close()
+    with FakeSocRadar() as fake:
+        yield fake
 
 
 def fake_client(fake: FakeSocRadar) -> SocRadarClient:

@@ -1,6 +1,6 @@
 """Hostile servers for tests/test_hostile_servers.py, all on loopback, each stopping by itself.
 
-- ``Front``: an HTTP(S) server in front of a real one (the local SOCRadar or CMDB server), or
+- ``Front``: an HTTP(S) server (devtools.httpkit) in front of a real one (the local SOCRadar or CMDB server), or
   alone. Each request takes the next scripted misbehaviour that matches its path (a redirect, an
   answer of 500 MB streamed in chunks, an echo of what the client sent); every other request is
   passed to the upstream server unchanged. It records what it received.
@@ -21,15 +21,15 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devtools.httpkit import MIB, IncomingRequest, LocalServer, Response
+
 ROOT = Path(__file__).resolve().parent.parent
-MIB = 1024 * 1024
 #: A server left running by a failed test stops after this many seconds anyway.
 LIFETIME = 180.0
 
@@ -48,7 +48,7 @@ class Seen:
         return secret in text
 
 
-Behaviour = Callable[[BaseHTTPRequestHandler, Seen], None]
+Behaviour = Callable[[Seen], Response]
 
 
 @dataclass
@@ -58,61 +58,14 @@ class _Script:
     times: int
 
 
-@dataclass
-class Front:
-    upstream: str | None = None
-    tls: ssl.SSLContext | None = None
-    seen: list[Seen] = field(default_factory=list)
-    _scripts: list[_Script] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+class Front(LocalServer):
+    """In front of ``upstream`` (an origin), or alone; over HTTPS with ``tls``."""
 
-    def __post_init__(self) -> None:
-        front = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                with front._lock:
-                    front.seen.append(seen)
-                    script = next((s for s in front._scripts if s.path_contains in self.path), None)
-                    if script is not None:
-                        script.times -= 1
-                        if script.times == 0:
-                            front._scripts.remove(script)
-                try:
-                    if script is not None:
-                        script.behaviour(self, seen)
-                    elif front.upstream is not None:
-                        front._forward(self, seen)
-                    else:
-                        respond(404, {"error": "nothing here"})(self, seen)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True
-
-            do_GET = do_POST = do_PUT = do_DELETE = _any  # noqa: N815 - http.server's names
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        if self.tls is not None:
-            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._timer = threading.Timer(LIFETIME, self.stop)
-        self._timer.daemon = True
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def origin(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+    def __init__(self, upstream: str | None = None, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(tls=tls, lifetime=LIFETIME)
+        self.upstream = upstream
+        self.seen: list[Seen] = []
+        self._scripts: list[_Script] = []
 
     def url(self, path: str = "") -> str:
         return self.origin + path
@@ -122,7 +75,23 @@ class Front:
         with self._lock:
             self._scripts.append(_Script(path_contains, behaviour, times))
 
-    def _forward(self, h: BaseHTTPRequestHandler, seen: Seen) -> None:
+    def handle(self, request: IncomingRequest) -> Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        seen = Seen(request.method, request.target, headers, request.body)
+        with self._lock:
+            self.seen.append(seen)
+            script = next((s for s in self._scripts if s.path_contains in seen.path), None)
+            if script is not None:
+                script.times -= 1
+                if script.times == 0:
+                    self._scripts.remove(script)
+        if script is not None:
+            return script.behaviour(seen)
+        if self.upstream is not None:
+            return self._forward(seen)
+        return respond(404, {"error": "nothing here"})(seen)
+
+    def _forward(self, seen: Seen) -> Response:
         assert self.upstream is not None
         up = urlsplit(self.upstream)
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
@@ -131,31 +100,14 @@ class Front:
             conn.request(seen.method, seen.path, body=seen.body or None, headers=headers)
             r = conn.getresponse()
             payload = r.read()
-            h.send_response(r.status)
-            for k, v in r.getheaders():
-                if k.lower() not in ("content-length", "connection", "transfer-encoding"):
-                    h.send_header(k, v)
-            h.send_header("Content-Length", str(len(payload)))
-            h.end_headers()
-            h.wfile.write(payload)
+            kept = {
+                k: v
+                for k, v in r.getheaders()
+                if k.lower() not in ("content-length", "connection", "transfer-encoding")
+            }
+            return Response(r.status, payload, kept)
         finally:
             conn.close()
-
-    def start(self) -> Front:
-        self._thread.start()
-        self._timer.start()
-        return self
-
-    def stop(self) -> None:
-        self._timer.cancel()
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Front:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 # -- behaviours ------------------------------------------------------------------------------------
@@ -163,17 +115,7 @@ class Front:
 
 def respond(status: int, body: Any, headers: dict[str, str] | None = None) -> Behaviour:
     payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-
-    def run(h: BaseHTTPRequestHandler, seen: Seen) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        for k, v in (headers or {}).items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(payload)))
-        h.end_headers()
-        h.wfile.write(payload)
-
-    return run
+    return lambda seen: Response(status, payload, {"Content-Type": "application/json", **(headers or {})})
 
 
 def redirect(status: int, location: str) -> Behaviour:
@@ -186,33 +128,30 @@ def huge(
     """An answer of ``total`` bytes, streamed in 1 MiB chunks (never held whole), announced with
     ``Content-Length`` or not (then the connection closes at its end)."""
 
-    def run(h: BaseHTTPRequestHandler, seen: Seen) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", "application/json")
-        if announce:
-            h.send_header("Content-Length", str(total))
-        else:
-            h.send_header("Connection", "close")
-            h.close_connection = True
-        h.end_headers()
-        h.wfile.write(prefix)
+    def padding() -> Iterator[bytes]:
         chunk = b" " * MIB
         sent = len(prefix)
         while sent < total:
             n = min(len(chunk), total - sent)
-            h.wfile.write(chunk[:n])
+            yield chunk[:n]
             sent += n
 
-    return run
+    return lambda seen: Response(
+        200,
+        prefix,
+        {"Content-Type": "application/json"},
+        declared_length=total if announce else None,
+        stream=padding(),
+    )
 
 
 def echo(status: int, *, key: str = "error_description", pad: int = 0) -> Behaviour:
     """An error answer whose message repeats what the client sent (its headers and body), after
     ``pad`` characters, as a careless server's debug output does."""
 
-    def run(h: BaseHTTPRequestHandler, seen: Seen) -> None:
+    def run(seen: Seen) -> Response:
         said = "x" * pad + seen.body.decode() + " " + " ".join(f"{k}: {v}" for k, v in seen.headers.items())
-        respond(status, {key: said, "message": said, "error": {"message": said}})(h, seen)
+        return respond(status, {key: said, "message": said, "error": {"message": said}})(seen)
 
     return run
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Sequence
+
+from devtools.httpkit.cli import add_address_arguments, add_latency_argument, serve_until_interrupted
 
 from .server import CmdbServer
 
@@ -22,10 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m devtools.cmdb_server",
         description="Serve a local ServiceNow-style CMDB (Table API and OAuth) with the demo entity's data.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    parser.add_argument(
-        "--port", type=int, default=8766, help="port to bind, 0 for any (default: %(default)s)"
-    )
+    add_address_arguments(parser, default_port=8766)
     parser.add_argument("--username", default="svc-dora", help="user for basic auth and the password grant")
     parser.add_argument(
         "--password",
@@ -42,9 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token-lifetime", type=float, default=1799.0, metavar="SECONDS", help="lifetime of access tokens"
     )
-    parser.add_argument(
-        "--latency", type=float, default=0.0, metavar="SECONDS", help="sleep before every response"
-    )
+    add_latency_argument(parser)
     return parser
 
 
@@ -64,21 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     server.latency = args.latency
     server.token_lifetime = args.token_lifetime
-    server.start()
     cis = len(server.store.rows("cmdb_ci"))
-    print(
-        f"CMDB test server on {server.url} (user {args.username}, client id {args.client_id}, {cis} CIs); "
-        "Ctrl-C to stop",
-        flush=True,
+    return serve_until_interrupted(
+        server,
+        lambda: (
+            f"CMDB test server on {server.url} (user {args.username}, client id {args.client_id}, {cis} CIs)"
+        ),
     )
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
-from dataclasses import dataclass
 
-from .responses import Response, failure, html_response, json_response
+from devtools.httpkit import Fault, FaultQueue, Response, reset, retry_after_header, truncated
+
+from .responses import failure, html_response, json_response
 
 # Kinds answered with that HTTP status and ServiceNow's error envelope (404 looks like a wrong
 # base URL: an HTML page from whatever answers there).
@@ -44,73 +44,8 @@ GARBAGE_BODY = (
 )
 
 
-@dataclass(frozen=True)
-class Fault:
-    kind: str
-    retry_after: float | None = None
-    delay: float | None = None
-    path_contains: str | None = None
-
-    def applies_to(self, path: str) -> bool:
-        return self.path_contains is None or self.path_contains in path
-
-
-@dataclass
-class _Pending:
-    fault: Fault
-    remaining: int
-
-
-class FaultQueue:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[_Pending] = []
-
-    def add(
-        self,
-        kind: str,
-        times: int = 1,
-        *,
-        retry_after: float | None = None,
-        delay: float | None = None,
-        path_contains: str | None = None,
-    ) -> Fault:
-        kind = str(kind)
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
-        if times < 1:
-            raise ValueError("times must be at least 1")
-        if retry_after is not None and kind != "429":
-            raise ValueError("retry_after only applies to the '429' fault")
-        if retry_after is not None and retry_after < 0:
-            raise ValueError("retry_after must not be negative")
-        if kind == "slow" and delay is None:
-            raise ValueError("the 'slow' fault needs delay (seconds)")
-        if delay is not None and delay < 0:
-            raise ValueError("delay must not be negative")
-        fault = Fault(kind, retry_after, delay, path_contains)
-        with self._lock:
-            self._queue.append(_Pending(fault, times))
-        return fault
-
-    def take(self, path: str) -> Fault | None:
-        """Consume one use of the oldest fault that applies to this request."""
-        with self._lock:
-            for index, pending in enumerate(self._queue):
-                if pending.fault.applies_to(path):
-                    pending.remaining -= 1
-                    if pending.remaining == 0:
-                        del self._queue[index]
-                    return pending.fault
-        return None
-
-    def pending(self) -> list[tuple[Fault, int]]:
-        with self._lock:
-            return [(pending.fault, pending.remaining) for pending in self._queue]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._queue.clear()
+def fault_queue() -> FaultQueue:
+    return FaultQueue(FAULT_KINDS, need_delay=("slow",))
 
 
 def replacement_response(fault: Fault) -> Response | None:
@@ -118,17 +53,14 @@ def replacement_response(fault: Fault) -> Response | None:
     if fault.kind in STATUS_FAULTS:
         status = int(fault.kind)
         message, detail = STATUS_FAULTS[fault.kind]
-        headers = {}
-        if fault.retry_after is not None:
-            seconds = fault.retry_after
-            headers["Retry-After"] = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+        headers = retry_after_header(fault)
         if status == 401:
             headers["WWW-Authenticate"] = 'Basic realm="Service-now"'
         return json_response(status, failure(message, detail), headers)
     if fault.kind == "404":
         return html_response(404, "404 Not Found", "The requested URL was not found on this server.")
     if fault.kind == "reset":
-        return Response(0, reset=True)
+        return reset()
     if fault.kind == "garbage":
         return Response(200, GARBAGE_BODY.encode(), {"Content-Type": "text/html;charset=UTF-8"})
     if fault.kind == "no_result":
@@ -141,14 +73,7 @@ def replacement_response(fault: Fault) -> Response | None:
 def spoil(fault: Fault, response: Response) -> Response:
     """Apply a fault that lets the request through to its answer."""
     if fault.kind == "truncated":
-        full = len(response.body)
-        return Response(
-            response.status,
-            response.body[: full // 2],
-            dict(response.headers),
-            declared_length=max(full, 1),
-            close_after=True,
-        )
+        return truncated(response)
     if fault.kind == "missing_sys_id" and response.status == 200:
         payload = json.loads(response.body)
         result = payload.get("result")

@@ -1,9 +1,9 @@
-"""The Table API's answers: the response object the HTTP handler writes, and ServiceNow's envelopes."""
+"""The Table API's answers in ServiceNow's envelopes; the response object is devtools.httpkit's."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from devtools.httpkit import Response
+from devtools.httpkit import json_response as _json_response
 
 
 class ApiError(Exception):
@@ -19,29 +19,12 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-@dataclass
-class Response:
-    """What the handler sends. The default is a complete response on a connection kept alive.
-
-    `declared_length` lets a fault announce more bytes than `body` holds, and `reset` asks for the
-    connection to be torn down without any response at all.
-    """
-
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    declared_length: int | None = None
-    close_after: bool = False
-    reset: bool = False
-
-
 def failure(message: str, detail: str | None = None) -> dict[str, object]:
     return {"error": {"message": message, "detail": detail}, "status": "failure"}
 
 
 def json_response(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return Response(status, body, {"Content-Type": "application/json;charset=UTF-8", **(headers or {})})
+    return _json_response(status, payload, headers, content_type="application/json;charset=UTF-8")
 
 
 def error_response(error: ApiError) -> Response:

@@ -16,16 +16,15 @@ import base64
 import hmac
 import re
 import secrets
-import socket
-import threading
+import ssl
 import time
 from dataclasses import dataclass
-from types import TracebackType
 from urllib.parse import parse_qs, urlencode
 
+from devtools.httpkit import Fault, FaultInjection, IncomingRequest, LocalServer
+
 from . import dataset
-from .faults import Fault, FaultQueue, replacement_response, spoil
-from .handler import HttpServer, IncomingRequest
+from .faults import fault_queue, replacement_response, spoil
 from .query import QueryError, parse_query
 from .records import RecordsMixin
 from .responses import ApiError, Response, error_response, html_response, json_response
@@ -67,13 +66,18 @@ class _Token:
     refresh: bool  # a refresh token rather than an access token
 
 
-class CmdbServer(RecordsMixin):
+class CmdbServer(FaultInjection, RecordsMixin, LocalServer):
     """A ServiceNow-compatible CMDB running in a background thread.
 
     Use it as a context manager (`with CmdbServer() as cmdb:`) or call start()/stop(). `url` is
     the base URL a client is configured with, e.g. http://127.0.0.1:40123 (the instance address).
-    With `dataset=True` (the default) it holds the demo entity's CMDB (see dataset.py).
+    With `dataset=True` (the default) it holds the demo entity's CMDB (see dataset.py); with `tls`
+    (a server-side context holding the certificate) it speaks HTTPS.
     """
+
+    server_version = "ServiceNow"
+    thread_name = "cmdb-server"
+    internal_error_message = "Internal server error"
 
     def __init__(
         self,
@@ -85,22 +89,17 @@ class CmdbServer(RecordsMixin):
         host: str = "127.0.0.1",
         port: int = 0,
         dataset: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        super().__init__(host=host, port=port, tls=tls)
         self.username = username
         self._password = password.encode("utf-8")
         self.client_id = client_id
         self._client_secret = (client_secret or "").encode("utf-8")
-        self._address = (host, port)
-        self._lock = threading.Lock()
         self.store = CmdbStore()
-        self._faults = FaultQueue()
+        self._faults = fault_queue()
         self._tokens: dict[str, _Token] = {}
-        self._open_sockets: set[socket.socket] = set()
-        self._httpd: HttpServer | None = None
-        self._thread: threading.Thread | None = None
         self.requests: list[RequestRecord] = []
-        self.errors: list[BaseException] = []
-        self.connections_opened = 0
         self.tokens_issued = 0
         # Seconds an access token lives (an instance's default is 1800).
         self.token_lifetime: float = 1799.0
@@ -111,55 +110,14 @@ class CmdbServer(RecordsMixin):
         if dataset:
             self.load_default_dataset()
 
-    # -- lifecycle ------------------------------------------------------------------------------
+    # -- the HTTP layer's questions (devtools.httpkit) -------------------------------------------
 
-    def start(self) -> CmdbServer:
-        if self._httpd is not None:
-            raise RuntimeError("server already started")
-        self._httpd = HttpServer(self._address, self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="cmdb-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        self._httpd = self._thread = None
-        httpd.shutdown()
-        httpd.server_close()
-        # Idle keep-alive connections would otherwise outlive the server.
-        with self._lock:
-            sockets = list(self._open_sockets)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> CmdbServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return int(self._httpd.server_address[1])
+    def refusal(self, status: int, message: str) -> Response:
+        return error_response(ApiError(status, message))
 
     @property
     def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return f"http://{self._httpd.server_address[0]}:{self.port}"
+        return self.origin
 
     def load_default_dataset(self) -> None:
         """Add the demo entity's CMDB (services, applications, hosts, relationships)."""
@@ -175,59 +133,20 @@ class CmdbServer(RecordsMixin):
         self.latency = 0.0
         self.denied_tables.clear()
 
-    # -- faults and tokens ----------------------------------------------------------------------
-
-    def inject(
-        self,
-        kind: str,
-        times: int = 1,
-        *,
-        retry_after: float | None = None,
-        delay: float | None = None,
-        path_contains: str | None = None,
-    ) -> Fault:
-        """Queue a fault for the next `times` requests it applies to (see faults.FAULT_KINDS).
-
-        `path_contains` limits it to paths containing that text (e.g. "cmdb_rel_ci" or
-        "oauth_token.do"); `delay` sleeps before the fault acts (required for "slow").
-        """
-        return self._faults.add(
-            kind, times, retry_after=retry_after, delay=delay, path_contains=path_contains
-        )
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
-    @property
-    def pending_faults(self) -> list[tuple[Fault, int]]:
-        return self._faults.pending()
+    # -- tokens ----------------------------------------------------------------------
 
     def expire_tokens(self) -> None:
         """Make every access token issued so far invalid, as if it had expired."""
         with self._lock:
             self._tokens = {t: v for t, v in self._tokens.items() if v.refresh}
 
-    # -- request handling (called by handler.RequestHandler) ------------------------------------
-
-    def connection_opened(self, sock: socket.socket) -> int:
-        with self._lock:
-            self.connections_opened += 1
-            self._open_sockets.add(sock)
-            return self.connections_opened
-
-    def connection_closed(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open_sockets.discard(sock)
+    # -- request handling (called by devtools.httpkit) ------------------------------------
 
     def handle(self, request: IncomingRequest) -> Response:
         auth, authenticated = self._authenticate(request)
         fault = self._faults.take(request.path)
-        try:
-            response = self._respond(request, authenticated, fault)
-        except Exception as exc:  # reported through `errors`; the client sees a plain 500
-            with self._lock:
-                self.errors.append(exc)
-            response = error_response(ApiError(500, "Internal server error"))
+        # An exception is kept in `errors`; the client sees a plain 500.
+        response = self.answer_guarded(lambda: self._respond(request, authenticated, fault))
         # Logged before the response is written, so a client that has its answer sees the record.
         self._record(request, response, auth, authenticated, fault)
         return response

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Sequence
 from datetime import timedelta
+
+from devtools.httpkit.cli import add_address_arguments, add_latency_argument, serve_until_interrupted
 
 from .server import SocRadarServer
 
@@ -22,10 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m devtools.socradar_server",
         description="Serve a local SOCRadar Incident API v4 with generated alarms.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    parser.add_argument(
-        "--port", type=int, default=8765, help="port to bind, 0 for any (default: %(default)s)"
-    )
+    add_address_arguments(parser, default_port=8765)
     parser.add_argument("--alarms", type=int, default=300, help="alarms to generate (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the generated alarms")
     parser.add_argument("--days", type=float, default=3.0, help="spread alarms over this many past days")
@@ -51,9 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="keep adding one fresh alarm at this interval, to show incremental fetches",
     )
-    parser.add_argument(
-        "--latency", type=float, default=0.0, metavar="SECONDS", help="sleep before every response"
-    )
+    add_latency_argument(parser)
     return parser
 
 
@@ -70,27 +66,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         start=server.now - timedelta(days=args.days),
         visible_delay_max=timedelta(seconds=args.visible_delay),
     )
-    server.start()
-    print(
-        f"SOCRadar test server on {server.url} (company {args.company_id}, {args.alarms} alarms); "
-        "Ctrl-C to stop",
-        flush=True,
+    arrivals = 0
+
+    def arrive() -> None:
+        nonlocal arrivals
+        arrivals += 1
+        # A distinct seed per arrival keeps a run reproducible while varying the alarms.
+        server.generate(1, seed=args.seed * 1_000_003 + arrivals, start=server.now, end=server.now)
+
+    return serve_until_interrupted(
+        server,
+        lambda: f"SOCRadar test server on {server.url} (company {args.company_id}, {args.alarms} alarms)",
+        every=args.new_alarm_every,
+        tick=arrive,
     )
-    try:
-        arrivals = 0
-        while True:
-            if args.new_alarm_every > 0:
-                time.sleep(args.new_alarm_every)
-                arrivals += 1
-                # A distinct seed per arrival keeps a run reproducible while varying the alarms.
-                server.generate(1, seed=args.seed * 1_000_003 + arrivals, start=server.now, end=server.now)
-            else:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
 
 
 if __name__ == "__main__":

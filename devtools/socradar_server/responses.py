@@ -1,9 +1,8 @@
-"""The SOCRadar response envelope and the response object the HTTP handler writes out."""
+"""The SOCRadar response envelope; the response object itself is devtools.httpkit's."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from devtools.httpkit import Response, json_response
 
 
 class ApiError(Exception):
@@ -16,33 +15,12 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-@dataclass
-class Response:
-    """What the handler sends. The default is a complete response on a connection kept alive.
-
-    `declared_length` lets a fault announce more bytes than `body` holds, and `reset` asks for the
-    connection to be torn down without any response at all.
-    """
-
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    declared_length: int | None = None
-    close_after: bool = False
-    reset: bool = False
-
-
 def success(message: str, data: object) -> dict[str, object]:
     return {"is_success": True, "message": message, "response_code": 200, "data": data}
 
 
 def failure(status: int, message: str) -> dict[str, object]:
     return {"is_success": False, "message": message, "response_code": status}
-
-
-def json_response(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return Response(status, body, {"Content-Type": "application/json", **(headers or {})})
 
 
 def error_response(error: ApiError) -> Response:

@@ -10,20 +10,18 @@ from __future__ import annotations
 import hmac
 import random
 import re
-import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
+
+from devtools.httpkit import FaultInjection, IncomingRequest, LocalServer, decode_json, truncated
 
 from . import actions, mirror
 from .alarms import ALARM_ID_BASE, generate_alarms
 from .dates import to_utc, world_now
-from .faults import Fault, FaultQueue, replacement_response, truncate, with_malformed_alarm
-from .handler import HttpServer, IncomingRequest, decode_json
+from .faults import Fault, fault_queue, fits, replacement_response, with_malformed_alarm
 from .responses import ApiError, Response, error_response, failure, json_response, success
 from .search import SEVERITY_PARAMETERS, parse_search_query, search_payload
 from .store import AlarmStore
@@ -89,7 +87,7 @@ ROUTES: tuple[_Route, ...] = (
 )
 
 
-class SocRadarServer:
+class SocRadarServer(FaultInjection, LocalServer):
     """A SOCRadar-compatible HTTP server running in a background thread.
 
     Use it as a context manager (`with SocRadarServer() as srv:`) or call start()/stop().
@@ -103,6 +101,8 @@ class SocRadarServer:
     tag_post_toggles: bool = True
     # Which spelling of the severity filter this deployment honours (see search.SEVERITY_PARAMETERS).
     severity_parameter: str = SEVERITY_PARAMETERS[0]
+    server_version = "SOCRadarTestServer/1.0"
+    thread_name = "socradar-server"
 
     def __init__(
         self,
@@ -115,86 +115,31 @@ class SocRadarServer:
         tls: ssl.SSLContext | None = None,
     ) -> None:
         # With `tls` (a server-side context holding the certificate), the API speaks HTTPS.
-        self._tls = tls
+        super().__init__(host=host, port=port, tls=tls)
         self._api_key = api_key.encode("utf-8")
         self.company_id = company_id
-        self._address = (host, port)
         self._clock = clock
         self._fixed_now: datetime | None = None
-        self._lock = threading.Lock()
         self._store = AlarmStore()
-        self._faults = FaultQueue()
-        self._open_sockets: set[socket.socket] = set()
-        self._httpd: HttpServer | None = None
-        self._thread: threading.Thread | None = None
+        self._faults = fault_queue()
         self.requests: list[RequestRecord] = []
-        self.connections_opened = 0
-        # Exceptions raised while answering (including by on_search); each also produced a 500.
-        self.errors: list[BaseException] = []
         # Called with (server, query) after a search is authenticated and validated, before it is
         # answered: alarms it adds or a clock it moves already count for that response.
         self.on_search: SearchHook | None = None
         # Seconds slept before every response, to model network and server latency.
         self.latency: float = 0.0
 
-    # -- lifecycle ------------------------------------------------------------------------------
+    # -- the HTTP layer's questions (devtools.httpkit) -------------------------------------------
 
-    def start(self) -> SocRadarServer:
-        if self._httpd is not None:
-            raise RuntimeError("server already started")
-        self._httpd = HttpServer(self._address, self)
-        if self._tls is not None:
-            # The handshake happens as a connection is accepted; a client that refuses the
-            # certificate fails it and is dropped before any request is read.
-            self._httpd.socket = self._tls.wrap_socket(self._httpd.socket, server_side=True)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="socradar-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    def refusal(self, status: int, message: str) -> Response:
+        return json_response(status, failure(status, message))
 
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        self._httpd = self._thread = None
-        httpd.shutdown()
-        httpd.server_close()
-        # Idle keep-alive connections would otherwise outlive the server.
-        with self._lock:
-            sockets = list(self._open_sockets)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> SocRadarServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        return int(self._httpd.server_address[1])
+    def clock_timestamp(self) -> float:
+        return self.now.timestamp()
 
     @property
     def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        host = self._httpd.server_address[0]
-        scheme = "https" if self._tls is not None else "http"
-        return f"{scheme}://{host}:{self.port}{BASE_PATH}"
+        return self.origin + BASE_PATH
 
     def reset(self) -> None:
         """Forget alarms, faults, the request log, errors, hooks, latency and any fixed time.
@@ -296,45 +241,7 @@ class SocRadarServer:
                 self._store.add(item.alarm, item.visible_at)
         return [item.alarm for item in generated]
 
-    # -- faults ---------------------------------------------------------------------------------
-
-    def inject(
-        self,
-        kind: str,
-        times: int = 1,
-        *,
-        retry_after: float | None = None,
-        delay: float | None = None,
-        path_contains: str | None = None,
-    ) -> Fault:
-        """Queue a fault for the next `times` requests it applies to (see faults.FAULT_KINDS).
-
-        `path_contains` limits it to request paths containing that text; `delay` sleeps before the
-        fault acts (required for "slow"); `retry_after` sets the Retry-After header of a "429".
-        """
-        return self._faults.add(
-            kind, times, retry_after=retry_after, delay=delay, path_contains=path_contains
-        )
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
-    @property
-    def pending_faults(self) -> list[tuple[Fault, int]]:
-        """Queued faults not yet used up, oldest first, with their remaining uses."""
-        return self._faults.pending()
-
-    # -- request handling (called by handler.RequestHandler) ------------------------------------
-
-    def connection_opened(self, sock: socket.socket) -> int:
-        with self._lock:
-            self.connections_opened += 1
-            self._open_sockets.add(sock)
-            return self.connections_opened
-
-    def connection_closed(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open_sockets.discard(sock)
+    # -- request handling (called by devtools.httpkit) ------------------------------------
 
     def handle(self, request: IncomingRequest) -> Response:
         route, params, wrong_method = self._match(request.method, request.path)
@@ -349,14 +256,10 @@ class SocRadarServer:
             key_valid=hmac.compare_digest(presented, self._api_key),
             body=body,
             body_is_json=body_is_json,
-            fault=self._faults.take(request.path, is_search=route is not None and route.action is None),
+            fault=self._faults.take(request.path, fits(route is not None and route.action is None)),
         )
-        try:
-            response = self._respond(call)
-        except Exception as exc:  # reported through `errors`; the client sees a plain 500
-            with self._lock:
-                self.errors.append(exc)
-            response = json_response(500, failure(500, "Internal server error."))
+        # An exception (including one raised by on_search) is kept in `errors`; the client sees a 500.
+        response = self.answer_guarded(lambda: self._respond(call))
         # Logged before the response is written, so a client that has its answer sees the record.
         self._record(call, response)
         return response
@@ -377,7 +280,7 @@ class SocRadarServer:
         except ApiError as error:
             response = error_response(error)
         if fault is not None and fault.kind == "truncated":
-            response = truncate(response)
+            response = truncated(response)
         if late and fault is not None and fault.delay:
             # The request has acted; only its answer is late (a client timeout after sending).
             time.sleep(fault.delay)
