@@ -110,7 +110,7 @@ class CmdbServer(FaultInjection, RecordsMixin, LocalServer):
         if dataset:
             self.load_default_dataset()
 
-    # -- the HTTP layer's questions (devtools.httpkit) -------------------------------------------
+    # -- the HTTP layer's questions (devtools.httpkit) ------------------------------------------
 
     def refusal(self, status: int, message: str) -> Response:
         return error_response(ApiError(status, message))
@@ -133,14 +133,14 @@ class CmdbServer(FaultInjection, RecordsMixin, LocalServer):
         self.latency = 0.0
         self.denied_tables.clear()
 
-    # -- tokens ----------------------------------------------------------------------
+    # -- tokens ---------------------------------------------------------------------------------
 
     def expire_tokens(self) -> None:
         """Make every access token issued so far invalid, as if it had expired."""
         with self._lock:
             self._tokens = {t: v for t, v in self._tokens.items() if v.refresh}
 
-    # -- request handling (called by devtools.httpkit) ------------------------------------
+    # -- request handling (called by devtools.httpkit) ------------------------------------------
 
     def handle(self, request: IncomingRequest) -> Response:
         auth, authenticated = self._authenticate(request)

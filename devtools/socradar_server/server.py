@@ -129,7 +129,7 @@ class SocRadarServer(FaultInjection, LocalServer):
         # Seconds slept before every response, to model network and server latency.
         self.latency: float = 0.0
 
-    # -- the HTTP layer's questions (devtools.httpkit) -------------------------------------------
+    # -- the HTTP layer's questions (devtools.httpkit) ------------------------------------------
 
     def refusal(self, status: int, message: str) -> Response:
         return json_response(status, failure(status, message))
@@ -241,7 +241,7 @@ class SocRadarServer(FaultInjection, LocalServer):
                 self._store.add(item.alarm, item.visible_at)
         return [item.alarm for item in generated]
 
-    # -- request handling (called by devtools.httpkit) ------------------------------------
+    # -- request handling (called by devtools.httpkit) ------------------------------------------
 
     def handle(self, request: IncomingRequest) -> Response:
         route, params, wrong_method = self._match(request.method, request.path)
