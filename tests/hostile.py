@@ -1,6 +1,7 @@
-"""Hostile servers for tests/test_hostile_servers.py, all on loopback, each stopping by itself.
+"""Hostile servers for tests/test_hostile_servers.py, all on loopback, each stopping by itself
+(devtools.httpkit servers with a lifetime).
 
-- ``Front``: an HTTP(S) server (devtools.httpkit) in front of a real one (the local SOCRadar or CMDB server), or
+- ``Front``: an HTTP(S) server in front of a real one (the local SOCRadar or CMDB server), or
   alone. Each request takes the next scripted misbehaviour that matches its path (a redirect, an
   answer of 500 MB streamed in chunks, an echo of what the client sent); every other request is
   passed to the upstream server unchanged. It records what it received.
@@ -20,14 +21,13 @@ import ssl
 import struct
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from devtools.httpkit import MIB, IncomingRequest, LocalServer, Response
+from devtools.httpkit import MIB, ConnectionHandler, IncomingRequest, LocalServer, Response, TcpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 #: A server left running by a failed test stops after this many seconds anyway.
@@ -159,73 +159,48 @@ def echo(status: int, *, key: str = "error_description", pad: int = 0) -> Behavi
 # -- servers that do not answer ----------------------------------------------------------------------
 
 
-class Silent:
+class _Hold(ConnectionHandler):
+    server: TcpServer
+
+    def handle(self) -> None:
+        conn: socket.socket = self.request
+        self.server.app.greet(conn)  # type: ignore[attr-defined]
+        # Read and drop whatever the client sends, answer nothing, until either side hangs up.
+        while conn.recv(65536):
+            pass
+
+
+class Silent(LocalServer):
     """Accepts connections and holds them open without a byte."""
 
     def __init__(self) -> None:
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(16)
-        self._held: list[socket.socket] = []
-        self._stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-        threading.Timer(LIFETIME, self.stop).start()
+        super().__init__(lifetime=LIFETIME)
 
-    @property
-    def port(self) -> int:
-        return self._sock.getsockname()[1]
+    def make_server(self, address: tuple[str, int]) -> TcpServer:
+        return TcpServer(address, self, _Hold)
 
-    def _accept(self) -> None:
-        self._sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                continue
-            self._on_connection(conn)
-
-    def _on_connection(self, conn: socket.socket) -> None:
-        self._held.append(conn)
+    def greet(self, conn: socket.socket) -> None:
+        pass
 
     @property
     def connections(self) -> int:
-        return len(self._held)
-
-    def stop(self) -> None:
-        self._stop.set()
-        for c in self._held:
-            c.close()
-        self._sock.close()
-
-    def __enter__(self) -> Silent:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.connections_opened
 
 
 class MuteAfterLogin(Silent):
     """Logs any user in (PostgreSQL protocol 3.0, no TLS), then never answers a query."""
 
-    def _on_connection(self, conn: socket.socket) -> None:
-        super()._on_connection(conn)
-        threading.Thread(target=self._login, args=(conn,), daemon=True).start()
-
-    @staticmethod
-    def _login(conn: socket.socket) -> None:
-        try:
-            length = struct.unpack("!I", conn.recv(4, socket.MSG_WAITALL))[0]
-            conn.recv(length - 4, socket.MSG_WAITALL)  # the startup message
-            ok = b"R" + struct.pack("!II", 8, 0)  # AuthenticationOk
-            key = b"K" + struct.pack("!III", 12, 1, 2)  # BackendKeyData
-            params = b"".join(
-                b"S" + struct.pack("!I", 4 + len(k) + len(v) + 2) + k + b"\0" + v + b"\0"
-                for k, v in ((b"server_version", b"16.0"), (b"client_encoding", b"UTF8"))
-            )
-            ready = b"Z" + struct.pack("!I", 5) + b"I"
-            conn.sendall(ok + params + key + ready)
-        except OSError:
-            pass
+    def greet(self, conn: socket.socket) -> None:
+        length = struct.unpack("!I", conn.recv(4, socket.MSG_WAITALL))[0]
+        conn.recv(length - 4, socket.MSG_WAITALL)  # the startup message
+        ok = b"R" + struct.pack("!II", 8, 0)  # AuthenticationOk
+        key = b"K" + struct.pack("!III", 12, 1, 2)  # BackendKeyData
+        params = b"".join(
+            b"S" + struct.pack("!I", 4 + len(k) + len(v) + 2) + k + b"\0" + v + b"\0"
+            for k, v in ((b"server_version", b"16.0"), (b"client_encoding", b"UTF8"))
+        )
+        ready = b"Z" + struct.pack("!I", 5) + b"I"
+        conn.sendall(ok + params + key + ready)
 
 
 # -- memory ------------------------------------------------------------------------------------------

@@ -8,15 +8,27 @@ tests' hostile and fuzzing servers.
     with Echo() as srv:
         urlopen(srv.origin + "/anything")
 
-Standard library only (http.server, socketserver, ssl).
+Standard library only (http.server, socketserver, ssl). A server that does not speak HTTP (a
+silent peer, another protocol) overrides `make_server` with a TcpServer and its own
+ConnectionHandler, and keeps the same lifecycle.
 """
 
 from .faults import Fault, FaultInjection, FaultQueue, reset, retry_after_header
 from .response import Response, json_response, truncated
-from .server import MIB, HttpServer, IncomingRequest, LocalServer, RequestHandler, decode_json
+from .server import (
+    MIB,
+    ConnectionHandler,
+    HttpServer,
+    IncomingRequest,
+    LocalServer,
+    RequestHandler,
+    TcpServer,
+    decode_json,
+)
 
 __all__ = [
     "MIB",
+    "ConnectionHandler",
     "Fault",
     "FaultInjection",
     "FaultQueue",
@@ -25,6 +37,7 @@ __all__ = [
     "LocalServer",
     "RequestHandler",
     "Response",
+    "TcpServer",
     "decode_json",
     "json_response",
     "reset",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import ssl
 import struct
 import sys
@@ -72,7 +73,7 @@ class LocalServer:
         self._lifetime = lifetime
         self._lock = threading.Lock()
         self._open_sockets: set[socket.socket] = set()
-        self._httpd: HttpServer | None = None
+        self._httpd: HttpServer | TcpServer | None = None
         self._thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
         self.connections_opened = 0
@@ -91,6 +92,10 @@ class LocalServer:
         """The time the Date header states (None: the real time), for a server whose clock a test sets."""
         return None
 
+    def make_server(self, address: tuple[str, int]) -> HttpServer | TcpServer:
+        """The socketserver to run: HTTP with `handle` answering, unless a subclass speaks another protocol."""
+        return HttpServer(address, self)
+
     def answer_guarded(self, answer: Callable[[], Response]) -> Response:
         """`answer()`, or a plain 500 if it raised; the exception is kept in `errors`."""
         try:
@@ -105,7 +110,7 @@ class LocalServer:
     def start(self: _Self) -> _Self:
         if self._httpd is not None:
             raise RuntimeError("server already started")
-        self._httpd = HttpServer(self._address, self)
+        self._httpd = self.make_server(self._address)
         if self._tls is not None:
             # The handshake happens as a connection is accepted; a client that refuses the
             # certificate fails it and is dropped before any request is read.
@@ -178,25 +183,55 @@ class LocalServer:
             self._open_sockets.discard(sock)
 
 
-class HttpServer(ThreadingHTTPServer):
-    """A threaded server bound to one LocalServer.
-
-    Handler threads are daemons and `server_close` does not wait for them: a client holding an
-    idle keep-alive connection must not be able to block shutdown.
-    """
+class _Quiet:
+    """Handler threads are daemons and `server_close` does not wait for them: a client holding an
+    idle keep-alive connection must not be able to block shutdown."""
 
     daemon_threads = True
     block_on_close = False
-
-    def __init__(self, address: tuple[str, int], app: LocalServer) -> None:
-        self.app = app
-        super().__init__(address, RequestHandler)
+    app: LocalServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that hang up mid-exchange are normal here (timeouts, resets in tests).
         if isinstance(sys.exc_info()[1], OSError):
             return
-        super().handle_error(request, client_address)
+        super().handle_error(request, client_address)  # type: ignore[misc]
+
+
+class HttpServer(_Quiet, ThreadingHTTPServer):
+    """A threaded HTTP server bound to one LocalServer."""
+
+    def __init__(self, address: tuple[str, int], app: LocalServer) -> None:
+        self.app = app
+        super().__init__(address, RequestHandler)
+
+
+class TcpServer(_Quiet, socketserver.ThreadingTCPServer):
+    """A threaded TCP server bound to one LocalServer, for a server that does not speak HTTP."""
+
+    allow_reuse_address = True
+
+    def __init__(
+        self, address: tuple[str, int], app: LocalServer, handler: type[socketserver.BaseRequestHandler]
+    ) -> None:
+        self.app = app
+        super().__init__(address, handler)
+
+
+class ConnectionHandler(socketserver.BaseRequestHandler):
+    """Reports each connection to the LocalServer as it opens and closes (stop() ends those left)."""
+
+    server: HttpServer | TcpServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection_number = self.server.app.connection_opened(self.request)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.app.connection_closed(self.request)
 
 
 class _BadRequestError(Exception):
@@ -205,20 +240,10 @@ class _BadRequestError(Exception):
         self.status = status
 
 
-class RequestHandler(BaseHTTPRequestHandler):
+class RequestHandler(ConnectionHandler, BaseHTTPRequestHandler):
     # HTTP/1.1 gives keep-alive; every response therefore carries a Content-Length.
     protocol_version = "HTTP/1.1"
     server: HttpServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.connection_number = self.server.app.connection_opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.app.connection_closed(self.connection)
 
     def version_string(self) -> str:
         return self.server.app.server_version
