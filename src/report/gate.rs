@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use super::approval::{
     current_draft, current_hash, decider, decisions, details_str, draft_command, user_json,
 };
+use super::entries::{details, ClassificationEntry, DraftEntry, SubmissionEntry};
 use super::evidence::Evidence;
 use super::mapping::CYBER_THREAT;
 use super::policy::{same, ApprovalPolicy};
@@ -34,10 +35,10 @@ fn short(h: &str) -> String {
 /// Whether the latest decision on the incident is "major": the newest classification, unless a
 /// person rejected it.
 pub fn latest_is_major(chain: &[Entry]) -> Option<bool> {
-    let c = chain.iter().rev().find(|e| e.kind == "classification")?;
-    let major = c.details.get("IsMajor").and_then(Value::as_bool) == Some(true);
-    let hash = details_str(c, "InputsHash").unwrap_or("");
-    let rejected = decisions(chain, "classification", hash)
+    let c: ClassificationEntry = details(chain.iter().rev().find(|e| e.kind == "classification")?);
+    let major = c.is_major == Some(true);
+    let hash = c.inputs_hash.unwrap_or_default();
+    let rejected = decisions(chain, "classification", &hash)
         .iter()
         .any(|e| e.kind == "rejection");
     Some(major && !rejected)
@@ -115,7 +116,7 @@ pub fn approval_status(chain: &[Entry], policy: &ApprovalPolicy, subject: &str) 
         submitted: sub.is_some(),
         submitted_at: sub.and_then(|e| details_str(e, "SubmittedAt")).map(str::to_string),
         complete: (subject != "classification")
-            .then(|| current_draft(chain, subject).and_then(|e| e.details.get("Complete")).and_then(Value::as_bool) == Some(true)),
+            .then(|| current_draft(chain, subject).is_some_and(|e| details::<DraftEntry>(e).is_complete())),
         content_hash: hash,
     }
 }
@@ -157,15 +158,9 @@ fn approvals_of<'a>(
             short(&hash)
         )));
     }
-    if draft.details.get("Complete").and_then(Value::as_bool) != Some(true) {
-        let problems: Vec<&str> = draft
-            .details
-            .get("Problems")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+    let recorded: DraftEntry = details(draft);
+    if !recorded.is_complete() {
+        let problems: Vec<&str> = recorded.problems.iter().map(String::as_str).collect();
         return Err(refused(format!(
             "The {subject} report draft ({}) is incomplete ({} problem(s){}): fix them, draft it again and have that draft approved.",
             short(&hash),
@@ -419,11 +414,12 @@ pub fn submissions(chain: &[Entry]) -> Value {
     let subs: Vec<&Entry> = chain.iter().filter(|e| e.kind == "submission").collect();
     let one = |subject: &str| {
         subs.iter().rev().find(|e| details_str(e, "Subject") == Some(subject)).map(|e| {
-            let mut v = json!({"SubmittedAt": details_str(e, "SubmittedAt"), "AuthorityReference": details_str(e, "AuthorityReference"), "ContentHash": details_str(e, "ContentHash")});
+            let s: SubmissionEntry = details(e);
+            let mut v = json!({"SubmittedAt": s.submitted_at, "AuthorityReference": s.authority_reference, "ContentHash": s.content_hash});
             // The reports with a time limit of their own say whether they met it.
             if ["initial", "final"].contains(&subject) {
-                v["Late"] = json!(e.details.get("Late").and_then(Value::as_bool).unwrap_or(false));
-                v["LateReason"] = json!(details_str(e, "LateReason"));
+                v["Late"] = json!(s.late.unwrap_or(false));
+                v["LateReason"] = json!(s.late_reason);
             }
             v
         })

@@ -2,6 +2,7 @@
 //! that a submission passes.
 
 pub mod approval;
+pub mod entries;
 pub mod currency;
 pub mod document;
 pub mod draft;
