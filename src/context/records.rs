@@ -16,7 +16,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// Any value as a `T`, or `None` when it has another shape.
-pub(crate) fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+pub(crate) fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     Ok(T::deserialize(Value::deserialize(d)?).ok())
 }
 
@@ -154,9 +156,7 @@ impl ClassificationRecord {
 
     /// The criterion with `key` (`economic-impact`...).
     pub fn criterion(&self, key: &str) -> Option<&CriterionRecord> {
-        self.criteria
-            .iter()
-            .find(|c| c.key.as_deref() == Some(key))
+        self.criteria.iter().find(|c| c.key.as_deref() == Some(key))
     }
 }
 
@@ -353,7 +353,10 @@ mod tests {
         assert_eq!(c.is_major, Some(false));
         assert_eq!(c.determinate, None);
         assert_eq!(c.inputs_hash.as_deref(), Some("h"));
-        assert_eq!(c.thresholds_met, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            c.thresholds_met,
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
         assert!(c.missing.is_empty());
         assert_eq!(c.criteria.len(), 2);
         assert!(c.criterion("economic-impact").unwrap().is_met());

@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::context::{
-    newest as latest, view, ApprovalRecord, ClassificationRecord, DeadlinesRecord,
-    DecisionRecord, DraftRecord,
+    newest as latest, view, ApprovalRecord, ClassificationRecord, DeadlinesRecord, DecisionRecord,
+    DraftRecord,
 };
 use crate::timeutil;
 

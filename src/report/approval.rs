@@ -21,20 +21,19 @@ use crate::input::{quote, InputError};
 
 pub use super::policy::SUBJECTS;
 
-pub(crate) fn details_str<'a>(e: &'a Entry, key: &str) -> Option<&'a str> {
-    e.details.get(key).and_then(Value::as_str)
+/// The role a decision entry was made in.
+pub(crate) fn role(e: &Entry) -> Option<String> {
+    details::<DecisionEntry>(e).role
 }
 
 /// The person behind a decision entry: the user recorded with it (older entries: the actor).
 pub(crate) fn decider(e: &Entry) -> Caller {
-    details::<DecisionEntry>(e)
-        .user
-        .unwrap_or_else(|| Caller {
-            username: e.actor.clone(),
-            email: None,
-            name: None,
-            xsoar_roles: Vec::new(),
-        })
+    details::<DecisionEntry>(e).user.unwrap_or_else(|| Caller {
+        username: e.actor.clone(),
+        email: None,
+        name: None,
+        xsoar_roles: Vec::new(),
+    })
 }
 
 /// The recorded form of a caller.
@@ -52,17 +51,14 @@ pub fn current_hash(chain: &[Entry], subject: &str) -> Option<String> {
             .find(|e| e.kind == "classification")
             .and_then(|e| details::<ClassificationEntry>(e).inputs_hash);
     }
-    current_draft(chain, subject)
-        .and_then(|e| details_str(e, "ContentHash"))
-        .map(str::to_string)
+    current_draft(chain, subject).and_then(|e| details::<DraftEntry>(e).content_hash)
 }
 
 /// The newest draft entry of `subject`.
 pub fn current_draft<'a>(chain: &'a [Entry], subject: &str) -> Option<&'a Entry> {
-    chain
-        .iter()
-        .rev()
-        .find(|e| e.kind == "report-draft" && details_str(e, "Subject") == Some(subject))
+    chain.iter().rev().find(|e| {
+        e.kind == "report-draft" && details::<DraftEntry>(e).subject.as_deref() == Some(subject)
+    })
 }
 
 /// Approvals and rejections of `subject` bound to `hash`.
@@ -70,9 +66,10 @@ pub fn decisions<'a>(chain: &'a [Entry], subject: &str, hash: &str) -> Vec<&'a E
     chain
         .iter()
         .filter(|e| {
-            (e.kind == "approval" || e.kind == "rejection")
-                && details_str(e, "Subject") == Some(subject)
-                && details_str(e, "ContentHash") == Some(hash)
+            (e.kind == "approval" || e.kind == "rejection") && {
+                let d: DecisionEntry = details(e);
+                d.subject.as_deref() == Some(subject) && d.content_hash.as_deref() == Some(hash)
+            }
         })
         .collect()
 }
@@ -131,8 +128,8 @@ pub fn record_classification(
         .rev()
         .find(|e| e.kind == "classification")
         .map(details::<ClassificationEntry>);
-    let unchanged = latest
-        .is_some_and(|e| e.inputs_hash.as_deref() == Some(hash) && e.is_major == Some(major));
+    let unchanged =
+        latest.is_some_and(|e| e.inputs_hash.as_deref() == Some(hash) && e.is_major == Some(major));
     if !unchanged {
         let details = json!({
             "InputsHash": hash, "IsMajor": major, "Determinate": c.determinate, "Rule": c.rule,
@@ -231,16 +228,17 @@ pub fn decide(
                 "{} has already decided on this {what} ({} as {} at {}, recorded for the XSOAR user {}); one person counts once, whatever account or spelling of their name they use.",
                 caller.display(),
                 e.kind,
-                details_str(e, "Role").unwrap_or("?"),
+                role(e).as_deref().unwrap_or("?"),
                 e.at,
                 quote(&e.actor)
             ),
         ));
     }
     if d.approve && subject != "classification" {
-        if let Some(e) = earlier.iter().find(|e| {
-            e.kind == "approval" && details_str(e, "Role").is_some_and(|r| same(r, &acting.role))
-        }) {
+        if let Some(e) = earlier
+            .iter()
+            .find(|e| e.kind == "approval" && role(e).is_some_and(|r| same(&r, &acting.role)))
+        {
             let others: Vec<String> = policy
                 .required_for(subject)
                 .into_iter()

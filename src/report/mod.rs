@@ -2,10 +2,10 @@
 //! that a submission passes.
 
 pub mod approval;
-pub mod entries;
 pub mod currency;
 pub mod document;
 pub mod draft;
+pub mod entries;
 pub mod evidence;
 pub mod export;
 pub mod gate;

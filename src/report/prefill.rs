@@ -361,11 +361,7 @@ fn member_states_impact_types(s: &Sources<'_>) -> Option<Value> {
     let found: Vec<&str> = IMPACT_TYPES
         .iter()
         .copied()
-        .filter(|t| {
-            reasons
-                .iter()
-                .any(|r| r.impact_type.as_deref() == Some(t))
-        })
+        .filter(|t| reasons.iter().any(|r| r.impact_type.as_deref() == Some(t)))
         .collect();
     (!found.is_empty()).then(|| json!(found))
 }

@@ -67,16 +67,17 @@ pub fn newest<'a>(context: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 pub fn chain_in(context: &Value) -> Result<Vec<Entry>, InputError> {
-    chain_from_json(crate::context::at_path(context, "DORA.Audit").unwrap_or(&Value::Null))
-    .map_err(|e| {
-        InputError::new(
-            "audit",
-            format!(
-                "The evidence chain in context (DORA.Audit) cannot be read: {}",
-                e.message
-            ),
-        )
-    })
+    chain_from_json(crate::context::at_path(context, "DORA.Audit").unwrap_or(&Value::Null)).map_err(
+        |e| {
+            InputError::new(
+                "audit",
+                format!(
+                    "The evidence chain in context (DORA.Audit) cannot be read: {}",
+                    e.message
+                ),
+            )
+        },
+    )
 }
 
 /// The incident's id as the chain binds it.
