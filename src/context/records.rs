@@ -15,7 +15,8 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Any value as a `T`, or `None` when it has another shape.
+/// Any value as a `T`, or `None` when it has another shape (`serde_with`'s `DefaultOnError`
+/// does the same; three lines spare a dependency).
 pub(crate) fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(
     d: D,
 ) -> Result<Option<T>, D::Error> {
