@@ -197,7 +197,8 @@ fn object<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
     Ok(v.is_object().then(|| super::view(&v)))
 }
 
-/// One report's time limit as the clock wrote it (`DORA.Deadlines.InitialNotification`...).
+/// One report's time limit as the clock wrote it ([`crate::dora::clock::Deadline`], at
+/// `DORA.Deadlines.InitialNotification`...).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ReportDueRecord {
@@ -206,10 +207,21 @@ pub struct ReportDueRecord {
     pub status: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub due: Option<String>,
+    /// The time limit before any weekend or holiday relief (RTS 2025/301 Art. 5(5)).
+    #[serde(deserialize_with = "lenient")]
+    pub base_due: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub relief_applied: Option<bool>,
+    #[serde(deserialize_with = "lenient")]
+    pub rule: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub time_left: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub submitted_at: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub inform_authority_by: Option<String>,
+    #[serde(deserialize_with = "texts_or_none")]
+    pub notes: Vec<String>,
     /// The incident's SLA timer field that follows this report.
     #[serde(deserialize_with = "lenient")]
     pub timer_field: Option<String>,
@@ -371,5 +383,38 @@ mod tests {
         assert_eq!(all[0].thresholds_met, None);
         let not_an_object: ClassificationRecord = view(&json!("text"));
         assert_eq!(not_an_object, ClassificationRecord::default());
+    }
+
+    /// What the geographical and threat connectors write reads back through the records the
+    /// report's prefill uses: a renamed output key fails here, not silently in the draft.
+    #[test]
+    fn the_connectors_records_read_back() {
+        use crate::connectors::geo::{ImpactType, Reason};
+        use crate::dora::criteria::Status;
+        use crate::dora::threat::ThreatCondition;
+        let reason = Reason {
+            country: "AT".into(),
+            impact_type: ImpactType::Clients,
+            reason: "1 240 clients".into(),
+            source: "CMDB".into(),
+        };
+        let r: GeoReasonRecord = view(&serde_json::to_value(&reason).unwrap());
+        assert_eq!(r.country.as_deref(), Some("AT"));
+        assert_eq!(r.impact_type.as_deref(), Some("clients"));
+        assert_eq!(r.reason.as_deref(), Some("1 240 clients"));
+        assert_eq!(r.source.as_deref(), Some("CMDB"));
+        let condition = ThreatCondition {
+            article: "RTS 2024/1772 Art. 10(a)",
+            status: Status::Met,
+            justification: "critical services could be affected".into(),
+            evidence: Vec::new(),
+        };
+        let c: ThreatConditionRecord = view(&serde_json::to_value(&condition).unwrap());
+        assert_eq!(c.article.as_deref(), Some("RTS 2024/1772 Art. 10(a)"));
+        assert_eq!(c.status.as_deref(), Some("met"));
+        assert_eq!(
+            c.justification.as_deref(),
+            Some("critical services could be affected")
+        );
     }
 }
