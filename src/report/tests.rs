@@ -559,18 +559,15 @@ fn a_draft_reads_back_as_the_record_the_status_field_uses() {
     assert_eq!(read.complete, Some(d.complete));
     assert_eq!(read.generated_at.as_deref(), Some(d.generated_at.as_str()));
     assert!(!d.problems.is_empty() && !d.missing.is_empty());
-    let fields: Vec<&str> = d.problems.iter().map(|p| p.field.as_str()).collect();
-    let read_fields: Vec<&str> = read
-        .problems
-        .iter()
-        .filter_map(|p| p.field.as_deref())
+    let written: Vec<Option<&str>> = (d.problems.iter().map(|p| p.field.as_str()))
+        .chain(d.missing.iter().map(|g| g.id.as_str()))
+        .map(Some)
         .collect();
-    assert_eq!(read_fields, fields);
-    let ids: Vec<&str> = d.missing.iter().map(|g| g.id.as_str()).collect();
-    let read_ids: Vec<&str> = read
-        .missing
-        .iter()
-        .filter_map(|g| g.id.as_deref())
+    let read_back: Vec<Option<&str>> = (read.problems.iter().map(|p| p.field.as_deref()))
+        .chain(read.missing.iter().map(|g| g.id.as_deref()))
         .collect();
-    assert_eq!(read_ids, ids);
+    assert_eq!(
+        read_back, written,
+        "the problems' fields, then the missing fields' ids"
+    );
 }
