@@ -376,3 +376,41 @@ fn a_persons_not_major_with_a_reason_stops_the_clock_over_a_major_verdict() {
     );
     assert_eq!(decision.system_verdict, Some("major"));
 }
+
+/// What the clock writes reads back through the typed record the field updates and the views
+/// use: a renamed output key fails here, not silently in another module.
+#[test]
+fn the_deadlines_read_back_as_the_records_other_modules_use() {
+    let facts = ClockFacts {
+        decision: None,
+        ..cf("2026-03-06T16:00:00Z", Some("2026-03-06T17:00:00Z"))
+    };
+    let d = clock(facts, &profile_with(json!({})), AT);
+    let written = serde_json::to_value(&d).unwrap();
+    let read: crate::context::DeadlinesRecord = crate::context::view(&written);
+    for (w, r) in [
+        (&d.initial_notification, &read.initial_notification),
+        (&d.intermediate_report, &read.intermediate_report),
+        (&d.final_report, &read.final_report),
+    ] {
+        let r = r.as_ref().expect("every report is in the record");
+        assert_eq!(r.due, w.due);
+        assert_eq!(r.base_due, w.base_due);
+        assert_eq!(r.relief_applied, Some(w.relief_applied));
+        assert_eq!(r.rule.as_deref(), Some(w.rule.as_str()));
+        assert_eq!(r.time_left, w.time_left);
+        assert_eq!(r.submitted_at, w.submitted_at);
+        assert_eq!(r.inform_authority_by, w.inform_authority_by);
+        assert_eq!(r.notes, w.notes);
+        assert_eq!(r.timer_field.as_deref(), Some(w.timer_field));
+        assert_eq!(
+            r.status.as_ref().map(|s| json!(s)),
+            Some(json!(w.status)),
+            "status"
+        );
+    }
+    // The optional keys were there to read, so each equality above compared a value.
+    let initial = read.initial_notification.as_ref().unwrap();
+    assert!(initial.due.is_some() && initial.base_due.is_some() && initial.time_left.is_some());
+    assert!(initial.inform_authority_by.is_some());
+}

@@ -11,9 +11,10 @@
 //! incident became major, whoever decided it.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::context::{read_all, view, AuditRecord, ClassificationRecord};
 use crate::timeutil;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -152,76 +153,56 @@ pub fn decide(system: &[SystemVerdict], people: &[PersonDecision]) -> Decision {
     }
 }
 
-/// XSOAR keeps repeated outputs as a list; one output is an object.
-fn entries(v: Option<&Value>) -> Vec<&Value> {
-    match v {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(o @ Value::Object(_)) => vec![o],
-        _ => Vec::new(),
-    }
-}
-
-fn flag(v: Option<&Value>) -> Option<bool> {
-    match v? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
-fn time(v: Option<&Value>) -> Option<DateTime<Utc>> {
-    v.and_then(Value::as_str)
-        .and_then(timeutil::parse_vendor_date)
+fn time(v: Option<&str>) -> Option<DateTime<Utc>> {
+    v.and_then(timeutil::parse_vendor_date)
 }
 
 /// The system's verdicts in the incident's context (`DORA.Classification`).
 pub fn system_verdicts(context: &Value) -> Vec<SystemVerdict> {
-    let dora = context.get("DORA");
-    entries(dora.and_then(|d| d.get("Classification")))
+    read_all::<ClassificationRecord>(context, "DORA.Classification")
         .into_iter()
         .filter_map(|c| {
             Some(SystemVerdict {
-                is_major: flag(c.get("IsMajor"))?,
+                is_major: c.is_major?,
                 // Older entries without the flag were conclusive only when major.
-                determinate: flag(c.get("Determinate")).unwrap_or(false),
-                at: time(c.get("ClassifiedAt"))?,
-                missing: c
-                    .get("Missing")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                determinate: c.determinate.unwrap_or(false),
+                at: time(c.classified_at.as_deref())?,
+                missing: c.missing,
             })
         })
         .collect()
+}
+
+/// What a person's `decision` entry in the chain records.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct DecisionDetails {
+    /// `major` or `not-major`.
+    decision: Option<Value>,
+    reason: Option<Value>,
 }
 
 /// People's decisions, as sealed in the incident's evidence chain (`DORA.Audit` entries of kind
 /// `decision`, written by `!dora-decide`): the chain, not a context key anyone can set, is where
 /// a decision is read from.
 pub fn person_decisions(context: &Value) -> Vec<PersonDecision> {
-    let dora = context.get("DORA");
-    entries(dora.and_then(|d| d.get("Audit")))
+    read_all::<AuditRecord>(context, "DORA.Audit")
         .into_iter()
-        .filter(|e| e.get("Kind").and_then(Value::as_str) == Some("decision"))
+        .filter(|e| e.kind.as_deref() == Some("decision"))
         .filter_map(|e| {
-            let details = e.get("Details")?;
-            let major = match details.get("Decision").and_then(Value::as_str)? {
+            let details: DecisionDetails = view(&e.details);
+            let major = match details.decision.as_ref()?.as_str()? {
                 "major" => true,
                 "not-major" => false,
                 _ => return None,
             };
             Some(PersonDecision {
                 major,
-                at: time(e.get("At"))?,
-                by: e.get("Actor").and_then(Value::as_str)?.to_string(),
+                at: time(e.at.as_deref())?,
+                by: e.actor?,
                 reason: details
-                    .get("Reason")
+                    .reason
+                    .as_ref()
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string(),

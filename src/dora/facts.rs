@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::member_states::{self, Country};
 use super::money::Eur;
 use super::profile::count;
+use crate::context::FactRecord;
 use crate::input::{self, quote, InputError};
 use crate::timeutil;
 
@@ -443,10 +444,11 @@ pub fn resolve_inputs(
                 let v = crate::context::at_path(lookup.context, p).filter(|v| !is_blank(v))?;
                 // A partial figure is a lower bound from a source that failed in part: never
                 // taken as the complete figure; the classification says it was left out.
-                if v.get("Partial").and_then(Value::as_bool) == Some(true) {
+                let figure: FactRecord = crate::context::view(v);
+                if figure.partial == Some(true) {
                     facts.partial.push(format!(
                         "{p} is partial ({}): not used as the figure for {}",
-                        v.get("Source").map(as_text).unwrap_or_default(),
+                        figure.source.as_ref().map(as_text).unwrap_or_default(),
                         spec.name
                     ));
                     return None;
@@ -456,11 +458,14 @@ pub fn resolve_inputs(
             if let Some((path, v)) = ctx {
                 // A connector may wrap a figure as {"Value": .., "Source": .., "Estimate": ..}.
                 let (value, detail, estimate) = match v {
-                    Value::Object(o) if o.contains_key("Value") => (
-                        o["Value"].clone(),
-                        o.get("Source").map(as_text),
-                        o.get("Estimate").and_then(Value::as_bool).unwrap_or(false),
-                    ),
+                    Value::Object(o) if o.contains_key("Value") => {
+                        let figure: FactRecord = crate::context::view(v);
+                        (
+                            o["Value"].clone(),
+                            figure.source.as_ref().map(as_text),
+                            figure.is_estimate(),
+                        )
+                    }
                     other => (other.clone(), None, false),
                 };
                 Some((

@@ -1,11 +1,15 @@
 //! From the classification and deadlines in context to the incident's DORA fields and SLA timers.
 //! The mapping is kept here so the script that applies it stays glue.
 
-use crate::context::newest as latest;
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::context::{
+    newest as latest, view, ApprovalRecord, ClassificationRecord, DeadlinesRecord, DecisionRecord,
+    DraftRecord,
+};
 use crate::timeutil;
 
 /// What a timer field should do.
@@ -28,71 +32,51 @@ pub struct FieldUpdates {
     pub timers: Vec<TimerUpdate>,
 }
 
-/// XSOAR keeps repeated outputs as a list: the newest is the last.
-fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+/// A text that says something: XSOAR writes an empty text for an unset key.
+fn s(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
 }
 
-fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
+fn classification_fields(c: &ClassificationRecord, out: &mut Map<String, Value>) {
     // "Not major on the facts known so far" decides nothing: the field stays as it was.
-    let determinate = c.get("Determinate").and_then(Value::as_bool) == Some(true);
-    if let Some(b) = c
-        .get("IsMajor")
-        .and_then(Value::as_bool)
-        .filter(|b| *b || determinate)
-    {
+    let determinate = c.determinate == Some(true);
+    if let Some(b) = c.is_major.filter(|b| *b || determinate) {
         out.insert("doraismajor".into(), json!(b));
     }
-    for (key, field) in [
-        ("Rule", "doraclassificationrule"),
-        ("InputsHash", "dorainputshash"),
-        ("ClassifiedAt", "doraclassifiedat"),
-        ("DetectedAt", "doradetectedat"),
-        ("AwareAt", "doraawareat"),
+    for (value, field) in [
+        (&c.rule, "doraclassificationrule"),
+        (&c.inputs_hash, "dorainputshash"),
+        (&c.classified_at, "doraclassifiedat"),
+        (&c.detected_at, "doradetectedat"),
+        (&c.aware_at, "doraawareat"),
     ] {
-        if let Some(v) = s(c, key) {
+        if let Some(v) = s(value) {
             out.insert(field.into(), json!(v));
         }
     }
-    let list = |key: &str| -> Vec<String> {
-        c.get(key)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     out.insert(
         "doracriteriamet".into(),
-        json!(list("ThresholdsMet").join("\n")),
+        json!(c.thresholds_met.as_deref().unwrap_or_default().join("\n")),
     );
-    out.insert("doramissingdata".into(), json!(list("Missing").join(", ")));
+    out.insert("doramissingdata".into(), json!(c.missing.join(", ")));
     let mut md = String::new();
-    if let Some(t) = s(c, "RuleText") {
-        md.push_str(&format!("**{t}** ({})\n\n", s(c, "Rule").unwrap_or("")));
+    if let Some(t) = s(&c.rule_text) {
+        md.push_str(&format!("**{t}** ({})\n\n", s(&c.rule).unwrap_or("")));
     }
     md.push_str("| Criterion | Status | Evidence |\n|---|---|---|\n");
-    for crit in c
-        .get("Criteria")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let evidence = s(crit, "Evidence")
+    for crit in &c.criteria {
+        let evidence = s(&crit.evidence)
             .unwrap_or("")
             .replace('\n', "<br>")
             .replace('|', "\\|");
         md.push_str(&format!(
             "| {} | {} | {} |\n",
-            s(crit, "Name").unwrap_or(""),
-            s(crit, "Status").unwrap_or(""),
+            s(&crit.name).unwrap_or(""),
+            s(&crit.status).unwrap_or(""),
             evidence
         ));
     }
-    if let Some(h) = s(c, "InputsHash") {
+    if let Some(h) = s(&c.inputs_hash) {
         md.push_str(&format!("\nInputs hash: `{h}`\n"));
     }
     out.insert("doraclassificationsummary".into(), json!(md));
@@ -100,21 +84,21 @@ fn classification_fields(c: &Value, out: &mut Map<String, Value>) {
 
 /// The decision in force (`DORA.Deadlines.Decision`) as the DORA Is Major and DORA Decision
 /// fields: a pending decision leaves Is Major unset.
-fn decision_fields(d: &Value, out: &mut Map<String, Value>) {
-    let Some(state) = s(d, "State") else { return };
-    let by = match (s(d, "DecidedBy"), s(d, "DecidedAt")) {
+fn decision_fields(d: &DecisionRecord, out: &mut Map<String, Value>) {
+    let Some(state) = s(&d.state) else { return };
+    let by = match (s(&d.decided_by), s(&d.decided_at)) {
         (Some(by), Some(at)) => format!(", decided by {by} at {at}"),
         _ => String::new(),
     };
-    let system = s(d, "SystemVerdict")
-        .filter(|_| s(d, "DecidedBy") != Some("system"))
+    let system = s(&d.system_verdict)
+        .filter(|_| s(&d.decided_by) != Some("system"))
         .map(|v| format!(" (system verdict: {v})"))
         .unwrap_or_default();
-    let reason = s(d, "Reason").map(|r| format!(": {r}")).unwrap_or_default();
+    let reason = s(&d.reason).map(|r| format!(": {r}")).unwrap_or_default();
     let text = match state {
         "major" => {
             out.insert("doraismajor".into(), json!(true));
-            let since = s(d, "MajorSince")
+            let since = s(&d.major_since)
                 .map(|t| format!(" since {t}"))
                 .unwrap_or_default();
             format!("major{since}{by}{system}{reason}")
@@ -124,17 +108,10 @@ fn decision_fields(d: &Value, out: &mut Map<String, Value>) {
             format!("not major{by}{system}{reason}")
         }
         _ => {
-            let missing: Vec<&str> = d
-                .get("MissingFacts")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let missing = if missing.is_empty() {
+            let missing = if d.missing_facts.is_empty() {
                 String::new()
             } else {
-                format!("; missing {}", missing.join(", "))
+                format!("; missing {}", d.missing_facts.join(", "))
             };
             format!("pending: the 24-hour limit from awareness runs{system}{missing}")
         }
@@ -142,44 +119,44 @@ fn decision_fields(d: &Value, out: &mut Map<String, Value>) {
     out.insert("doradecision".into(), json!(text));
 }
 
-fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
-    if let Some(decision) = d.get("Decision").filter(|v| v.is_object()) {
+fn deadline_updates(d: &DeadlinesRecord, now: DateTime<Utc>, out: &mut FieldUpdates) {
+    if let Some(decision) = &d.decision {
         decision_fields(decision, &mut out.fields);
     }
     let mut summary = Vec::new();
     // The earliest due time of a report still open: the one field an analyst sorts and searches
     // the queue by (RTS 2025/301 Art. 5 sets each report's own deadline).
     let mut next_due: Option<(DateTime<Utc>, String)> = None;
-    for (key, due_field, submitted_field, label) in [
+    for (report, due_field, submitted_field, label) in [
         (
-            "InitialNotification",
+            &d.initial_notification,
             "dorainitialnotificationdue",
             "dorainitialsubmittedat",
             "Initial notification",
         ),
         (
-            "IntermediateReport",
+            &d.intermediate_report,
             "doraintermediatereportdue",
             "doraintermediatesubmittedat",
             "Intermediate report",
         ),
         (
-            "FinalReport",
+            &d.final_report,
             "dorafinalreportdue",
             "dorafinalsubmittedat",
             "Final report",
         ),
     ] {
-        let Some(one) = d.get(key) else { continue };
-        if let Some(at) = s(one, "SubmittedAt") {
+        let Some(one) = report else { continue };
+        if let Some(at) = s(&one.submitted_at) {
             out.fields.insert(submitted_field.into(), json!(at));
         }
-        let status = s(one, "Status").unwrap_or("pending").to_string();
-        let due = s(one, "Due").map(str::to_string);
+        let status = s(&one.status).unwrap_or("pending").to_string();
+        let due = s(&one.due).map(str::to_string);
         if let Some(due) = &due {
             out.fields.insert(due_field.into(), json!(due));
         }
-        summary.push(match (s(one, "TimeLeft"), &due) {
+        summary.push(match (s(&one.time_left), &due) {
             (Some(left), Some(due)) => format!("{label}: {status}, due {due} ({left})"),
             (None, Some(due)) => format!("{label}: {status}, due {due}"),
             _ => format!("{label}: {status}"),
@@ -202,7 +179,7 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
             let secs = (t - now).num_seconds().max(0);
             (secs + 59) / 60
         });
-        if let Some(field) = s(one, "TimerField") {
+        if let Some(field) = s(&one.timer_field) {
             out.timers.push(TimerUpdate {
                 field: field.to_string(),
                 action,
@@ -219,6 +196,15 @@ fn deadline_updates(d: &Value, now: DateTime<Utc>, out: &mut FieldUpdates) {
     }
 }
 
+/// XSOAR keeps repeated outputs as a list, oldest first; one output is an object.
+fn as_list<T: DeserializeOwned + Default>(v: Option<&Value>) -> Vec<T> {
+    match v {
+        Some(Value::Array(a)) => a.iter().map(view).collect(),
+        Some(o @ Value::Object(_)) => vec![view(o)],
+        _ => Vec::new(),
+    }
+}
+
 /// The updates for the newest classification and deadlines found (either may be absent).
 /// Report drafts (`DORA.Report`, one per type) and decisions (`DORA.Approval`) as the text of
 /// the report-status and approvals fields.
@@ -227,16 +213,9 @@ fn reporting_fields(
     approvals: Option<&Value>,
     out: &mut Map<String, Value>,
 ) {
-    let as_list = |v: Option<&Value>| -> Vec<Value> {
-        match v {
-            Some(Value::Array(a)) => a.clone(),
-            Some(o @ Value::Object(_)) => vec![o.clone()],
-            _ => Vec::new(),
-        }
-    };
-    let mut by_type: Vec<(String, Value)> = Vec::new();
-    for r in as_list(reports) {
-        let t = s(&r, "Type").unwrap_or("").to_string();
+    let mut by_type: Vec<(String, DraftRecord)> = Vec::new();
+    for r in as_list::<DraftRecord>(reports) {
+        let t = s(&r.r#type).unwrap_or("").to_string();
         by_type.retain(|(k, _)| *k != t);
         by_type.push((t, r));
     }
@@ -244,57 +223,47 @@ fn reporting_fields(
         let lines: Vec<String> = by_type
             .iter()
             .map(|(t, r)| {
-                let hash: String = s(r, "ContentHash").unwrap_or("").chars().take(12).collect();
-                let state = if r.get("Complete").and_then(Value::as_bool) == Some(true) {
+                let hash: String = s(&r.content_hash).unwrap_or("").chars().take(12).collect();
+                let state = if r.complete == Some(true) {
                     "complete".to_string()
-                } else if let Some(problems) = r
-                    .get("Problems")
-                    .and_then(Value::as_array)
-                    .filter(|p| !p.is_empty())
-                {
+                } else if !r.problems.is_empty() {
                     // Every problem of the draft's verdict (Annex II, schema, rules), by field.
                     let mut fields: Vec<&str> = Vec::new();
-                    for f in problems.iter().filter_map(|p| s(p, "Field")) {
+                    for f in r.problems.iter().filter_map(|p| s(&p.field)) {
                         if !fields.contains(&f) {
                             fields.push(f);
                         }
                     }
                     format!(
                         "incomplete, {} problem(s) in fields {}",
-                        problems.len(),
+                        r.problems.len(),
                         fields.join(", ")
                     )
                 } else {
-                    let missing: Vec<&str> = r
-                        .get("Missing")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|m| s(m, "Id"))
-                        .collect();
+                    let missing: Vec<&str> = r.missing.iter().filter_map(|m| s(&m.id)).collect();
                     format!("incomplete, missing {}", missing.join(", "))
                 };
                 format!(
                     "{t}: {state} (draft {hash}, {})",
-                    s(r, "GeneratedAt").unwrap_or("")
+                    s(&r.generated_at).unwrap_or("")
                 )
             })
             .collect();
         out.insert("dorareportstatus".into(), json!(lines.join("\n")));
     }
-    let decisions = as_list(approvals);
+    let decisions = as_list::<ApprovalRecord>(approvals);
     if !decisions.is_empty() {
         let lines: Vec<String> = decisions
             .iter()
             .map(|a| {
-                let hash: String = s(a, "ContentHash").unwrap_or("").chars().take(12).collect();
+                let hash: String = s(&a.content_hash).unwrap_or("").chars().take(12).collect();
                 format!(
                     "{} {} ({}) {} {} {hash}",
-                    s(a, "At").unwrap_or(""),
-                    s(a, "Approver").unwrap_or(""),
-                    s(a, "Role").unwrap_or(""),
-                    s(a, "Decision").unwrap_or(""),
-                    s(a, "Subject").unwrap_or("")
+                    s(&a.at).unwrap_or(""),
+                    s(&a.approver).unwrap_or(""),
+                    s(&a.role).unwrap_or(""),
+                    s(&a.decision).unwrap_or(""),
+                    s(&a.subject).unwrap_or("")
                 )
             })
             .collect();
@@ -321,10 +290,10 @@ pub fn updates_with_reporting(
     let mut out = FieldUpdates::default();
     reporting_fields(reports, approvals, &mut out.fields);
     if let Some(c) = classification.map(latest).filter(|c| c.is_object()) {
-        classification_fields(c, &mut out.fields);
+        classification_fields(&view(c), &mut out.fields);
     }
     if let Some(d) = deadlines.map(latest).filter(|d| d.is_object()) {
-        deadline_updates(d, now, &mut out);
+        deadline_updates(&view(d), now, &mut out);
     }
     out
 }

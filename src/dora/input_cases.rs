@@ -164,3 +164,54 @@ fn a_time_without_an_offset_is_refused_with_its_name() {
     let berlin = run(json!({"aware_at": "2026-03-10T10:14:00+01:00"}), &profile).unwrap();
     assert_eq!(berlin.aware_at.as_deref(), Some("2026-03-10T09:14:00Z"));
 }
+
+/// What the classification writes reads back through the typed record the approvals, the
+/// draft and the field updates use: a renamed output key fails here, not silently elsewhere.
+#[test]
+fn the_classification_reads_back_as_the_record_other_modules_use() {
+    let c = run(
+        json!({"affected_services": "Card payments", "clients_affected": "20000",
+               "economic_impact_eur": "150000.00", "estimates": "clients_affected",
+               "detected_at": "2026-03-04T09:00:00Z"}),
+        &profile_with(json!({})),
+    )
+    .unwrap();
+    let read: crate::context::ClassificationRecord =
+        crate::context::view(&serde_json::to_value(&c).unwrap());
+    assert_eq!(read.is_major, Some(c.is_major));
+    assert_eq!(read.determinate, Some(c.determinate));
+    assert_eq!(read.rule.as_deref(), Some(c.rule.as_str()));
+    assert_eq!(read.rule_text.as_deref(), Some(c.rule_text.as_str()));
+    assert_eq!(read.inputs_hash.as_deref(), Some(c.inputs_hash.as_str()));
+    assert_eq!(
+        read.classified_at.as_deref(),
+        Some(c.classified_at.as_str())
+    );
+    assert_eq!(read.detected_at, c.detected_at);
+    assert_eq!(read.aware_at, c.aware_at);
+    assert_eq!(read.occurred_at, c.occurred_at);
+    assert_eq!(
+        read.thresholds_met.as_deref(),
+        Some(
+            &c.thresholds_met
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()[..]
+        )
+    );
+    assert_eq!(
+        read.missing,
+        c.missing.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(read.criteria.len(), c.criteria.len());
+    for (r, w) in read.criteria.iter().zip(&c.criteria) {
+        assert_eq!(r.key.as_ref().map(|k| json!(k)), Some(json!(w.key)));
+        assert_eq!(r.name.as_deref(), Some(w.name));
+        assert_eq!(r.status.as_ref().map(|s| json!(s)), Some(json!(w.status)));
+        assert_eq!(r.met, Some(w.met));
+        assert_eq!(r.evidence.as_deref(), Some(w.evidence.as_str()));
+    }
+    assert_eq!(read.fact("clients_affected"), Some(&json!(20000)));
+    assert!(read.facts["clients_affected"].is_estimate());
+    assert!(read.criterion("economic-impact").unwrap().is_met());
+}

@@ -149,7 +149,8 @@ pub fn record_classification<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
     let mut ev = a.evidence(&id, settings)?;
-    let entries = approval::record_classification(&mut ev, &classification, now)?;
+    let entries =
+        approval::record_classification(&mut ev, &crate::context::view(&classification), now)?;
     to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
 }
 

@@ -11,29 +11,29 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::draft::Draft;
+use super::entries::{details, ClassificationEntry, DecisionEntry, DraftEntry};
 use super::evidence::Evidence;
 use super::policy::{same, ApprovalPolicy};
 use crate::audit::Entry;
+use crate::context::ClassificationRecord;
 use crate::identity::{same_person, Caller, RoleDirectory};
 use crate::input::{quote, InputError};
 
 pub use super::policy::SUBJECTS;
 
-pub(crate) fn details_str<'a>(e: &'a Entry, key: &str) -> Option<&'a str> {
-    e.details.get(key).and_then(Value::as_str)
+/// The role a decision entry was made in.
+pub(crate) fn role(e: &Entry) -> Option<String> {
+    details::<DecisionEntry>(e).role
 }
 
 /// The person behind a decision entry: the user recorded with it (older entries: the actor).
 pub(crate) fn decider(e: &Entry) -> Caller {
-    e.details
-        .get("User")
-        .and_then(|u| serde_json::from_value(u.clone()).ok())
-        .unwrap_or_else(|| Caller {
-            username: e.actor.clone(),
-            email: None,
-            name: None,
-            xsoar_roles: Vec::new(),
-        })
+    details::<DecisionEntry>(e).user.unwrap_or_else(|| Caller {
+        username: e.actor.clone(),
+        email: None,
+        name: None,
+        xsoar_roles: Vec::new(),
+    })
 }
 
 /// The recorded form of a caller.
@@ -49,20 +49,16 @@ pub fn current_hash(chain: &[Entry], subject: &str) -> Option<String> {
             .iter()
             .rev()
             .find(|e| e.kind == "classification")
-            .and_then(|e| details_str(e, "InputsHash"))
-            .map(str::to_string);
+            .and_then(|e| details::<ClassificationEntry>(e).inputs_hash);
     }
-    current_draft(chain, subject)
-        .and_then(|e| details_str(e, "ContentHash"))
-        .map(str::to_string)
+    current_draft(chain, subject).and_then(|e| details::<DraftEntry>(e).content_hash)
 }
 
 /// The newest draft entry of `subject`.
 pub fn current_draft<'a>(chain: &'a [Entry], subject: &str) -> Option<&'a Entry> {
-    chain
-        .iter()
-        .rev()
-        .find(|e| e.kind == "report-draft" && details_str(e, "Subject") == Some(subject))
+    chain.iter().rev().find(|e| {
+        e.kind == "report-draft" && details::<DraftEntry>(e).subject.as_deref() == Some(subject)
+    })
 }
 
 /// Approvals and rejections of `subject` bound to `hash`.
@@ -70,9 +66,10 @@ pub fn decisions<'a>(chain: &'a [Entry], subject: &str, hash: &str) -> Vec<&'a E
     chain
         .iter()
         .filter(|e| {
-            (e.kind == "approval" || e.kind == "rejection")
-                && details_str(e, "Subject") == Some(subject)
-                && details_str(e, "ContentHash") == Some(hash)
+            (e.kind == "approval" || e.kind == "rejection") && {
+                let d: DecisionEntry = details(e);
+                d.subject.as_deref() == Some(subject) && d.content_hash.as_deref() == Some(hash)
+            }
         })
         .collect()
 }
@@ -86,9 +83,9 @@ pub fn record_draft(
     at: DateTime<Utc>,
 ) -> Result<Option<Entry>, InputError> {
     ev.verified()?;
-    if let Some(last) = current_draft(&ev.chain, &draft.r#type) {
-        if details_str(last, "ContentHash") == Some(draft.content_hash.as_str())
-            && last.details.get("Complete").and_then(Value::as_bool) == Some(draft.complete)
+    if let Some(last) = current_draft(&ev.chain, &draft.r#type).map(details::<DraftEntry>) {
+        if last.content_hash.as_deref() == Some(draft.content_hash.as_str())
+            && last.complete == Some(draft.complete)
         {
             return Ok(None);
         }
@@ -108,38 +105,35 @@ pub fn record_draft(
 /// Records the detection (once) and a classification (when its inputs or verdict changed).
 pub fn record_classification(
     ev: &mut Evidence<'_>,
-    classification: &Value,
+    c: &ClassificationRecord,
     at: DateTime<Utc>,
 ) -> Result<Vec<Entry>, InputError> {
     ev.verified()?;
     let mut out: Vec<Entry> = Vec::new();
     if !ev.chain.iter().any(|e| e.kind == "detection") {
-        if let Some(d) = classification.get("DetectedAt").and_then(Value::as_str) {
+        if let Some(d) = &c.detected_at {
             out.push(ev.append(
                 at,
                 "detection",
                 "DORA Bridge",
-                json!({"DetectedAt": d, "AwareAt": classification.get("AwareAt"), "OccurredAt": classification.get("OccurredAt")}),
+                json!({"DetectedAt": d, "AwareAt": c.aware_at, "OccurredAt": c.occurred_at}),
             )?);
         }
     }
-    let hash = classification
-        .get("InputsHash")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let major = classification
-        .get("IsMajor")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let latest = ev.chain.iter().rev().find(|e| e.kind == "classification");
-    let unchanged = latest.is_some_and(|e| {
-        details_str(e, "InputsHash") == Some(hash)
-            && e.details.get("IsMajor").and_then(Value::as_bool) == Some(major)
-    });
+    let hash = c.inputs_hash.as_deref().unwrap_or("");
+    let major = c.is_major.unwrap_or(false);
+    let latest = ev
+        .chain
+        .iter()
+        .rev()
+        .find(|e| e.kind == "classification")
+        .map(details::<ClassificationEntry>);
+    let unchanged =
+        latest.is_some_and(|e| e.inputs_hash.as_deref() == Some(hash) && e.is_major == Some(major));
     if !unchanged {
         let details = json!({
-            "InputsHash": hash, "IsMajor": major, "Determinate": classification.get("Determinate"), "Rule": classification.get("Rule"),
-            "ClassifiedAt": classification.get("ClassifiedAt"), "ThresholdsMet": classification.get("ThresholdsMet"),
+            "InputsHash": hash, "IsMajor": major, "Determinate": c.determinate, "Rule": c.rule,
+            "ClassifiedAt": c.classified_at, "ThresholdsMet": c.thresholds_met,
         });
         out.push(ev.append(at, "classification", "DORA Bridge", details)?);
     }
@@ -234,16 +228,17 @@ pub fn decide(
                 "{} has already decided on this {what} ({} as {} at {}, recorded for the XSOAR user {}); one person counts once, whatever account or spelling of their name they use.",
                 caller.display(),
                 e.kind,
-                details_str(e, "Role").unwrap_or("?"),
+                role(e).as_deref().unwrap_or("?"),
                 e.at,
                 quote(&e.actor)
             ),
         ));
     }
     if d.approve && subject != "classification" {
-        if let Some(e) = earlier.iter().find(|e| {
-            e.kind == "approval" && details_str(e, "Role").is_some_and(|r| same(r, &acting.role))
-        }) {
+        if let Some(e) = earlier
+            .iter()
+            .find(|e| e.kind == "approval" && role(e).is_some_and(|r| same(&r, &acting.role)))
+        {
             let others: Vec<String> = policy
                 .required_for(subject)
                 .into_iter()

@@ -290,3 +290,29 @@ fn the_same_draft_is_recorded_once_and_a_changed_classification_again() {
         ]
     );
 }
+
+/// The classification read back as a typed record seals the same details the context held:
+/// a key the classification lacks is sealed as `null`, never left out or invented.
+#[test]
+fn a_classification_is_sealed_with_the_keys_it_had() {
+    let mut c = Case::new();
+    c.classify(true, "inputs-1");
+    assert_eq!(
+        c.chain[0].details,
+        json!({"DetectedAt": "2026-11-23T09:14:00Z", "AwareAt": null, "OccurredAt": null})
+    );
+    assert_eq!(
+        c.chain[1].details,
+        json!({"InputsHash": "inputs-1", "IsMajor": true, "Determinate": null,
+               "Rule": "RTS 2024/1772 Art. 8(1)(b)", "ClassifiedAt": "2026-11-23T10:00:00Z",
+               "ThresholdsMet": null})
+    );
+    c.classify(true, "inputs-1");
+    assert_eq!(
+        c.chain.len(),
+        2,
+        "the same inputs and verdict are sealed once"
+    );
+    c.classify(false, "inputs-1");
+    assert_eq!(c.chain[2].details["IsMajor"], json!(false));
+}

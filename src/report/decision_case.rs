@@ -97,8 +97,10 @@ impl Case {
     pub fn classify(&mut self, major: bool, hash: &str) {
         let at = self.tick();
         let c = json!({"DetectedAt": "2026-11-23T09:14:00Z", "InputsHash": hash, "IsMajor": major, "Rule": "RTS 2024/1772 Art. 8(1)(b)", "ClassifiedAt": "2026-11-23T10:00:00Z"});
-        self.with(|ev| record_classification(ev, &c, at).map_err(|e| e.message))
-            .unwrap();
+        self.with(|ev| {
+            record_classification(ev, &crate::context::view(&c), at).map_err(|e| e.message)
+        })
+        .unwrap();
     }
 
     pub fn draft(&mut self, kind: &str, description: &str) -> String {

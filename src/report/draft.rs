@@ -13,6 +13,7 @@ use super::mapping::{FieldSpec, Mapping};
 use super::schema::Validation;
 use super::values::{duration_text, is_blank, normalize, two_decimals};
 use super::verdict::{filled_by, Check, Problem};
+use crate::context::ClassificationRecord;
 use crate::dora::money::Eur;
 use crate::timeutil;
 
@@ -83,14 +84,6 @@ pub fn lookup(root: &Value, path: &str) -> Option<Value> {
     crate::context::at_path(root, path).cloned()
 }
 
-pub(super) fn fact<'a>(classification: &'a Value, name: &str) -> Option<&'a Value> {
-    classification
-        .get("Facts")?
-        .get(name)?
-        .get("Value")
-        .filter(|v| !v.is_null())
-}
-
 /// The schema's names of the classification criteria (field 2.5).
 fn criterion_enum(key: &str) -> Option<&'static str> {
     Some(match key {
@@ -126,7 +119,8 @@ const REPUTATIONAL: &[(&str, &str)] = &[
 /// Values computed from the classification, the profile or the incident; those read from the
 /// SOCRadar alarm, the ICT context and the threat assessment are in [`super::prefill`].
 fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
-    let c = s.classification;
+    let c: ClassificationRecord = crate::context::view(s.classification);
+    let fact = |name: &str| c.fact(name);
     let (func, args) = name.split_once(':').unwrap_or((name, ""));
     let args: Vec<&str> = args.split(':').collect();
     let v = match func {
@@ -144,11 +138,10 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
         }
         "criteria_met" => {
             let met: Vec<&str> = c
-                .get("Criteria")?
-                .as_array()?
+                .criteria
                 .iter()
-                .filter(|k| k.get("Met").and_then(Value::as_bool) == Some(true))
-                .filter_map(|k| criterion_enum(k.get("Key")?.as_str()?))
+                .filter(|k| k.is_met())
+                .filter_map(|k| criterion_enum(k.key.as_deref()?))
                 .collect();
             if met.is_empty() {
                 return None;
@@ -156,8 +149,8 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
             json!(met)
         }
         "percent" => {
-            let part = fact(c, args.first()?)?.as_u64()?;
-            let whole = fact(c, args.get(1)?)?.as_u64()?;
+            let part = fact(args.first()?)?.as_u64()?;
+            let whole = fact(args.get(1)?)?.as_u64()?;
             if whole == 0 {
                 return None;
             }
@@ -171,11 +164,11 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
                 ("counterparts_affected", "financial_counterparts"),
                 ("transactions_affected", "transactions"),
             ] {
-                let Some(f) = c.get("Facts").and_then(|x| x.get(input)) else {
+                let Some(f) = c.facts.get(input) else {
                     continue;
                 };
-                let n = f.get("Value").and_then(Value::as_u64);
-                let estimate = f.get("Estimate").and_then(Value::as_bool).unwrap_or(false);
+                let n = f.value.as_ref().and_then(Value::as_u64);
+                let estimate = f.is_estimate();
                 out.push(match (n, estimate) {
                     (Some(0), _) => format!("no_impact_on_{what}"),
                     (_, true) => format!("estimates_for_{what}_affected"),
@@ -190,7 +183,7 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
         "reputational_impact_types" => {
             let types: Vec<&str> = REPUTATIONAL
                 .iter()
-                .filter(|(f, _)| fact(c, f).and_then(Value::as_bool) == Some(true))
+                .filter(|(f, _)| fact(f).and_then(Value::as_bool) == Some(true))
                 .map(|(_, e)| *e)
                 .collect();
             if types.is_empty() {
@@ -200,29 +193,25 @@ fn derived(name: &str, s: &Sources<'_>) -> Option<Value> {
         }
         "duration" => {
             let t = |n: &str| {
-                fact(c, n)
+                fact(n)
                     .and_then(Value::as_str)
                     .and_then(timeutil::parse_vendor_date)
             };
             let (a, b): (DateTime<Utc>, DateTime<Utc>) = (t(args.first()?)?, t(args.get(1)?)?);
             json!(duration_text((b - a).num_seconds())?)
         }
-        "affected_services" => json!(fact(c, "affected_services")?
+        "affected_services" => json!(fact("affected_services")?
             .as_array()?
             .iter()
             .filter_map(Value::as_str)
             .collect::<Vec<_>>()
             .join(", ")),
         "economic_impact_evidence" => {
-            let crit = c
-                .get("Criteria")?
-                .as_array()?
-                .iter()
-                .find(|k| k.get("Key").and_then(Value::as_str) == Some("economic-impact"))?;
-            if crit.get("Met").and_then(Value::as_bool) != Some(true) {
+            let crit = c.criterion("economic-impact")?;
+            if !crit.is_met() {
                 return None;
             }
-            crit.get("Evidence")?.clone()
+            json!(crit.evidence.as_deref()?)
         }
         "profile_entity_type_list" => json!([schema_entity_type(s.profile)?]),
         _ => return super::prefill::derived(func, s),

@@ -13,8 +13,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::approval::{
-    current_draft, current_hash, decider, decisions, details_str, draft_command, user_json,
+    current_draft, current_hash, decider, decisions, draft_command, role, user_json,
 };
+use super::entries::{details, ClassificationEntry, DecisionEntry, DraftEntry, SubmissionEntry};
 use super::evidence::Evidence;
 use super::mapping::CYBER_THREAT;
 use super::policy::{same, ApprovalPolicy};
@@ -34,20 +35,19 @@ fn short(h: &str) -> String {
 /// Whether the latest decision on the incident is "major": the newest classification, unless a
 /// person rejected it.
 pub fn latest_is_major(chain: &[Entry]) -> Option<bool> {
-    let c = chain.iter().rev().find(|e| e.kind == "classification")?;
-    let major = c.details.get("IsMajor").and_then(Value::as_bool) == Some(true);
-    let hash = details_str(c, "InputsHash").unwrap_or("");
-    let rejected = decisions(chain, "classification", hash)
+    let c: ClassificationEntry = details(chain.iter().rev().find(|e| e.kind == "classification")?);
+    let major = c.is_major == Some(true);
+    let hash = c.inputs_hash.unwrap_or_default();
+    let rejected = decisions(chain, "classification", &hash)
         .iter()
         .any(|e| e.kind == "rejection");
     Some(major && !rejected)
 }
 
 fn submitted<'a>(chain: &'a [Entry], subject: &str) -> Option<&'a Entry> {
-    chain
-        .iter()
-        .rev()
-        .find(|e| e.kind == "submission" && details_str(e, "Subject") == Some(subject))
+    chain.iter().rev().find(|e| {
+        e.kind == "submission" && details::<SubmissionEntry>(e).subject.as_deref() == Some(subject)
+    })
 }
 
 fn refused(message: String) -> InputError {
@@ -85,7 +85,7 @@ pub fn approval_status(chain: &[Entry], policy: &ApprovalPolicy, subject: &str) 
     let rejected = d.iter().any(|e| e.kind == "rejection");
     let approvals: Vec<&&Entry> = d.iter().filter(|e| e.kind == "approval").collect();
     let sub = submitted(chain, subject)
-        .filter(|e| hash.is_some() && details_str(e, "ContentHash") == hash.as_deref());
+        .filter(|e| hash.is_some() && details::<SubmissionEntry>(e).content_hash == hash);
     let missing_roles: Vec<String> = if subject == "classification" {
         if approvals.is_empty() {
             vec![format!("one of {}", policy.approver_roles.join(", "))]
@@ -99,7 +99,7 @@ pub fn approval_status(chain: &[Entry], policy: &ApprovalPolicy, subject: &str) 
             .filter(|r| {
                 !approvals
                     .iter()
-                    .any(|e| details_str(e, "Role").is_some_and(|x| same(x, r)))
+                    .any(|e| role(e).is_some_and(|x| same(&x, r)))
             })
             .collect()
     };
@@ -110,12 +110,13 @@ pub fn approval_status(chain: &[Entry], policy: &ApprovalPolicy, subject: &str) 
         missing_roles,
         decisions: d
             .iter()
-            .map(|e| json!({"Decision": details_str(e, "Decision"), "Role": details_str(e, "Role"), "User": e.actor, "At": e.at, "Comment": details_str(e, "Comment")}))
+            .map(|e| (e, details::<DecisionEntry>(e)))
+            .map(|(e, d)| json!({"Decision": d.decision, "Role": d.role, "User": e.actor, "At": e.at, "Comment": d.comment}))
             .collect(),
         submitted: sub.is_some(),
-        submitted_at: sub.and_then(|e| details_str(e, "SubmittedAt")).map(str::to_string),
+        submitted_at: sub.and_then(|e| details::<SubmissionEntry>(e).submitted_at),
         complete: (subject != "classification")
-            .then(|| current_draft(chain, subject).and_then(|e| e.details.get("Complete")).and_then(Value::as_bool) == Some(true)),
+            .then(|| current_draft(chain, subject).is_some_and(|e| details::<DraftEntry>(e).is_complete())),
         content_hash: hash,
     }
 }
@@ -148,24 +149,18 @@ fn approvals_of<'a>(
     let draft = current_draft(chain, subject).ok_or_else(|| {
         refused(format!("There is no {subject} report draft: draft it ({}), have it approved, then mark it submitted.", draft_command(subject)))
     })?;
-    let hash = details_str(draft, "ContentHash").unwrap_or("").to_string();
+    let recorded: DraftEntry = details(draft);
+    let hash = recorded.content_hash.clone().unwrap_or_default();
     if submitted(chain, subject)
-        .is_some_and(|s| details_str(s, "ContentHash") == Some(hash.as_str()))
+        .is_some_and(|s| details::<SubmissionEntry>(s).content_hash.as_ref() == Some(&hash))
     {
         return Err(refused(format!(
             "This {subject} report draft ({}) has already been marked submitted.",
             short(&hash)
         )));
     }
-    if draft.details.get("Complete").and_then(Value::as_bool) != Some(true) {
-        let problems: Vec<&str> = draft
-            .details
-            .get("Problems")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+    if !recorded.is_complete() {
+        let problems: Vec<&str> = recorded.problems.iter().map(String::as_str).collect();
         return Err(refused(format!(
             "The {subject} report draft ({}) is incomplete ({} problem(s){}): fix them, draft it again and have that draft approved.",
             short(&hash),
@@ -178,7 +173,7 @@ fn approvals_of<'a>(
         return Err(refused(format!(
             "The {subject} report draft was rejected by {} ({}); draft it again and have it approved.",
             r.actor,
-            details_str(r, "Comment").unwrap_or("")
+            details::<DecisionEntry>(r).comment.unwrap_or_default()
         )));
     }
     let approvals: Vec<&Entry> = d.into_iter().filter(|e| e.kind == "approval").collect();
@@ -188,7 +183,7 @@ fn approvals_of<'a>(
         .filter(|r| {
             !approvals
                 .iter()
-                .any(|e| details_str(e, "Role").is_some_and(|x| same(x, r)))
+                .any(|e| role(e).is_some_and(|x| same(&x, r)))
         })
         .collect();
     if !missing.is_empty() {
@@ -208,8 +203,8 @@ fn approvals_of<'a>(
         {
             return Err(refused(format!(
                 "The approvals of the {subject} report draft as {} and as {} are by one person ({}): a second person must approve.",
-                details_str(a, "Role").unwrap_or("?"),
-                details_str(b, "Role").unwrap_or("?"),
+                role(a).as_deref().unwrap_or("?"),
+                role(b).as_deref().unwrap_or("?"),
                 a.actor
             )));
         }
@@ -296,8 +291,10 @@ pub fn submit(
                     .rev()
                     .find(|e| e.kind == "classification")
                     .expect("latest_is_major found one");
-                let inputs = details_str(c, "InputsHash").unwrap_or("");
-                let approval = decisions(&chain, "classification", inputs)
+                let inputs = details::<ClassificationEntry>(c)
+                    .inputs_hash
+                    .unwrap_or_default();
+                let approval = decisions(&chain, "classification", &inputs)
                     .into_iter()
                     .find(|e| e.kind == "approval");
                 let Some(approval) = approval else {
@@ -333,8 +330,9 @@ pub fn submit(
                             "The {other} report follows the {before} report, which has not been marked submitted. Mark it first; or, if both reach the authority together (ITS 2025/302 Art. 2), say so with combined_with={before}."
                         )));
                     };
-                    if let Some(at) =
-                        details_str(prev, "SubmittedAt").and_then(|t| parse_at(t).ok())
+                    if let Some(at) = details::<SubmissionEntry>(prev)
+                        .submitted_at
+                        .and_then(|t| parse_at(&t).ok())
                     {
                         if req.submitted_at < at {
                             return Err(InputError::new("submitted_at", format!(
@@ -352,7 +350,7 @@ pub fn submit(
                 a,
                 &format!(
                     "the {} approval of the {s} report",
-                    details_str(a, "Role").unwrap_or("")
+                    role(a).unwrap_or_default()
                 ),
             );
         }
@@ -396,7 +394,7 @@ pub fn submit(
             "LateReason": late.and(late_reason),
             "AuthorityReference": req.authority_reference.map(str::trim).unwrap_or(""),
             "CombinedWith": others,
-            "ApprovedBy": approvals.iter().map(|e| json!({"Approver": e.actor, "Role": details_str(e, "Role")})).collect::<Vec<_>>(),
+            "ApprovedBy": approvals.iter().map(|e| json!({"Approver": e.actor, "Role": role(e)})).collect::<Vec<_>>(),
             "SubmittedBy": user_json(caller), "Policy": policy.in_force(s),
         });
         out.push(ev.append(now, "submission", &caller.username, details)?);
@@ -416,22 +414,26 @@ fn consider(latest: &mut Option<(DateTime<Utc>, String)>, e: &Entry, what: &str)
 /// `{InitialNotification: {SubmittedAt, AuthorityReference, ContentHash}, IntermediateReport:
 /// {SubmittedAt: [..]}, FinalReport: {..}}`.
 pub fn submissions(chain: &[Entry]) -> Value {
-    let subs: Vec<&Entry> = chain.iter().filter(|e| e.kind == "submission").collect();
+    let subs: Vec<SubmissionEntry> = chain
+        .iter()
+        .filter(|e| e.kind == "submission")
+        .map(details)
+        .collect();
     let one = |subject: &str| {
-        subs.iter().rev().find(|e| details_str(e, "Subject") == Some(subject)).map(|e| {
-            let mut v = json!({"SubmittedAt": details_str(e, "SubmittedAt"), "AuthorityReference": details_str(e, "AuthorityReference"), "ContentHash": details_str(e, "ContentHash")});
+        subs.iter().rev().find(|s| s.subject.as_deref() == Some(subject)).map(|s| {
+            let mut v = json!({"SubmittedAt": s.submitted_at, "AuthorityReference": s.authority_reference, "ContentHash": s.content_hash});
             // The reports with a time limit of their own say whether they met it.
             if ["initial", "final"].contains(&subject) {
-                v["Late"] = json!(e.details.get("Late").and_then(Value::as_bool).unwrap_or(false));
-                v["LateReason"] = json!(details_str(e, "LateReason"));
+                v["Late"] = json!(s.late.unwrap_or(false));
+                v["LateReason"] = json!(s.late_reason);
             }
             v
         })
     };
     let intermediate: Vec<&str> = subs
         .iter()
-        .filter(|e| details_str(e, "Subject") == Some("intermediate"))
-        .filter_map(|e| details_str(e, "SubmittedAt"))
+        .filter(|s| s.subject.as_deref() == Some("intermediate"))
+        .filter_map(|s| s.submitted_at.as_deref())
         .collect();
     json!({
         "InitialNotification": one("initial"),
@@ -445,8 +447,7 @@ pub fn submissions(chain: &[Entry]) -> Value {
 /// The reference the authority gave with the initial notification, if it gave one.
 pub fn authority_reference(chain: &[Entry]) -> Option<String> {
     submitted(chain, "initial")
-        .and_then(|e| details_str(e, "AuthorityReference"))
-        .map(str::trim)
+        .and_then(|e| details::<SubmissionEntry>(e).authority_reference)
+        .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty())
-        .map(str::to_string)
 }

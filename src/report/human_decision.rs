@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::approval::user_json;
+use super::entries::{details, ClassificationEntry};
 use super::evidence::Evidence;
 use super::policy::ApprovalPolicy;
 use crate::audit::Entry;
@@ -31,13 +32,16 @@ pub struct HumanDecision<'a> {
 /// The system's latest verdict in the chain, as recorded beside the person's decision.
 fn system_verdict(chain: &[Entry]) -> Value {
     match chain.iter().rev().find(|e| e.kind == "classification") {
-        Some(e) => json!({
-            "IsMajor": e.details.get("IsMajor"),
-            "Determinate": e.details.get("Determinate"),
-            "InputsHash": e.details.get("InputsHash"),
-            "Rule": e.details.get("Rule"),
-            "At": e.at,
-        }),
+        Some(e) => {
+            let c: ClassificationEntry = details(e);
+            json!({
+                "IsMajor": c.is_major,
+                "Determinate": c.determinate,
+                "InputsHash": c.inputs_hash,
+                "Rule": c.rule,
+                "At": e.at,
+            })
+        }
         None => Value::Null,
     }
 }

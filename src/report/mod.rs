@@ -5,6 +5,7 @@ pub mod approval;
 pub mod currency;
 pub mod document;
 pub mod draft;
+pub mod entries;
 pub mod evidence;
 pub mod export;
 pub mod gate;

@@ -9,6 +9,10 @@
 use serde_json::{json, Value};
 
 use super::draft::{lookup, Sources};
+use crate::context::{
+    read_all, view, ClassificationRecord, FactRecord, GeoReasonRecord, ProviderRecord,
+    ThreatConditionRecord,
+};
 
 /// The incident field of a SOCRadar key, as the fetch writes it (`dora` + SOCRadar's name).
 fn alarm_field(s: &Sources<'_>, key: &str) -> Option<String> {
@@ -205,34 +209,27 @@ fn alarm_threat_status(s: &Sources<'_>) -> Option<Value> {
 
 /// The ICT third-party providers the ICT context found behind the affected services.
 fn providers(s: &Sources<'_>) -> Vec<String> {
-    lookup(s.context, "DORA.Context.ICT.Providers")
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
+    read_all::<ProviderRecord>(s.context, "DORA.Context.ICT.Providers")
         .iter()
         .filter_map(|p| {
-            let name = p.get("Name")?.as_str()?.trim();
+            let name = p.name.as_deref()?.trim();
             if name.is_empty() {
                 return None;
             }
             let code = p
-                .get("Code")
-                .and_then(Value::as_str)
+                .code
+                .as_deref()
                 .filter(|c| !c.trim().is_empty())
                 .map(|c| format!(" ({c})"))
                 .unwrap_or_default();
-            let services: Vec<&str> = p
-                .get("Services")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let of = if services.is_empty() {
+            let of = if p.services.is_empty() {
                 String::new()
             } else {
-                format!(" for {}", services.join(", "))
+                format!(" for {}", p.services.join(", "))
             };
             let source = p
-                .get("Source")
-                .and_then(Value::as_str)
+                .source
+                .as_deref()
                 .map(|x| format!(" [{x}]"))
                 .unwrap_or_default();
             Some(format!("{name}{code}{of}{source}"))
@@ -282,31 +279,25 @@ fn alarm_other_information(s: &Sources<'_>) -> Option<Value> {
 
 /// Field 14 from the Art. 10 assessment: the conditions (a) and (c) it found met.
 fn threat_potential_impact(s: &Sources<'_>) -> Option<Value> {
-    let conditions = lookup(s.context, "DORA.CyberThreat.Conditions")?;
-    let met: Vec<String> = conditions
-        .as_array()?
-        .iter()
-        .filter(|c| c.get("Status").and_then(Value::as_str) == Some("met"))
-        .filter(|c| {
-            c.get("Article")
-                .and_then(Value::as_str)
-                .is_some_and(|a| a.ends_with("10(a)") || a.ends_with("10(c)"))
-        })
-        .filter_map(|c| {
-            Some(format!(
-                "{} ({})",
-                c.get("Justification")?.as_str()?,
-                c.get("Article")?.as_str()?
-            ))
-        })
-        .collect();
+    let met: Vec<String> =
+        read_all::<ThreatConditionRecord>(s.context, "DORA.CyberThreat.Conditions")
+            .iter()
+            .filter(|c| c.status.as_deref() == Some("met"))
+            .filter_map(|c| {
+                let article = c
+                    .article
+                    .as_deref()
+                    .filter(|a| a.ends_with("10(a)") || a.ends_with("10(c)"))?;
+                Some(format!("{} ({article})", c.justification.as_deref()?))
+            })
+            .collect();
     (!met.is_empty()).then(|| json!(format!("If the threat materialised: {}.", met.join("; "))))
 }
 
 /// Field 3.17: whether the times behind the duration and the downtime are actual or estimates,
 /// from the classification's figures (each carries an `Estimate` flag).
 fn duration_actual_or_estimate(s: &Sources<'_>) -> Option<Value> {
-    let facts = s.classification.get("Facts")?;
+    let c: ClassificationRecord = view(s.classification);
     let flags: Vec<bool> = [
         "occurred_at",
         "resolved_at",
@@ -314,9 +305,9 @@ fn duration_actual_or_estimate(s: &Sources<'_>) -> Option<Value> {
         "downtime_end",
     ]
     .iter()
-    .filter_map(|n| facts.get(*n))
-    .filter(|f| f.get("Value").is_some_and(|v| !v.is_null()))
-    .map(|f| f.get("Estimate").and_then(Value::as_bool).unwrap_or(false))
+    .filter_map(|n| c.facts.get(*n))
+    .filter(|f| f.value.is_some())
+    .map(FactRecord::is_estimate)
     .collect();
     if flags.is_empty() {
         return None;
@@ -332,8 +323,10 @@ fn duration_actual_or_estimate(s: &Sources<'_>) -> Option<Value> {
 
 /// The geographical reasons (`DORA.Context.Geo.Reasons`) of the Member States the
 /// classification counted (all of them when it counted none).
-fn geo_reasons(s: &Sources<'_>) -> Vec<Value> {
-    let counted: Vec<String> = super::draft::fact(s.classification, "member_states")
+fn geo_reasons(s: &Sources<'_>) -> Vec<GeoReasonRecord> {
+    let c: ClassificationRecord = view(s.classification);
+    let counted: Vec<String> = c
+        .fact("member_states")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
@@ -342,14 +335,12 @@ fn geo_reasons(s: &Sources<'_>) -> Vec<Value> {
                 .collect()
         })
         .unwrap_or_default();
-    lookup(s.context, "DORA.Context.Geo.Reasons")
-        .and_then(|v| v.as_array().cloned())
-        .unwrap_or_default()
+    read_all::<GeoReasonRecord>(s.context, "DORA.Context.Geo.Reasons")
         .into_iter()
         .filter(|r| {
             counted.is_empty()
-                || r.get("Country")
-                    .and_then(Value::as_str)
+                || r.country
+                    .as_deref()
                     .is_some_and(|c| counted.iter().any(|x| x.eq_ignore_ascii_case(c)))
         })
         .collect()
@@ -370,11 +361,7 @@ fn member_states_impact_types(s: &Sources<'_>) -> Option<Value> {
     let found: Vec<&str> = IMPACT_TYPES
         .iter()
         .copied()
-        .filter(|t| {
-            reasons
-                .iter()
-                .any(|r| r.get("ImpactType").and_then(Value::as_str) == Some(t))
-        })
+        .filter(|t| reasons.iter().any(|r| r.impact_type.as_deref() == Some(t)))
         .collect();
     (!found.is_empty()).then(|| json!(found))
 }
@@ -385,11 +372,9 @@ fn member_states_impact_description(s: &Sources<'_>) -> Option<Value> {
         .filter_map(|r| {
             Some(format!(
                 "{}: {} ({})",
-                r.get("Country")?.as_str()?,
-                r.get("Reason")?.as_str()?,
-                r.get("Source")
-                    .and_then(Value::as_str)
-                    .unwrap_or("source not named")
+                r.country.as_deref()?,
+                r.reason.as_deref()?,
+                r.source.as_deref().unwrap_or("source not named")
             ))
         })
         .collect();

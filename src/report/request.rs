@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::approval::record_draft;
 use super::currency::Conversion;
 use super::draft::{build, lookup, Draft, Sources};
+use super::entries::{details, DecisionEntry};
 use super::evidence::Evidence;
 use super::export::{csv, markdown};
 use super::gate::authority_reference;
@@ -66,21 +67,17 @@ pub fn newest<'a>(context: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 pub fn chain_in(context: &Value) -> Result<Vec<Entry>, InputError> {
-    chain_from_json(
-        context
-            .get("DORA")
-            .and_then(|d| d.get("Audit"))
-            .unwrap_or(&Value::Null),
+    chain_from_json(crate::context::at_path(context, "DORA.Audit").unwrap_or(&Value::Null)).map_err(
+        |e| {
+            InputError::new(
+                "audit",
+                format!(
+                    "The evidence chain in context (DORA.Audit) cannot be read: {}",
+                    e.message
+                ),
+            )
+        },
     )
-    .map_err(|e| {
-        InputError::new(
-            "audit",
-            format!(
-                "The evidence chain in context (DORA.Audit) cannot be read: {}",
-                e.message
-            ),
-        )
-    })
 }
 
 /// The incident's id as the chain binds it.
@@ -97,11 +94,13 @@ pub fn incident_id(incident: &Value) -> String {
 fn approvals_for(chain: &[Entry], subject: &str) -> Vec<Value> {
     chain
         .iter()
-        .filter(|e| (e.kind == "approval" || e.kind == "rejection") && e.details.get("Subject").and_then(Value::as_str) == Some(subject))
-        .map(|e| {
+        .filter(|e| e.kind == "approval" || e.kind == "rejection")
+        .map(|e| (e, details::<DecisionEntry>(e)))
+        .filter(|(_, d)| d.subject.as_deref() == Some(subject))
+        .map(|(e, d)| {
             json!({
-                "Approver": e.actor, "Role": e.details.get("Role"), "Decision": e.details.get("Decision"), "At": e.at,
-                "ContentHash": e.details.get("ContentHash"), "Comment": e.details.get("Comment"),
+                "Approver": e.actor, "Role": d.role, "Decision": d.decision, "At": e.at,
+                "ContentHash": d.content_hash, "Comment": d.comment,
             })
         })
         .collect()

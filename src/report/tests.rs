@@ -540,3 +540,34 @@ fn csv_and_markdown_carry_every_field_and_the_verdict() {
         "{m}"
     );
 }
+
+/// A draft as `DORA.Report` holds it reads back through the record the report-status field
+/// uses: a renamed output key fails here, not silently in another module.
+#[test]
+fn a_draft_reads_back_as_the_record_the_status_field_uses() {
+    let d = draft_from(
+        "initial",
+        &json!({}),
+        &json!({}),
+        &json!({}),
+        &json!({"id": "88"}),
+    );
+    let read: crate::context::DraftRecord =
+        crate::context::view(&serde_json::to_value(&d).unwrap());
+    assert_eq!(read.r#type.as_deref(), Some("initial"));
+    assert_eq!(read.content_hash.as_deref(), Some(d.content_hash.as_str()));
+    assert_eq!(read.complete, Some(d.complete));
+    assert_eq!(read.generated_at.as_deref(), Some(d.generated_at.as_str()));
+    assert!(!d.problems.is_empty() && !d.missing.is_empty());
+    let written: Vec<Option<&str>> = (d.problems.iter().map(|p| p.field.as_str()))
+        .chain(d.missing.iter().map(|g| g.id.as_str()))
+        .map(Some)
+        .collect();
+    let read_back: Vec<Option<&str>> = (read.problems.iter().map(|p| p.field.as_deref()))
+        .chain(read.missing.iter().map(|g| g.id.as_deref()))
+        .collect();
+    assert_eq!(
+        read_back, written,
+        "the problems' fields, then the missing fields' ids"
+    );
+}

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::approval::user_json;
+use super::entries::{details, TriageEntry};
 use super::evidence::Evidence;
 use crate::audit::Entry;
 use crate::identity::Caller;
@@ -90,7 +91,7 @@ pub fn record(
         .iter()
         .rev()
         .find(|e| e.kind == KIND)
-        .map(|e| e.details.clone());
+        .map(details::<TriageEntry>);
     let (details, actor) = match person {
         Some(p) => {
             let outcome = one_of("outcome", p.outcome, OUTCOMES)?;
@@ -103,19 +104,17 @@ pub fn record(
             }
             (
                 json!({"Outcome": outcome, "Rule": "a person's triage", "Reason": reason, "By": p.caller.username,
-                       "User": user_json(p.caller), "Previous": latest.as_ref().and_then(|l| l.get("Outcome")).cloned()}),
+                       "User": user_json(p.caller), "Previous": latest.as_ref().and_then(|l| l.outcome.clone())}),
                 p.caller.username.clone(),
             )
         }
         None => (automatic(incident), "DORA Bridge".to_string()),
     };
-    let same = latest.as_ref().is_some_and(|l| {
-        l.get("Outcome") == details.get("Outcome") && l.get("Rule") == details.get("Rule")
-    });
+    let same = latest.as_ref() == Some(&crate::context::view(&details));
     // A person's earlier triage stands over the automatic one run again.
     let person_before = latest
         .as_ref()
-        .is_some_and(|l| l.get("Rule").and_then(Value::as_str) == Some("a person's triage"));
+        .is_some_and(|l| l.rule.as_deref() == Some("a person's triage"));
     if person.is_some() || (!same && !person_before) {
         out.push(ev.append(at, KIND, &actor, details)?);
     }

@@ -458,7 +458,10 @@ mod tests {
         let ctx = s.to_context();
         assert_eq!(ctx["TransactionsAffected"]["Estimate"], json!(true));
         assert_eq!(ctx["ClientsAffected"]["Value"], json!(975));
-        assert!(ctx.get("CounterpartsAffected").is_none());
+        assert!(!ctx
+            .as_object()
+            .unwrap()
+            .contains_key("CounterpartsAffected"));
         assert_eq!(
             ctx["ReferencePeriod"],
             json!({"Start": "2026-10-24T08:52:00Z", "End": "2026-11-23T08:52:00Z", "Days": 30})

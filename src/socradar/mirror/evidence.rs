@@ -8,7 +8,7 @@
 //! chain starts with the incident's DORA detection, not with a SOCRadar edit.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde::Deserialize;
 
 use super::record::MirroredChange;
 use crate::audit::{self, Entry};
@@ -20,11 +20,18 @@ pub const KIND: &str = "socradar-mirror";
 /// Actor of those entries: the product recorded them; `Details.By` names who made the change.
 pub const ACTOR: &str = "DORA Bridge";
 
-fn recorded_ids(chain: &[Entry]) -> Vec<&str> {
+/// What the skip needs of a sealed record: its id ([`MirroredChange::id`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct Sealed {
+    id: Option<String>,
+}
+
+fn recorded_ids(chain: &[Entry]) -> Vec<String> {
     chain
         .iter()
         .filter(|e| e.kind == KIND)
-        .filter_map(|e| e.details.get("Id").and_then(Value::as_str))
+        .filter_map(|e| crate::context::view::<Sealed>(&e.details).id)
         .collect()
 }
 
@@ -45,7 +52,7 @@ pub fn seal(
         let done = recorded_ids(&ev.chain);
         records
             .iter()
-            .filter(|r| !done.contains(&r.id.as_str()))
+            .filter(|r| !done.contains(&r.id))
             .cloned()
             .collect()
     };

@@ -2,9 +2,19 @@
 //!
 //! XSOAR keeps an output that was written more than once without matching its key field as a
 //! list, the newest last. Every reader of context takes the newest entry at each level of a path
-//! through this module, so that the rule is written once.
+//! through this module, so that the rule is written once; what DORA Bridge wrote there is read
+//! back as the typed records of [`records`], never key by key.
 
+pub mod records;
+
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+pub use records::{
+    ApprovalRecord, AuditRecord, ClassificationRecord, CriterionRecord, DeadlinesRecord,
+    DecisionRecord, DraftRecord, FactRecord, GeoReasonRecord, ProviderRecord, ReportDueRecord,
+    ThreatConditionRecord,
+};
 
 /// The newest entry of `v`: the last of a list (`null` for an empty one), else `v` itself.
 pub fn newest(v: &Value) -> &Value {
@@ -27,6 +37,27 @@ pub fn at_path<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
 /// The newest entry at `path`, if there is one that is not `null`.
 pub fn newest_at<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
     at_path(root, path).map(newest).filter(|v| !v.is_null())
+}
+
+/// `v` read as a `T`: a record DORA Bridge wrote, with every key it lacks (older entries) at its
+/// default. Context is anyone's to edit, so a value of the wrong shape reads as the default
+/// rather than failing the command that reads it; each record's fields say which keys are lenient.
+pub fn view<T: DeserializeOwned + Default>(v: &Value) -> T {
+    T::deserialize(v).unwrap_or_default()
+}
+
+/// The newest entry at `path` as a `T`, if there is one that is not `null`.
+pub fn read<T: DeserializeOwned + Default>(root: &Value, path: &str) -> Option<T> {
+    newest_at(root, path).map(view)
+}
+
+/// Every entry at `path`, oldest first (one object is one entry), each as a `T`.
+pub fn read_all<T: DeserializeOwned + Default>(root: &Value, path: &str) -> Vec<T> {
+    match at_path(root, path) {
+        Some(Value::Array(items)) => items.iter().filter(|v| !v.is_null()).map(view).collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(one) => vec![view(one)],
+    }
 }
 
 #[cfg(test)]
