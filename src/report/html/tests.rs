@@ -137,11 +137,32 @@ fn markup_from_the_incident_is_escaped_everywhere() {
     assert!(!html.contains("<img"), "raw markup in the page");
     assert!(!html.contains("<b>A</b>"));
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
-    assert!(html.contains("Bank &lt;b&gt;A&lt;/b&gt; &amp; &#39;B&#39;"));
+    assert!(html.contains("Bank &lt;b&gt;A&lt;/b&gt; &amp; 'B'"));
     assert!(html.contains("Call &quot;war room&quot; &amp; &lt;img"));
-    assert!(html.contains("o&#39;brien"));
+    // maud leaves `'` as it is: every attribute is in double quotes, which a `'` cannot end.
+    assert!(html.contains("<td>o'brien</td>"));
+    assert!(!html.contains("='"), "an attribute in single quotes");
     balanced(&html).unwrap();
-    assert_eq!(esc("&<>\"'"), "&amp;&lt;&gt;&quot;&#39;");
+}
+
+#[test]
+fn a_hostile_content_hash_stays_inside_its_attribute() {
+    let d = sparse("initial", &json!({}), "x");
+    let hostile = "\" onmouseover=\"alert(1)\" x=\"<script>&";
+    let approvals = vec![
+        json!({"Approver": "A", "Role": "CISO", "Decision": "<script>alert(1)</script>", "At": "2026-11-23T11:50:00Z", "ContentHash": hostile}),
+    ];
+    let html = render(&view(&d, None, vec![], approvals));
+    assert!(!html.contains("<script"), "raw markup in the page");
+    assert!(
+        !html.contains("\" onmouseover=\""),
+        "the hash left its attribute"
+    );
+    assert!(html.contains(
+        "<code title=\"&quot; onmouseover=&quot;alert(1)&quot; x=&quot;&lt;script&gt;&amp;\">"
+    ));
+    assert!(html.contains("<td class=\"decision\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+    balanced(&html).unwrap();
 }
 
 fn report(status: &str, due: Option<&str>, submitted: Option<&str>, left: Option<&str>) -> Value {
