@@ -2,6 +2,9 @@
 //! Officer) and for the war room: one self-contained page (inline CSS and SVG, no scripts,
 //! nothing fetched) with the draft's status, the deadline clock and the incident's timeline
 //! drawn, the approvals and every field. It reads on a laptop and prints on A4.
+//!
+//! The markup is written with maud's `html!`: checked when the crate compiles, and every value
+//! spliced into it escaped, since an incident carries whatever an attacker wrote.
 
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -116,7 +119,7 @@ fn text_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
         .filter(|s| !s.is_empty())
 }
 
-/// XSOAR keeps repeated outputs as lists: the newest (last) entry stands.
+/// "1 approval", "2 approvals".
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
