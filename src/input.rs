@@ -267,6 +267,19 @@ pub fn boolean(argument: &str, raw: &str) -> Result<bool, InputError> {
     }
 }
 
+/// What kind of JSON value a caller gave, for a message ("it is a list, not an object").
+pub fn json_type(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -543,7 +543,7 @@ def test_the_sql_guard_reads_quoted_and_unicode_names():
         'SELECT "pg_terminate_backend"(pid) AS transactions_affected FROM pg_stat_activity',
         'SELECT U&"pg\\005Fterminate\\005Fbackend"(pid) AS transactions_affected FROM pg_stat_activity',
         "SELECT U&\"pg!005fadvisory!005flock\" UESCAPE '!' (1) AS transactions_affected",
-        "SELECT pg_catalog.\"pg_notify\"('c', 'x') AS transactions_affected",
+        'SELECT pg_catalog."pg_cancel_backend"(1) AS transactions_affected',
     ):
         [error] = errors(
             run_command(DORABridgeContext.main, "test-module", pg_params(pg_affected_query=query))

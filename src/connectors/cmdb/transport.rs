@@ -19,7 +19,7 @@ use super::{normalise_base, CmdbAuth, CmdbConfig, Secret, SOURCE};
 use crate::connectors::ConnectorError;
 use crate::http::retry::{self, Attempt};
 use crate::http::{HttpClient, HttpError, HttpSettings, Reply, RetryPolicy};
-use crate::input::quote;
+use crate::input::{json_type, quote};
 use crate::secret::Redactor;
 
 /// Records per page; the Table API's own default (10 000) makes slow, large answers.
@@ -252,7 +252,7 @@ impl Transport {
             return Err(self.fail(format!(
                 "The CMDB at {} answered {where_} with a `result` that is {}, not a list of records; check that the base URL points at a ServiceNow Table API",
                 self.host,
-                kind(result)
+                json_type(result)
             )));
         };
         let mut records = Vec::with_capacity(items.len());
@@ -263,7 +263,7 @@ impl Transport {
                     return Err(self.unusable(format!(
                         "record {} of table {table} is {}, not an object",
                         offset + i + 1,
-                        kind(other)
+                        json_type(other)
                     )))
                 }
             }
@@ -441,17 +441,6 @@ impl Transport {
             500..=599 => format!("The CMDB at {host} failed with HTTP {code} on table {table} ({msg}); try again later, and tell the CMDB administrators if it persists"),
             _ => format!("The CMDB at {host} answered HTTP {code} on table {table} ({msg}); check the base URL and the instance's REST API settings"),
         })
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -28,7 +28,7 @@ use super::{
 use crate::connectors::ConnectorError;
 use crate::http::retry::{self, Attempt};
 use crate::http::{HttpClient, HttpError, HttpSettings, Reply, RetryPolicy};
-use crate::input::{self, quote, InputError};
+use crate::input::{self, json_type, quote, InputError};
 use crate::secret::Redactor;
 
 /// The largest answer read by default, in MB (`max_response_mb`): the answer holds a few
@@ -174,17 +174,6 @@ pub struct RestSource {
     http: HttpClient,
     cfg: RestConfig,
     redactor: Redactor,
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn time(t: DateTime<Utc>) -> String {

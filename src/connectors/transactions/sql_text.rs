@@ -1,21 +1,38 @@
 //! The operator's SQL: named parameters (`:services`, `:window_start`, …) become real bind
-//! parameters (`$1`, …), never interpolated text, and a query that is not one reading
-//! SELECT/WITH statement is refused before anything is sent.
+//! parameters (`$1`, …), never interpolated text, and a query that is not one SELECT/WITH
+//! statement, or that calls a function acting beyond it, is refused before anything is sent.
 //!
-//! The text check gives an early, clear error. The guard that holds is the server's: every query
-//! runs in a `READ ONLY` transaction (see `sql.rs`), as a role that should hold SELECT only.
+//! The guard that holds is the server's: every query runs in a `BEGIN READ ONLY` transaction
+//! with `SET LOCAL statement_timeout` and `lock_timeout`, rolled back afterwards (`sql.rs`), as a
+//! role that should hold SELECT only. This check refuses only what that does not stop:
 //!
-//! Why keep a text check at all, and why this one: a `READ ONLY` transaction refuses writes,
-//! but not the functions that act beyond the data — `pg_terminate_backend` ends another session
-//! of the same role, `pg_advisory_lock` and `pg_notify` reach other sessions — and a role's
-//! EXECUTE on those is granted to PUBLIC by default, which the connector cannot revoke. So the
-//! check refuses calls to them by name, and a name is what PostgreSQL resolves, however it is
-//! spelled: bare (`pg_notify`), quoted (`"pg_notify"`), Unicode-escaped (`U&"pg\005fnotify"`,
-//! with or without `UESCAPE`), schema-qualified, with comments or spaces before the parenthesis.
-//! Quoted and `U&` identifiers are decoded into the name they denote before the check, so quoting
-//! no longer slips past it. The list cannot know the entity's own functions: the deployment
-//! guide asks for a role with SELECT only and, where the database allows, EXECUTE on these
-//! functions revoked from PUBLIC.
+//! - Anything but one SELECT or WITH statement. A statement of its own could end or change the
+//!   transaction (`COMMIT`, `SET TRANSACTION`, `SET statement_timeout`), run code (`DO`,
+//!   `CALL`) or act outside any transaction (`COPY … TO PROGRAM`, `VACUUM`, `LISTEN`). The
+//!   extended protocol the connector speaks already refuses a second statement in one query;
+//!   the check says so clearly instead of sending the text cut at its first `;`.
+//! - Calls to functions whose effect neither READ ONLY nor the rollback undoes
+//!   ([`BEYOND_THE_TRANSACTION`]): signalling other sessions, session-level advisory locks
+//!   (held past the rollback, in a pooled session for as long as it lives), dblink (a second
+//!   connection whose transaction is not read-only), queries given as text (`query_to_xml`, which
+//!   this check cannot read), and the administrator's functions a role with more than SELECT
+//!   might hold (reload, WAL switch, server files, statistics reset).
+//!
+//! Left to the server (`sql_tests.rs` runs these against PostgreSQL): a write, also inside a
+//! WITH, `SELECT … INTO` and row locks (`FOR UPDATE`/`SHARE`) are refused in a READ ONLY
+//! transaction ("cannot execute … in a read-only transaction", PostgreSQL's `SET TRANSACTION`
+//! page), and so are `nextval`/`setval` on any but a temporary sequence (`PreventCommandIfReadOnly`
+//! in its sequence code). The rollback undoes the rest: a setting (`set_config`) made in a
+//! transaction that rolls back disappears, a notification (`pg_notify`) is delivered only on
+//! commit, a transaction-level advisory lock ends with the transaction, and a large object
+//! (which PostgreSQL 15 still lets a READ ONLY transaction create) is rows that roll back.
+//!
+//! A function is matched by the name PostgreSQL resolves, however it is spelled: bare
+//! (`pg_cancel_backend`), quoted (`"pg_cancel_backend"`), Unicode-escaped
+//! (`U&"pg\005fcancel\005fbackend"`, with or without
+//! `UESCAPE`), schema-qualified, with comments or spaces before the parenthesis. The list cannot
+//! know the entity's own functions: the deployment guide asks for a role with SELECT only and,
+//! where the database allows, EXECUTE on these functions revoked from PUBLIC.
 
 use crate::input::InputError;
 
@@ -61,51 +78,40 @@ pub(crate) struct Prepared {
     pub params: Vec<Param>,
 }
 
-/// Statements and clauses that write or lock, refused anywhere in the text (even in a CTE).
-const WRITING_WORDS: &[&str] = &[
-    "INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "ALTER", "CREATE", "GRANT", "REVOKE",
-    "TRUNCATE", "COPY", "CALL", "DO", "INTO",
-];
-
-/// Functions with effects beyond the query. `pg_sleep` is allowed: it only waits, and the
-/// statement timeout bounds it.
-const SIDE_EFFECT_FUNCTIONS: &[&str] = &[
-    "set_config",
-    "setval",
-    "nextval",
+/// Functions whose effect outlives the READ ONLY transaction and its rollback (module comment).
+/// `pg_sleep` is allowed: it only waits, and the statement timeout bounds it.
+const BEYOND_THE_TRANSACTION: &[&str] = &[
+    // Other sessions: signalled at once, whatever becomes of this transaction.
     "pg_terminate_backend",
     "pg_cancel_backend",
+    // Session-level advisory locks outlive the rollback.
+    "pg_advisory_lock",
+    "pg_advisory_lock_shared",
+    "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared",
+    // SQL given as text, out of this check's sight.
+    "query_to_xml",
+    "query_to_xml_and_xmlschema",
+    // The administrator's: granted to no one by default, refused in case the role holds them.
     "pg_reload_conf",
     "pg_rotate_logfile",
     "pg_switch_wal",
     "pg_create_restore_point",
     "pg_promote",
-    "pg_notify",
-    "pg_advisory_lock",
-    "pg_advisory_lock_shared",
-    "pg_try_advisory_lock",
-    "pg_try_advisory_lock_shared",
-    "pg_advisory_xact_lock",
-    "pg_advisory_xact_lock_shared",
-    "pg_try_advisory_xact_lock",
-    "pg_try_advisory_xact_lock_shared",
-    "lo_import",
-    "lo_export",
-    "lo_create",
-    "lo_creat",
-    "lo_unlink",
-    "lo_put",
-    "lo_from_bytea",
-    "dblink",
-    "dblink_exec",
-    "dblink_connect",
-    "pg_file_write",
-    "pg_logical_emit_message",
     "pg_stat_reset",
-    "query_to_xml",
-    "query_to_xml_and_xmlschema",
-    "cursor_to_xml",
+    "pg_logical_emit_message",
+    "pg_file_write",
+    "lo_export",
 ];
+
+/// dblink's functions (`dblink`, `dblink_exec`, `dblink_connect`, `dblink_send_query`, …) run SQL
+/// over a second connection, outside this transaction.
+const DBLINK: &str = "dblink";
+
+fn acts_beyond_the_transaction(name: &str) -> bool {
+    let name = name.to_lowercase();
+    BEYOND_THE_TRANSACTION.contains(&name.as_str()) || name.starts_with(DBLINK)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
@@ -440,7 +446,8 @@ pub(crate) fn substitute(argument: &str, text: &str) -> Result<Prepared, InputEr
     })
 }
 
-/// Refuses a text that is not a single statement that only reads.
+/// Refuses a text that is not a single SELECT/WITH statement, or that calls a function whose
+/// effect outlives the READ ONLY transaction.
 pub(crate) fn check_reads_only(argument: &str, text: &str) -> Result<(), InputError> {
     let tokens = lex(argument, text)?;
     let refuse = |what: String| {
@@ -476,21 +483,7 @@ pub(crate) fn check_reads_only(argument: &str, text: &str) -> Result<(), InputEr
                     position(text, t.start)
                 )))
             }
-            Tok::Word(w) if w == "FOR" && matches!(next, Some(Tok::Word(n)) if ["UPDATE", "SHARE", "NO", "KEY"].contains(&n.as_str())) => {
-                return Err(refuse(format!(
-                    "it locks rows with FOR {} at character {}; remove the locking clause.",
-                    match next { Some(Tok::Word(n)) => n.as_str(), _ => "" },
-                    position(text, t.start)
-                )))
-            }
-            Tok::Word(w) if WRITING_WORDS.contains(&w.as_str()) => {
-                return Err(refuse(format!(
-                    "it contains {w} at character {}; statements that write are refused even inside a WITH (write \"{}\" in double quotes if it is a column name).",
-                    position(text, t.start),
-                    w.to_ascii_lowercase()
-                )))
-            }
-            Tok::Word(w) | Tok::Name(w) if matches!(next, Some(Tok::Punct('('))) && SIDE_EFFECT_FUNCTIONS.contains(&w.to_lowercase().as_str()) => {
+            Tok::Word(w) | Tok::Name(w) if matches!(next, Some(Tok::Punct('('))) && acts_beyond_the_transaction(w) => {
                 return Err(refuse(format!(
                     "it calls {}() at character {}, which acts beyond reading; remove the call.",
                     w.to_lowercase(),

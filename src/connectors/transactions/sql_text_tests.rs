@@ -29,35 +29,21 @@ fn literals_comments_casts_and_slices_are_left_alone() {
 }
 
 #[test]
-fn writes_locks_and_several_statements_are_refused() {
+fn other_statements_several_statements_and_calls_beyond_the_transaction_are_refused() {
     for (text, says) in [
         ("UPDATE t SET a = 1", "starts with UPDATE"),
-        (
-            "WITH u AS (UPDATE t SET a = 1 RETURNING a) SELECT count(*) FROM u",
-            "contains UPDATE at character 12",
-        ),
-        (
-            "WITH d AS (DELETE FROM t RETURNING 1) SELECT 1",
-            "contains DELETE",
-        ),
-        ("SELECT * INTO new_table FROM t", "contains INTO"),
         (
             "SELECT 1; DROP TABLE t",
             "more than one statement (a ';' at character 9)",
         ),
         ("SELECT 1;;", "more than one statement"),
-        ("SELECT a FROM t FOR UPDATE", "FOR UPDATE"),
-        ("SELECT a FROM t FOR NO KEY UPDATE", "FOR NO"),
-        ("select a from t for share", "FOR SHARE"),
-        (
-            "SELECT set_config('transaction_read_only', 'off', true)",
-            "calls set_config()",
-        ),
+        ("SELECT 1; COMMIT; DELETE FROM t", "more than one statement"),
+        ("COMMIT", "starts with COMMIT"),
+        ("SET statement_timeout = 0", "starts with SET"),
         (
             "SELECT pg_catalog.pg_advisory_lock (1)",
             "calls pg_advisory_lock()",
         ),
-        ("SELECT nextval('s')", "calls nextval()"),
         ("EXPLAIN ANALYZE DELETE FROM t", "starts with EXPLAIN"),
         (
             "SELECT \"pg_terminate_backend\"(pid) FROM pg_stat_activity",
@@ -67,22 +53,35 @@ fn writes_locks_and_several_statements_are_refused() {
             "SELECT pg_catalog.\"pg_advisory_lock\" /* x */ (1)",
             "calls pg_advisory_lock()",
         ),
-        ("SELECT \"PG_NOTIFY\"('c', 'x')", "calls pg_notify()"),
+        (
+            "SELECT \"PG_CANCEL_BACKEND\"(1)",
+            "calls pg_cancel_backend()",
+        ),
         (
             "SELECT U&\"pg\\005fterminate\\005Fbackend\"(1)",
             "calls pg_terminate_backend() at character 8",
         ),
         (
-            "SELECT u&\"pg!005fnotify\" UESCAPE '!' ('c', 'x')",
-            "calls pg_notify()",
+            "SELECT u&\"pg!005fcancel!005fbackend\" UESCAPE '!' (1)",
+            "calls pg_cancel_backend()",
         ),
         (
             "SELECT U&\"pg\\+00005fadvisory_lock\"(1)",
             "calls pg_advisory_lock()",
         ),
+        (
+            "SELECT * FROM dblink_send_query('c', 'DELETE FROM t')",
+            "calls dblink_send_query()",
+        ),
+        (
+            "SELECT query_to_xml('DELETE FROM t', true, false, '')",
+            "calls query_to_xml()",
+        ),
+        ("SELECT lo_export(1, '/tmp/x')", "calls lo_export()"),
         ("SELECT U&\"pg\\zz\"(1)", "escape that is not four or six"),
-        ("COPY t TO '/tmp/x'", "starts with COPY"),
+        ("COPY t TO PROGRAM 'id'", "starts with COPY"),
         ("DO $$ BEGIN END $$", "starts with DO"),
+        ("CALL p()", "starts with CALL"),
         ("(VALUES (1))", "starts with VALUES"),
         ("-- only a comment", "is empty"),
     ] {
@@ -90,6 +89,25 @@ fn writes_locks_and_several_statements_are_refused() {
         assert_eq!(e.argument, "affected_query");
         assert!(e.message.contains(says), "{text}: {}", e.message);
         assert!(e.message.starts_with("affected_query "), "{}", e.message);
+    }
+}
+
+/// What the READ ONLY transaction refuses, or its rollback undoes, is left to the server
+/// (`sql_tests.rs` runs each against PostgreSQL).
+#[test]
+fn what_the_server_stops_is_left_to_it() {
+    for text in [
+        "WITH u AS (UPDATE t SET a = 1 RETURNING a) SELECT count(*) FROM u",
+        "WITH d AS (DELETE FROM t RETURNING 1) SELECT 1",
+        "SELECT * INTO new_table FROM t",
+        "SELECT a FROM t FOR UPDATE",
+        "select a from t for share",
+        "SELECT nextval('s'), setval('s', 1)",
+        "SELECT lo_create(0), lo_from_bytea(0, 'x')",
+        "SELECT set_config('search_path', 'x', false)",
+        "SELECT pg_notify('c', 'x'), \"pg_advisory_xact_lock\"(1)",
+    ] {
+        assert!(prepare("q", text).is_ok(), "{text}");
     }
 }
 

@@ -2,10 +2,11 @@
 //! of its reporting window elapsed, with the due times, relief and the rule behind them.
 
 use chrono::{DateTime, Utc};
+use maud::{html, Markup};
 use serde_json::Value;
 
 use super::{
-    esc, instant, newest, text_at, when, EventKind, HtmlView, TimelineEvent, AWARE, CLASSIFIED,
+    instant, newest, text_at, when, EventKind, HtmlView, TimelineEvent, AWARE, CLASSIFIED,
     DETECTED, REPORTS,
 };
 use crate::timeutil;
@@ -85,43 +86,38 @@ fn gauge_svg(
     centre: &str,
     below: &str,
     aria: &str,
-) -> String {
+) -> Markup {
     let (c, r) = (60.0_f64, 46.0_f64);
     let track = if fraction.is_none() {
         colour
     } else {
         "#eceff1"
     };
-    let mut s = format!(
-        "<svg class=\"gauge\" viewBox=\"0 0 120 120\" width=\"120\" height=\"120\" role=\"img\" aria-label=\"{}\">\
-         <circle class=\"track\" cx=\"60\" cy=\"60\" r=\"{r}\" fill=\"none\" stroke=\"{track}\" stroke-width=\"12\"/>",
-        esc(aria)
-    );
     let class = format!("arc arc-{}", css_class(status));
-    match fraction {
-        Some(f) if f >= 0.9995 => s.push_str(&format!(
-            "<circle class=\"{class}\" stroke=\"{colour}\" cx=\"60\" cy=\"60\" r=\"{r}\" fill=\"none\" stroke-width=\"12\"/>"
-        )),
-        Some(f) if f > 0.0005 => {
-            let a = f * std::f64::consts::TAU;
-            let (x, y) = (c + r * a.sin(), c - r * a.cos());
-            let large = u8::from(f > 0.5);
-            s.push_str(&format!(
-                "<path class=\"{class}\" stroke=\"{colour}\" d=\"M 60 {:.2} A {r} {r} 0 {large} 1 {x:.2} {y:.2}\" fill=\"none\" stroke-width=\"12\" stroke-linecap=\"butt\"/>",
-                c - r
-            ));
+    html! {
+        svg class="gauge" viewBox="0 0 120 120" width="120" height="120" role="img" aria-label=(aria) {
+            circle class="track" cx="60" cy="60" r=(r) fill="none" stroke=(track) stroke-width="12" {}
+            @match fraction {
+                Some(f) if f >= 0.9995 => {
+                    circle class=(class) stroke=(colour) cx="60" cy="60" r=(r) fill="none" stroke-width="12" {}
+                }
+                Some(f) if f > 0.0005 => {
+                    @let a = f * std::f64::consts::TAU;
+                    @let (x, y) = (c + r * a.sin(), c - r * a.cos());
+                    @let large = u8::from(f > 0.5);
+                    path class=(class) stroke=(colour)
+                        d=(format!("M 60 {:.2} A {r} {r} 0 {large} 1 {x:.2} {y:.2}", c - r))
+                        fill="none" stroke-width="12" stroke-linecap="butt" {}
+                }
+                _ => {}
+            }
+            text x="60" y="60" text-anchor="middle" class="g-main" { (centre) }
+            text x="60" y="78" text-anchor="middle" class="g-sub" { (below) }
         }
-        _ => {}
     }
-    s.push_str(&format!(
-        "<text x=\"60\" y=\"60\" text-anchor=\"middle\" class=\"g-main\">{}</text><text x=\"60\" y=\"78\" text-anchor=\"middle\" class=\"g-sub\">{}</text></svg>",
-        esc(centre),
-        esc(below)
-    ));
-    s
 }
 
-fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> String {
+fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> Markup {
     let status = text_at(d, "Status").unwrap_or("unknown");
     let (colour, label) = status_style(status);
     let label = label
@@ -159,100 +155,103 @@ fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> String {
             .map(|f| format!(", {:.0}% of the reporting window elapsed", f * 100.0))
             .unwrap_or_default()
     );
-    let mut out = format!(
-        "<div class=\"card status-{}\">\n<h3>{}</h3>\n",
-        css_class(status),
-        esc(name)
-    );
-    out.push_str(&gauge_svg(fraction, colour, status, &centre, &below, &aria));
-    out.push_str(&format!(
-        "\n<p class=\"badge\" style=\"background:{colour}\">{}</p>\n<dl>\n",
-        esc(&label)
-    ));
-    let row = |out: &mut String, term: &str, value: &str| {
-        out.push_str(&format!("<dt>{term}</dt><dd>{value}</dd>\n"))
-    };
-    match text_at(d, "Due") {
-        Some(due) => {
-            row(&mut out, "Due (UTC)", &when(due));
-            if let Some(local) = text_at(d, "DueLocal") {
-                row(&mut out, "Due (local)", &when(local));
-            }
-        }
-        None => row(&mut out, "Due", "not yet running"),
-    }
-    if let Some(t) = time_left {
-        row(&mut out, "Time left", &format!("<b>{}</b>", esc(t)));
-    }
-    if let Some(s) = text_at(d, "SubmittedAt") {
-        row(&mut out, "Submitted", &when(s));
-    }
-    if let Some(s) = start.filter(|_| fraction.is_some()) {
-        row(&mut out, "Window from", &when(&timeutil::to_rfc3339(s)));
-    }
-    if d.get("ReliefApplied").and_then(Value::as_bool) == Some(true) {
-        let base = text_at(d, "BaseDue")
-            .map(|b| format!(" (time limit without relief {})", when(b)))
-            .unwrap_or_default();
-        row(
-            &mut out,
-            "Relief",
-            &format!("<b>weekend/holiday relief applied</b>{base}"),
-        );
-    }
-    if let Some(i) = text_at(d, "InformAuthorityBy") {
-        row(
-            &mut out,
-            "Inform authority",
-            &format!("before {}, if the deadline cannot be met", when(i)),
-        );
-    }
-    out.push_str("</dl>\n");
-    if let Some(rule) = text_at(d, "Rule") {
-        out.push_str(&format!("<p class=\"rule\">{}</p>\n", esc(rule)));
-    }
+    let row = |term: &str, value: Markup| html! { dt { (term) } dd { (value) } "\n" };
     let notes: Vec<&str> = d
         .get("Notes")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    if !notes.is_empty() {
-        out.push_str("<ul class=\"notes\">");
-        for n in notes {
-            out.push_str(&format!("<li>{}</li>", esc(n)));
+    html! {
+        div class={ "card status-" (css_class(status)) } {
+            "\n" h3 { (name) } "\n"
+            (gauge_svg(fraction, colour, status, &centre, &below, &aria))
+            "\n" p.badge style={ "background:" (colour) } { (label) } "\n"
+            dl {
+                "\n"
+                @match text_at(d, "Due") {
+                    Some(due) => {
+                        (row("Due (UTC)", when(due)))
+                        @if let Some(local) = text_at(d, "DueLocal") {
+                            (row("Due (local)", when(local)))
+                        }
+                    }
+                    None => (row("Due", html! { "not yet running" })),
+                }
+                @if let Some(t) = time_left {
+                    (row("Time left", html! { b { (t) } }))
+                }
+                @if let Some(s) = text_at(d, "SubmittedAt") {
+                    (row("Submitted", when(s)))
+                }
+                @if let Some(s) = start.filter(|_| fraction.is_some()) {
+                    (row("Window from", when(&timeutil::to_rfc3339(s))))
+                }
+                @if d.get("ReliefApplied").and_then(Value::as_bool) == Some(true) {
+                    (row("Relief", html! {
+                        b { "weekend/holiday relief applied" }
+                        @if let Some(b) = text_at(d, "BaseDue") {
+                            " (time limit without relief " (when(b)) ")"
+                        }
+                    }))
+                }
+                @if let Some(i) = text_at(d, "InformAuthorityBy") {
+                    (row("Inform authority", html! { "before " (when(i)) ", if the deadline cannot be met" }))
+                }
+            }
+            "\n"
+            @if let Some(rule) = text_at(d, "Rule") {
+                p.rule { (rule) } "\n"
+            }
+            @if !notes.is_empty() {
+                ul.notes { @for n in notes { li { (n) } } } "\n"
+            }
         }
-        out.push_str("</ul>\n");
+        "\n"
     }
-    out.push_str("</div>\n");
-    out
 }
 
-pub(super) fn clock_section(view: &HtmlView<'_>) -> String {
-    let mut out = String::from("<section class=\"keep\">\n<h2>Deadline clock</h2>\n");
+pub(super) fn clock_section(view: &HtmlView<'_>) -> Markup {
     let Some(d) = view.deadlines.map(newest).filter(|d| d.is_object()) else {
-        out.push_str("<p class=\"muted\">The regulatory clock has not run for this incident: no DORA.Deadlines in its context.</p>\n</section>\n");
-        return out;
+        return html! {
+            section.keep {
+                "\n" h2 { "Deadline clock" } "\n"
+                p.muted { "The regulatory clock has not run for this incident: no DORA.Deadlines in its context." } "\n"
+            }
+            "\n"
+        };
     };
-    let mut about = vec![format!("as of {}", esc(&timeutil::to_rfc3339(view.now)))];
+    let mut about = vec![format!("as of {}", timeutil::to_rfc3339(view.now))];
     if let Some(c) = text_at(d, "ComputedAt") {
-        about.push(format!("computed {}", esc(c)));
+        about.push(format!("computed {c}"));
     }
     if let Some(z) = text_at(d, "TimeZone") {
         let state = text_at(d, "MemberState")
-            .map(|s| format!(", {}", esc(s)))
+            .map(|s| format!(", {s}"))
             .unwrap_or_default();
-        about.push(format!("local time {}{state}", esc(z)));
+        about.push(format!("local time {z}{state}"));
     }
-    out.push_str(&format!("<p class=\"muted\">Share of each reporting window elapsed, {}.</p>\n<div class=\"clock\">\n", about.join(" · ")));
-    for (key, name) in REPORTS {
-        match d.get(key).filter(|r| r.is_object()) {
-            Some(r) => out.push_str(&clock_card(key, name, view, r)),
-            None => out.push_str(&format!(
-                "<div class=\"card\">\n<h3>{name}</h3>\n{}\n<p class=\"muted\">Not in DORA.Deadlines.</p>\n</div>\n",
-                gauge_svg(None, "#cfd8dc", "unknown", "—", "not computed", &format!("{name}: not computed"))
-            )),
+    html! {
+        section.keep {
+            "\n" h2 { "Deadline clock" } "\n"
+            p.muted { "Share of each reporting window elapsed, " (about.join(" · ")) "." } "\n"
+            div.clock {
+                "\n"
+                @for (key, name) in REPORTS {
+                    @match d.get(key).filter(|r| r.is_object()) {
+                        Some(r) => (clock_card(key, name, view, r)),
+                        None => {
+                            div.card {
+                                "\n" h3 { (name) } "\n"
+                                (gauge_svg(None, "#cfd8dc", "unknown", "—", "not computed", &format!("{name}: not computed")))
+                                "\n" p.muted { "Not in DORA.Deadlines." } "\n"
+                            }
+                            "\n"
+                        }
+                    }
+                }
+            }
+            "\n"
         }
+        "\n"
     }
-    out.push_str("</div>\n</section>\n");
-    out
 }

@@ -2,10 +2,15 @@
 //! Officer) and for the war room: one self-contained page (inline CSS and SVG, no scripts,
 //! nothing fetched) with the draft's status, the deadline clock and the incident's timeline
 //! drawn, the approvals and every field. It reads on a laptop and prints on A4.
+//!
+//! The markup is written with maud's `html!`: checked when the crate compiles, and every value
+//! spliced into it escaped, since an incident carries whatever an attacker wrote.
+
+use chrono::{DateTime, Utc};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde_json::Value;
 
 use crate::context::newest;
-use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::draft::{Draft, DraftField};
 use super::export::{shown, title, verdict_line};
@@ -98,25 +103,9 @@ const SECTIONS: [(u8, &str); 4] = [
     (4, "Final report"),
 ];
 
-/// Text for HTML content and attribute values: incidents carry whatever an attacker wrote.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// A time that never breaks across lines.
-fn when(s: &str) -> String {
-    format!("<span class=\"t\">{}</span>", esc(s))
+fn when(s: &str) -> Markup {
+    html! { span.t { (s) } }
 }
 
 fn instant(s: &str) -> Option<DateTime<Utc>> {
@@ -130,7 +119,7 @@ fn text_at<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
         .filter(|s| !s.is_empty())
 }
 
-/// XSOAR keeps repeated outputs as lists: the newest (last) entry stands.
+/// "1 approval", "2 approvals".
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -150,36 +139,52 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// The page.
+/// The page. Every text spliced in is escaped by maud (`&`, `<`, `>`, `"`; attributes are always
+/// double-quoted, so a `'` cannot end one); only the constant style sheet goes in as it is.
 pub fn render(view: &HtmlView<'_>) -> String {
     let d = view.draft;
     let heading = format!("DORA {} — draft", title(d));
-    let mut out =
-        String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let page_title = match view.entity_name {
         Some(e) => format!("{heading} · {e}"),
         None => heading.clone(),
     };
-    out.push_str(&format!(
-        "<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
-        esc(&page_title)
-    ));
-    out.push_str(&header(view, &heading));
-    out.push_str(&clock_section(view));
-    out.push_str(&timeline_section(view));
-    out.push_str(&approvals_section(view));
-    out.push_str(&fields_section(d));
-    out.push_str(&format!(
-        "<footer>Mapping {} · clock as of {} · a draft for approval: an approval binds to the content hash above and is void for any other content.</footer>\n",
-        esc(&d.mapping_version),
-        esc(&timeutil::to_rfc3339(view.now))
-    ));
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
+    html! {
+        (DOCTYPE) "\n"
+        html lang="en" {
+            "\n"
+            head {
+                "\n" meta charset="utf-8"; "\n"
+                meta name="viewport" content="width=device-width, initial-scale=1"; "\n"
+                title { (page_title) } "\n"
+                // CSS is text that HTML does not escape: a `&quot;` would break the font names.
+                style { (PreEscaped(CSS)) } "\n"
+            }
+            "\n"
+            body {
+                "\n"
+                main {
+                    "\n"
+                    (header(view, &heading))
+                    (clock_section(view))
+                    (timeline_section(view))
+                    (approvals_section(view))
+                    (fields_section(d))
+                    footer {
+                        "Mapping " (d.mapping_version) " · clock as of " (timeutil::to_rfc3339(view.now))
+                        " · a draft for approval: an approval binds to the content hash above and is void for any other content."
+                    }
+                    "\n"
+                }
+                "\n"
+            }
+            "\n"
+        }
+        "\n"
+    }
+    .into_string()
 }
 
-fn header(view: &HtmlView<'_>, heading: &str) -> String {
+fn header(view: &HtmlView<'_>, heading: &str) -> Markup {
     let d = view.draft;
     let submission = d
         .fields
@@ -188,33 +193,29 @@ fn header(view: &HtmlView<'_>, heading: &str) -> String {
         .and_then(|f| f.value.as_ref())
         .map(value_text)
         .unwrap_or_else(|| d.submission_type.clone());
-    let mut out = String::from(
-        "<header>\n<p class=\"kicker\">Major ICT-related incident report · ITS 2025/302</p>\n",
-    );
-    out.push_str(&format!("<h1>{}</h1>\n", esc(heading)));
-    if let Some(e) = view.entity_name {
-        out.push_str(&format!("<p class=\"entity\">{}</p>\n", esc(e)));
+    html! {
+        header {
+            "\n"
+            p.kicker { "Major ICT-related incident report · ITS 2025/302" } "\n"
+            h1 { (heading) } "\n"
+            @if let Some(e) = view.entity_name {
+                p.entity { (e) } "\n"
+            }
+            dl.meta {
+                "\n"
+                dt { "Submission type (1.1)" } dd { code { (submission) } } "\n"
+                dt { "Generated" } dd { (d.generated_at) } "\n"
+                dt { "Content hash" }
+                dd { code.hash { (d.content_hash) } br; small { "what an approval binds to" } } "\n"
+            }
+            "\n"
+            (status_box(d))
+        }
+        "\n"
     }
-    out.push_str("<dl class=\"meta\">\n");
-    out.push_str(&format!(
-        "<dt>Submission type (1.1)</dt><dd><code>{}</code></dd>\n",
-        esc(&submission)
-    ));
-    out.push_str(&format!(
-        "<dt>Generated</dt><dd>{}</dd>\n",
-        esc(&d.generated_at)
-    ));
-    out.push_str(&format!(
-        "<dt>Content hash</dt><dd><code class=\"hash\">{}</code><br><small>what an approval binds to</small></dd>\n",
-        esc(&d.content_hash)
-    ));
-    out.push_str("</dl>\n");
-    out.push_str(&status_box(d));
-    out.push_str("</header>\n");
-    out
 }
 
-fn status_box(d: &Draft) -> String {
+fn status_box(d: &Draft) -> Markup {
     let class = if d.complete { "complete" } else { "incomplete" };
     let head = if d.complete {
         "Complete".to_string()
@@ -224,146 +225,143 @@ fn status_box(d: &Draft) -> String {
             plural(d.problems.len(), "problem", "problems")
         )
     };
-    let mut out = format!(
-        "<div class=\"status {class}\" role=\"status\"><p class=\"status-head\">{}</p>\n<p>{}</p>\n",
-        esc(&head),
-        esc(&verdict_line(d))
-    );
-    if let Some(c) = &d.conversion {
-        out.push_str(&format!(
-            "<p>Amounts in {}: euro amounts converted at {} {} per euro ({}).</p>\n",
-            esc(&c.currency),
-            esc(&c.rate_per_eur),
-            esc(&c.currency),
-            esc(&c.source)
-        ));
-    }
-    if !d.problems.is_empty() {
-        out.push_str("<ul class=\"gaps\">\n");
-        for p in &d.problems {
-            out.push_str(&format!(
-                "<li class=\"problem\"><b>{}</b> {} — {}; fill <code>{}</code></li>\n",
-                esc(&p.field),
-                esc(&p.name),
-                esc(&p.why),
-                esc(&p.key)
-            ));
+    html! {
+        div class={ "status " (class) } role="status" {
+            p.status-head { (head) } "\n"
+            p { (verdict_line(d)) } "\n"
+            @if let Some(c) = &d.conversion {
+                p {
+                    "Amounts in " (c.currency) ": euro amounts converted at " (c.rate_per_eur) " "
+                    (c.currency) " per euro (" (c.source) ")."
+                }
+                "\n"
+            }
+            @if !d.problems.is_empty() {
+                ul.gaps {
+                    "\n"
+                    @for p in &d.problems {
+                        li.problem {
+                            b { (p.field) } " " (p.name) " — " (p.why) "; fill " code { (p.key) }
+                        }
+                        "\n"
+                    }
+                }
+                "\n"
+            }
         }
-        out.push_str("</ul>\n");
+        "\n"
     }
-    out.push_str("</div>\n");
-    out
 }
 
 // ---- Approvals and fields --------------------------------------------------------------------
 
-fn approvals_section(view: &HtmlView<'_>) -> String {
-    let mut out = String::from("<section>\n<h2>Approvals</h2>\n");
-    if view.approvals.is_empty() {
-        out.push_str(
-            "<p class=\"muted\">No approval recorded for this incident yet.</p>\n</section>\n",
-        );
-        return out;
-    }
+/// The first characters of a content hash, the whole of it on hover.
+fn hash_prefix(h: &str) -> Markup {
+    html! { code title=(h) { (h.chars().take(12).collect::<String>()) "…" } }
+}
+
+fn approvals_section(view: &HtmlView<'_>) -> Markup {
     let hash = &view.draft.content_hash;
     let field = |a: &Value, k: &str| a.get(k).map(value_text).unwrap_or_default();
     let bound = |a: &Value| text_at(a, "ContentHash") == Some(hash.as_str());
     let this: Vec<&Value> = view.approvals.iter().filter(|a| bound(a)).collect();
-    let approved = this
-        .iter()
-        .filter(|a| text_at(a, "Decision") == Some("approve"))
-        .count();
-    let rejected = this
-        .iter()
-        .filter(|a| text_at(a, "Decision") == Some("reject"))
-        .count();
-    out.push_str(&format!(
-        "<p>For this draft: <b>{}</b>, <b>{}</b>. Void (bound to other content): {}.</p>\n",
-        plural(approved, "approval", "approvals"),
-        plural(rejected, "rejection", "rejections"),
-        view.approvals.len() - this.len()
-    ));
-    out.push_str("<table class=\"approvals\">\n<thead><tr><th>Approver</th><th>Role</th><th>Decision</th><th>Time (UTC)</th><th>Binds to</th><th>Comment</th></tr></thead>\n<tbody>\n");
-    for a in &view.approvals {
-        let decision = match text_at(a, "Decision") {
-            Some("approve") => "<span class=\"ok\">Approved</span>".to_string(),
-            Some("reject") => "<span class=\"bad\">Rejected</span>".to_string(),
-            other => esc(other.unwrap_or("")),
-        };
-        let binds = match text_at(a, "ContentHash") {
-            Some(h) if h == hash => format!("<span class=\"ok\">this draft</span> <code title=\"{}\">{}…</code>", esc(h), esc(&h.chars().take(12).collect::<String>())),
-            Some(h) => format!(
-                "<span class=\"void\">for an earlier draft, void</span> <code title=\"{}\">{}…</code>",
-                esc(h),
-                esc(&h.chars().take(12).collect::<String>())
-            ),
-            None => "<span class=\"void\">bound to no content, void</span>".to_string(),
-        };
-        out.push_str(&format!(
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td class=\"decision\">{decision}</td><td class=\"mono\">{}</td><td>{binds}</td><td class=\"wrap\">{}</td></tr>\n",
-            if bound(a) { "bound" } else { "voided" },
-            esc(&field(a, "Approver")),
-            esc(&field(a, "Role")),
-            esc(&field(a, "At")),
-            esc(&field(a, "Comment"))
-        ));
+    let decided = |decision: &str| {
+        this.iter()
+            .filter(|a| text_at(a, "Decision") == Some(decision))
+            .count()
+    };
+    let decision = |a: &Value| match text_at(a, "Decision") {
+        Some("approve") => html! { span.ok { "Approved" } },
+        Some("reject") => html! { span.bad { "Rejected" } },
+        other => html! { (other.unwrap_or("")) },
+    };
+    let binds = |a: &Value| match text_at(a, "ContentHash") {
+        Some(h) if h == hash => html! { span.ok { "this draft" } " " (hash_prefix(h)) },
+        Some(h) => html! { span.void { "for an earlier draft, void" } " " (hash_prefix(h)) },
+        None => html! { span.void { "bound to no content, void" } },
+    };
+    html! {
+        section {
+            "\n" h2 { "Approvals" } "\n"
+            @if view.approvals.is_empty() {
+                p.muted { "No approval recorded for this incident yet." } "\n"
+            } @else {
+                p {
+                    "For this draft: " b { (plural(decided("approve"), "approval", "approvals")) } ", "
+                    b { (plural(decided("reject"), "rejection", "rejections")) }
+                    ". Void (bound to other content): " (view.approvals.len() - this.len()) "."
+                }
+                "\n"
+                table.approvals {
+                    "\n"
+                    thead { tr { th { "Approver" } th { "Role" } th { "Decision" } th { "Time (UTC)" } th { "Binds to" } th { "Comment" } } }
+                    "\n"
+                    tbody {
+                        "\n"
+                        @for a in &view.approvals {
+                            tr class=(if bound(a) { "bound" } else { "voided" }) {
+                                td { (field(a, "Approver")) }
+                                td { (field(a, "Role")) }
+                                td.decision { (decision(a)) }
+                                td.mono { (field(a, "At")) }
+                                td { (binds(a)) }
+                                td.wrap { (field(a, "Comment")) }
+                            }
+                            "\n"
+                        }
+                    }
+                }
+                "\n"
+            }
+        }
+        "\n"
     }
-    out.push_str("</tbody></table>\n</section>\n");
-    out
 }
 
-fn field_row(f: &DraftField) -> String {
-    let mut value = String::new();
-    if f.value.is_some() {
-        value.push_str(&esc(&shown(f)));
+fn field_row(f: &DraftField) -> Markup {
+    let missing = f.missing && f.mandatory;
+    html! {
+        tr class=[missing.then_some("missing")] {
+            td.id { (f.id) }
+            td { (f.name) @if f.mandatory { " " small.muted { "mandatory" } } }
+            td.wrap {
+                @if f.value.is_some() { (shown(f)) }
+                @if let Some(p) = &f.problem { span.problem { "Refused: " (p) } br; }
+                @if missing {
+                    span.missing-text { "missing — fill " code { "DORA.IncidentReport." (f.key) } }
+                } @else if f.missing && f.problem.is_none() {
+                    span.muted { "—" }
+                }
+                @if let Some(n) = &f.note { br; small.muted { (n) } }
+            }
+            td.source { (f.source.as_deref().unwrap_or("")) }
+        }
+        "\n"
     }
-    if let Some(p) = &f.problem {
-        value.push_str(&format!(
-            "<span class=\"problem\">Refused: {}</span><br>",
-            esc(p)
-        ));
-    }
-    if f.missing && f.mandatory {
-        value.push_str(&format!("<span class=\"missing-text\">missing — fill <code>DORA.IncidentReport.{}</code></span>", esc(&f.key)));
-    } else if f.missing && f.problem.is_none() {
-        value.push_str("<span class=\"muted\">—</span>");
-    }
-    if let Some(n) = &f.note {
-        value.push_str(&format!("<br><small class=\"muted\">{}</small>", esc(n)));
-    }
-    format!(
-        "<tr{}><td class=\"id\">{}</td><td>{}{}</td><td class=\"wrap\">{value}</td><td class=\"source\">{}</td></tr>\n",
-        if f.missing && f.mandatory { " class=\"missing\"" } else { "" },
-        esc(&f.id),
-        esc(&f.name),
-        if f.mandatory { " <small class=\"muted\">mandatory</small>" } else { "" },
-        esc(f.source.as_deref().unwrap_or(""))
-    )
 }
 
-fn fields_section(d: &Draft) -> String {
-    let mut out = String::from("<section>\n<h2>Fields</h2>\n");
-    for (n, name) in SECTIONS {
-        let fields: Vec<&DraftField> = d.fields.iter().filter(|f| f.section == n).collect();
-        if fields.is_empty() {
-            continue;
+fn fields_section(d: &Draft) -> Markup {
+    html! {
+        section {
+            "\n" h2 { "Fields" } "\n"
+            @for (n, name) in SECTIONS {
+                @let fields: Vec<&DraftField> = d.fields.iter().filter(|f| f.section == n).collect();
+                @if !fields.is_empty() {
+                    @let gaps = fields.iter().filter(|f| f.mandatory && f.missing).count();
+                    h3 { (n) ". " (name) @if gaps > 0 { " " span.gap-count { (gaps) " missing" } } }
+                    "\n"
+                    table.fields {
+                        "\n"
+                        thead { tr { th { "Field" } th { "Name" } th { "Value" } th { "Source" } } }
+                        "\n"
+                        tbody { "\n" @for f in fields { (field_row(f)) } }
+                    }
+                    "\n"
+                }
+            }
         }
-        let gaps = fields.iter().filter(|f| f.mandatory && f.missing).count();
-        let note = if gaps > 0 {
-            format!(" <span class=\"gap-count\">{} missing</span>", gaps)
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            "<h3>{n}. {name}{note}</h3>\n<table class=\"fields\">\n<thead><tr><th>Field</th><th>Name</th><th>Value</th><th>Source</th></tr></thead>\n<tbody>\n"
-        ));
-        for f in fields {
-            out.push_str(&field_row(f));
-        }
-        out.push_str("</tbody></table>\n");
+        "\n"
     }
-    out.push_str("</section>\n");
-    out
 }
 
 const CSS: &str = r#"

@@ -3,10 +3,6 @@ use serde_json::{json, Value};
 
 use super::timeline::{assign_lanes, LABEL_GAP};
 use super::*;
-use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
-use crate::dora::profile::EntityProfile;
-use crate::report::draft::{build, Sources};
-use crate::report::mapping::builtin;
 
 mod fixtures;
 use fixtures::{balanced, classification, now, real_deadlines, sparse, status_box_of, t, view};
@@ -137,11 +133,32 @@ fn markup_from_the_incident_is_escaped_everywhere() {
     assert!(!html.contains("<img"), "raw markup in the page");
     assert!(!html.contains("<b>A</b>"));
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
-    assert!(html.contains("Bank &lt;b&gt;A&lt;/b&gt; &amp; &#39;B&#39;"));
+    assert!(html.contains("Bank &lt;b&gt;A&lt;/b&gt; &amp; 'B'"));
     assert!(html.contains("Call &quot;war room&quot; &amp; &lt;img"));
-    assert!(html.contains("o&#39;brien"));
+    // maud leaves `'` as it is: every attribute is in double quotes, which a `'` cannot end.
+    assert!(html.contains("<td>o'brien</td>"));
+    assert!(!html.contains("='"), "an attribute in single quotes");
     balanced(&html).unwrap();
-    assert_eq!(esc("&<>\"'"), "&amp;&lt;&gt;&quot;&#39;");
+}
+
+#[test]
+fn a_hostile_content_hash_stays_inside_its_attribute() {
+    let d = sparse("initial", &json!({}), "x");
+    let hostile = "\" onmouseover=\"alert(1)\" x=\"<script>&";
+    let approvals = vec![
+        json!({"Approver": "A", "Role": "CISO", "Decision": "<script>alert(1)</script>", "At": "2026-11-23T11:50:00Z", "ContentHash": hostile}),
+    ];
+    let html = render(&view(&d, None, vec![], approvals));
+    assert!(!html.contains("<script"), "raw markup in the page");
+    assert!(
+        !html.contains("\" onmouseover=\""),
+        "the hash left its attribute"
+    );
+    assert!(html.contains(
+        "<code title=\"&quot; onmouseover=&quot;alert(1)&quot; x=&quot;&lt;script&gt;&amp;\">"
+    ));
+    assert!(html.contains("<td class=\"decision\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+    balanced(&html).unwrap();
 }
 
 fn report(status: &str, due: Option<&str>, submitted: Option<&str>, left: Option<&str>) -> Value {
@@ -463,59 +480,26 @@ fn an_approval_bound_to_another_hash_is_void() {
 
 /// A whole page, as an approver sees it: hostile text from the incident is escaped, the clock,
 /// the timeline and both approvals are shown, the one bound to an older draft voided. (`make
-/// demo` writes such a page to demo-output/.)
+/// demo` writes such a page to demo-output/, `cargo run --example example_page` to target/.)
 #[test]
 fn a_whole_page_escapes_the_incident_and_shows_clock_timeline_and_approvals() {
-    let profile = EntityProfile::from_params(&json!({"entity_name": "Zahlungsinstitut Beispiel GmbH", "entity_type": "payment_institution", "home_member_state": "DE"})).unwrap();
-    let now = t("2026-11-23T09:30:00Z");
-    let facts = ClockFacts {
-        detected_at: Some(t("2026-11-19T08:02:00Z")),
-        classified_at: Some(t("2026-11-19T09:30:00Z")),
-        is_major: Some(true),
-        initial_submitted_at: Some(t("2026-11-19T12:10:00Z")),
-        ..ClockFacts::default()
-    };
-    let dl = serde_json::to_value(deadlines(&facts, &profile, now, DueSoon::default()).unwrap())
-        .unwrap();
-    let classification = json!({
-        "OccurredAt": "2026-11-19T07:40:00Z", "DetectedAt": "2026-11-19T08:02:00Z", "ClassifiedAt": "2026-11-19T09:30:00Z", "IsMajor": true,
-        "Facts": {"member_states": {"Value": ["AT", "DE"]}, "clients_affected": {"Value": 12430, "Estimate": true}, "clients_total": {"Value": 98000},
-                  "downtime_end": {"Value": "2026-11-20T16:00:00Z"}},
-        "Criteria": [{"Key": "geographical-spread", "Met": true}, {"Key": "critical-services", "Met": true}]
-    });
     let context = json!({"DORA": {"IncidentReport": {"PrimaryContactName": "Anna Weber", "PrimaryContactEmail": "not-an-email", "IncidentDiscovery": "it_security"}}});
-    let sprofile = json!({"name": "Zahlungsinstitut Beispiel GmbH", "lei": "529900T8BM49AURSDO55", "entity_type": "payment_institution"});
-    let incident = json!({"id": "88", "details": "Card payments failing for Austrian and German clients since 07:40 UTC.\nAcquirer gateway returns HTTP 503; the attacker left a note: <img src=x onerror=alert(1)>"});
-    let d = build(
-        builtin(),
-        "intermediate",
-        &Sources {
-            context: &context,
-            incident: &incident,
-            classification: &classification,
-            profile: &sprofile,
-        },
-        now,
-        None,
-    );
-    let mut events = timeline_from(Some(&classification), Some(&dl));
-    events.push(TimelineEvent {
-        at: "2026-11-19T11:58:00Z".into(),
+    let d = sparse("intermediate", &context, "Card payments failing for Austrian and German clients since 08:50 UTC.\nAcquirer gateway returns HTTP 503; the attacker left a note: <img src=x onerror=alert(1)>");
+    let dl = real_deadlines(Some("2026-11-23T11:40:00Z"));
+    let approved = TimelineEvent {
+        at: "2026-11-23T11:35:00Z".into(),
         label: "Initial notification approved (CISO)".into(),
         kind: EventKind::Approval,
-    });
+    };
+    let events: Vec<TimelineEvent> = timeline_from(Some(&classification()), Some(&dl))
+        .into_iter()
+        .chain([approved])
+        .collect();
     let approvals = vec![
-        json!({"Approver": "Anna Weber", "Role": "CISO", "Decision": "approve", "At": "2026-11-22T17:20:00Z", "ContentHash": "9f2c".repeat(16), "Comment": "Approved before the client figures were updated."}),
-        json!({"Approver": "Marco Rossi", "Role": "Chief Risk Officer", "Decision": "approve", "At": "2026-11-23T09:05:00Z", "ContentHash": d.content_hash, "Comment": "Figures are estimates; fine to send."}),
+        json!({"Approver": "Anna Weber", "Role": "CISO", "Decision": "approve", "At": "2026-11-23T11:30:00Z", "ContentHash": "9f2c".repeat(16), "Comment": "Approved before the client figures were updated."}),
+        json!({"Approver": "Marco Rossi", "Role": "Chief Risk Officer", "Decision": "approve", "At": "2026-11-23T11:55:00Z", "ContentHash": d.content_hash, "Comment": "Figures are estimates; fine to send."}),
     ];
-    let html = render(&HtmlView {
-        draft: &d,
-        entity_name: Some("Zahlungsinstitut Beispiel GmbH"),
-        deadlines: Some(&dl),
-        timeline: events,
-        approvals,
-        now,
-    });
+    let html = render(&view(&d, Some(&dl), events, approvals));
     assert!(
         !html.contains("<img src=x"),
         "the incident's text reached the page unescaped"

@@ -3,11 +3,12 @@
 //! ticks) with a legend and a table of the events.
 
 use chrono::{DateTime, Duration, Utc};
+use maud::{html, Markup};
 use serde_json::Value;
 
 use super::{
-    esc, instant, EventKind, HtmlView, TimelineEvent, AWARE, CLASSIFIED, DETECTED, OCCURRED,
-    RECOVERED, REPORTS, RESOLVED,
+    instant, EventKind, HtmlView, TimelineEvent, AWARE, CLASSIFIED, DETECTED, OCCURRED, RECOVERED,
+    REPORTS, RESOLVED,
 };
 use crate::report::draft::lookup;
 use crate::timeutil;
@@ -120,24 +121,30 @@ fn tick_step(span: Duration) -> i64 {
         .unwrap_or(31_536_000 * (secs / 31_536_000 / 8 + 1))
 }
 
-fn marker(kind: EventKind, x: f64, y: f64) -> String {
+fn marker(kind: EventKind, x: f64, y: f64) -> Markup {
     let c = kind.colour();
-    let edge = "stroke=\"#fff\" stroke-width=\"1.5\"";
+    let points = |p: &[(f64, f64)]| {
+        p.iter()
+            .map(|(px, py)| format!("{px:.1},{py:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     match kind {
-        EventKind::Incident => format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"6\" fill=\"{c}\" {edge}/>"),
-        EventKind::Deadline => format!(
-            "<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\" fill=\"{c}\" {edge}/>",
-            x,
-            y - 7.5,
-            x + 7.5,
-            y,
-            x,
-            y + 7.5,
-            x - 7.5,
-            y
-        ),
-        EventKind::Submission => format!("<rect x=\"{:.1}\" y=\"{:.1}\" width=\"11\" height=\"11\" fill=\"{c}\" {edge}/>", x - 5.5, y - 5.5),
-        EventKind::Approval => format!("<polygon points=\"{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\" fill=\"{c}\" {edge}/>", x, y - 7.0, x + 7.0, y + 6.0, x - 7.0, y + 6.0),
+        EventKind::Incident => html! {
+            circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="6" fill=(c) stroke="#fff" stroke-width="1.5" {}
+        },
+        EventKind::Deadline => html! {
+            polygon points=(points(&[(x, y - 7.5), (x + 7.5, y), (x, y + 7.5), (x - 7.5, y)]))
+                fill=(c) stroke="#fff" stroke-width="1.5" {}
+        },
+        EventKind::Submission => html! {
+            rect x=(format!("{:.1}", x - 5.5)) y=(format!("{:.1}", y - 5.5)) width="11" height="11"
+                fill=(c) stroke="#fff" stroke-width="1.5" {}
+        },
+        EventKind::Approval => html! {
+            polygon points=(points(&[(x, y - 7.0), (x + 7.0, y + 6.0), (x - 7.0, y + 6.0)]))
+                fill=(c) stroke="#fff" stroke-width="1.5" {}
+        },
     }
 }
 
@@ -158,7 +165,7 @@ struct Placed<'a> {
     anchor_end: bool,
 }
 
-fn timeline_svg(events: &[TimelineEvent], now: DateTime<Utc>) -> String {
+fn timeline_svg(events: &[TimelineEvent], now: DateTime<Utc>) -> Markup {
     let mut timed: Vec<(DateTime<Utc>, &TimelineEvent)> = events
         .iter()
         .filter_map(|e| instant(&e.at).map(|t| (t, e)))
@@ -231,10 +238,6 @@ fn timeline_svg(events: &[TimelineEvent], now: DateTime<Utc>) -> String {
     let axis = top + above * LANE + 14.0;
     let height = axis + 16.0 + below * LANE + 26.0;
 
-    let mut s = format!(
-        "<svg class=\"timeline\" viewBox=\"0 0 {W} {height:.0}\" width=\"100%\" role=\"img\" aria-label=\"Timeline of {} events, times in UTC\">\n",
-        placed.len()
-    );
     // Ticks and grid, in UTC.
     let step = tick_step(t1 - t0);
     let fmt = if step < 86_400 {
@@ -242,23 +245,13 @@ fn timeline_svg(events: &[TimelineEvent], now: DateTime<Utc>) -> String {
     } else {
         "%d %b %Y"
     };
-    let mut tick = (t0.timestamp().div_euclid(step) + 1) * step;
-    while tick <= t1.timestamp() {
-        if let Some(t) = timeutil::from_epoch(tick) {
-            let x = x_of(t);
-            s.push_str(&format!(
-                "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/><text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
-                height - 20.0,
-                height - 6.0,
-                t.format(fmt)
-            ));
-        }
-        tick += step;
-    }
-    s.push_str(&format!(
-        "<line class=\"axis\" x1=\"{MARGIN}\" y1=\"{axis:.1}\" x2=\"{:.1}\" y2=\"{axis:.1}\"/>\n",
-        W - MARGIN
-    ));
+    let first = (t0.timestamp().div_euclid(step) + 1) * step;
+    let ticks: Vec<(f64, String)> = (0..)
+        .map(|k| first + k * step)
+        .take_while(|tick| *tick <= t1.timestamp())
+        .filter_map(timeutil::from_epoch)
+        .map(|t| (x_of(t), t.format(fmt).to_string()))
+        .collect();
     // The now line under the labels (they carry a white halo), then leaders, labels, markers.
     let nx = x_of(now);
     let anchor = if nx > W - 120.0 {
@@ -268,13 +261,6 @@ fn timeline_svg(events: &[TimelineEvent], now: DateTime<Utc>) -> String {
     } else {
         "middle"
     };
-    s.push_str(&format!(
-        "<line class=\"now-line\" x1=\"{nx:.1}\" y1=\"{:.1}\" x2=\"{nx:.1}\" y2=\"{:.1}\"/><text class=\"now\" x=\"{nx:.1}\" y=\"14\" text-anchor=\"{anchor}\">now · {}</text>\n",
-        top - 8.0,
-        height - 20.0,
-        now.format("%d %b %H:%M UTC")
-    ));
-    // Leaders first, then labels over them with a white halo, then the markers.
     let label_y = |k: usize| -> (f64, f64, f64) {
         let level = (k / 2) as f64;
         if k % 2 == 0 {
@@ -285,81 +271,104 @@ fn timeline_svg(events: &[TimelineEvent], now: DateTime<Utc>) -> String {
             (first, first + 12.0, first - 10.0)
         }
     };
-    for (p, &k) in placed.iter().zip(&lanes) {
-        let (_, _, end) = label_y(k);
-        s.push_str(&format!(
-            "<line class=\"leader\" x1=\"{:.1}\" y1=\"{axis:.1}\" x2=\"{:.1}\" y2=\"{end:.1}\"/>\n",
-            p.x, p.x
-        ));
+    let f1 = |v: f64| format!("{v:.1}");
+    html! {
+        svg class="timeline" viewBox=(format!("0 0 {W} {height:.0}")) width="100%" role="img"
+            aria-label=(format!("Timeline of {} events, times in UTC", placed.len())) {
+            "\n"
+            @for (x, label) in &ticks {
+                line class="grid" x1=(f1(*x)) y1=(f1(top)) x2=(f1(*x)) y2=(f1(height - 20.0)) {}
+                text class="tick" x=(f1(*x)) y=(f1(height - 6.0)) text-anchor="middle" { (label) }
+                "\n"
+            }
+            line class="axis" x1=(MARGIN) y1=(f1(axis)) x2=(f1(W - MARGIN)) y2=(f1(axis)) {}
+            "\n"
+            line class="now-line" x1=(f1(nx)) y1=(f1(top - 8.0)) x2=(f1(nx)) y2=(f1(height - 20.0)) {}
+            text class="now" x=(f1(nx)) y="14" text-anchor=(anchor) {
+                "now · " (now.format("%d %b %H:%M UTC").to_string())
+            }
+            "\n"
+            // Leaders first, then labels over them with a white halo, then the markers.
+            @for (p, &k) in placed.iter().zip(&lanes) {
+                line class="leader" x1=(f1(p.x)) y1=(f1(axis)) x2=(f1(p.x)) y2=(f1(label_y(k).2)) {}
+                "\n"
+            }
+            @for (p, &k) in placed.iter().zip(&lanes) {
+                @let (y1, y2, _) = label_y(k);
+                @let (x, anchor) = if p.anchor_end { (p.x - 3.0, "end") } else { (p.x + 3.0, "start") };
+                text class="ev-label" x=(f1(x)) y=(f1(y1)) text-anchor=(anchor) { (p.label) }
+                text class="ev-time" x=(f1(x)) y=(f1(y2)) text-anchor=(anchor) { (p.when) }
+                "\n"
+            }
+            @for p in &placed {
+                g class={ "marker marker-" (p.event.kind.class()) } {
+                    title { (p.event.label) " — " (timeutil::to_rfc3339(p.t)) }
+                    (marker(p.event.kind, p.x, axis))
+                }
+                "\n"
+            }
+        }
     }
-    for (p, &k) in placed.iter().zip(&lanes) {
-        let (y1, y2, _) = label_y(k);
-        let (x, anchor) = if p.anchor_end {
-            (p.x - 3.0, "end")
-        } else {
-            (p.x + 3.0, "start")
-        };
-        s.push_str(&format!(
-            "<text class=\"ev-label\" x=\"{x:.1}\" y=\"{y1:.1}\" text-anchor=\"{anchor}\">{}</text><text class=\"ev-time\" x=\"{x:.1}\" y=\"{y2:.1}\" text-anchor=\"{anchor}\">{}</text>\n",
-            esc(&p.label),
-            esc(&p.when)
-        ));
-    }
-    for p in &placed {
-        s.push_str(&format!(
-            "<g class=\"marker marker-{}\"><title>{} — {}</title>{}</g>\n",
-            p.event.kind.class(),
-            esc(&p.event.label),
-            esc(&timeutil::to_rfc3339(p.t)),
-            marker(p.event.kind, p.x, axis)
-        ));
-    }
-    s.push_str("</svg>");
-    s
 }
 
-pub(super) fn timeline_section(view: &HtmlView<'_>) -> String {
-    let mut out = String::from("<section class=\"keep\">\n<h2>Timeline</h2>\n");
-    if view.timeline.is_empty() {
-        out.push_str("<p class=\"muted\">No events recorded yet.</p>\n");
-    }
-    out.push_str(&timeline_svg(&view.timeline, view.now));
-    out.push_str("\n<p class=\"legend\">");
-    for kind in [
+pub(super) fn timeline_section(view: &HtmlView<'_>) -> Markup {
+    let mut rows: Vec<&TimelineEvent> = view.timeline.iter().collect();
+    rows.sort_by_key(|e| {
+        let t = instant(&e.at);
+        (t.is_none(), t)
+    });
+    let kinds = [
         EventKind::Incident,
         EventKind::Deadline,
         EventKind::Submission,
         EventKind::Approval,
-    ] {
-        out.push_str(&format!(
-            "<span><svg class=\"key\" viewBox=\"-8 -8 16 16\" width=\"14\" height=\"14\" aria-hidden=\"true\">{}</svg> {}</span>",
-            marker(kind, 0.0, 0.0),
-            kind.name()
-        ));
-    }
-    out.push_str("<span class=\"now-key\">┊ now</span><span>Times in UTC</span></p>\n");
-    if !view.timeline.is_empty() {
-        let mut rows: Vec<&TimelineEvent> = view.timeline.iter().collect();
-        rows.sort_by_key(|e| {
-            let t = instant(&e.at);
-            (t.is_none(), t)
-        });
-        out.push_str("<table class=\"events\">\n<thead><tr><th>Time (UTC)</th><th>Event</th><th>Kind</th></tr></thead>\n<tbody>\n");
-        for e in rows {
-            let unread = if instant(&e.at).is_none() {
-                " <span class=\"problem\">(time not understood, not drawn)</span>"
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                "<tr><td class=\"mono\">{}{unread}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(&e.at),
-                esc(&e.label),
-                e.kind.name()
-            ));
+    ];
+    html! {
+        section.keep {
+            "\n" h2 { "Timeline" } "\n"
+            @if view.timeline.is_empty() {
+                p.muted { "No events recorded yet." } "\n"
+            }
+            (timeline_svg(&view.timeline, view.now))
+            "\n"
+            p.legend {
+                @for kind in kinds {
+                    span {
+                        svg class="key" viewBox="-8 -8 16 16" width="14" height="14" aria-hidden="true" {
+                            (marker(kind, 0.0, 0.0))
+                        }
+                        " " (kind.name())
+                    }
+                }
+                span.now-key { "┊ now" }
+                span { "Times in UTC" }
+            }
+            "\n"
+            @if !rows.is_empty() {
+                table.events {
+                    "\n"
+                    thead { tr { th { "Time (UTC)" } th { "Event" } th { "Kind" } } }
+                    "\n"
+                    tbody {
+                        "\n"
+                        @for e in rows {
+                            tr {
+                                td.mono {
+                                    (e.at)
+                                    @if instant(&e.at).is_none() {
+                                        " " span.problem { "(time not understood, not drawn)" }
+                                    }
+                                }
+                                td { (e.label) }
+                                td { (e.kind.name()) }
+                            }
+                            "\n"
+                        }
+                    }
+                }
+                "\n"
+            }
         }
-        out.push_str("</tbody></table>\n");
+        "\n"
     }
-    out.push_str("</section>\n");
-    out
 }
