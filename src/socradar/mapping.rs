@@ -26,8 +26,7 @@ use super::incident::{
 use super::mapping_raw::raw_json;
 pub use super::mapping_raw::RAW_JSON_LIMIT;
 pub use super::mapping_text::markdown_escape;
-use super::mapping_text::{cap_text, prefix, render, render_key_values};
-pub(crate) use super::mapping_text::{render_compliance, render_value};
+use super::mapping_text::{cap_text, prefix, render, render_compliance, render_key_values};
 use super::rawjson::{self, string};
 use crate::triage::{AlarmKind, Triage};
 

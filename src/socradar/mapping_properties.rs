@@ -21,7 +21,8 @@ use super::incident::{
     alarm_link, content_field_name, field_name, mapper_raw, xsoar_severity, Incident,
     IncidentOptions, CONTENT_KEYS,
 };
-use super::mapping::{markdown_escape, render_compliance, render_value, Mapper, TYPE_DETAIL_KEYS};
+use super::mapping::{Mapper, TYPE_DETAIL_KEYS};
+use super::mapping_text::{markdown_escape, render_compliance, render_value};
 use super::mirror::MirrorFields;
 use super::replay::Replay;
 use crate::dedup::FetchState;
