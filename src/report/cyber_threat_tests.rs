@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::draft::{build, load, Draft, Sources};
-use super::mapping::{builtin, cyber_threat, CYBER_THREAT};
+use super::draft_case::Given;
+use super::mapping::{cyber_threat, CYBER_THREAT};
 use super::verdict::{judge, Check, Checks};
 use crate::dora::threat;
 
@@ -34,31 +35,6 @@ fn judged(sources: &Sources<'_>) -> Draft {
         },
     );
     d
-}
-
-/// What a draft is built from, owned: `Value::Null` where a test gives nothing.
-#[derive(Default)]
-struct Given {
-    context: Value,
-    incident: Value,
-    classification: Value,
-    profile: Value,
-}
-
-impl Given {
-    fn sources(&self) -> Sources<'_> {
-        Sources {
-            context: &self.context,
-            incident: &self.incident,
-            classification: &self.classification,
-            profile: &self.profile,
-        }
-    }
-
-    /// The final report's draft (the IR template), unjudged.
-    fn final_draft(&self) -> Draft {
-        build(builtin(), "final", &self.sources(), now(), None)
-    }
 }
 
 fn field<'d>(d: &'d Draft, id: &str) -> &'d super::draft::DraftField {
@@ -307,7 +283,7 @@ fn the_ir_draft_takes_third_party_origin_estimates_geography_techniques_and_indi
         },
         "Criteria": [{"Key": "geographical-spread", "Met": true}, {"Key": "critical-services", "Met": true}]
     });
-    let d = given.final_draft();
+    let d = given.ir_draft("final", now());
     let got = |id: &str| {
         let f = field(&d, id);
         (
@@ -374,7 +350,7 @@ fn the_ir_draft_takes_third_party_origin_estimates_geography_techniques_and_indi
         incident: given.incident,
         ..Given::default()
     }
-    .final_draft();
+    .ir_draft("final", now());
     assert_eq!(
         field(&d, "3.25").source.as_deref(),
         Some("context.DORA.IncidentReport.ThreatTechniques")
@@ -384,7 +360,7 @@ fn the_ir_draft_takes_third_party_origin_estimates_geography_techniques_and_indi
         incident: json!({"CustomFields": {"dorasocradaralarmtype": "Attack Surface Management", "dorasocradarstatus": "WHATEVER"}}),
         ..Given::default()
     }
-    .final_draft();
+    .ir_draft("final", now());
     for id in ["2.8", "3.17", "3.18", "3.19", "3.25", "3.35"] {
         assert!(field(&d, id).value.is_none(), "{id}");
     }
