@@ -165,6 +165,14 @@ impl Case {
         self.decide_as(who, subject, true, None, None)
     }
 
+    /// A draft of `kind` ("v1", complete) approved by Ana and Jonas, the two roles the default
+    /// policy asks for.
+    pub fn draft_approved(&mut self, kind: &str) {
+        self.draft(kind, "v1");
+        self.approve(&ana(), kind).unwrap();
+        self.approve(&jonas(), kind).unwrap();
+    }
+
     pub fn submit_at(
         &mut self,
         subject: &str,
