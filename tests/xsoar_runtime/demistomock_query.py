@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
 _STATUS = {"pending": 0, "active": 1, "closed": 2, "archive": 3}
@@ -38,21 +39,20 @@ def _term_holds(term: str, incident: dict[str, Any]) -> bool:
 def _query_holds(tokens: list[str], incident: dict[str, Any]) -> bool:
     pos = 0
 
-    def expr() -> bool:
+    def joined(word: str, operand: Callable[[], bool]) -> bool:
+        """Operands joined by ``word`` (or, and); every operand is read, none skipped."""
         nonlocal pos
-        value = conj()
-        while pos < len(tokens) and tokens[pos].lower() == "or":
+        values = [operand()]
+        while pos < len(tokens) and tokens[pos].lower() == word:
             pos += 1
-            value = conj() or value
-        return value
+            values.append(operand())
+        return any(values) if word == "or" else all(values)
+
+    def expr() -> bool:
+        return joined("or", conj)
 
     def conj() -> bool:
-        nonlocal pos
-        value = atom()
-        while pos < len(tokens) and tokens[pos].lower() == "and":
-            pos += 1
-            value = atom() and value
-        return value
+        return joined("and", atom)
 
     def atom() -> bool:
         nonlocal pos
