@@ -17,7 +17,7 @@ from harness import run_fetch
 
 import dora_bridge
 from devtools.socradar_server import SocRadarServer, format_alarm_date, parse_alarm_date
-from tests.fixtures import instance_params, rfc3339
+from tests.fixtures import API_KEY, COMPANY_ID, instance_params, rfc3339
 
 
 @contextmanager
@@ -129,3 +129,16 @@ class AlarmFeed:
                 assert self.delivered[a["alarm_id"]] == 1, (
                     f"alarm {a['alarm_id']} dated {a['date']} never delivered"
                 )
+
+
+@contextmanager
+def fed_server(
+    start: datetime, first_id: int, backlog: int, failed_run_incidents: str = "kept"
+) -> Iterator[tuple[SocRadarServer, AlarmFeed]]:
+    """A local SOCRadar server whose clock stands at `start`, holding `backlog` alarms of the two
+    hours before it, and the feed of alarms from `first_id` on."""
+    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
+        srv.set_now(start)
+        feed = AlarmFeed(srv, first_id=first_id, failed_run_incidents=failed_run_incidents)
+        feed.backlog(backlog, start)
+        yield srv, feed

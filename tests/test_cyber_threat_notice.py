@@ -1,7 +1,10 @@
 """The voluntary notification of a significant cyber threat in the DORA_CYB v1.2 form: a draft
 for a leaked-credentials alarm, and the published sample, judged by DORA Bridge and,
 independently, by Python's ``jsonschema`` with the schema's ``dependencies`` applied the way its
-authors mean them; both verdicts agree. The sample round-trips field for field.
+authors mean them; both verdicts agree. The sample round-trips field for field. Then the same
+notification through the DORABridge integration on the XSOAR runtime double: assessed, drafted
+from the SOCRadar alarm, approved by two people in two roles and marked submitted, in the
+evidence chain.
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import demistomock as demisto
 import pytest
 from jsonschema import Draft202012Validator
 
 from dora_bridge import EntityProfile, InputError, assess_cyber_threat, load_report, report_fields
+from tests.dora_commands import Incident, declared, flow_params, report_of, run, written
 from tests.fixtures import SCHEMAS, dora_params
 from tests.test_report_schema import applied
 
@@ -176,3 +181,111 @@ def test_bad_input_names_the_argument():
     with pytest.raises(InputError) as e:
         EntityProfile.from_params(dora_params()).cyber_threat_draft("json", incident={}, context={})
     assert "cyber_threat_schema" in str(e.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the DORABridge integration: its context, its refusals, the evidence chain.
+
+
+def test_cyber_threat_assessment():
+    entry = run(
+        "dora-cyber-threat-assess",
+        {"could_affect_critical_functions": "true", "high_probability": "true", "could_affect_critical_services": "true",
+         "exploitable_vulnerabilities": "true", "threat_actor_capability_and_intent": "true", "threat_persistence": "false"},
+    )  # fmt: skip
+    ctx = entry["EntryContext"]["DORA.CyberThreat(val.IncidentId && val.IncidentId == obj.IncidentId)"]
+    assert ctx["Significant"] is True and ctx["Determinate"] is True
+    assert ctx["PotentialCriteria"] == ["critical_services_affected"]
+    assert written(entry) <= declared("dora-cyber-threat-assess")
+    assert "|RTS 2024/1772 Art. 10(b)|threat_persistence|" in entry["HumanReadable"]
+    # (b) judged high without its elements (i) to (iii): not assessable, each element named.
+    open_b = run("dora-cyber-threat-assess", {"high_probability": "true"})["Contents"]
+    assert open_b["Conditions"][1]["Status"] == "not-assessable"
+    assert "exploitable_vulnerabilities" in open_b["Conditions"][1]["Justification"]
+    low = run("dora-cyber-threat-assess", {"high_probability": "false"})["Contents"]
+    assert low["Significant"] is False and low["Determinate"] is True
+    bad = run("dora-cyber-threat-assess", {"threat_persistence": "maybe"})
+    assert bad["Type"] == 4 and "threat_persistence" in bad["Contents"]
+
+
+def test_a_cyber_threat_is_assessed_drafted_approved_twice_and_marked_submitted():
+    inc = Incident(flow_params(cyber_threat_schema=(SCHEMAS / "DORA_CYB_Schema_v1.2.json").read_text()))
+    inc.incident["CustomFields"] = dict(LEAKED_CREDENTIALS["CustomFields"])
+    inc.context = {
+        "DORA": {"CyberThreatNotification": {"ActionsTaken": "Passwords reset and sessions revoked."}}
+    }
+    inc.ok("dora-cyber-threat-assess", {
+        "could_affect_critical_functions": "true", "high_probability": "true", "exploitable_vulnerabilities": "true",
+        "threat_actor_capability_and_intent": "true", "threat_persistence": "true",
+        "could_affect_critical_services": "true"})  # fmt: skip
+    out = inc.ok("dora-cyber-threat-draft", {"format": "json"})
+    report = report_of(out)
+    assert (
+        report["Type"] == "cyber-threat"
+        and report["SubmissionType"] == "significant_cyber_threat_notification"
+    )
+    assert report["Complete"] is True, report["Problems"]
+    assert report["Validation"] == {"Schema": "CYB-1.2.0", "Valid": True, "Errors": []}
+    # Lists of objects declared as a whole (Unknown): Fields, Problems, Missing.
+    top = {p for p in written(out[0]) if p.count(".") == 2 and p != "DORA.Report.Validation"}
+    assert top <= declared("dora-cyber-threat-draft"), top - declared("dora-cyber-threat-draft")
+    document = json.loads((demisto.FILES_DIR / out[1]["FileID"]).read_text())
+    assert out[1]["File"].startswith("DORA_significant_cyber_threat_notification_117_")
+    assert document["cyberThreat"]["potentialClassificationCriteria"] == ["critical_services_affected"]
+    assert "Sommer2026" not in json.dumps(document)
+    sources = {f["Id"]: f["Source"] for f in report["Fields"]}
+    assert sources["13"] == "derived.alarm_description" and sources["19"] == "derived.alarm_indicators"
+    assert sources["17"] == "context.DORA.CyberThreatNotification.ActionsTaken"
+    h = report["ContentHash"]
+    assert (
+        inc.audit()[-1]["Kind"] == "report-draft" and inc.audit()[-1]["Details"]["Subject"] == "cyber-threat"
+    )
+
+    assert "before its 2 approvals" in inc.refused("dora-mark-submitted", {"type": "cyber-threat"})
+    inc.ok(
+        "dora-approve", {"subject": "cyber-threat", "decision": "approve", "content_hash": h, "role": "CISO"}
+    )
+    assert "one person counts once" in inc.refused(
+        "dora-approve", {"subject": "cyber-threat", "decision": "approve"}, user="a.ruiz-cro"
+    )
+    inc.ok("dora-approve", {"subject": "cyber-threat", "decision": "approve"}, user="jonas.weber")
+    status = inc.ok("dora-approval-status", {"subject": "cyber-threat"})[0]["Contents"]
+    assert status["Approved"] is True and status["Complete"] is True
+    assert "submitted on its own" in inc.refused(
+        "dora-mark-submitted", {"type": "cyber-threat", "combined_with": "initial"}, user="jonas.weber"
+    )
+    out = inc.ok(
+        "dora-mark-submitted",
+        {"type": "cyber-threat", "authority_reference": "BaFin-CYB-0007"},
+        user="jonas.weber",
+    )
+    submitted = inc.context["DORA"]["Submission"]
+    submitted = submitted[-1] if isinstance(submitted, list) else submitted
+    assert submitted["CyberThreatNotification"]["AuthorityReference"] == "BaFin-CYB-0007"
+    assert submitted["CyberThreatNotification"]["ContentHash"] == h
+    assert written(out[0]) <= declared("dora-mark-submitted")
+    assert [e["Kind"] for e in inc.audit()] == ["report-draft", "approval", "approval", "submission"]
+    assert inc.ok("dora-audit-verify")[0]["Contents"]["Valid"] is True
+    assert "already been marked submitted" in inc.refused(
+        "dora-mark-submitted", {"type": "cyber-threat"}, user="jonas.weber"
+    )
+
+
+def test_a_cyber_threat_draft_names_what_is_missing_and_refuses_html():
+    inc = Incident(flow_params())
+    inc.incident["CustomFields"] = dict(LEAKED_CREDENTIALS["CustomFields"])
+    inc.context = {}
+    out = inc.ok("dora-cyber-threat-draft")
+    report = report_of(out)
+    assert report["Complete"] is False
+    keys = {p["Field"]: p["Key"] for p in report["Problems"]}
+    assert keys["17"] == "DORA.CyberThreatNotification.ActionsTaken"
+    assert keys["15"] == "DORA.CyberThreatNotification.PotentialClassificationCriteria"
+    assert keys["-"] == "cyber_threat_schema"
+    assert "format must be one of json, csv, markdown" in inc.refused(
+        "dora-cyber-threat-draft", {"format": "html"}
+    )
+    assert "cyber_threat_schema" in inc.refused("dora-cyber-threat-draft", {"format": "json"})
+    assert "!dora-cyber-threat-draft" in Incident(flow_params()).refused(
+        "dora-approve", {"subject": "cyber-threat", "decision": "approve", "role": "CISO"}
+    )

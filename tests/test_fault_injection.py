@@ -18,8 +18,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from devtools.socradar_server import SocRadarServer
-from tests.exactly_once import AlarmFeed
-from tests.fixtures import API_KEY, COMPANY_ID
+from tests.exactly_once import fed_server
 
 LOOKBACK = timedelta(minutes=15)
 TIMEOUT = 0.6
@@ -77,11 +76,7 @@ def test_every_failure_is_surfaced_and_every_alarm_delivered_once(
     steps, backlog, page_concurrency, failed_run_incidents
 ):
     start = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
-    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
-        srv.set_now(start)
-        feed = AlarmFeed(srv, first_id=70_000_000, failed_run_incidents=failed_run_incidents)
-        feed.backlog(backlog, start)
-
+    with fed_server(start, 70_000_000, backlog, failed_run_incidents=failed_run_incidents) as (srv, feed):
         for s in steps:
             feed.advance(s["advance"], s["arrivals"])
             pending = list(s["insert_mid_read"])

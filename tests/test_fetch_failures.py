@@ -7,6 +7,8 @@ repeats an alarm; a fetch that raised after delivering would repeat them."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import demistomock as demisto
@@ -32,6 +34,17 @@ def revoked_after_first_page(srv: SocRadarServer) -> None:
             server.inject("401", times=1000)
 
     srv.on_search = hook
+
+
+@contextmanager
+def six_hours_of(alarms: int, seed: int) -> Iterator[tuple[SocRadarServer, dict]]:
+    """A server at NOW holding `alarms` alarms of the last six hours, and the instance parameters
+    of a fetch from it, one page at a time, with no last run yet."""
+    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
+        srv.set_now(NOW)
+        srv.generate(alarms, seed=seed, start=NOW - timedelta(hours=6), end=NOW)
+        demisto.setup(last_run={})
+        yield srv, instance_params(srv, status=[], page_concurrency="1")
 
 
 def naive_main() -> None:
@@ -61,11 +74,7 @@ def fetch_until_quiet(main, params: dict, behaviour: str, srv: SocRadarServer) -
 
 @pytest.mark.parametrize("behaviour", BEHAVIOURS)
 def test_a_key_revoked_after_the_first_page_then_restored_delivers_every_alarm_once(behaviour):
-    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
-        srv.set_now(NOW)
-        srv.generate(480, seed=15, start=NOW - timedelta(hours=6), end=NOW)
-        params = instance_params(srv, status=[], page_concurrency="1")
-        demisto.setup(last_run={})
+    with six_hours_of(480, seed=15) as (srv, params):
         revoked_after_first_page(srv)
         with core_clock(srv.now):
             first = run_fetch(integration.main, params, failed_run_incidents=behaviour)
@@ -88,11 +97,7 @@ def test_a_key_revoked_after_the_first_page_then_restored_delivers_every_alarm_o
 
 @pytest.mark.parametrize("behaviour", BEHAVIOURS)
 def test_a_run_that_delivers_nothing_raises_and_changes_nothing(behaviour):
-    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
-        srv.set_now(NOW)
-        srv.generate(150, seed=16, start=NOW - timedelta(hours=6), end=NOW)
-        params = instance_params(srv, status=[], page_concurrency="1")
-        demisto.setup(last_run={})
+    with six_hours_of(150, seed=16) as (srv, params):
         with core_clock(srv.now):
             run_fetch(integration.main, params)
         before = demisto.getLastRun()
@@ -114,11 +119,7 @@ def test_a_run_that_delivers_nothing_raises_and_changes_nothing(behaviour):
 def test_a_fetch_that_raised_after_delivering_would_repeat_them_where_the_server_keeps_them():
     """Why the integration does not raise after delivering: the server discards that run's last
     run (documented) but may keep its incidents; the next run then delivers them again."""
-    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
-        srv.set_now(NOW)
-        srv.generate(480, seed=15, start=NOW - timedelta(hours=6), end=NOW)
-        params = instance_params(srv, status=[], page_concurrency="1")
-        demisto.setup(last_run={})
+    with six_hours_of(480, seed=15) as (srv, params):
         revoked_after_first_page(srv)
         with core_clock(srv.now):
             first = run_fetch(naive_main, params, failed_run_incidents="kept")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from devtools.socradar_server import SocRadarServer
 from dora_bridge import ApiError, InputError, SocRadarClient, TransportError
-from tests.exactly_once import AlarmFeed
+from tests.exactly_once import fed_server
 from tests.fixtures import API_KEY, COMPANY_ID, NOW, instance_params, rfc3339
 
 
@@ -256,11 +256,7 @@ step_strategy = st.fixed_dictionaries(
 )
 def test_exactly_once_over_http(steps, backlog, page_concurrency, failed_run_incidents):
     start = datetime(2026, 11, 23, 9, 0, 0, tzinfo=timezone.utc)
-    with SocRadarServer(api_key=API_KEY, company_id=COMPANY_ID) as srv:
-        srv.set_now(start)
-        feed = AlarmFeed(srv, first_id=90_000_000, failed_run_incidents=failed_run_incidents)
-        feed.backlog(backlog, start)
-
+    with fed_server(start, 90_000_000, backlog, failed_run_incidents=failed_run_incidents) as (srv, feed):
         for s in steps:
             feed.advance(s["advance"], s["arrivals"])
             pending = list(s["insert_mid_read"])

@@ -6,9 +6,8 @@ threat, escalated by a person, to a person's decision against the system's verdi
 of the initial notification.
 
 The triage at ingestion is the fetch's: each incident carries the DORA Triage fields and the
-rawJSON key ``dora_bridge.triage`` (outcome, rule, reason). Where the fetch of this checkout does
-not set them yet, the test sets them the way the fetch does, from the documented default rules
-(``DEFAULT_RULES`` in src/triage/mod.rs, copied below), and says so in its output.
+rawJSON key ``dora_bridge.triage`` (outcome, rule, reason), and the test checks that both say the
+same.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from harness import run_command
 import dora_bridge
 from devtools.cmdb_server import CmdbServer
 from devtools.socradar_server import SocRadarServer
-from tests.fixtures import API_KEY, COMPANY_ID, TRIAGE_DEFAULTS, instance_params
+from tests.fixtures import API_KEY, COMPANY_ID, instance_params
 from tests.playbook_walker import Integration, ManualTaskReached, Walk, playbook, select, split_path
 from tests.test_playbook_walk import ASSET, connectors_instance, dora_instance, incident_from_socradar, parse
 
@@ -43,37 +42,6 @@ OUTCOME_TYPE = {
 }
 APPROVER_ROLES = ("inputs.FirstApproverRole", "inputs.SecondApproverRole", "inputs.SubmitterRole")
 ANALYST = "sam.doe"
-
-# The documented defaults of the triage (src/triage/mod.rs DEFAULT_RULES), most specific first:
-# (main type, sub type or None for the whole main type, outcome). Used only when the fetch does
-# not set the triage itself.
-DEFAULT_RULES = TRIAGE_DEFAULTS
-
-
-def default_triage(raw: dict) -> dict:
-    details = raw.get("alarm_type_details") or {}
-    main, sub = details.get("alarm_main_type"), details.get("alarm_sub_type")
-    for m, s, outcome in DEFAULT_RULES:
-        if m == main and s in (None, sub):
-            rule = f"default: sub type {s}" if s else f"default: main type {m}"
-            return {"outcome": outcome, "rule": rule, "reason": f"the documented default for {main} / {sub}"}
-    return {"outcome": "cyber-threat", "rule": "default", "reason": "no triage rule matches this alarm type"}
-
-
-def with_triage(incident: dict) -> tuple[dict, bool]:
-    """The incident with the fetch's triage; whether the test had to set it."""
-    raw = json.loads(incident["rawJSON"])
-    triage = (raw.get("dora_bridge") or {}).get("triage")
-    set_here = not triage
-    if set_here:
-        triage = default_triage(raw)
-        raw["dora_bridge"] = {"triage": triage}
-        incident = {**incident, "rawJSON": json.dumps(raw)}
-    fields = incident["CustomFields"]
-    fields.setdefault("doratriageoutcome", triage["outcome"])
-    fields.setdefault("doratriagerule", triage["rule"])
-    fields.setdefault("doratriagereason", triage["reason"])
-    return incident, set_here
 
 
 def path(raw: Any, dotted: str) -> Any:
@@ -177,11 +145,16 @@ def test_200_fetched_alarms_are_routed_by_their_triage_and_no_executive_task_ope
     }
     by_outcome: Counter[str] = Counter()
     ends: Counter[tuple[str, str]] = Counter()
-    set_here = 0
-    for n, raw_incident in enumerate(fetched):
-        incident, was_set = with_triage(raw_incident)
-        set_here += was_set
-        outcome = incident["CustomFields"]["doratriageoutcome"]
+    for n, incident in enumerate(fetched):
+        # The fetch set the triage: the DORA Triage fields and rawJSON say the same.
+        triage = json.loads(incident["rawJSON"])["dora_bridge"]["triage"]
+        fields = incident["CustomFields"]
+        assert (fields["doratriageoutcome"], fields["doratriagerule"], fields["doratriagereason"]) == (
+            triage["outcome"],
+            triage["rule"],
+            triage["reason"],
+        )
+        outcome = triage["outcome"]
         by_outcome[outcome] += 1
         # The classifier types the alarm by its triage.
         kind = classify(json.loads(incident["rawJSON"]))
@@ -222,10 +195,6 @@ def test_200_fetched_alarms_are_routed_by_their_triage_and_no_executive_task_ope
         ends[(outcome, stopped_at or walk.trail[-2][1])] += 1
     with capsys.disabled():
         print(f"\n200 fetched alarms, DORA triage at ingestion: {dict(by_outcome)}")
-        if set_here:
-            print(
-                f"  (the triage of {set_here} set by the test from the documented defaults: the fetch left it out)"
-            )
         for (outcome, end), count in sorted(ends.items()):
             print(f"  {outcome:<24} {count:>4}  {end}")
     assert set(by_outcome) == set(OUTCOME_TYPE), by_outcome

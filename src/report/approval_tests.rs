@@ -187,9 +187,7 @@ fn a_changed_draft_voids_its_approvals() {
 fn the_classification_must_be_approved_and_major_for_the_initial_notification() {
     let mut c = Case::new();
     c.classify(true, "inputs-1");
-    c.draft("initial", "v1");
-    c.approve(&ana(), "initial").unwrap();
-    c.approve(&jonas(), "initial").unwrap();
+    c.draft_approved("initial");
     let e = c.submit("initial").unwrap_err();
     assert!(
         e.contains("The classification as major has not been approved"),

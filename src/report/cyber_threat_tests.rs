@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::draft::{build, load, Draft, Sources};
-use super::mapping::{builtin, cyber_threat, CYBER_THREAT};
+use super::draft_case::Given;
+use super::mapping::{cyber_threat, CYBER_THREAT};
 use super::verdict::{judge, Check, Checks};
 use crate::dora::threat;
 
@@ -49,14 +50,13 @@ fn the_cyb_sample_validates_and_a_draft_from_its_facts_reproduces_it() {
         21,
         "every field of the sample is read: {facts:?}"
     );
-    let context = json!({"DORA": {"CyberThreatNotification": facts}});
-    let null = Value::Null;
-    let d = judged(&Sources {
-        context: &context,
-        incident: &null,
-        classification: &null,
-        profile: &null,
-    });
+    let d = judged(
+        &Given {
+            context: json!({"DORA": {"CyberThreatNotification": facts}}),
+            ..Given::default()
+        }
+        .sources(),
+    );
     assert_eq!(d.document, sample, "the draft differs from the sample");
     assert!(d.validation.as_ref().unwrap().valid, "{:?}", d.validation);
     assert_eq!(d.validation.as_ref().unwrap().schema, "CYB-1.2.0");
@@ -71,13 +71,13 @@ fn the_cyb_sample_validates_and_a_draft_from_its_facts_reproduces_it() {
     // An unknown status: one schema error at field 16.
     let mut bad = sample.clone();
     bad["cyberThreat"]["status"] = json!("dormant");
-    let context = json!({"DORA": {"CyberThreatNotification": load(cyber_threat(), &bad)}});
-    let d = judged(&Sources {
-        context: &context,
-        incident: &null,
-        classification: &null,
-        profile: &null,
-    });
+    let d = judged(
+        &Given {
+            context: json!({"DORA": {"CyberThreatNotification": load(cyber_threat(), &bad)}}),
+            ..Given::default()
+        }
+        .sources(),
+    );
     let schema_errors: Vec<&str> = d
         .problems
         .iter()
@@ -153,20 +153,17 @@ pub(super) fn profile() -> Value {
 
 #[test]
 fn a_leaked_credentials_alarm_is_pre_filled_with_the_source_of_each_field() {
-    let incident = leaked_credentials_incident();
-    let context = json!({"DORA": {
-        "CyberThreat": [assessment()],
-        "CyberThreatNotification": {"ActionsTaken": "Passwords of the three accounts reset; sessions revoked."},
-        "Context": {"ICT": {"Providers": [{"Name": "VPN Cloud GmbH", "Code": "529900VPNCLOUD000011", "Services": ["Remote access"], "Source": "Register of Information"}]}}
-    }});
-    let profile = profile();
-    let null = Value::Null;
-    let d = judged(&Sources {
-        context: &context,
-        incident: &incident,
-        classification: &null,
-        profile: &profile,
-    });
+    let given = Given {
+        context: json!({"DORA": {
+            "CyberThreat": [assessment()],
+            "CyberThreatNotification": {"ActionsTaken": "Passwords of the three accounts reset; sessions revoked."},
+            "Context": {"ICT": {"Providers": [{"Name": "VPN Cloud GmbH", "Code": "529900VPNCLOUD000011", "Services": ["Remote access"], "Source": "Register of Information"}]}}
+        }}),
+        incident: leaked_credentials_incident(),
+        profile: profile(),
+        ..Given::default()
+    };
+    let d = judged(&given.sources());
     assert!(d.complete, "{:?}", d.problems);
     assert!(d.validation.as_ref().unwrap().valid);
     let source = |id: &str| field(&d, id).source.clone().unwrap_or_default();
@@ -235,17 +232,13 @@ fn a_leaked_credentials_alarm_is_pre_filled_with_the_source_of_each_field() {
 
 #[test]
 fn without_an_action_taken_or_a_schema_the_draft_says_what_is_missing() {
-    let incident = leaked_credentials_incident();
-    let context = json!({"DORA": {"CyberThreat": assessment()}});
-    let profile = profile();
-    let null = Value::Null;
-    let sources = Sources {
-        context: &context,
-        incident: &incident,
-        classification: &null,
-        profile: &profile,
+    let given = Given {
+        context: json!({"DORA": {"CyberThreat": assessment()}}),
+        incident: leaked_credentials_incident(),
+        profile: profile(),
+        ..Given::default()
     };
-    let d = judged(&sources);
+    let d = judged(&given.sources());
     assert!(!d.complete);
     let p = d.problems.iter().find(|p| p.field == "17").unwrap();
     assert_eq!(p.check, Check::AnnexIi);
@@ -257,7 +250,7 @@ fn without_an_action_taken_or_a_schema_the_draft_says_what_is_missing() {
         "{}",
         p.why
     );
-    let mut d = build(cyber_threat(), CYBER_THREAT, &sources, now(), None);
+    let mut d = build(cyber_threat(), CYBER_THREAT, &given.sources(), now(), None);
     judge(&mut d, cyber_threat(), &Checks::default());
     let p = d
         .problems
@@ -270,8 +263,11 @@ fn without_an_action_taken_or_a_schema_the_draft_says_what_is_missing() {
 
 #[test]
 fn the_ir_draft_takes_third_party_origin_estimates_geography_techniques_and_indicators() {
-    let incident = leaked_credentials_incident();
-    let context = json!({"DORA": {"Context": {
+    let mut given = Given {
+        incident: leaked_credentials_incident(),
+        ..Given::default()
+    };
+    given.context = json!({"DORA": {"Context": {
         "ICT": {"Providers": [{"Name": "VPN Cloud GmbH", "Code": null, "Services": ["Remote access"], "Source": "Register of Information"}]},
         "Geo": {"Reasons": [
             {"Country": "DE", "ImpactType": "clients", "Reason": "clients affected there: 1 240 clients", "Source": "argument client_countries"},
@@ -279,7 +275,7 @@ fn the_ir_draft_takes_third_party_origin_estimates_geography_techniques_and_indi
             {"Country": "FR", "ImpactType": "financial_market_infrastructure", "Reason": "a financial market infrastructure there is affected: X", "Source": "argument fmi_countries"}
         ]}
     }}});
-    let classification = json!({
+    given.classification = json!({
         "Facts": {
             "member_states": {"Value": ["AT", "DE"], "Source": "context DORA.Context.Geo.MemberStates", "Estimate": false},
             "occurred_at": {"Value": "2026-05-20T08:00:00Z", "Source": "argument occurred_at", "Estimate": true},
@@ -287,19 +283,7 @@ fn the_ir_draft_takes_third_party_origin_estimates_geography_techniques_and_indi
         },
         "Criteria": [{"Key": "geographical-spread", "Met": true}, {"Key": "critical-services", "Met": true}]
     });
-    let null = Value::Null;
-    let d = build(
-        builtin(),
-        "final",
-        &Sources {
-            context: &context,
-            incident: &incident,
-            classification: &classification,
-            profile: &null,
-        },
-        now(),
-        None,
-    );
+    let d = given.ir_draft("final", now());
     let got = |id: &str| {
         let f = field(&d, id);
         (
@@ -361,37 +345,22 @@ fn the_ir_draft_takes_third_party_origin_estimates_geography_techniques_and_indi
         json!(["identity_theft"])
     );
     // A value a person wrote wins over the derived one.
-    let context = json!({"DORA": {"IncidentReport": {"ThreatTechniques": ["other"]}}});
-    let d = build(
-        builtin(),
-        "final",
-        &Sources {
-            context: &context,
-            incident: &incident,
-            classification: &null,
-            profile: &null,
-        },
-        now(),
-        None,
-    );
+    let d = Given {
+        context: json!({"DORA": {"IncidentReport": {"ThreatTechniques": ["other"]}}}),
+        incident: given.incident,
+        ..Given::default()
+    }
+    .ir_draft("final", now());
     assert_eq!(
         field(&d, "3.25").source.as_deref(),
         Some("context.DORA.IncidentReport.ThreatTechniques")
     );
     // Nothing known, nothing filled: no technique for an alarm type no rule names.
-    let quiet = json!({"CustomFields": {"dorasocradaralarmtype": "Attack Surface Management", "dorasocradarstatus": "WHATEVER"}});
-    let d = build(
-        builtin(),
-        "final",
-        &Sources {
-            context: &null,
-            incident: &quiet,
-            classification: &null,
-            profile: &null,
-        },
-        now(),
-        None,
-    );
+    let d = Given {
+        incident: json!({"CustomFields": {"dorasocradaralarmtype": "Attack Surface Management", "dorasocradarstatus": "WHATEVER"}}),
+        ..Given::default()
+    }
+    .ir_draft("final", now());
     for id in ["2.8", "3.17", "3.18", "3.19", "3.25", "3.35"] {
         assert!(field(&d, id).value.is_none(), "{id}");
     }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use super::approval::{decide, record_classification, record_draft, Decision};
-use super::draft::{build, load, Sources};
+use super::draft::load;
+use super::draft_case::Given;
 use super::evidence::Evidence;
 use super::gate::{submit, SubmissionRequest};
 use super::mapping::builtin;
@@ -115,20 +116,13 @@ impl Case {
             serde_json::Map::new()
         };
         facts.insert("IncidentDescription".into(), json!(description));
-        let context = json!({"DORA": {"IncidentReport": facts}});
-        let null = json!({});
-        let mut d = build(
-            builtin(),
-            kind,
-            &Sources {
-                context: &context,
-                incident: &null,
-                classification: &null,
-                profile: &null,
-            },
-            self.clock,
-            None,
-        );
+        let given = Given {
+            context: json!({"DORA": {"IncidentReport": facts}}),
+            incident: json!({}),
+            classification: json!({}),
+            profile: json!({}),
+        };
+        let mut d = given.ir_draft(kind, self.clock);
         let schema = super::shared_data::read_json("dora_ir_v1.3.0.json");
         judge(
             &mut d,
@@ -171,6 +165,14 @@ impl Case {
 
     pub fn approve(&mut self, who: &Caller, subject: &str) -> Result<(), String> {
         self.decide_as(who, subject, true, None, None)
+    }
+
+    /// A draft of `kind` ("v1", complete) approved by Ana and Jonas, the two roles the default
+    /// policy asks for.
+    pub fn draft_approved(&mut self, kind: &str) {
+        self.draft(kind, "v1");
+        self.approve(&ana(), kind).unwrap();
+        self.approve(&jonas(), kind).unwrap();
     }
 
     pub fn submit_at(

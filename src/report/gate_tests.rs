@@ -12,9 +12,7 @@ use crate::audit::Entry;
 fn reports_go_in_order_and_combined_only_when_asked() {
     let mut c = Case::new();
     c.classify(true, "inputs-1");
-    c.draft("intermediate", "v1");
-    c.approve(&ana(), "intermediate").unwrap();
-    c.approve(&jonas(), "intermediate").unwrap();
+    c.draft_approved("intermediate");
     let e = c.submit("intermediate").unwrap_err();
     assert!(
         e.contains("follows the initial report, which has not been marked submitted")
@@ -23,9 +21,7 @@ fn reports_go_in_order_and_combined_only_when_asked() {
     );
     // Asked for explicitly: the initial notification and the intermediate report together.
     c.approve(&ana(), "classification").unwrap();
-    c.draft("initial", "v1");
-    c.approve(&ana(), "initial").unwrap();
-    c.approve(&jonas(), "initial").unwrap();
+    c.draft_approved("initial");
     let at = c.clock + Duration::minutes(1);
     let entries = c.submit_at("intermediate", at, &["initial"]).unwrap();
     let subjects: Vec<&Value> = entries.iter().map(|e| &e.details["Subject"]).collect();
@@ -33,9 +29,7 @@ fn reports_go_in_order_and_combined_only_when_asked() {
     assert_eq!(entries[1].details["CombinedWith"], json!(["initial"]));
     // The final report cannot skip the intermediate one, and gaps are refused.
     let mut d = initial_submitted();
-    d.draft("final", "v1");
-    d.approve(&ana(), "final").unwrap();
-    d.approve(&jonas(), "final").unwrap();
+    d.draft_approved("final");
     assert!(d
         .submit("final")
         .unwrap_err()
@@ -51,18 +45,14 @@ fn reports_go_in_order_and_combined_only_when_asked() {
 fn a_reclassification_only_after_a_not_major_decision_and_an_initial_notification() {
     let mut c = Case::new();
     c.classify(false, "inputs-0");
-    c.draft("reclassification", "v1");
-    c.approve(&ana(), "reclassification").unwrap();
-    c.approve(&jonas(), "reclassification").unwrap();
+    c.draft_approved("reclassification");
     assert!(c
         .submit("reclassification")
         .unwrap_err()
         .contains("no initial notification was submitted"));
 
     let mut m = initial_submitted();
-    m.draft("reclassification", "v1");
-    m.approve(&ana(), "reclassification").unwrap();
-    m.approve(&jonas(), "reclassification").unwrap();
+    m.draft_approved("reclassification");
     let e = m.submit("reclassification").unwrap_err();
     assert!(
         e.contains("needs the latest decision to be \"not major\""),
@@ -70,9 +60,7 @@ fn a_reclassification_only_after_a_not_major_decision_and_an_initial_notificatio
     );
     m.classify(false, "inputs-2");
     m.submit("reclassification").unwrap();
-    m.draft("intermediate", "v1");
-    m.approve(&ana(), "intermediate").unwrap();
-    m.approve(&jonas(), "intermediate").unwrap();
+    m.draft_approved("intermediate");
     assert!(m
         .submit("intermediate")
         .unwrap_err()
@@ -84,9 +72,7 @@ fn submitted_at_is_neither_in_the_future_nor_before_the_approvals_it_relies_on()
     let mut c = Case::new();
     c.classify(true, "inputs-1");
     c.approve(&ana(), "classification").unwrap();
-    c.draft("initial", "v1");
-    c.approve(&ana(), "initial").unwrap();
-    c.approve(&jonas(), "initial").unwrap();
+    c.draft_approved("initial");
     let future = c.clock + Duration::hours(1);
     let e = c.submit_at("initial", future, &[]).unwrap_err();
     assert!(e.contains("is in the future"), "{e}");

@@ -100,15 +100,11 @@ pub fn record(
 mod tests {
     use super::*;
     use crate::audit::testing::{ring, INCIDENT};
+    use crate::report::decision_case::person;
     use chrono::TimeZone;
 
     fn caller(name: &str, roles: &[&str]) -> Caller {
-        Caller {
-            username: name.into(),
-            email: Some(format!("{name}@bank.example")),
-            name: None,
-            xsoar_roles: roles.iter().map(|r| r.to_string()).collect(),
-        }
+        person(name, &format!("{name}@bank.example"), roles)
     }
 
     fn decision(major: bool, reason: &str) -> HumanDecision<'_> {
@@ -120,13 +116,26 @@ mod tests {
         }
     }
 
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 4, 13, 0, 0).unwrap()
+    }
+
+    /// `who` records `d` now ([`at`]), under the default approval policy and role directory.
+    fn record_as(
+        ev: &mut Evidence<'_>,
+        who: &Caller,
+        d: &HumanDecision<'_>,
+    ) -> Result<Entry, InputError> {
+        let (policy, directory) = (ApprovalPolicy::default(), RoleDirectory::default());
+        record(ev, &policy, &directory, who, d, at())
+    }
+
     #[test]
     fn a_decision_by_an_approver_is_sealed_with_the_systems_verdict_beside_it() {
         let keys = ring();
-        let t = Utc.with_ymd_and_hms(2026, 3, 4, 13, 0, 0).unwrap();
         let mut ev = Evidence::new(INCIDENT, &keys, vec![], None).unwrap();
         ev.append(
-            t - chrono::Duration::hours(4),
+            at() - chrono::Duration::hours(4),
             "classification",
             "DORA Bridge",
             json!({"IsMajor": false, "Determinate": false, "InputsHash": "ab", "Rule": "RTS 2024/1772 Art. 8(1)"}),
@@ -134,16 +143,11 @@ mod tests {
         .unwrap();
         let (chain, head) = (ev.chain.clone(), ev.head());
         let mut ev = Evidence::new(INCIDENT, &keys, chain, head).unwrap();
-        let policy = ApprovalPolicy::default();
-        let directory = RoleDirectory::default();
         let ciso = caller("m.weber", &["CISO"]);
-        let e = record(
+        let e = record_as(
             &mut ev,
-            &policy,
-            &directory,
             &ciso,
             &decision(true, "card payments down for a third of clients"),
-            t,
         )
         .unwrap();
         assert_eq!((e.kind.as_str(), e.actor.as_str()), (KIND, "m.weber"));
@@ -156,37 +160,18 @@ mod tests {
     #[test]
     fn no_reason_no_role_or_a_typed_name_is_refused() {
         let keys = ring();
-        let t = Utc.with_ymd_and_hms(2026, 3, 4, 13, 0, 0).unwrap();
-        let policy = ApprovalPolicy::default();
-        let directory = RoleDirectory::default();
         let mut ev = Evidence::new(INCIDENT, &keys, vec![], None).unwrap();
         let ciso = caller("m.weber", &["CISO"]);
-        let e = record(
-            &mut ev,
-            &policy,
-            &directory,
-            &ciso,
-            &decision(false, "  "),
-            t,
-        )
-        .unwrap_err();
+        let e = record_as(&mut ev, &ciso, &decision(false, "  ")).unwrap_err();
         assert_eq!(e.argument, "reason");
         let analyst = caller("j.doe", &["Analyst"]);
-        let e = record(
-            &mut ev,
-            &policy,
-            &directory,
-            &analyst,
-            &decision(false, "test system"),
-            t,
-        )
-        .unwrap_err();
+        let e = record_as(&mut ev, &analyst, &decision(false, "test system")).unwrap_err();
         assert_ne!(e.argument, "reason", "{}", e.message);
         let typed = HumanDecision {
             typed_decider: Some("k.braun"),
             ..decision(true, "x")
         };
-        let e = record(&mut ev, &policy, &directory, &ciso, &typed, t).unwrap_err();
+        let e = record_as(&mut ev, &ciso, &typed).unwrap_err();
         assert_eq!(e.argument, "decided_by", "{}", e.message);
         assert!(ev.appended.is_empty());
     }

@@ -29,6 +29,8 @@ mod cyber_threat_tests;
 #[cfg(test)]
 mod decision_case;
 #[cfg(test)]
+mod draft_case;
+#[cfg(test)]
 mod gate_tests;
 #[cfg(test)]
 mod shared_data;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::currency::Conversion;
-use super::draft::{build, load, Draft, Sources};
+use super::draft::{build, load, Draft};
+use super::draft_case::Given;
 use super::export::{csv, markdown};
 use super::mapping::{builtin, SUBMISSIONS};
 use super::schema::{validate, with_dependencies_applied};
@@ -22,25 +23,8 @@ fn now() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn draft_from(
-    kind: &str,
-    context: &Value,
-    classification: &Value,
-    profile: &Value,
-    incident: &Value,
-) -> Draft {
-    build(
-        builtin(),
-        kind,
-        &Sources {
-            context,
-            incident,
-            classification,
-            profile,
-        },
-        now(),
-        None,
-    )
+fn draft_from(kind: &str, given: &Given) -> Draft {
+    given.ir_draft(kind, now())
 }
 
 /// The draft judged against the schema `name` (and, for the authority's reference, `issued`).
@@ -62,7 +46,7 @@ fn the_published_sample_fails_the_lei_check_digits() {
     let sample = schema("dora_ir_final_report_sample_v1.3.json");
     let context = json!({"DORA": {"IncidentReport": load(builtin(), &sample)}});
     let d = judged(
-        draft_from("final", &context, &Value::Null, &Value::Null, &Value::Null),
+        draft_from("final", &Given::context(context.clone())),
         "dora_ir_v1.3.0.json",
         None,
     );
@@ -79,7 +63,7 @@ fn the_final_report_sample_round_trips() {
     let sample = super::shared_data::final_report_sample();
     let facts = load(builtin(), &sample);
     let context = json!({"DORA": {"IncidentReport": facts}});
-    let d = draft_from("final", &context, &Value::Null, &Value::Null, &Value::Null);
+    let d = draft_from("final", &Given::context(context.clone()));
     assert_eq!(d.document, sample, "the export differs from the sample");
     for s in ["dora_ir_v1.2.1.json", "dora_ir_v1.3.0.json"] {
         let j = judged(d.clone(), s, None);
@@ -89,7 +73,7 @@ fn the_final_report_sample_round_trips() {
 }
 
 /// A fully described incident: the sample's report facts, an entity profile and a classification.
-fn full_sources() -> (Value, Value, Value) {
+fn full_sources() -> Given {
     let sample = super::shared_data::final_report_sample();
     let mut facts = load(builtin(), &sample);
     // Let the profile and classification supply what they can.
@@ -109,20 +93,22 @@ fn full_sources() -> (Value, Value, Value) {
         "Facts": {"clients_affected": {"Value": 87500, "Source": "argument clients_affected", "Estimate": false}},
         "Criteria": [{"Key": "clients-counterparts-transactions", "Met": true}, {"Key": "critical-services", "Met": true}]
     });
-    (context, classification, profile)
+    Given {
+        context,
+        incident: json!({"id": "1"}),
+        classification,
+        profile,
+    }
 }
 
 #[test]
 fn all_four_submissions_of_a_fully_described_incident_validate_against_both_schemas() {
-    let (context, classification, profile) = full_sources();
+    let full = Given {
+        incident: json!({"id": "4711"}),
+        ..full_sources()
+    };
     for kind in SUBMISSIONS {
-        let d = draft_from(
-            kind,
-            &context,
-            &classification,
-            &profile,
-            &json!({"id": "4711"}),
-        );
+        let d = draft_from(kind, &full);
         assert_eq!(
             d.document["incidentSubmission"],
             json!(builtin().submission_name(kind))
@@ -150,20 +136,18 @@ fn all_four_submissions_of_a_fully_described_incident_validate_against_both_sche
 
 #[test]
 fn a_sparse_incident_gives_a_draft_that_says_what_is_missing() {
-    let profile = json!({"name": "Zahlungsinstitut Beispiel GmbH", "lei": "529900T8BM49AURSDO55", "entity_type": "payment_institution"});
-    let classification = json!({
-        "DetectedAt": "2026-11-23T09:14:00Z", "ClassifiedAt": "2026-11-23T11:05:00Z",
-        "Facts": {"member_states": {"Value": ["AT", "DE"]}, "clients_affected": {"Value": 12430, "Estimate": true}, "clients_total": {"Value": 98000}},
-        "Criteria": [{"Key": "geographical-spread", "Met": true}, {"Key": "critical-services", "Met": true}, {"Key": "economic-impact", "Met": false}]
-    });
+    let sparse = Given {
+        context: json!({}),
+        incident: json!({"id": "88", "details": "Card payments failing for Austrian and German clients."}),
+        classification: json!({
+            "DetectedAt": "2026-11-23T09:14:00Z", "ClassifiedAt": "2026-11-23T11:05:00Z",
+            "Facts": {"member_states": {"Value": ["AT", "DE"]}, "clients_affected": {"Value": 12430, "Estimate": true}, "clients_total": {"Value": 98000}},
+            "Criteria": [{"Key": "geographical-spread", "Met": true}, {"Key": "critical-services", "Met": true}, {"Key": "economic-impact", "Met": false}]
+        }),
+        profile: json!({"name": "Zahlungsinstitut Beispiel GmbH", "lei": "529900T8BM49AURSDO55", "entity_type": "payment_institution"}),
+    };
     for kind in SUBMISSIONS {
-        let d = draft_from(
-            kind,
-            &json!({}),
-            &classification,
-            &profile,
-            &json!({"id": "88", "details": "Card payments failing for Austrian and German clients."}),
-        );
+        let d = draft_from(kind, &sparse);
         assert!(!d.complete, "{kind}");
         let missing: Vec<&str> = d.missing.iter().map(|g| g.id.as_str()).collect();
         // Every mandatory field of the type is either filled from a documented path or listed missing.
@@ -217,13 +201,7 @@ fn a_sparse_incident_gives_a_draft_that_says_what_is_missing() {
 #[test]
 fn a_bad_value_is_named_and_kept_out_of_the_document() {
     let context = json!({"DORA": {"IncidentReport": {"ClientsAffectedPercentage": 140, "PrimaryContactEmail": "not-an-email"}}});
-    let d = draft_from(
-        "intermediate",
-        &context,
-        &Value::Null,
-        &Value::Null,
-        &Value::Null,
-    );
+    let d = draft_from("intermediate", &Given::context(context));
     let problems: Vec<&str> = d
         .problems
         .iter()
@@ -240,25 +218,13 @@ fn a_bad_value_is_named_and_kept_out_of_the_document() {
 
 #[test]
 fn the_content_hash_changes_with_the_content_only() {
-    let (context, classification, profile) = full_sources();
-    let a = draft_from(
-        "initial",
-        &context,
-        &classification,
-        &profile,
-        &json!({"id": "1"}),
-    );
-    let b = draft_from(
-        "initial",
-        &context,
-        &classification,
-        &profile,
-        &json!({"id": "1"}),
-    );
+    let full = full_sources();
+    let a = draft_from("initial", &full);
+    let b = draft_from("initial", &full);
     assert_eq!(a.content_hash, b.content_hash);
-    let mut later = classification.clone();
-    later["ClassifiedAt"] = json!("2026-05-10T23:46:00Z");
-    let c = draft_from("initial", &context, &later, &profile, &json!({"id": "1"}));
+    let mut later = full.clone();
+    later.classification["ClassifiedAt"] = json!("2026-05-10T23:46:00Z");
+    let c = draft_from("initial", &later);
     assert_ne!(a.content_hash, c.content_hash);
 }
 
@@ -319,7 +285,7 @@ fn the_per_type_requirements_apply_and_4_9_is_named_under_ir_1_2_1() {
 
     let facts = load(builtin(), &doc);
     let context = json!({"DORA": {"IncidentReport": facts}});
-    let d = draft_from("final", &context, &Value::Null, &Value::Null, &Value::Null);
+    let d = draft_from("final", &Given::context(context.clone()));
     let old = judged(d.clone(), "dora_ir_v1.2.1.json", None);
     assert!(!old.complete);
     let p = old
@@ -336,15 +302,9 @@ fn the_per_type_requirements_apply_and_4_9_is_named_under_ir_1_2_1() {
 
 #[test]
 fn an_invalid_code_makes_the_draft_incomplete_with_its_field() {
-    let (mut context, classification, profile) = full_sources();
-    context["DORA"]["IncidentReport"]["DiscoveryMethod"] = json!("a_guess");
-    let d = draft_from(
-        "initial",
-        &context,
-        &classification,
-        &profile,
-        &json!({"id": "1"}),
-    );
+    let mut full = full_sources();
+    full.context["DORA"]["IncidentReport"]["DiscoveryMethod"] = json!("a_guess");
+    let d = draft_from("initial", &full);
     for s in ["dora_ir_v1.2.1.json", "dora_ir_v1.3.0.json"] {
         let j = judged(d.clone(), s, None);
         assert!(!j.complete, "{s}");
@@ -360,14 +320,8 @@ fn an_invalid_code_makes_the_draft_incomplete_with_its_field() {
 
 #[test]
 fn without_a_schema_a_draft_is_not_complete() {
-    let (context, classification, profile) = full_sources();
-    let mut d = draft_from(
-        "initial",
-        &context,
-        &classification,
-        &profile,
-        &json!({"id": "1"}),
-    );
+    let full = full_sources();
+    let mut d = draft_from("initial", &full);
     judge(&mut d, builtin(), &Checks::default());
     assert!(!d.complete);
     assert_eq!(d.problems.len(), 1);
@@ -379,8 +333,8 @@ fn without_a_schema_a_draft_is_not_complete() {
 
 #[test]
 fn the_rules_a_schema_cannot_express_are_checked() {
-    let (mut context, mut classification, profile) = full_sources();
-    let facts = &mut context["DORA"]["IncidentReport"];
+    let mut full = full_sources();
+    let facts = &mut full.context["DORA"]["IncidentReport"];
     facts["ParentUndertakingName"] = json!("Acm Holding");
     facts
         .as_object_mut()
@@ -389,14 +343,8 @@ fn the_rules_a_schema_cannot_express_are_checked() {
     facts["OtherAuthoritiesInformed"] = json!(["none", "csirt"]);
     facts["AffectedEntityLEIs"] = json!(["529900T8BM49AURSDO56"]);
     facts["OccurrenceDateTime"] = json!("2026-05-11T01:00:00Z");
-    classification["ClassifiedAt"] = json!("2026-05-10T20:00:00Z");
-    let d = draft_from(
-        "final",
-        &context,
-        &classification,
-        &profile,
-        &json!({"id": "1"}),
-    );
+    full.classification["ClassifiedAt"] = json!("2026-05-10T20:00:00Z");
+    let d = draft_from("final", &full);
     let j = judged(d, "dora_ir_v1.3.0.json", Some("ACPR-2026-0042"));
     let rules: Vec<(&str, &str)> = j
         .problems
@@ -422,12 +370,12 @@ fn the_rules_a_schema_cannot_express_are_checked() {
 
 #[test]
 fn amounts_are_converted_with_the_rate_given_and_the_conversion_is_recorded() {
-    let (mut context, classification, mut profile) = full_sources();
-    context["DORA"]["IncidentReport"]
+    let mut full = full_sources();
+    full.context["DORA"]["IncidentReport"]
         .as_object_mut()
         .unwrap()
         .remove("ReportCurrency");
-    profile["report_currency"] = json!("PLN");
+    full.profile["report_currency"] = json!("PLN");
     let c = Conversion::new(
         "PLN",
         Some("4.265"),
@@ -435,25 +383,8 @@ fn amounts_are_converted_with_the_rate_given_and_the_conversion_is_recorded() {
     )
     .unwrap()
     .unwrap();
-    let eur = draft_from(
-        "final",
-        &context,
-        &classification,
-        &profile,
-        &json!({"id": "1"}),
-    );
-    let pln = build(
-        builtin(),
-        "final",
-        &Sources {
-            context: &context,
-            incident: &json!({"id": "1"}),
-            classification: &classification,
-            profile: &profile,
-        },
-        now(),
-        Some(&c),
-    );
+    let eur = draft_from("final", &full);
+    let pln = build(builtin(), "final", &full.sources(), now(), Some(&c));
     let amount = |d: &Draft, id: &str| d.fields.iter().find(|f| f.id == id).unwrap().value.clone();
     // 4 850 000.00 EUR x 4.265 = 20 685 250.00 PLN
     assert_eq!(amount(&eur, "4.13"), Some(json!(4850000.0)));
@@ -467,20 +398,14 @@ fn amounts_are_converted_with_the_rate_given_and_the_conversion_is_recorded() {
 
 #[test]
 fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
-    let (mut context, classification, profile) = full_sources();
-    let facts = &mut context["DORA"]["IncidentReport"];
+    let mut full = full_sources();
+    let facts = &mut full.context["DORA"]["IncidentReport"];
     facts["IncidentDescription"] = json!("=HYPERLINK(\"http://evil.example\",\"click\")");
     facts["ResolutionSummary"] = json!("+cmd|' /C calc'!A0");
     facts["RootCauseInformation"] = json!("@SUM(1+1)");
     facts["OtherInformation"] = json!("-2+3");
     facts["ResolutionVsPlanned"] = json!("\tsneaky");
-    let d = draft_from(
-        "final",
-        &context,
-        &classification,
-        &profile,
-        &json!({"id": "1"}),
-    );
+    let d = draft_from("final", &full);
     let c = csv(&d);
     for raw in ["=HYPERLINK", "+cmd|", "@SUM(", "\tsneaky"] {
         assert!(
@@ -498,18 +423,8 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
 
 #[test]
 fn csv_and_markdown_carry_every_field_and_the_verdict() {
-    let (context, classification, profile) = full_sources();
-    let d = judged(
-        draft_from(
-            "final",
-            &context,
-            &classification,
-            &profile,
-            &json!({"id": "1"}),
-        ),
-        "dora_ir_v1.3.0.json",
-        None,
-    );
+    let full = full_sources();
+    let d = judged(draft_from("final", &full), "dora_ir_v1.3.0.json", None);
     let c = csv(&d);
     assert_eq!(c.lines().count(), d.fields.len() + 1);
     assert!(c.contains("2.4,Description of the incident,\"At 22:15 UTC on 10 May 2026"));
@@ -524,13 +439,7 @@ fn csv_and_markdown_carry_every_field_and_the_verdict() {
         "{m}"
     );
     let sparse = judged(
-        draft_from(
-            "final",
-            &json!({}),
-            &Value::Null,
-            &Value::Null,
-            &Value::Null,
-        ),
+        draft_from("final", &Given::context(json!({}))),
         "dora_ir_v1.2.1.json",
         None,
     );

@@ -21,8 +21,6 @@
 //! delivered; everything deferred is after the mark; every alarm not yet visible is dated after
 //! `recheck_from`; and no later run starts after the mark or after `recheck_from`.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -31,83 +29,18 @@ use super::client::AlarmSource;
 use super::collect::{Collector, IncidentSink};
 use super::error::SocRadarError;
 use super::mapping::Mapper;
-use super::page::SearchPage;
-use super::search::{SearchFilters, SearchQuery, MAX_PAGE_SIZE};
+use super::search::MAX_PAGE_SIZE;
 use super::window::{ReadBounds, Reader};
 use crate::dedup::{FetchState, BACKLOG_LIMIT};
-use crate::input::InputError;
 use crate::timeutil;
 
+// The run's settings and `socradar-test-fetch`'s preview are modules of their own; they are
+// reached here, where the fetch's callers look for them.
+pub use super::fetch_config::{
+    first_window_start, FetchConfig, DEFAULT_MAX_ALARMS_READ, DEFAULT_TIME_BUDGET,
+};
+pub use super::fetch_preview::{preview, Preview};
 pub use super::window::ReadMode;
-
-/// Default of the alarms one run may read before it stops (Maximum alarms read per fetch).
-pub const DEFAULT_MAX_ALARMS_READ: usize = 200_000;
-/// Default of the time one run may spend reading (Fetch time budget).
-pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(180);
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchConfig {
-    /// When the first window starts, e.g. `3 days` or an RFC 3339 date-time.
-    pub first_fetch: String,
-    pub max_fetch: usize,
-    pub lookback_seconds: i64,
-    pub page_size: u32,
-    pub page_concurrency: usize,
-    pub filters: SearchFilters,
-    /// A run stops reading after this many alarms (what it read is still delivered).
-    pub max_alarms_read: usize,
-    /// A run stops reading after this long (what it read is still delivered).
-    pub time_budget: Duration,
-}
-
-impl FetchConfig {
-    /// The defaults of every setting but the ones given.
-    pub fn new(first_fetch: &str, max_fetch: usize, lookback_seconds: i64) -> FetchConfig {
-        FetchConfig {
-            first_fetch: first_fetch.to_string(),
-            max_fetch,
-            lookback_seconds,
-            page_size: MAX_PAGE_SIZE,
-            page_concurrency: 4,
-            filters: SearchFilters::default(),
-            max_alarms_read: DEFAULT_MAX_ALARMS_READ,
-            time_budget: DEFAULT_TIME_BUDGET,
-        }
-    }
-
-    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), InputError> {
-        first_window_start(&self.first_fetch, now)?;
-        if self.max_fetch == 0 {
-            return Err(InputError::new(
-                "max_fetch",
-                "max_fetch must be a whole number from 1 to 100000, got '0'.",
-            ));
-        }
-        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
-            return Err(InputError::new(
-                "page_size",
-                format!(
-                    "page_size must be from 1 to {MAX_PAGE_SIZE}, got '{}'.",
-                    self.page_size
-                ),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Start of the first window from the `first_fetch` parameter.
-pub fn first_window_start(first_fetch: &str, now: DateTime<Utc>) -> Result<i64, InputError> {
-    timeutil::parse_time_ago(first_fetch, now).map(|t| t.timestamp()).ok_or_else(|| {
-        InputError::new(
-            "first_fetch",
-            format!(
-                "first_fetch must be a time span like '3 days', '12 hours' or '30 minutes', or an RFC 3339 date-time, got {}.",
-                crate::input::quote(first_fetch)
-            ),
-        )
-    })
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FetchStats {
@@ -560,51 +493,4 @@ fn progress<I>(
         recheck_from,
         backlog,
     }
-}
-
-/// What `socradar-test-fetch` shows: the window, its first page at the fetch's own page size,
-/// and, when it is empty and filters are set, how many alarms the window holds without them.
-#[derive(Debug)]
-pub struct Preview {
-    pub start: i64,
-    pub end: i64,
-    pub page: SearchPage,
-    pub unfiltered_total: Option<u64>,
-}
-
-/// The first page of a window, for `socradar-test-fetch`: no state is read or written.
-pub fn preview<S: AlarmSource>(
-    source: &S,
-    filters: &SearchFilters,
-    first_fetch: &str,
-    now: DateTime<Utc>,
-) -> Result<Preview, SocRadarError> {
-    let start = first_window_start(first_fetch, now)?;
-    let end = now.timestamp() + 1;
-    let query = |filters| SearchQuery {
-        filters,
-        page: 1,
-        limit: MAX_PAGE_SIZE,
-        start: Some(start),
-        end: Some(end),
-        include_total_records: true,
-    };
-    let page = source.search_page(&query(filters))?;
-    let empty = page.is_empty() && page.total_records.unwrap_or(0) == 0;
-    let unfiltered_total = if empty && *filters != SearchFilters::default() {
-        let none = SearchFilters {
-            include_company_id: filters.include_company_id,
-            ..SearchFilters::default()
-        };
-        let all = source.search_page(&query(&none))?;
-        Some(all.total_records.unwrap_or(all.len() as u64))
-    } else {
-        None
-    };
-    Ok(Preview {
-        start,
-        end,
-        page,
-        unfiltered_total,
-    })
 }

@@ -66,6 +66,30 @@ struct Sim {
 }
 
 impl Sim {
+    /// A server at `T0` that already holds alarms dated `dates`, each visible from its date.
+    fn new(
+        bare_list: bool,
+        end_exclusive: bool,
+        whole_seconds: bool,
+        server_dates: bool,
+        dates: impl IntoIterator<Item = f64>,
+    ) -> Sim {
+        let mut st = SimState {
+            now: T0,
+            ..Default::default()
+        };
+        for date in dates {
+            Sim::add(&mut st, date, date, whole_seconds);
+        }
+        Sim {
+            state: Mutex::new(st),
+            bare_list,
+            end_exclusive,
+            whole_seconds,
+            server_dates,
+        }
+    }
+
     fn add(st: &mut SimState, date: f64, visible_at: f64, whole_seconds: bool) {
         st.next_id += 1;
         let date = if whole_seconds { date.floor() } else { date };
@@ -218,24 +242,14 @@ fn run_scenario(
     server_dates: bool,
     backlog: usize,
 ) {
-    let sim = Sim {
-        state: Mutex::new(SimState {
-            now: T0,
-            ..Default::default()
-        }),
+    // Alarms already there before the first fetch, some older than the first window.
+    let sim = Sim::new(
         bare_list,
         end_exclusive,
         whole_seconds,
         server_dates,
-    };
-    {
-        // Alarms already there before the first fetch, some older than the first window.
-        let mut st = sim.state.lock().unwrap();
-        for i in 0..backlog {
-            let date = T0 - 5400.0 + (i as f64 * 37.3) % 5400.0;
-            Sim::add(&mut st, date, date, whole_seconds);
-        }
-    }
+        (0..backlog).map(|i| T0 - 5400.0 + (i as f64 * 37.3) % 5400.0),
+    );
     let mut cfg = config(10, page_size, 3);
     let mut state = FetchState::default();
     let mut delivered: HashMap<u64, u32> = HashMap::new();
@@ -349,23 +363,13 @@ fn ten_thousand_alarms_in_one_window_are_delivered_once() {
     }];
     // 10 000 alarms within the first window: the ledger must remember all of them.
     let sim_backlog = 10_000;
-    let sim = Sim {
-        state: Mutex::new(SimState {
-            now: T0,
-            ..Default::default()
-        }),
-        bare_list: false,
-        end_exclusive: false,
-        whole_seconds: true,
-        server_dates: true,
-    };
-    {
-        let mut st = sim.state.lock().unwrap();
-        for i in 0..sim_backlog {
-            let date = T0 - 600.0 + (i % 600) as f64;
-            Sim::add(&mut st, date, date, true);
-        }
-    }
+    let sim = Sim::new(
+        false,
+        false,
+        true,
+        true,
+        (0..sim_backlog).map(|i| T0 - 600.0 + (i % 600) as f64),
+    );
     let cfg = config(10_000, 100, 4);
     let now = Utc.timestamp_opt(T0 as i64, 0).unwrap();
     let first = run_once(&sim, &cfg, &FetchState::default(), now);
@@ -383,24 +387,14 @@ fn ten_thousand_alarms_in_one_window_are_delivered_once() {
 
 #[test]
 fn a_failed_run_keeps_the_mark_and_the_next_run_completes() {
-    let sim = Sim {
-        state: Mutex::new(SimState {
-            now: T0,
-            ..Default::default()
-        }),
-        bare_list: false,
-        end_exclusive: false,
-        whole_seconds: false,
-        server_dates: false,
-    };
-    {
-        let mut st = sim.state.lock().unwrap();
-        for i in 0..25 {
-            let d = T0 - 100.0 - i as f64;
-            Sim::add(&mut st, d, d, false);
-        }
-        st.events = vec![MidRead::Fail { at: 2 }];
-    }
+    let sim = Sim::new(
+        false,
+        false,
+        false,
+        false,
+        (0..25).map(|i| T0 - 100.0 - i as f64),
+    );
+    sim.state.lock().unwrap().events = vec![MidRead::Fail { at: 2 }];
     let cfg = config(100, 10, 1);
     let now = Utc.timestamp_opt(T0 as i64, 0).unwrap();
     let out = run_once(&sim, &cfg, &FetchState::default(), now);

@@ -8,7 +8,8 @@
 //!
 //! Everything from the alarm is bounded here: the name, `details`, each CustomField and `rawJSON`
 //! are cut above their limits with a note that says so, and the name is escaped for markdown
-//! (XSOAR shows it in tables and war-room entries).
+//! (XSOAR shows it in tables and war-room entries). How values become text is `mapping_text`;
+//! how the alarm becomes `rawJSON` is `mapping_raw`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -22,7 +23,10 @@ use super::alarm::{AlarmView, MalformedAlarm};
 use super::incident::{
     alarm_link, content_field_name, field_name, xsoar_severity, IncidentOptions, CONTENT_KEYS,
 };
-use super::incident_raw::shaped_raw;
+use super::mapping_raw::raw_json;
+pub use super::mapping_raw::RAW_JSON_LIMIT;
+pub use super::mapping_text::markdown_escape;
+use super::mapping_text::{cap_text, prefix, render, render_compliance, render_key_values};
 use super::rawjson::{self, string};
 use crate::triage::{AlarmKind, Triage};
 
@@ -30,15 +34,21 @@ use crate::triage::{AlarmKind, Triage};
 pub const NAME_LIMIT: usize = 300;
 /// Characters of `details` (the alarm text) and of each CustomField.
 pub const TEXT_LIMIT: usize = 50_000;
-/// Bytes of `rawJSON`.
-pub const RAW_JSON_LIMIT: usize = 1 << 20;
-/// Characters kept of each string inside a `rawJSON` that had to be cut.
-const RAW_STRING_LIMIT: usize = 10_000;
 /// `socradaralarmtext` holds the first characters of the alarm text (as the vendor's guide says).
 const ALARM_TEXT_LIMIT: usize = 1000;
 /// Alarm types whose rendered fields are remembered in one run; a server sending a new type with
 /// every alarm costs a rendering per alarm, never memory.
 const TYPE_CACHE_LIMIT: usize = 4096;
+
+/// The members of `alarm_type_details` the mapping reads.
+pub(super) const TYPE_DETAIL_KEYS: [&str; 6] = [
+    "alarm_main_type",
+    "alarm_sub_type",
+    "alarm_type_id",
+    "alarm_generic_title",
+    "alarm_default_mitigation_plan",
+    "alarm_compliance_list",
+];
 
 /// A field's text: from this alarm, or shared by every alarm of its type.
 #[derive(Debug, Clone, PartialEq)]
@@ -315,17 +325,11 @@ impl Mapper {
             details = short.into();
             cut.push("details");
         }
-        // The alarm as the pack's mapper reads it (the Include settings, company id, mirroring):
-        // its own text in the common case.
-        let shaped =
-            shaped_raw(a.text, self.company_id, &self.opts).map_err(|e| bad("the alarm", e))?;
-        let shaped = with_triage(&shaped, &triage.raw).map_err(|e| bad("the alarm", e))?;
-        let raw_json = if shaped.len() > RAW_JSON_LIMIT {
+        let (raw_json, raw_cut) = raw_json(a, self.company_id, &self.opts, &triage.raw)
+            .map_err(|e| bad("the alarm", e))?;
+        if raw_cut {
             cut.push("rawJSON");
-            Cow::Owned(cut_raw_json(&shaped, a, &triage.raw))
-        } else {
-            Cow::Owned(shaped)
-        };
+        }
         Ok(MappedIncident {
             id: a.id,
             date: a.date,
@@ -374,17 +378,8 @@ impl TypeFields {
         let Some(raw) = raw.filter(|r| r.get().starts_with('{')) else {
             return Ok(TypeFields::default());
         };
-        let [main, sub, type_id, title, mitigation, compliance] = rawjson::members(
-            raw.get(),
-            [
-                "alarm_main_type",
-                "alarm_sub_type",
-                "alarm_type_id",
-                "alarm_generic_title",
-                "alarm_default_mitigation_plan",
-                "alarm_compliance_list",
-            ],
-        )?;
+        let [main, sub, type_id, title, mitigation, compliance] =
+            rawjson::members(raw.get(), TYPE_DETAIL_KEYS)?;
         let main = string(main)?.unwrap_or_default();
         let sub = string(sub)?.unwrap_or_default();
         let title = match string(title)?.filter(|s| !s.is_empty()) {
@@ -412,211 +407,9 @@ impl TypeFields {
     }
 }
 
-/// The first `n` characters of `s`, borrowed from the page when `s` is.
-fn prefix<'a>(s: &Cow<'a, str>, n: usize) -> Cow<'a, str> {
-    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
-    match s {
-        Cow::Borrowed(b) => Cow::Borrowed(&b[..end]),
-        Cow::Owned(o) => Cow::Owned(o[..end].to_string()),
-    }
-}
-
-/// `s` cut to `limit` characters with a note saying so, or `None` when it fits.
-fn cap_text(s: &str, limit: usize) -> Option<String> {
-    if s.len() <= limit {
-        return None;
-    }
-    let total = s.chars().count();
-    if total <= limit {
-        return None;
-    }
-    let (end, _) = s.char_indices().nth(limit)?;
-    Some(format!(
-        "{}\n\n[Cut by DORA Bridge: {total} characters, the first {limit} kept. The whole alarm is in SOCRadar.]",
-        &s[..end]
-    ))
-}
-
-/// A `rawJSON` within [`RAW_JSON_LIMIT`]: the alarm with every string shortened to
-/// [`RAW_STRING_LIMIT`] characters, or, if that is still too large, its id and date; either way
-/// with a `_dora_bridge_cut` member that says what happened.
-fn cut_raw_json(text: &str, a: &AlarmView<'_>, triage: &str) -> String {
-    fn shorten(v: &mut Value) {
-        match v {
-            Value::String(s) if s.chars().count() > RAW_STRING_LIMIT => {
-                *s = s.chars().take(RAW_STRING_LIMIT).chain(['…']).collect();
-            }
-            Value::Array(items) => items.iter_mut().for_each(shorten),
-            Value::Object(m) => m.values_mut().for_each(shorten),
-            _ => {}
-        }
-    }
-    let note = format!(
-        "rawJSON cut by DORA Bridge: the alarm's JSON has {} bytes, more than {RAW_JSON_LIMIT}. The whole alarm is in SOCRadar.",
-        a.text.len()
-    );
-    if let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(text) {
-        m.values_mut().for_each(shorten);
-        m.insert("_dora_bridge_cut".into(), Value::String(note.clone()));
-        let s = Value::Object(m).to_string();
-        if s.len() <= RAW_JSON_LIMIT {
-            return s;
-        }
-    }
-    let triage: Value = serde_json::from_str(triage).unwrap_or_default();
-    json!({"alarm_id": a.id, "date": crate::timeutil::to_rfc3339(a.date), "_dora_bridge_cut": note,
-           "dora_bridge": triage})
-    .to_string()
-}
-
-/// The alarm's JSON object `text` with the member `"dora_bridge": <dora>` last (one copy of the
-/// text; an alarm that already has a `dora_bridge` member loses it, the rest are kept as sent).
-fn with_triage(text: &str, dora: &str) -> Result<String, serde_json::Error> {
-    const KEY: &str = "\"dora_bridge\"";
-    let body = text.trim_end();
-    let Some(open) = body.strip_suffix('}') else {
-        return Ok(text.to_string());
-    };
-    let mut out = String::with_capacity(text.len() + KEY.len() + dora.len() + 2);
-    if text.contains(KEY) {
-        // Rare (a server sending a member of that name): the members are rewritten without it.
-        let members = rawjson::all_members(text)?;
-        out.push('{');
-        for (key, value) in members.iter().filter(|(k, _)| k != "dora_bridge") {
-            out.push_str(&Value::String(key.to_string()).to_string());
-            out.push(':');
-            out.push_str(value.get());
-            out.push(',');
-        }
-    } else {
-        out.push_str(open.trim_end());
-        if !out.trim_start().ends_with('{') {
-            out.push(',');
-        }
-    }
-    out.push_str(KEY);
-    out.push(':');
-    out.push_str(dora);
-    out.push('}');
-    Ok(out)
-}
-
-/// `text` safe to put in markdown: characters that start emphasis, code, links, HTML or table
-/// cells are backslash-escaped, and line breaks and other control characters become spaces.
-/// Hand-written: the few characters that matter are known, and no crate escapes for XSOAR's
-/// markdown.
-pub fn markdown_escape(text: &str) -> Cow<'_, str> {
-    const SPECIAL: &[char] = &['\\', '`', '*', '_', '~', '[', ']', '<', '>', '|', '#'];
-    // Bytes first (names are mostly ASCII): a special character, a C0 control or DEL, or the
-    // lead byte 0xC2 of a C1 control (U+0080..U+009F).
-    let suspect = text.bytes().any(|b| {
-        matches!(
-            b,
-            b'\\'
-                | b'`'
-                | b'*'
-                | b'_'
-                | b'~'
-                | b'['
-                | b']'
-                | b'<'
-                | b'>'
-                | b'|'
-                | b'#'
-                | 0x7f
-                | 0xc2
-        ) || b < 0x20
-    });
-    if !suspect || !text.chars().any(|c| SPECIAL.contains(&c) || c.is_control()) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.push(' ');
-        } else {
-            if SPECIAL.contains(&c) {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// A field's raw value as text (see [`render_value`]); strings are decoded without a tree.
-fn render(raw: Option<&RawValue>) -> Result<Cow<'_, str>, serde_json::Error> {
-    match raw {
-        None => Ok(Cow::Borrowed("")),
-        Some(r) if r.get() == "null" => Ok(Cow::Borrowed("")),
-        Some(r) if r.get().starts_with('"') => string(Some(r)).map(Option::unwrap_or_default),
-        Some(r) => Ok(render_value(&serde_json::from_str(r.get())?).into()),
-    }
-}
-
-/// `[{key, value}]` lists (entities, related assets) as `key: value` lines (other items as
-/// [`render_value`] renders them), read from the raw text.
-fn render_key_values(raw: Option<&RawValue>) -> Result<Cow<'_, str>, serde_json::Error> {
-    let Some(items) = raw.and_then(|r| rawjson::elements(r.get())) else {
-        return render(raw);
-    };
-    let mut lines = Vec::with_capacity(items.len());
-    for item in items {
-        let pair = if item.get().starts_with('{') {
-            rawjson::members_with_null(item.get(), ["key", "value"])?
-        } else {
-            [None, None]
-        };
-        lines.push(match pair {
-            [Some(k), Some(v)] => format!("{}: {}", render(Some(k))?, render(Some(v))?),
-            _ => render(Some(item))?.into_owned(),
-        });
-    }
-    Ok(Cow::Owned(lines.join("\n")))
-}
-
-/// A field value as text: scalars as they are, lists of scalars comma-joined, objects as JSON.
-pub(crate) fn render_value(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(_) | Value::Number(_) => v.to_string(),
-        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
-            .iter()
-            .map(render_value)
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => v.to_string(),
-    }
-}
-
-pub(crate) fn render_compliance(v: &Value) -> String {
-    match v.as_array() {
-        Some(items) => items
-            .iter()
-            .map(|c| {
-                let part = |k: &str| c.get(k).map(render_value).unwrap_or_default();
-                let head = [part("name"), part("control_item")]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let desc = part("description");
-                if desc.is_empty() {
-                    head
-                } else {
-                    format!("{head}: {desc}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        None => render_value(v),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::mapping_raw::RAW_STRING_LIMIT;
     use super::*;
 
     fn view(text: &str) -> AlarmView<'_> {
@@ -690,31 +483,6 @@ mod tests {
             "{}",
             e.reason
         );
-    }
-
-    #[test]
-    fn the_triage_joins_the_alarm_text_last_and_replaces_a_member_of_its_name() {
-        let dora = r#"{"triage":{"outcome":"cyber-threat"}}"#;
-        let v = |s: String| serde_json::from_str::<Value>(&s).unwrap();
-        let plain = with_triage(r#"{"b": 1, "a": [2]}  "#, dora).unwrap();
-        assert!(
-            plain.starts_with(r#"{"b": 1, "a": [2],"dora_bridge":"#),
-            "{plain}"
-        );
-        assert_eq!(
-            v(plain),
-            json!({"b": 1, "a": [2], "dora_bridge": {"triage": {"outcome": "cyber-threat"}}})
-        );
-        assert_eq!(
-            v(with_triage("{ }", dora).unwrap()),
-            json!({"dora_bridge": {"triage": {"outcome": "cyber-threat"}}})
-        );
-        let theirs = with_triage(r#"{"dora_bridge": {"triage": "forged"}, "x": 1}"#, dora).unwrap();
-        assert_eq!(
-            v(theirs.clone()),
-            json!({"x": 1, "dora_bridge": {"triage": {"outcome": "cyber-threat"}}})
-        );
-        assert_eq!(theirs.matches("dora_bridge").count(), 1);
     }
 
     #[test]

@@ -21,7 +21,8 @@ use super::incident::{
     alarm_link, content_field_name, field_name, mapper_raw, xsoar_severity, Incident,
     IncidentOptions, CONTENT_KEYS,
 };
-use super::mapping::{markdown_escape, render_compliance, render_value, Mapper};
+use super::mapping::{Mapper, TYPE_DETAIL_KEYS};
+use super::mapping_text::{markdown_escape, render_compliance, render_value};
 use super::mirror::MirrorFields;
 use super::replay::Replay;
 use crate::dedup::FetchState;
@@ -254,14 +255,7 @@ fn content() -> impl Strategy<Value = Value> {
 }
 
 fn type_details() -> impl Strategy<Value = Value> {
-    let keys = [
-        "alarm_main_type",
-        "alarm_sub_type",
-        "alarm_type_id",
-        "alarm_generic_title",
-        "alarm_default_mitigation_plan",
-        "alarm_compliance_list",
-    ];
+    let keys = TYPE_DETAIL_KEYS;
     prop_oneof![
         5 => prop::collection::vec(prop::option::of(prop_oneof![
                 2 => text().prop_map(Value::String),

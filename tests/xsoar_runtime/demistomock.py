@@ -9,16 +9,19 @@ the ``recorded`` attributes are test-only additions.
 from __future__ import annotations
 
 import atexit
-import base64
 import copy
 import json
-import re
 import shutil
 import tempfile
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+
+# The double's parts, a module each (the real module is one file), imported under private names
+# so that this module offers no public name the real one lacks.
+import demistomock_context as _store
+import demistomock_query as _query
+import demistomock_secrets as _secrets
+import demistomock_timers as _timers
 
 _params: dict[str, Any] = {}
 _args: dict[str, Any] = {}
@@ -57,19 +60,11 @@ failed_fetch_incidents: str = "kept"
 _pending_last_run: dict[str, Any] | None = None
 _fetch_run_open = False
 
-#: Secrets handed to the integration in its parameters, and everything it sent out since the last
-#: ``forget_emitted()``: a test checks that no secret reached a result, a log line, the context,
-#: an incident or a file, in any spelling a server or a message could give it (see ``spellings``).
-#: Each spelling to look for, and the secret it spells.
-_spellings: dict[str, str] = {}
-_emitted: list[str] = []
-_SECRET_KEYS = ("password", "secret", "token", "apikey", "api_key")
-#: Secrets this long are also looked for by their head, as a message cut before it was scrubbed
-#: leaves it (``client_secret=OAUTHCLIENT…``).
-_HEAD_FROM = 16
-_HEAD = 10
-#: Parameters holding several secrets as `id: secret` lines (the retired chain keys).
-_SECRET_LINES_KEYS = ("chain_retired_keys",)
+#: Everything sent out since ``forget_emitted()``, and the spellings of the secrets the secret scan
+#: looks for in it (see ``leaked_secrets``; ``spellings`` is test-only, as ``setup``).
+_emitted = _secrets.emitted
+_spellings = _secrets.spelled
+spellings = _secrets.spellings
 
 #: What the server tells a command about where it runs and who ran it. ``context.ParentEntry`` is
 #: the War Room entry that ran the command: ``user`` is the user name of the person who typed it
@@ -114,7 +109,7 @@ def setup(
             "contents": f"!{command}",
         },
     }
-    _collect_secrets(params or {})
+    _secrets.collect_secrets(params or {})
     if instance is not None:
         _instance = instance
     war_room[:] = copy.deepcopy(entries or [])
@@ -156,61 +151,6 @@ def finish_run(*, failed: bool) -> None:
         recorded_incidents.clear()
 
 
-def spellings(secret: str, user: str | None = None) -> list[str]:
-    """The secret as given, percent-encoded (RFC 3986 and form encoding, upper- and lower-case
-    hex), JSON-escaped, hex, base64 (standard and URL-safe, with or without padding), its head when
-    it is long, and with a user the base64 of ``user:secret``
-    that basic authentication sends (standard and URL-safe). ``Bearer <token>`` holds the token
-    as given."""
-    out = {secret, json.dumps(secret)[1:-1]}
-    for encoded in (quote(secret, safe=""), quote_plus(secret, safe="")):
-        out.add(encoded)
-        out.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded))
-    raw = secret.encode()
-    b64, url_safe = base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()
-    out.update({raw.hex(), raw.hex().upper(), b64, b64.rstrip("="), url_safe, url_safe.rstrip("=")})
-    if len(secret) >= _HEAD_FROM:
-        out.add(secret[:_HEAD])
-    if user is not None:
-        pair = base64.b64encode(f"{user}:{secret}".encode()).decode()
-        out.update({pair, pair.rstrip("="), pair.replace("+", "-").replace("/", "_")})
-    return sorted(out)
-
-
-def _add_secret(secret: str, user: str | None = None) -> None:
-    for spelling in spellings(secret, user):
-        _spellings.setdefault(spelling, secret)
-
-
-def _collect_secrets(node: Any, key: str = "") -> None:
-    if isinstance(node, str) and key in _SECRET_LINES_KEYS:
-        for line in node.splitlines():
-            secret = line.partition(":")[2].strip()
-            if len(secret) >= 6:
-                _add_secret(secret)
-        return
-    if isinstance(node, dict):
-        user = node.get("identifier")
-        for k, v in node.items():
-            if k == "password" and isinstance(v, str) and len(v) >= 6 and isinstance(user, str) and user:
-                _add_secret(v, user)
-            _collect_secrets(v, k)
-    elif isinstance(node, list):
-        for v in node:
-            _collect_secrets(v, key)
-    elif isinstance(node, str) and len(node) >= 6 and any(s in key.lower() for s in _SECRET_KEYS):
-        _add_secret(node)
-    elif isinstance(node, str) and "://" in node and "@" in node:
-        # Credentials inside a URL (a DSN, or a URL typed with user:password@host).
-        try:
-            parts = urlsplit(node.strip())
-            password = parts.password
-        except ValueError:
-            password = None
-        if password and len(password) >= 4:
-            _add_secret(unquote(password), unquote(parts.username or ""))
-
-
 def forget_emitted() -> None:
     global failed_fetch_incidents
     _emitted.clear()
@@ -225,8 +165,7 @@ def leaked_secrets() -> list[str]:
     files = ""
     if FILES_DIR.exists():
         files = "".join(p.read_text(errors="replace") for p in FILES_DIR.iterdir() if p.is_file())
-    haystack = "\n".join(_emitted) + state + files
-    return sorted({secret for spelling, secret in _spellings.items() if spelling in haystack})
+    return _secrets.secrets_in(state + files)
 
 
 def params() -> dict[str, Any]:
@@ -243,10 +182,10 @@ def command() -> str:
 
 def incident() -> dict[str, Any]:
     """The incident as the server holds it now: a running timer past its due date is breached."""
-    now = _world_now()
+    now = _timers.world_now()
     for value in (_incident.get("CustomFields") or {}).values():
         if isinstance(value, dict) and "runStatus" in value:
-            _timer_breach(value, now)
+            _timers.timer_breach(value, now)
     return copy.deepcopy(_incident)
 
 
@@ -288,13 +227,7 @@ def setContext(contextPath: str, value: Any) -> dict[str, Any]:  # noqa: N802, N
     """(Script only.) Sets the value at a dotted context path, replacing what was there."""
     json.dumps(value)
     _emitted.append(json.dumps(value, default=str))
-    node = _context
-    parts = contextPath.split(".")
-    for part in parts[:-1]:
-        if not isinstance(node.get(part), dict):
-            node[part] = {}
-        node = node[part]
-    node[parts[-1]] = copy.deepcopy(value)
+    _store.set_path(_context, contextPath, value)
     return {}
 
 
@@ -316,16 +249,16 @@ def executeCommand(command: str, args: dict[str, Any]) -> list[dict[str, Any]]: 
         if sla_field:
             timer = custom.setdefault(sla_field, {})
             timer["sla"] = sla
-            _timer_due(timer)
+            _timers.timer_due(timer)
         custom.update(args)
         return [{"Type": 1, "Contents": "done", "ContentsFormat": "text"}]
     if command in ("startTimer", "stopTimer", "pauseTimer"):
-        _timer_command(command, custom.setdefault(args["timerField"], {}))
+        _timers.timer_command(command, custom.setdefault(args["timerField"], {}))
         return [{"Type": 1, "Contents": "done", "ContentsFormat": "text"}]
     if command == "getEntries":
         return _entries_matching((args or {}).get("filter") or {})
     if command == "getIncidents":
-        return _get_incidents(args or {})
+        return _query.get_incidents(args or {}, incidents_db)
     if command in command_handlers:
         return command_handlers[command](args)
     return [{"Type": 4, "Contents": f"Unsupported Command : {command}", "ContentsFormat": "text"}]
@@ -358,136 +291,6 @@ def _reads(name: str) -> Any:
 
 for _name in ("__iter__", "__len__", "__getitem__", "__eq__", "__ne__", "__contains__", "__repr__"):
     setattr(_Received, _name, _reads(_name))
-
-
-# getIncidents: the server's incident search. Its answer (one entry, Contents.total and
-# Contents.data with the incidents, their custom fields under CustomFields) is the shape the
-# widgets of demisto/content's CommonWidgets pack read (demisto.get(res, 'Contents.data')). The
-# query language is modelled for what the pack's scripts send: field:value and field:"value"
-# terms (type, status, id, or a custom field by its cliName), a leading "-" negating a term, and,
-# or, and parentheses. status takes the names the server gives the numbers (0 pending, 1 active,
-# 2 closed, 3 archive). Any other syntax fails the test, not silently.
-
-_STATUS = {"pending": 0, "active": 1, "closed": 2, "archive": 3}
-_QUERY_TOKEN = re.compile(r'\s*(\(|\)|-?[A-Za-z_.]+:(?:"[^"]*"|[^\s()]+)|\S+)')
-
-
-def _query_terms(query: str) -> list[str]:
-    return [t for t in _QUERY_TOKEN.findall(query) if t]
-
-
-def _term_holds(term: str, incident: dict[str, Any]) -> bool:
-    negate = term.startswith("-")
-    name, _, value = term.lstrip("-").partition(":")
-    value = value.strip('"')
-    if name == "status":
-        have: Any = incident.get("status", 1)
-        ok = have == _STATUS.get(value.lower(), value)
-    else:
-        have = incident.get(name, (incident.get("CustomFields") or {}).get(name))
-        ok = str(have).lower() == value.lower()
-    return ok != negate
-
-
-def _query_holds(tokens: list[str], incident: dict[str, Any]) -> bool:
-    pos = 0
-
-    def expr() -> bool:
-        nonlocal pos
-        value = conj()
-        while pos < len(tokens) and tokens[pos].lower() == "or":
-            pos += 1
-            value = conj() or value
-        return value
-
-    def conj() -> bool:
-        nonlocal pos
-        value = atom()
-        while pos < len(tokens) and tokens[pos].lower() == "and":
-            pos += 1
-            value = atom() and value
-        return value
-
-    def atom() -> bool:
-        nonlocal pos
-        token = tokens[pos]
-        pos += 1
-        if token == "(":
-            value = expr()
-            assert tokens[pos] == ")", f"getIncidents query: ) expected at {tokens[pos:]}"
-            pos += 1
-            return value
-        assert ":" in token, f"getIncidents query: the double knows field:value terms, not {token!r}"
-        return _term_holds(token, incident)
-
-    value = expr()
-    assert pos == len(tokens), f"getIncidents query: cannot read {tokens[pos:]}"
-    return value
-
-
-def _get_incidents(args: dict[str, Any]) -> list[dict[str, Any]]:
-    tokens = _query_terms(str(args.get("query") or ""))
-    found = [copy.deepcopy(i) for i in incidents_db if not tokens or _query_holds(tokens, i)]
-    size, page = int(args.get("size") or 100), int(args.get("page") or 0)
-    data = found[page * size : (page + 1) * size]
-    return [{"Type": 1, "ContentsFormat": "json", "Contents": {"total": len(found), "data": data or None}}]
-
-
-# Timer (SLA) fields, with the properties XSOAR documents for a timer field's value ("Create SLA
-# scripts", Cortex XSOAR 8.7 administrator guide): startDate, dueDate = startDate + sla minutes
-# (+ time paused), endDate, runStatus (idle, running, paused, ended), accumulatedPause and
-# totalDuration in seconds, and breachTriggered once the due date has passed while running or
-# before the timer ended. Times are read from the tests' world clock (the core's clock).
-
-
-def _world_now() -> datetime:
-    from CommonServerPython import _now
-
-    return _now()
-
-
-def _iso(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(t: str) -> datetime:
-    return datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
-def _timer_due(timer: dict[str, Any]) -> None:
-    if timer.get("startDate") and timer.get("sla") is not None:
-        paused = timedelta(seconds=timer.get("accumulatedPause", 0))
-        timer["dueDate"] = _iso(_parse(timer["startDate"]) + timedelta(minutes=int(timer["sla"])) + paused)
-
-
-def _timer_command(command: str, timer: dict[str, Any]) -> None:
-    now = _world_now()
-    status = timer.get("runStatus", "idle")
-    if command == "startTimer":
-        if status == "paused" and timer.get("lastPauseDate"):
-            pause = (now - _parse(timer["lastPauseDate"])).total_seconds()
-            timer["accumulatedPause"] = int(timer.get("accumulatedPause", 0) + pause)
-        elif status != "running":
-            timer.update(startDate=_iso(now), endDate=None, accumulatedPause=0, breachTriggered=False)
-        timer["runStatus"] = "running"
-        _timer_due(timer)
-    elif command == "pauseTimer" and status == "running":
-        timer.update(runStatus="paused", lastPauseDate=_iso(now))
-    elif command == "stopTimer" and status in ("running", "paused"):
-        timer.update(runStatus="ended", endDate=_iso(now))
-        timer["totalDuration"] = int((now - _parse(timer["startDate"])).total_seconds()) - timer.get(
-            "accumulatedPause", 0
-        )
-    _timer_breach(timer, now)
-
-
-def _timer_breach(timer: dict[str, Any], now: datetime) -> None:
-    due = timer.get("dueDate")
-    if not due:
-        return
-    end = _parse(timer["endDate"]) if timer.get("endDate") else now
-    if timer.get("runStatus") in ("running", "ended") and end > _parse(due):
-        timer["breachTriggered"] = True
 
 
 def incidents(incidents: list[dict[str, Any]] | None = None) -> None:
@@ -555,7 +358,7 @@ def results(results: Any) -> None:
     for entry in results if isinstance(results, list) else [results]:
         if isinstance(entry, dict):
             json.dumps(entry, default=str)
-            _merge_entry_context(entry.get("EntryContext"))
+            _store.merge_entry_context(_context, entry.get("EntryContext"))
     _emitted.append(json.dumps(results, default=str))
     recorded_results.append(copy.deepcopy(results))
 
@@ -574,7 +377,7 @@ def integration_command(
         global _params, _args, _command, _integration_context
         saved = (_params, _args, _command, _integration_context)
         mark = len(recorded_results)
-        _collect_secrets(params)
+        _secrets.collect_secrets(params)
         _params, _args, _command = copy.deepcopy(params), copy.deepcopy(args), command
         _integration_context = copy.deepcopy(store)
         try:
@@ -590,58 +393,6 @@ def integration_command(
         return [e for e in sent if isinstance(e, dict)]
 
     command_handlers[command] = handler
-
-
-_DT = re.compile(r"^(?P<path>[^(]+)(?:\((?P<dt>.*)\))?$")
-_DT_KEY = re.compile(r"val\.([A-Za-z0-9_]+)\s*&&\s*val\.\1\s*==\s*obj\.\1")
-
-
-def _merge_entry_context(entry_context: Any) -> None:
-    """Writes an entry's outputs into the incident context the way the server does:
-    ``Prefix(val.K && val.K == obj.K)`` replaces the item with the same ``K`` (one object stays
-    one object) and appends the others; a key without a condition is set when new, and turns into a list it appends to when it
-    already holds a value."""
-    if not isinstance(entry_context, dict):
-        return
-    for key, value in entry_context.items():
-        m = _DT.match(key)
-        if not m:
-            continue
-        parts = m.group("path").split(".")
-        node = _context
-        for part in parts[:-1]:
-            nxt = node.get(part)
-            if isinstance(nxt, list):
-                nxt = nxt[-1] if nxt and isinstance(nxt[-1], dict) else None
-            if not isinstance(nxt, dict):
-                nxt = {}
-                node[part] = nxt
-            node = nxt
-        leaf = parts[-1]
-        new_items = copy.deepcopy(value if isinstance(value, list) else [value])
-        keys = _DT_KEY.findall(m.group("dt") or "")
-        if leaf not in node:
-            node[leaf] = new_items if isinstance(value, list) else new_items[0]
-            continue
-        was_list = isinstance(node[leaf], list)
-        existing = node[leaf] if was_list else [node[leaf]]
-        for item in new_items:
-            match = None
-            if keys and isinstance(item, dict):
-                match = next(
-                    (
-                        i
-                        for i, old in enumerate(existing)
-                        if isinstance(old, dict) and all(old.get(k) == item.get(k) for k in keys)
-                    ),
-                    None,
-                )
-            if match is None:
-                existing.append(item)
-            else:
-                existing[match] = item
-        # One object replaced by its update stays one object, as the server keeps it.
-        node[leaf] = existing[0] if len(existing) == 1 and not was_list else existing
 
 
 def _log(level: str, msg: Any, *args: Any) -> None:

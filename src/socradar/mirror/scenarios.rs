@@ -194,6 +194,25 @@ fn window(f: &SearchFilters) -> Window<'_> {
     }
 }
 
+/// `get-remote-data` for alarm 1 over the whole window, as the instance shapes incidents.
+fn remote_data_of_1(
+    fake: &Fake,
+    state: &MirrorState,
+    f: &SearchFilters,
+    incidents: &IncidentOptions,
+) -> incoming::RemoteData {
+    incoming::remote_data(
+        fake,
+        state,
+        &window(f),
+        1,
+        &settings(),
+        shape(incidents),
+        now(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn incoming_changes_are_found_shown_and_recorded_once() {
     let fake = Fake::new(vec![alarm(1), alarm(2)]);
@@ -216,16 +235,7 @@ fn incoming_changes_are_found_shown_and_recorded_once() {
         include_company_id: true,
         ..Default::default()
     };
-    let d = incoming::remote_data(
-        &fake,
-        &state,
-        &window(&f),
-        1,
-        &settings(),
-        shape(&opts),
-        now(),
-    )
-    .unwrap();
+    let d = remote_data_of_1(&fake, &state, &f, &opts);
     let fields: Vec<&str> = d.records.iter().map(|r| r.field.as_str()).collect();
     assert_eq!(fields, ["status", "status_reason", "assignees", "comment"]);
     assert_eq!(d.records[1].by.as_deref(), Some("analyst@socradar.io"));
@@ -244,16 +254,7 @@ fn incoming_changes_are_found_shown_and_recorded_once() {
         .unwrap()
         .contains("status_reason changed from (none) to FALSE_POSITIVE"));
     state.apply(1, &d.update);
-    let again = incoming::remote_data(
-        &fake,
-        &state,
-        &window(&f),
-        1,
-        &settings(),
-        shape(&opts),
-        now(),
-    )
-    .unwrap();
+    let again = remote_data_of_1(&fake, &state, &f, &opts);
     assert!(again.records.is_empty() && again.comments.is_empty() && again.close.is_none());
     assert!(incoming::modified(&fake, &state, &window(&f), None, now())
         .unwrap()
@@ -261,16 +262,7 @@ fn incoming_changes_are_found_shown_and_recorded_once() {
         .is_empty());
     // Reopened in SOCRadar: the incident reopens.
     fake.with(1, |a| a["status"] = json!("OPEN"));
-    let d = incoming::remote_data(
-        &fake,
-        &state,
-        &window(&f),
-        1,
-        &settings(),
-        shape(&opts),
-        now(),
-    )
-    .unwrap();
+    let d = remote_data_of_1(&fake, &state, &f, &opts);
     assert!(d.reopen);
 }
 
@@ -280,16 +272,7 @@ fn an_alarm_without_a_remembered_view_is_a_baseline_not_a_change() {
     let f = SearchFilters::default();
     let state = MirrorState::default();
     // Found by reading the window, since its notification id is not known yet.
-    let d = incoming::remote_data(
-        &fake,
-        &state,
-        &window(&f),
-        1,
-        &settings(),
-        shape(&IncidentOptions::default()),
-        now(),
-    )
-    .unwrap();
+    let d = remote_data_of_1(&fake, &state, &f, &IncidentOptions::default());
     assert!(d.records.is_empty() && d.mirrored.is_some());
     assert_eq!(d.update.notification_id, Some(4_000_001));
     // An untracked alarm with history since the last update is reported, with its id learnt.
@@ -340,16 +323,7 @@ fn closing_the_incident_resolves_the_alarm_with_the_mapped_reason() {
     // The synced view holds what was written: the next incoming sync reports nothing.
     let mut s = state.clone();
     s.apply(1, &r.update);
-    let d = incoming::remote_data(
-        &fake,
-        &s,
-        &window(&f),
-        1,
-        &settings(),
-        shape(&IncidentOptions::default()),
-        now(),
-    )
-    .unwrap();
+    let d = remote_data_of_1(&fake, &s, &f, &IncidentOptions::default());
     assert_eq!(d.records.len(), 1, "only the outgoing record, shown now");
     assert_eq!(d.records[0].field, "close");
     assert!(
@@ -429,16 +403,7 @@ fn a_field_changed_on_both_sides_keeps_socradars_value() {
     // The conflict stays visible to the incoming side: the status reason still shows as changed.
     let mut s = state.clone();
     s.apply(1, &r.update);
-    let d = incoming::remote_data(
-        &fake,
-        &s,
-        &window(&f),
-        1,
-        &settings(),
-        shape(&IncidentOptions::default()),
-        now(),
-    )
-    .unwrap();
+    let d = remote_data_of_1(&fake, &s, &f, &IncidentOptions::default());
     assert!(d
         .records
         .iter()
@@ -486,16 +451,7 @@ fn a_write_with_a_lost_answer_is_checked_not_repeated_blindly() {
         1
     );
     // And the incoming side never brings our comment back.
-    let d = incoming::remote_data(
-        &fake,
-        &s,
-        &window(&f),
-        1,
-        &settings(),
-        shape(&IncidentOptions::default()),
-        now(),
-    )
-    .unwrap();
+    let d = remote_data_of_1(&fake, &s, &f, &IncidentOptions::default());
     assert!(d.comments.is_empty());
 }
 

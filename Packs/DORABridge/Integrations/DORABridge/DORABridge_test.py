@@ -1,4 +1,5 @@
-"""DORABridge run through its main() on the XSOAR runtime double."""
+"""DORABridge run through its main() on the XSOAR runtime double (the runs: tests/dora_commands.py;
+the significant cyber threat notification: tests/test_cyber_threat_notice.py)."""
 
 from __future__ import annotations
 
@@ -8,59 +9,18 @@ from pathlib import Path
 import demistomock as demisto
 import DORABridge as integration  # noqa: N813
 import pytest
-import yaml
-from harness import run_command
 
 import dora_bridge
 from tests.anchor import ANCHOR, at, rfc3339
-from tests.fixtures import SCHEMAS, dora_params
+from tests.dora_commands import YML, Incident, declared, flow_params, report_of, run, written
+from tests.fixtures import dora_params
 
 HERE = Path(__file__).parent
-YML = yaml.safe_load((HERE / "DORABridge.yml").read_text())
 ALL_COMMANDS = {
     "dora-classify", "dora-deadlines", "dora-recurring-check", "dora-cyber-threat-assess", "dora-report-draft",
     "dora-approve", "dora-approval-status", "dora-decide", "dora-triage", "dora-mark-submitted", "dora-audit-log", "dora-audit-verify",
     "dora-record-mirrored-changes", "dora-cyber-threat-draft",
 }  # fmt: skip
-
-
-def run(
-    command: str, args: dict | None = None, *, params: dict | None = None, incident=None, context=None
-) -> dict:
-    demisto.setup(
-        params=params or dora_params(), args=args or {}, command=command, incident=incident, context=context
-    )
-    try:
-        integration.main()
-    except SystemExit:
-        pass
-    assert demisto.recorded_results, "the command sent no entry"
-    return demisto.recorded_results[0]
-
-
-def declared(command: str) -> set[str]:
-    (c,) = [c for c in YML["script"]["commands"] if c["name"] == command]
-    return {o["contextPath"] for o in c.get("outputs", [])}
-
-
-def written(entry: dict) -> set[str]:
-    """Context paths an entry writes, down to one level inside lists of objects."""
-    paths = set()
-    for key, value in entry["EntryContext"].items():
-        prefix = key.split("(")[0]
-        for k, v in value.items():
-            if isinstance(v, list) and v and isinstance(v[0], dict):
-                paths |= {f"{prefix}.{k}.{sub}" for row in v for sub in row}
-            elif isinstance(v, dict) and k in (
-                "InitialNotification",
-                "IntermediateReport",
-                "FinalReport",
-                "CyberThreatNotification",
-            ):
-                paths |= {f"{prefix}.{k}.{sub}" for sub in v}
-            else:
-                paths.add(f"{prefix}.{k}")
-    return paths
 
 
 def test_the_yml_declares_every_command_and_the_readme_documents_it():
@@ -237,99 +197,9 @@ def test_recurring_check_from_arguments_and_context():
     assert missing["Type"] == 4 and "incidents is required" in missing["Contents"]
 
 
-def test_cyber_threat_assessment():
-    entry = run(
-        "dora-cyber-threat-assess",
-        {"could_affect_critical_functions": "true", "high_probability": "true", "could_affect_critical_services": "true",
-         "exploitable_vulnerabilities": "true", "threat_actor_capability_and_intent": "true", "threat_persistence": "false"},
-    )  # fmt: skip
-    ctx = entry["EntryContext"]["DORA.CyberThreat(val.IncidentId && val.IncidentId == obj.IncidentId)"]
-    assert ctx["Significant"] is True and ctx["Determinate"] is True
-    assert ctx["PotentialCriteria"] == ["critical_services_affected"]
-    assert written(entry) <= declared("dora-cyber-threat-assess")
-    assert "|RTS 2024/1772 Art. 10(b)|threat_persistence|" in entry["HumanReadable"]
-    # (b) judged high without its elements (i) to (iii): not assessable, each element named.
-    open_b = run("dora-cyber-threat-assess", {"high_probability": "true"})["Contents"]
-    assert open_b["Conditions"][1]["Status"] == "not-assessable"
-    assert "exploitable_vulnerabilities" in open_b["Conditions"][1]["Justification"]
-    low = run("dora-cyber-threat-assess", {"high_probability": "false"})["Contents"]
-    assert low["Significant"] is False and low["Determinate"] is True
-    bad = run("dora-cyber-threat-assess", {"threat_persistence": "maybe"})
-    assert bad["Type"] == 4 and "threat_persistence" in bad["Contents"]
-
-
 # ---------------------------------------------------------------------------------------------
 # Report drafts, approvals, submissions and the evidence chain, in one incident whose context
 # carries over from command to command as on the server.
-
-REPORT_FACTS = {
-    "FinancialEntityCode": "ZBG-2026-0117",
-    "IncidentDescription": "Card payments failed for clients in Germany and Austria after a gateway failure.",
-    "DiscoveryMethod": "monitoring_systems",
-    "BusinessContinuityActivated": True,
-}
-
-
-def flow_params(**extra) -> dict:
-    settings = {
-        "primary_contact_name": "Ana Ruiz",
-        "primary_contact_email": "ana.ruiz@zahlungsinstitut-beispiel.de",
-        "primary_contact_phone": "+49 69 1234 5678",
-        "report_schema": (SCHEMAS / "dora_ir_v1.3.0.json").read_text(),
-        "report_schema_version": "IR-1.3.0",
-    }
-    return dora_params(**{**settings, **extra})
-
-
-class Incident:
-    """One incident: each command sees the context the previous ones wrote, and the instance keeps
-    its integration context (the chain's head) between commands, as on the server."""
-
-    def __init__(self, params: dict) -> None:
-        self.params = params
-        self.incident = {"id": "117", "created": "2026-11-23T09:14:00Z", "occurred": "2026-11-23T08:52:00Z"}
-        self.context: dict = {"DORA": {"IncidentReport": dict(REPORT_FACTS)}}
-        self.state: dict = {}
-
-    def run(
-        self, command: str, args: dict | None = None, *, user: str | None = "ana.ruiz", task=None
-    ) -> list:
-        out = run_command(
-            integration.main,
-            command,
-            self.params,
-            args or {},
-            incident=self.incident,
-            context=self.context,
-            user=user,
-            playbook_task=task,
-            integration_context=self.state,
-        )
-        self.context = demisto.context()
-        self.state = demisto.getIntegrationContext()
-        return out
-
-    def ok(self, command: str, args: dict | None = None, **who) -> list:
-        out = self.run(command, args, **who)
-        errors = [e for e in out if isinstance(e, dict) and e.get("Type") == 4]
-        assert not errors, errors
-        return out
-
-    def refused(self, command: str, args: dict, **who) -> str:
-        before = (json.dumps(self.context, sort_keys=True), json.dumps(self.state, sort_keys=True))
-        out = self.run(command, args, **who)
-        assert len(out) == 1 and out[0]["Type"] == 4, out
-        assert (json.dumps(self.context, sort_keys=True), json.dumps(self.state, sort_keys=True)) == before, (
-            "a refusal recorded something"
-        )
-        return out[0]["Contents"]
-
-    def audit(self) -> list:
-        return self.context["DORA"]["Audit"]
-
-
-def report_of(out: list) -> dict:
-    return out[0]["EntryContext"]["DORA.Report(val.Type && val.Type == obj.Type)"]
 
 
 def test_from_classification_to_submitted_initial_notification():
@@ -599,104 +469,3 @@ def test_triage_and_awareness_are_sealed_at_ingestion_and_a_person_escalates(clo
     assert escalated["By"] == "sam.doe" and escalated["Previous"] == "cyber-threat"
     again = inc.ok("dora-triage", user=None, task={"taskId": "1"})
     assert len(again) == 1, "the automatic triage does not undo a person's"
-
-
-# ---------------------------------------------------------------------------------------------
-# The voluntary notification of a significant cyber threat: assessed, drafted from the SOCRadar
-# alarm, approved by two people in two roles and marked submitted, in the evidence chain.
-
-LEAKED_CREDENTIALS = {
-    "dorasocradaralarmid": "81171696",
-    "dorasocradartitle": "Employee credentials found in stealer logs",
-    "dorasocradaralarmtype": "Cyber Threat Intelligence",
-    "dorasocradaralarmsubtype": "Stolen Credentials",
-    "dorasocradaralarmtext": "Credentials of 3 employees were found in logs of the RedLine stealer.",
-    "dorasocradarasset": "vpn.zahlungsinstitut-beispiel.de",
-    "dorasocradarstatus": "OPEN",
-    "dorasocradarcontentcompromisedemails": "a.b@zahlungsinstitut-beispiel.de, c.d@zahlungsinstitut-beispiel.de",
-    "dorasocradarcontentmalwarefamily": "RedLine",
-    "dorasocradarcontentcredentialdetails": "user a.b password Sommer2026!",
-}
-
-
-def test_a_cyber_threat_is_assessed_drafted_approved_twice_and_marked_submitted():
-    inc = Incident(flow_params(cyber_threat_schema=(SCHEMAS / "DORA_CYB_Schema_v1.2.json").read_text()))
-    inc.incident["CustomFields"] = dict(LEAKED_CREDENTIALS)
-    inc.context = {
-        "DORA": {"CyberThreatNotification": {"ActionsTaken": "Passwords reset and sessions revoked."}}
-    }
-    inc.ok("dora-cyber-threat-assess", {
-        "could_affect_critical_functions": "true", "high_probability": "true", "exploitable_vulnerabilities": "true",
-        "threat_actor_capability_and_intent": "true", "threat_persistence": "true",
-        "could_affect_critical_services": "true"})  # fmt: skip
-    out = inc.ok("dora-cyber-threat-draft", {"format": "json"})
-    report = report_of(out)
-    assert (
-        report["Type"] == "cyber-threat"
-        and report["SubmissionType"] == "significant_cyber_threat_notification"
-    )
-    assert report["Complete"] is True, report["Problems"]
-    assert report["Validation"] == {"Schema": "CYB-1.2.0", "Valid": True, "Errors": []}
-    # Lists of objects declared as a whole (Unknown): Fields, Problems, Missing.
-    top = {p for p in written(out[0]) if p.count(".") == 2 and p != "DORA.Report.Validation"}
-    assert top <= declared("dora-cyber-threat-draft"), top - declared("dora-cyber-threat-draft")
-    document = json.loads((demisto.FILES_DIR / out[1]["FileID"]).read_text())
-    assert out[1]["File"].startswith("DORA_significant_cyber_threat_notification_117_")
-    assert document["cyberThreat"]["potentialClassificationCriteria"] == ["critical_services_affected"]
-    assert "Sommer2026" not in json.dumps(document)
-    sources = {f["Id"]: f["Source"] for f in report["Fields"]}
-    assert sources["13"] == "derived.alarm_description" and sources["19"] == "derived.alarm_indicators"
-    assert sources["17"] == "context.DORA.CyberThreatNotification.ActionsTaken"
-    h = report["ContentHash"]
-    assert (
-        inc.audit()[-1]["Kind"] == "report-draft" and inc.audit()[-1]["Details"]["Subject"] == "cyber-threat"
-    )
-
-    assert "before its 2 approvals" in inc.refused("dora-mark-submitted", {"type": "cyber-threat"})
-    inc.ok(
-        "dora-approve", {"subject": "cyber-threat", "decision": "approve", "content_hash": h, "role": "CISO"}
-    )
-    assert "one person counts once" in inc.refused(
-        "dora-approve", {"subject": "cyber-threat", "decision": "approve"}, user="a.ruiz-cro"
-    )
-    inc.ok("dora-approve", {"subject": "cyber-threat", "decision": "approve"}, user="jonas.weber")
-    status = inc.ok("dora-approval-status", {"subject": "cyber-threat"})[0]["Contents"]
-    assert status["Approved"] is True and status["Complete"] is True
-    assert "submitted on its own" in inc.refused(
-        "dora-mark-submitted", {"type": "cyber-threat", "combined_with": "initial"}, user="jonas.weber"
-    )
-    out = inc.ok(
-        "dora-mark-submitted",
-        {"type": "cyber-threat", "authority_reference": "BaFin-CYB-0007"},
-        user="jonas.weber",
-    )
-    submitted = inc.context["DORA"]["Submission"]
-    submitted = submitted[-1] if isinstance(submitted, list) else submitted
-    assert submitted["CyberThreatNotification"]["AuthorityReference"] == "BaFin-CYB-0007"
-    assert submitted["CyberThreatNotification"]["ContentHash"] == h
-    assert written(out[0]) <= declared("dora-mark-submitted")
-    assert [e["Kind"] for e in inc.audit()] == ["report-draft", "approval", "approval", "submission"]
-    assert inc.ok("dora-audit-verify")[0]["Contents"]["Valid"] is True
-    assert "already been marked submitted" in inc.refused(
-        "dora-mark-submitted", {"type": "cyber-threat"}, user="jonas.weber"
-    )
-
-
-def test_a_cyber_threat_draft_names_what_is_missing_and_refuses_html():
-    inc = Incident(flow_params())
-    inc.incident["CustomFields"] = dict(LEAKED_CREDENTIALS)
-    inc.context = {}
-    out = inc.ok("dora-cyber-threat-draft")
-    report = report_of(out)
-    assert report["Complete"] is False
-    keys = {p["Field"]: p["Key"] for p in report["Problems"]}
-    assert keys["17"] == "DORA.CyberThreatNotification.ActionsTaken"
-    assert keys["15"] == "DORA.CyberThreatNotification.PotentialClassificationCriteria"
-    assert keys["-"] == "cyber_threat_schema"
-    assert "format must be one of json, csv, markdown" in inc.refused(
-        "dora-cyber-threat-draft", {"format": "html"}
-    )
-    assert "cyber_threat_schema" in inc.refused("dora-cyber-threat-draft", {"format": "json"})
-    assert "!dora-cyber-threat-draft" in Incident(flow_params()).refused(
-        "dora-approve", {"subject": "cyber-threat", "decision": "approve", "role": "CISO"}
-    )
