@@ -225,7 +225,12 @@ def endless(srv: HostileServer) -> None:
 def test_endless_pages_stop_at_the_alarms_read_bound(srv, capsys):
     feed = feed_of(srv, 64_000_000, backlog=50)
     endless(srv)
-    params = feed.params(max_fetch=500, page_concurrency=4, timeout=5) | {"max_alarms_read": "2000"}
+    # The time budget at its maximum, so that only the alarms-read bound can stop this fetch on a
+    # loaded machine.
+    params = feed.params(max_fetch=500, page_concurrency=4, timeout=5) | {
+        "max_alarms_read": "2000",
+        "fetch_time_budget": "3600",
+    }
     before = rss_mib()
     error, _, _ = feed.fetch(params)
     grown = rss_mib() - before

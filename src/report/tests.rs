@@ -456,10 +456,12 @@ fn csv_and_markdown_carry_every_field_and_the_verdict() {
 fn a_draft_reads_back_as_the_record_the_status_field_uses() {
     let d = draft_from(
         "initial",
-        &json!({}),
-        &json!({}),
-        &json!({}),
-        &json!({"id": "88"}),
+        &Given {
+            context: json!({}),
+            incident: json!({"id": "88"}),
+            classification: json!({}),
+            profile: json!({}),
+        },
     );
     let read: crate::context::DraftRecord =
         crate::context::view(&serde_json::to_value(&d).unwrap());
