@@ -5,7 +5,7 @@ use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
 use super::convert::{time_arg, time_or_now, to_py};
-use super::errors::{guard, input_error};
+use super::errors::guard;
 use super::report;
 use crate::dora::classify::classify;
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
@@ -50,13 +50,12 @@ impl PyEntityProfile {
     /// without a due time rather than refused.
     fn dues(
         &self,
-        py: Python<'_>,
         incident: Option<&Bound<'_, PyAny>>,
         context: Option<&Bound<'_, PyAny>>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> PyResult<Vec<(&'static str, chrono::DateTime<chrono::Utc>)>> {
-        let incident = json_of(py, "incident", incident)?;
-        let context = json_of(py, "context", context)?;
+        let incident = json_of("incident", incident)?;
+        let context = json_of("context", context)?;
         let Ok(d) = self.clock(&json!({}), &incident, &context, now) else {
             return Ok(Vec::new());
         };
@@ -79,7 +78,7 @@ impl PyEntityProfile {
     #[staticmethod]
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
-            let v = json_of(py, "params", Some(params.as_any()))?;
+            let v = json_of("params", Some(params.as_any()))?;
             let profile = EntityProfile::from_params(&v)?;
             let due_soon = DueSoon::from_params(&v)?;
             let report = ReportSettings::from_params(&v)?;
@@ -108,16 +107,16 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let args = json_of(py, "args", Some(args))?;
-            let incident = json_of(py, "incident", incident)?;
-            let context = json_of(py, "context", context)?;
-            let now = time_or_now(py, "now", now)?;
+            let args = json_of("args", Some(args))?;
+            let incident = json_of("incident", incident)?;
+            let context = json_of("context", context)?;
+            let now = time_or_now("now", now)?;
             let classified_at = match args
                 .get("classified_at")
                 .and_then(Value::as_str)
                 .filter(|s| !s.trim().is_empty())
             {
-                Some(s) => time_arg(py, "classified_at", s)?,
+                Some(s) => time_arg("classified_at", s)?,
                 None => now,
             };
             let facts = resolve(&Lookup {
@@ -141,10 +140,10 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let args = json_of(py, "args", Some(args))?;
-            let incident = json_of(py, "incident", incident)?;
-            let context = json_of(py, "context", context)?;
-            let now = time_or_now(py, "now", now)?;
+            let args = json_of("args", Some(args))?;
+            let incident = json_of("incident", incident)?;
+            let context = json_of("context", context)?;
+            let now = time_or_now("now", now)?;
             let d = self.clock(&args, &incident, &context, now)?;
             to_py(py, &d)
         })
@@ -160,25 +159,8 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let mut v = json_of(py, "incidents", Some(incidents))?;
-            if let Value::String(s) = &v {
-                v = serde_json::from_str(s).map_err(|e| {
-                    input_error(
-                        py,
-                        InputError::new(
-                            "incidents",
-                            format!("incidents must be a JSON list of incidents: {e}."),
-                        ),
-                    )
-                })?;
-            }
-            let Value::Array(items) = v else {
-                return Err(input_error(
-                    py,
-                    InputError::new("incidents", "incidents must be a list of incidents."),
-                ));
-            };
-            let now = time_or_now(py, "now", now)?;
+            let items = recurring::incidents_of(json_of("incidents", Some(incidents))?)?;
+            let now = time_or_now("now", now)?;
             let r = recurring::assess(&items, &self.profile, now)?;
             to_py(py, &r)
         })
@@ -202,13 +184,13 @@ impl PyEntityProfile {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let kind = crate::report::mapping::submission("type", kind)?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let a = report::ChainArgs::read(incident, context, head)?;
             let d = report::DraftArgs {
                 kind,
                 format,
                 exchange_rate,
                 exchange_rate_source,
-                now: report::now_or(py, now)?,
+                now: report::now_or(now)?,
             };
             report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
         })
@@ -228,13 +210,13 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let a = report::ChainArgs::read(incident, context, head)?;
             let d = report::DraftArgs {
                 kind: crate::report::mapping::CYBER_THREAT,
                 format,
                 exchange_rate: None,
                 exchange_rate_source: None,
-                now: report::now_or(py, now)?,
+                now: report::now_or(now)?,
             };
             report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
         })
@@ -253,9 +235,9 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let c = json_of(py, "classification", Some(classification))?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::record_classification(py, &self.report, c, a, report::now_or(py, now)?)
+            let c = json_of("classification", Some(classification))?;
+            let a = report::ChainArgs::read(incident, context, head)?;
+            report::record_classification(py, &self.report, c, a, report::now_or(now)?)
         })
     }
 
@@ -272,9 +254,9 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let r = json_of(py, "records", Some(records))?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::record_mirrored_changes(py, &self.report, r, a, report::now_or(py, now)?)
+            let r = json_of("records", Some(records))?;
+            let a = report::ChainArgs::read(incident, context, head)?;
+            report::record_mirrored_changes(py, &self.report, r, a, report::now_or(now)?)
         })
     }
 
@@ -298,14 +280,14 @@ impl PyEntityProfile {
         guard(py, || {
             let person = match outcome.map(str::trim).filter(|o| !o.is_empty()) {
                 Some(o) => Some((
-                    report::caller_of(py, caller, user, "re-triage an incident")?,
+                    report::caller_of(caller, user, "re-triage an incident")?,
                     o,
                     reason.unwrap_or(""),
                 )),
                 None => None,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::record_triage(py, &self.report, person, a, report::now_or(py, now)?)
+            let a = report::ChainArgs::read(incident, context, head)?;
+            report::record_triage(py, &self.report, person, a, report::now_or(now)?)
         })
     }
 
@@ -331,15 +313,15 @@ impl PyEntityProfile {
         guard(py, || {
             let major =
                 crate::input::one_of("decision", decision, &["major", "not-major"])? == "major";
-            let who = report::caller_of(py, caller, user, "decide")?;
+            let who = report::caller_of(caller, user, "decide")?;
             let d = crate::report::human_decision::HumanDecision {
                 major,
                 reason,
                 role,
                 typed_decider: decided_by,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::decide(py, &self.report, who, &d, a, report::now_or(py, now)?)
+            let a = report::ChainArgs::read(incident, context, head)?;
+            report::decide(py, &self.report, who, &d, a, report::now_or(now)?)
         })
     }
 
@@ -367,8 +349,7 @@ impl PyEntityProfile {
             let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
             let approve =
                 crate::input::one_of("decision", decision, &["approve", "reject"])? == "approve";
-            let who =
-                report::caller_of(py, caller, user, if approve { "approve" } else { "reject" })?;
+            let who = report::caller_of(caller, user, if approve { "approve" } else { "reject" })?;
             let d = approval::Decision {
                 subject,
                 approve,
@@ -377,8 +358,8 @@ impl PyEntityProfile {
                 comment,
                 content_hash,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::approve(py, &self.report, who, &d, a, report::now_or(py, now)?)
+            let a = report::ChainArgs::read(incident, context, head)?;
+            report::approve(py, &self.report, who, &d, a, report::now_or(now)?)
         })
     }
 
@@ -410,19 +391,19 @@ impl PyEntityProfile {
             for c in combined.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
                 together.push(crate::report::mapping::submission("combined_with", c)?);
             }
-            let who = report::caller_of(py, caller, user, "mark a report submitted")?;
-            let now = report::now_or(py, now)?;
-            let dues = self.dues(py, incident, context, now)?;
+            let who = report::caller_of(caller, user, "mark a report submitted")?;
+            let now = report::now_or(now)?;
+            let dues = self.dues(incident, context, now)?;
             let req = SubmissionRequest {
                 subject: kind,
-                submitted_at: report::submitted_at(py, submitted_at, now)?,
+                submitted_at: report::submitted_at(submitted_at, now)?,
                 authority_reference: authority_reference.filter(|s| !s.trim().is_empty()),
                 combined_with: together,
                 typed_submitter: submitted_by,
                 dues,
                 late_reason,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let a = report::ChainArgs::read(incident, context, head)?;
             report::mark_submitted(py, &self.report, who, &req, a, now)
         })
     }
@@ -439,7 +420,7 @@ impl PyEntityProfile {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let a = report::ChainArgs::read(incident, context, head)?;
             report::approval_status(py, &self.report, subject, a)
         })
     }
@@ -455,7 +436,7 @@ impl PyEntityProfile {
         head: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let a = report::ChainArgs::read(incident, context, head)?;
             report::audit_verify(py, &self.report, a)
         })
     }
@@ -479,7 +460,7 @@ impl PyEntityProfile {
         argument: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let who = report::caller_of(py, caller, user, action)?;
+            let who = report::caller_of(caller, user, action)?;
             who.check_typed(argument, typed_name)?;
             let allowed = roles.unwrap_or_else(|| self.report.policy.approver_roles.clone());
             let acting = self.report.directory.acting_role(&who, role, &allowed)?;
@@ -502,7 +483,7 @@ pub fn assess_cyber_threat<'py>(
     args: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let args = json_of(py, "args", Some(args))?;
+        let args = json_of("args", Some(args))?;
         let a = threat::assess(&args, crate::clock::now())?;
         to_py(py, &a)
     })
@@ -533,11 +514,11 @@ pub fn incident_field_updates<'py>(
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let c = json_of(py, "classification", classification)?;
-        let d = json_of(py, "deadlines", deadlines)?;
-        let r = json_of(py, "reports", reports)?;
-        let a = json_of(py, "approvals", approvals)?;
-        let now = time_or_now(py, "now", now)?;
+        let c = json_of("classification", classification)?;
+        let d = json_of("deadlines", deadlines)?;
+        let r = json_of("reports", reports)?;
+        let a = json_of("approvals", approvals)?;
+        let now = time_or_now("now", now)?;
         let some = |v: &Value| Some(v).filter(|v| !v.is_null()).cloned();
         let u = crate::dora::fields::updates_with_reporting(
             some(&c).as_ref(),

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use serde_json::{json, Value};
 
 use super::convert::{time_or_now, to_py};
-use super::errors::{input_error, json_arg};
+use super::errors::json_arg;
 use crate::audit::{self, HeadRecord};
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
 use crate::dora::facts::Lookup;
@@ -21,10 +21,10 @@ use crate::report::request::{chain_in, draft_report, incident_id, DraftRequest};
 use crate::report::settings::ReportSettings;
 
 /// A Python value as JSON; absent is `null`.
-pub fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
+pub fn json_of(name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
     match v {
         None => Ok(Value::Null),
-        Some(v) => json_arg(py, name, name, v),
+        Some(v) => json_arg(name, name, v),
     }
 }
 
@@ -38,15 +38,14 @@ pub struct ChainArgs {
 
 impl ChainArgs {
     pub fn read(
-        py: Python<'_>,
         incident: Option<&Bound<'_, PyAny>>,
         context: Option<&Bound<'_, PyAny>>,
         head: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ChainArgs> {
-        let head = json_of(py, "head", head)?;
+        let head = json_of("head", head)?;
         Ok(ChainArgs {
-            incident: json_of(py, "incident", incident)?,
-            context: json_of(py, "context", context)?,
+            incident: json_of("incident", incident)?,
+            context: json_of("context", context)?,
             head: HeadRecord::from_json(&head),
         })
     }
@@ -64,13 +63,12 @@ impl ChainArgs {
 
 /// The caller XSOAR authenticated, from `demisto.callingContext` and `demisto.findUser`.
 pub fn caller_of(
-    py: Python<'_>,
     calling_context: Option<&Bound<'_, PyAny>>,
     user: Option<&Bound<'_, PyAny>>,
     what: &str,
 ) -> PyResult<Caller> {
-    let cc = json_of(py, "caller", calling_context)?;
-    let user = json_of(py, "user", user)?;
+    let cc = json_of("caller", calling_context)?;
+    let user = json_of("user", user)?;
     Caller::from_xsoar(&cc, &user, what).map_err(PyErr::from)
 }
 
@@ -163,9 +161,7 @@ pub fn record_mirrored_changes<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let records: Vec<crate::socradar::mirror::record::MirroredChange> =
         serde_json::from_value(records).map_err(|e| {
-            input_error(
-                py,
-                InputError::new(
+            PyErr::from(InputError::new(
                     "records",
                     format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
                 ),
@@ -289,17 +285,11 @@ pub fn audit_verify<'py>(
 }
 
 /// The time of a submission: RFC 3339 with an offset (a time without one is refused), or now.
-pub fn submitted_at(
-    py: Python<'_>,
-    raw: Option<&str>,
-    now: DateTime<Utc>,
-) -> PyResult<DateTime<Utc>> {
+pub fn submitted_at(raw: Option<&str>, now: DateTime<Utc>) -> PyResult<DateTime<Utc>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(now),
         Some(s) => audit::parse_at(s).map_err(|_| {
-            input_error(
-                py,
-                InputError::new(
+            PyErr::from(InputError::new(
                     "submitted_at",
                     format!(
                         "submitted_at must be an RFC 3339 date-time with its offset, such as 2026-11-23T13:40:00Z, got {}.",
@@ -312,6 +302,6 @@ pub fn submitted_at(
 }
 
 /// `time_or_now` re-exported for the profile's methods.
-pub fn now_or(py: Python<'_>, now: Option<&str>) -> PyResult<DateTime<Utc>> {
-    time_or_now(py, "now", now)
+pub fn now_or(now: Option<&str>) -> PyResult<DateTime<Utc>> {
+    time_or_now("now", now)
 }

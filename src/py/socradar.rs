@@ -6,8 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
-use super::convert::{time_or_now, to_py};
-use super::errors::{guard, input_error, json_arg, socradar_error};
+use super::convert::{time_arg, to_py};
+use super::errors::{guard, json_arg};
 use super::socradar_args as args;
 use super::socradar_fetch::{fetch_from, fetch_from_capture, preview_limit, test_fetch};
 use crate::input::{self, InputError};
@@ -38,8 +38,7 @@ impl PySocRadarClient {
         f: impl FnOnce(&SocRadarClient) -> Result<T, SocRadarError> + Send,
     ) -> PyResult<T> {
         let client = self.client.clone();
-        py.detach(move || f(&client))
-            .map_err(|e| socradar_error(py, e))
+        py.detach(move || f(&client)).map_err(PyErr::from)
     }
 
     fn act<'py>(
@@ -123,7 +122,7 @@ impl PySocRadarClient {
                 page_concurrency: cfg.page_concurrency,
                 ..FetchConfig::new("3 days", 10_000, 900)
             });
-            let client = SocRadarClient::new(cfg).map_err(|e| socradar_error(py, e))?;
+            let client = SocRadarClient::new(cfg)?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),
                 fetch,
@@ -147,10 +146,10 @@ impl PySocRadarClient {
         instance: Option<&str>,
     ) -> PyResult<Self> {
         guard(py, || {
-            let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
+            let v = json_arg("params", "The instance parameters", params.as_any())?;
             let p = InstanceParams::for_instance(&v, instance, crate::clock::now())?;
             let config = p.client.with_transport_params(&v)?;
-            let client = SocRadarClient::new(config).map_err(|e| socradar_error(py, e))?;
+            let client = SocRadarClient::new(config)?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),
                 fetch: p.fetch,
@@ -197,7 +196,7 @@ impl PySocRadarClient {
             // the admin's statement of how alarms are to be sorted.
             if let Err(e) = &self.fetch {
                 if check_fetch || e.argument == "triage_rules" {
-                    return Err(input_error(py, e.clone()));
+                    return Err(PyErr::from(e.clone()));
                 }
             }
             let filters = SearchFilters::default();
@@ -228,13 +227,13 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             if page == 0 || !(1..=MAX_PAGE_SIZE).contains(&limit) {
-                return Err(input_error(py, InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
+                return Err(PyErr::from(InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
             }
             let start = start
-                .map(|s| time_or_now(py, "now", Some(s)).map(|t| t.timestamp()))
+                .map(|s| time_arg("start", s).map(|t| t.timestamp()))
                 .transpose()?;
             let end = end
-                .map(|s| time_or_now(py, "now", Some(s)).map(|t| t.timestamp()))
+                .map(|s| time_arg("end", s).map(|t| t.timestamp()))
                 .transpose()?;
             let filters = self
                 .fetch
@@ -369,7 +368,7 @@ impl PySocRadarClient {
             let email = match (related, args::optional_text(email, "email")?) {
                 (true, Some(e)) => Some(input::email("email", &e)?),
                 (true, None) => {
-                    return Err(input_error(py, InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
+                    return Err(PyErr::from(InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
                 }
                 (false, _) => None,
             };
