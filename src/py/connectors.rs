@@ -117,7 +117,7 @@ impl PyConnectors {
             })?;
             let services = list_arg("services", Some(services))?;
             if services.is_empty() {
-                return Err(PyErr::from(InputError::new("services", "services must name at least one affected service (or run !dora-ict-context first).")));
+                return Err(PyErr::from(InputError::new("services", "services must name at least one affected service (the ICT context names them).")));
             }
             let reference_days = match reference_days.filter(|d| !d.is_none()) {
                 None => None,

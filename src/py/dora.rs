@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
+use super::chain_call::ChainCall;
 use super::convert::{time_arg, time_or_now, to_py};
 use super::errors::guard;
 use super::report;
@@ -50,16 +51,13 @@ impl PyEntityProfile {
     /// without a due time rather than refused.
     fn dues(
         &self,
-        incident: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
+        a: &report::ChainArgs,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> PyResult<Vec<(&'static str, chrono::DateTime<chrono::Utc>)>> {
-        let incident = json_of("incident", incident)?;
-        let context = json_of("context", context)?;
-        let Ok(d) = self.clock(&json!({}), &incident, &context, now) else {
-            return Ok(Vec::new());
+    ) -> Vec<(&'static str, chrono::DateTime<chrono::Utc>)> {
+        let Ok(d) = self.clock(&json!({}), &a.incident, &a.context, now) else {
+            return Vec::new();
         };
-        Ok([
+        [
             ("initial", &d.initial_notification),
             ("intermediate", &d.intermediate_report),
             ("final", &d.final_report),
@@ -69,7 +67,7 @@ impl PyEntityProfile {
             let due = row.due.as_deref()?;
             Some((s, crate::timeutil::parse_instant(due).ok()?))
         })
-        .collect())
+        .collect()
     }
 }
 
@@ -263,93 +261,81 @@ impl PyEntityProfile {
     /// Seals the incident's triage in its chain, with its detection and awareness (once): the
     /// triage the fetch gave it, or, with `outcome` and `reason`, a person's re-triage by the
     /// authenticated user.
-    #[pyo3(signature = (*, outcome=None, reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-triage
+    #[pyo3(signature = (*, outcome=None, reason=None, **chain),
+           text_signature = "(self, *, outcome=None, reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
     fn record_triage<'py>(
         &self,
         py: Python<'py>,
         outcome: Option<&str>,
         reason: Option<&str>,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("record_triage", chain)?;
             let person = match outcome.map(str::trim).filter(|o| !o.is_empty()) {
                 Some(o) => Some((
-                    report::caller_of(caller, user, "re-triage an incident")?,
+                    call.caller("re-triage an incident")?,
                     o,
                     reason.unwrap_or(""),
                 )),
                 None => None,
             };
-            let a = report::ChainArgs::read(incident, context, head)?;
-            report::record_triage(py, &self.report, person, a, report::now_or(now)?)
+            let a = call.chain_args()?;
+            report::record_triage(py, &self.report, person, a, call.now()?)
         })
     }
 
     /// A person's decision that the incident is major or not (`decision`: `major` or
     /// `not-major`), against or beside the system's verdict, with a reason; made by the
     /// authenticated user in an approver role and sealed in the chain, where the clock reads it.
-    #[pyo3(signature = (decision, reason, *, caller=None, user=None, role=None, decided_by=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-decide
+    #[pyo3(signature = (decision, reason, *, role=None, decided_by=None, **chain),
+           text_signature = "(self, decision, reason, *, role=None, decided_by=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
     fn decide<'py>(
         &self,
         py: Python<'py>,
         decision: &str,
         reason: &str,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
         role: Option<&str>,
         decided_by: Option<&str>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("decide", chain)?;
             let major =
                 crate::input::one_of("decision", decision, &["major", "not-major"])? == "major";
-            let who = report::caller_of(caller, user, "decide")?;
+            let who = call.caller("decide")?;
             let d = crate::report::human_decision::HumanDecision {
                 major,
                 reason,
                 role,
                 typed_decider: decided_by,
             };
-            let a = report::ChainArgs::read(incident, context, head)?;
-            report::decide(py, &self.report, who, &d, a, report::now_or(now)?)
+            report::decide(py, &self.report, who, &d, call.chain_args()?, call.now()?)
         })
     }
 
     /// An approval or rejection by the authenticated user (`caller`: XSOAR's calling context;
     /// `user`: its user record), recorded only if every approval rule holds.
-    #[pyo3(signature = (subject, decision, *, caller=None, user=None, role=None, approver=None, comment=None, content_hash=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-approve
+    #[pyo3(signature = (subject, decision, *, role=None, approver=None, comment=None, content_hash=None, **chain),
+           text_signature = "(self, subject, decision, *, role=None, approver=None, comment=None, content_hash=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[allow(clippy::too_many_arguments)] // one per argument of the approval
     fn approve<'py>(
         &self,
         py: Python<'py>,
         subject: &str,
         decision: &str,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
         role: Option<&str>,
         approver: Option<&str>,
         comment: Option<&str>,
         content_hash: Option<&str>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("approve", chain)?;
             let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
             let approve =
                 crate::input::one_of("decision", decision, &["approve", "reject"])? == "approve";
-            let who = report::caller_of(caller, user, if approve { "approve" } else { "reject" })?;
+            let who = call.caller(if approve { "approve" } else { "reject" })?;
             let d = approval::Decision {
                 subject,
                 approve,
@@ -358,52 +344,47 @@ impl PyEntityProfile {
                 comment,
                 content_hash,
             };
-            let a = report::ChainArgs::read(incident, context, head)?;
-            report::approve(py, &self.report, who, &d, a, report::now_or(now)?)
+            report::approve(py, &self.report, who, &d, call.chain_args()?, call.now()?)
         })
     }
 
     /// Records the submission of a report (and of those `combined_with` it) by the
     /// authenticated user, once the gate's checks hold. Returns the entries, the
     /// `DORA.Submission` summary the clock reads and the chain's new head.
-    #[pyo3(signature = (kind, *, caller=None, user=None, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-mark-submitted
+    #[pyo3(signature = (kind, *, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, **chain),
+           text_signature = "(self, kind, *, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[allow(clippy::too_many_arguments)] // one per argument of the submission
     fn mark_submitted<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
         submitted_at: Option<&str>,
         authority_reference: Option<&str>,
         combined_with: Option<Vec<String>>,
         submitted_by: Option<&str>,
         late_reason: Option<&str>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("mark_submitted", chain)?;
             let kind = crate::report::mapping::report_type("type", kind)?;
             let combined: Vec<String> = combined_with.unwrap_or_default();
             let mut together: Vec<&str> = Vec::new();
             for c in combined.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
                 together.push(crate::report::mapping::submission("combined_with", c)?);
             }
-            let who = report::caller_of(caller, user, "mark a report submitted")?;
-            let now = report::now_or(now)?;
-            let dues = self.dues(incident, context, now)?;
+            let who = call.caller("mark a report submitted")?;
+            let now = call.now()?;
+            let a = call.chain_args()?;
             let req = SubmissionRequest {
                 subject: kind,
                 submitted_at: report::submitted_at(submitted_at, now)?,
                 authority_reference: authority_reference.filter(|s| !s.trim().is_empty()),
                 combined_with: together,
                 typed_submitter: submitted_by,
-                dues,
+                dues: self.dues(&a, now),
                 late_reason,
             };
-            let a = report::ChainArgs::read(incident, context, head)?;
             report::mark_submitted(py, &self.report, who, &req, a, now)
         })
     }

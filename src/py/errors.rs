@@ -260,6 +260,20 @@ impl From<DomainSocRadarError> for PyErr {
     }
 }
 
+/// A SOCRadar failure raised after part of the work was done, `partial` carrying what the call
+/// would have returned. A refused argument stays a plain `InputError`: only a `SocRadarError`
+/// carries `partial`, as the stub says.
+pub fn with_partial(py: Python<'_>, e: DomainSocRadarError, partial: &Bound<'_, PyAny>) -> PyErr {
+    let input = matches!(e, DomainSocRadarError::Input(_));
+    let err = PyErr::from(e);
+    if !input {
+        if let Err(failed) = err.value(py).setattr("partial", partial) {
+            return failed;
+        }
+    }
+    err
+}
+
 /// A context source's failure, `source` naming it.
 impl From<DomainConnectorError> for PyErr {
     fn from(e: DomainConnectorError) -> PyErr {

@@ -1,5 +1,6 @@
 //! The binding layer: the only place that imports pyo3 and pythonize.
 
+mod chain_call;
 mod connectors;
 mod convert;
 mod dora;

@@ -138,6 +138,21 @@ pub fn report_draft<'py>(
     to_py(py, &out)
 }
 
+/// Opens the incident's evidence, runs one gate function on it (which verifies the chain and
+/// appends what it records), and hands back what `result` makes of its outcome and the chain.
+fn in_chain<'py, T>(
+    py: Python<'py>,
+    settings: &ReportSettings,
+    a: &ChainArgs,
+    gate: impl FnOnce(&mut Evidence<'_>) -> Result<T, InputError>,
+    result: impl FnOnce(T, &Evidence<'_>) -> Value,
+) -> PyResult<Bound<'py, PyAny>> {
+    let id = incident_id(&a.incident);
+    let mut ev = a.evidence(&id, settings)?;
+    let out = gate(&mut ev)?;
+    to_py(py, &result(out, &ev))
+}
+
 pub fn record_classification<'py>(
     py: Python<'py>,
     settings: &ReportSettings,
@@ -145,10 +160,13 @@ pub fn record_classification<'py>(
     a: ChainArgs,
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let entries = approval::record_classification(&mut ev, &classification, now)?;
-    to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
+    in_chain(
+        py,
+        settings,
+        &a,
+        |ev| approval::record_classification(ev, &classification, now),
+        |entries, ev| json!({"Entries": entries, "Head": ev.head()}),
+    )
 }
 
 /// The chain entries sealing mirrored SOCRadar changes (each once, keyed) and the new head.
@@ -161,16 +179,18 @@ pub fn record_mirrored_changes<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let records: Vec<crate::socradar::mirror::record::MirroredChange> =
         serde_json::from_value(records).map_err(|e| {
-            PyErr::from(InputError::new(
-                    "records",
-                    format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
-                ),
+            InputError::new(
+                "records",
+                format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
             )
         })?;
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let entries = crate::socradar::mirror::evidence::seal(&mut ev, &records, now)?;
-    to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
+    in_chain(
+        py,
+        settings,
+        &a,
+        |ev| crate::socradar::mirror::evidence::seal(ev, &records, now),
+        |entries, ev| json!({"Entries": entries, "Head": ev.head()}),
+    )
 }
 
 /// The triage (automatic, or a person's) and the awareness, sealed; entries, triage, head.
@@ -182,8 +202,6 @@ pub fn record_triage<'py>(
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
     use crate::report::triage_record::{record, PersonTriage};
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
     let p = person
         .as_ref()
         .map(|(caller, outcome, reason)| PersonTriage {
@@ -191,10 +209,12 @@ pub fn record_triage<'py>(
             outcome,
             reason,
         });
-    let (entries, current) = record(&mut ev, &a.incident, p.as_ref(), now)?;
-    to_py(
+    in_chain(
         py,
-        &json!({"Entries": entries, "Triage": current, "Head": ev.head()}),
+        settings,
+        &a,
+        |ev| record(ev, &a.incident, p.as_ref(), now),
+        |(entries, current), ev| json!({"Entries": entries, "Triage": current, "Head": ev.head()}),
     )
 }
 
@@ -207,19 +227,17 @@ pub fn decide<'py>(
     a: ChainArgs,
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let e = crate::report::human_decision::record(
-        &mut ev,
-        &settings.policy,
-        &settings.directory,
-        &caller,
-        d,
-        now,
-    )?;
-    to_py(py, &json!({"Entry": e, "Head": ev.head()}))
+    let (policy, directory) = (&settings.policy, &settings.directory);
+    in_chain(
+        py,
+        settings,
+        &a,
+        |ev| crate::report::human_decision::record(ev, policy, directory, &caller, d, now),
+        |e, ev| json!({"Entry": e, "Head": ev.head()}),
+    )
 }
 
+/// An approval or a rejection, sealed once every approval rule holds; the entry and the head.
 pub fn approve<'py>(
     py: Python<'py>,
     settings: &ReportSettings,
@@ -228,19 +246,17 @@ pub fn approve<'py>(
     a: ChainArgs,
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let e = approval::decide(
-        &mut ev,
-        &settings.policy,
-        &settings.directory,
-        &caller,
-        d,
-        now,
-    )?;
-    to_py(py, &json!({"Entry": e, "Head": ev.head()}))
+    let (policy, directory) = (&settings.policy, &settings.directory);
+    in_chain(
+        py,
+        settings,
+        &a,
+        |ev| approval::decide(ev, policy, directory, &caller, d, now),
+        |e, ev| json!({"Entry": e, "Head": ev.head()}),
+    )
 }
 
+/// The submission, sealed once the gate's checks hold; the entries, `DORA.Submission`, the head.
 pub fn mark_submitted<'py>(
     py: Python<'py>,
     settings: &ReportSettings,
@@ -249,12 +265,12 @@ pub fn mark_submitted<'py>(
     a: ChainArgs,
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let entries = gate::submit(&mut ev, &settings.policy, &caller, req, now)?;
-    to_py(
+    in_chain(
         py,
-        &json!({"Entries": entries, "Submission": gate::submissions(&ev.chain), "Head": ev.head()}),
+        settings,
+        &a,
+        |ev| gate::submit(ev, &settings.policy, &caller, req, now),
+        |entries, ev| json!({"Entries": entries, "Submission": gate::submissions(&ev.chain), "Head": ev.head()}),
     )
 }
 

@@ -19,7 +19,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde_json::{json, Value};
 
 use super::convert::{time_or_now, to_py};
-use super::errors::json_arg;
+use super::errors::{json_arg, with_partial};
 use crate::dedup::FetchState;
 use crate::input::{self, InputError};
 use crate::socradar::alarm::AlarmView;
@@ -253,11 +253,7 @@ pub fn fetch_from<'py, S: AlarmSource>(
     );
     result.set_item("failure", to_py(py, &failure)?)?;
     match out.error {
-        Some(e) if unchanged => {
-            let err = PyErr::from(e);
-            err.value(py).setattr("partial", &result)?;
-            Err(err)
-        }
+        Some(e) if unchanged => Err(with_partial(py, e, &result)),
         _ => Ok(result.into_any()),
     }
 }

@@ -10,7 +10,7 @@ use pyo3::types::PyList;
 use serde_json::{json, Map, Value};
 
 use super::convert::{time_or_now, to_py};
-use super::errors::{guard, json_arg};
+use super::errors::{guard, json_arg, with_partial};
 use super::socradar::PySocRadarClient;
 use super::socradar_args as args;
 use crate::input::InputError;
@@ -255,11 +255,7 @@ impl PyMirror {
             )?;
             match r.error {
                 None => Ok(out),
-                Some(e) => {
-                    let err = PyErr::from(e);
-                    err.value(py).setattr("partial", out)?;
-                    Err(err)
-                }
+                Some(e) => Err(with_partial(py, e, &out)),
             }
         })
     }
