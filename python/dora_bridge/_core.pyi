@@ -77,7 +77,6 @@ class SocRadarError(DoraBridgeError):
     went through); it is ``None`` on every other ``SocRadarError``."""
 
     partial: dict[str, Any] | None
-    status: int | None
 
 class AuthenticationError(SocRadarError):
     status: int
@@ -90,7 +89,7 @@ class RateLimitedError(SocRadarError):
     retry_after: float | None
 
 class TransportError(SocRadarError):
-    """No usable HTTP answer: connection, TLS, timeout or a broken body; ``status`` is ``None``."""
+    """No usable HTTP answer: connection, TLS, timeout or a broken body."""
 
 class ApiError(SocRadarError):
     status: int | None

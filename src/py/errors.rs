@@ -88,20 +88,24 @@ class SocRadarError(DoraBridgeError):
     write would have returned (``None`` for every other call)."""
 
     partial = None
-    status = None
 
 
 class AuthenticationError(SocRadarError):
-    """SOCRadar refused the API key (HTTP 401/403)."""
+    """SOCRadar refused the API key (HTTP 401/403); ``status`` says which."""
+
+    status = 401
 
 
 class NotFoundError(SocRadarError):
     """SOCRadar answered 404: company, alarm or URL not found."""
 
+    status = 404
+
 
 class RateLimitedError(SocRadarError):
     """SOCRadar kept answering 429 until the retry budget was spent."""
 
+    status = 429
     retry_after = None
 
 
@@ -110,7 +114,9 @@ class TransportError(SocRadarError):
 
 
 class ApiError(SocRadarError):
-    """SOCRadar answered with an error."""
+    """SOCRadar answered with an error; ``status`` is its HTTP status, when it had one."""
+
+    status = None
 "#;
 
 /// The classes of the tree, in the order `register` adds them.
