@@ -1,21 +1,51 @@
-//! The keyword arguments every decision sealed in the evidence chain takes after its own: who
-//! calls (`caller`, `user`), the `incident`, its `context`, the chain's `head` and `now`.
+//! The keyword arguments `EntityProfile`'s methods take after their own: who calls (`caller`,
+//! `user`), the `incident`, its `context`, the evidence chain's `head` and `now`.
 //!
 //! pyo3 cannot group keyword-only arguments in a `#[derive(FromPyObject)]` struct (a derive
-//! reads one argument), so `record_triage`, `decide`, `approve` and `mark_submitted` take
-//! these six as `**chain` and read them here, once; each method's `text_signature` still names
-//! them, and an unknown or ill-typed keyword is the `TypeError` Python gives any function.
+//! reads one argument), so the methods take those they accept as `**chain` and read them here,
+//! once; each method's `text_signature` still names them, and an unknown or ill-typed keyword
+//! is the `TypeError` Python gives any function.
 
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::report::{caller_of, now_or, ChainArgs};
+use super::report::{caller_of, json_of, now_or, ChainArgs};
 use crate::identity::Caller;
 
-/// The names `**chain` accepts.
+/// Every name `**chain` may carry.
 const NAMES: [&str; 6] = ["caller", "user", "incident", "context", "head", "now"];
+/// What a judgement of the incident reads: `classify`, `deadlines`.
+pub const JUDGED: &[&str] = &["incident", "context", "now"];
+/// What a step that records in the chain reads: the drafts and the automatic records.
+pub const RECORDED: &[&str] = &["incident", "context", "head", "now"];
+/// What reading the chain takes: `approval_status`, `audit_verify`.
+pub const READ: &[&str] = &["incident", "context", "head"];
+/// What a person's decision takes: `record_triage`, `decide`, `approve`, `mark_submitted`.
+pub const DECIDED: &[&str] = &NAMES;
+/// Who calls, alone: `authorize`.
+pub const CALLER: &[&str] = &["caller", "user"];
+
+/// The keyword arguments `names` of `function` from its `**kwargs`, in that order, each `None`
+/// when absent or `None`; another keyword is a `TypeError`, as Python's.
+pub fn keywords<'py>(
+    function: &str,
+    kwargs: Option<&Bound<'py, PyDict>>,
+    names: &[&str],
+) -> PyResult<Vec<Option<Bound<'py, PyAny>>>> {
+    let mut values = vec![None; names.len()];
+    for (k, v) in kwargs.into_iter().flat_map(|d| d.iter()) {
+        let key: String = k.extract()?;
+        let Some(i) = names.iter().position(|n| *n == key) else {
+            return Err(PyTypeError::new_err(format!(
+                "{function}() got an unexpected keyword argument '{key}'"
+            )));
+        };
+        values[i] = Some(v).filter(|v| !v.is_none());
+    }
+    Ok(values)
+}
 
 pub struct ChainCall<'py> {
     method: &'static str,
@@ -23,18 +53,19 @@ pub struct ChainCall<'py> {
 }
 
 impl<'py> ChainCall<'py> {
-    /// Reads `**chain` of `method`; a keyword it does not take is a `TypeError`, as Python's.
-    pub fn read(method: &'static str, chain: Option<&Bound<'py, PyDict>>) -> PyResult<Self> {
-        let mut values: [Option<Bound<'py, PyAny>>; 6] = Default::default();
-        for (k, v) in chain.into_iter().flat_map(|d| d.iter()) {
-            let key: String = k.extract()?;
-            let Some(i) = NAMES.iter().position(|n| *n == key) else {
-                return Err(PyTypeError::new_err(format!(
-                    "EntityProfile.{method}() got an unexpected keyword argument '{key}'"
-                )));
-            };
-            values[i] = Some(v).filter(|v| !v.is_none());
-        }
+    /// Reads `**chain` of `method`, which takes the names in `accepted`; another keyword is a
+    /// `TypeError`, as Python's.
+    pub fn read(
+        method: &'static str,
+        chain: Option<&Bound<'py, PyDict>>,
+        accepted: &[&str],
+    ) -> PyResult<Self> {
+        let function = format!("EntityProfile.{method}");
+        let values = keywords(&function, chain, accepted)?;
+        let values = NAMES.map(|n| {
+            let i = accepted.iter().position(|a| *a == n)?;
+            values[i].clone()
+        });
         Ok(ChainCall { method, values })
     }
 
@@ -46,6 +77,14 @@ impl<'py> ChainCall<'py> {
     /// The authenticated caller, refused (`InputError`) when none may `what`.
     pub fn caller(&self, what: &str) -> PyResult<Caller> {
         caller_of(self.get("caller"), self.get("user"), what)
+    }
+
+    /// The incident and its context, as JSON (`null` when absent).
+    pub fn incident_and_context(&self) -> PyResult<(serde_json::Value, serde_json::Value)> {
+        Ok((
+            json_of("incident", self.get("incident"))?,
+            json_of("context", self.get("context"))?,
+        ))
     }
 
     /// The incident, its context and the head recorded outside the incident.

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
-use super::chain_call::ChainCall;
+use super::chain_call::{self, ChainCall};
 use super::convert::{time_arg, time_or_now, to_py};
 use super::errors::guard;
 use super::report;
@@ -30,6 +30,18 @@ pub struct PyEntityProfile {
 }
 
 impl PyEntityProfile {
+    /// What a judgement of the incident reads: its `args`, and the incident, its context and
+    /// `now` from `**chain`.
+    fn judged(
+        method: &'static str,
+        args: &Bound<'_, PyAny>,
+        chain: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Value, Value, Value, chrono::DateTime<chrono::Utc>)> {
+        let call = ChainCall::read(method, chain, chain_call::JUDGED)?;
+        let (incident, context) = call.incident_and_context()?;
+        Ok((json_of("args", Some(args))?, incident, context, call.now()?))
+    }
+
     /// The three report deadlines at `now`, from the facts in `args`, the incident and its context.
     fn clock(
         &self,
@@ -95,20 +107,16 @@ impl PyEntityProfile {
 
     /// Classifies an incident. Inputs come from `args`, then `context` (`DORA.Context.*`), then
     /// the `incident`'s fields. `classified_at` (argument) defaults to `now`.
-    #[pyo3(signature = (args, *, incident=None, context=None, now=None))]
+    #[pyo3(signature = (args, **chain),
+           text_signature = "(self, args, *, incident=None, context=None, now=None)")]
     fn classify<'py>(
         &self,
         py: Python<'py>,
         args: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let args = json_of("args", Some(args))?;
-            let incident = json_of("incident", incident)?;
-            let context = json_of("context", context)?;
-            let now = time_or_now("now", now)?;
+            let (args, incident, context, now) = Self::judged("classify", args, chain)?;
             let classified_at = match args
                 .get("classified_at")
                 .and_then(Value::as_str)
@@ -128,20 +136,16 @@ impl PyEntityProfile {
     }
 
     /// The three report deadlines at `now`.
-    #[pyo3(signature = (args, *, incident=None, context=None, now=None))]
+    #[pyo3(signature = (args, **chain),
+           text_signature = "(self, args, *, incident=None, context=None, now=None)")]
     fn deadlines<'py>(
         &self,
-        py: Python<'py>,
         args: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
         guard(py, || {
-            let args = json_of("args", Some(args))?;
-            let incident = json_of("incident", incident)?;
-            let context = json_of("context", context)?;
-            let now = time_or_now("now", now)?;
+            let (args, incident, context, now) = Self::judged("deadlines", args, chain)?;
             let d = self.clock(&args, &incident, &context, now)?;
             to_py(py, &d)
         })
@@ -166,29 +170,27 @@ impl PyEntityProfile {
 
     /// A report draft of `kind` in `format` (json, csv, markdown, html), judged and recorded in
     /// the evidence chain; returns the draft, the rendering and the chain's new head.
-    #[pyo3(signature = (kind, format="markdown", *, incident=None, context=None, head=None, exchange_rate=None, exchange_rate_source=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-report-draft
+    #[pyo3(signature = (kind, format="markdown", *, exchange_rate=None, exchange_rate_source=None, **chain),
+           text_signature = "(self, kind, format='markdown', *, incident=None, context=None, head=None, exchange_rate=None, exchange_rate_source=None, now=None)")]
     fn report_draft<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
         format: &str,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
         exchange_rate: Option<&str>,
         exchange_rate_source: Option<&str>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("report_draft", chain, chain_call::RECORDED)?;
             let kind = crate::report::mapping::submission("type", kind)?;
-            let a = report::ChainArgs::read(incident, context, head)?;
+            let a = call.chain_args()?;
             let d = report::DraftArgs {
                 kind,
                 format,
                 exchange_rate,
                 exchange_rate_source,
-                now: report::now_or(now)?,
+                now: call.now()?,
             };
             report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
         })
@@ -197,24 +199,23 @@ impl PyEntityProfile {
     /// A draft of the voluntary notification of a significant cyber threat (DORA_CYB) in
     /// `format` (json, csv, markdown), pre-filled from the SOCRadar alarm and the Art. 10
     /// assessment, judged and recorded in the evidence chain like the reports.
-    #[pyo3(signature = (format="markdown", *, incident=None, context=None, head=None, now=None))]
+    #[pyo3(signature = (format="markdown", **chain),
+           text_signature = "(self, format='markdown', *, incident=None, context=None, head=None, now=None)")]
     fn cyber_threat_draft<'py>(
         &self,
         py: Python<'py>,
         format: &str,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let a = report::ChainArgs::read(incident, context, head)?;
+            let call = ChainCall::read("cyber_threat_draft", chain, chain_call::RECORDED)?;
+            let a = call.chain_args()?;
             let d = report::DraftArgs {
                 kind: crate::report::mapping::CYBER_THREAT,
                 format,
                 exchange_rate: None,
                 exchange_rate_source: None,
-                now: report::now_or(now)?,
+                now: call.now()?,
             };
             report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
         })
@@ -222,39 +223,41 @@ impl PyEntityProfile {
 
     /// The evidence-chain entries for a classification (the detection once, the classification
     /// when its inputs or verdict changed) and the chain's new head.
-    #[pyo3(signature = (classification, *, incident=None, context=None, head=None, now=None))]
+    #[pyo3(signature = (classification, **chain),
+           text_signature = "(self, classification, *, incident=None, context=None, head=None, now=None)")]
     fn record_classification<'py>(
         &self,
         py: Python<'py>,
         classification: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("record_classification", chain, chain_call::RECORDED)?;
             let c = json_of("classification", Some(classification))?;
-            let a = report::ChainArgs::read(incident, context, head)?;
-            report::record_classification(py, &self.report, c, a, report::now_or(now)?)
+            let (a, now) = (call.chain_args()?, call.now()?);
+            report::seal(py, &self.report, a, "Entries", |ev| {
+                crate::report::approval::record_classification(ev, &c, now)
+            })
         })
     }
 
     /// The evidence-chain entries sealing mirrored SOCRadar change `records` (the war room's
     /// `dora-bridge-mirror` entries), each once, and the chain's new head; none without a chain.
-    #[pyo3(signature = (records, *, incident=None, context=None, head=None, now=None))]
+    #[pyo3(signature = (records, **chain),
+           text_signature = "(self, records, *, incident=None, context=None, head=None, now=None)")]
     fn record_mirrored_changes<'py>(
         &self,
         py: Python<'py>,
         records: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let r = json_of("records", Some(records))?;
-            let a = report::ChainArgs::read(incident, context, head)?;
-            report::record_mirrored_changes(py, &self.report, r, a, report::now_or(now)?)
+            let call = ChainCall::read("record_mirrored_changes", chain, chain_call::RECORDED)?;
+            let r = report::mirrored_records(json_of("records", Some(records))?)?;
+            let (a, now) = (call.chain_args()?, call.now()?);
+            report::seal(py, &self.report, a, "Entries", |ev| {
+                crate::socradar::mirror::evidence::seal(ev, &r, now)
+            })
         })
     }
 
@@ -271,7 +274,7 @@ impl PyEntityProfile {
         chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let call = ChainCall::read("record_triage", chain)?;
+            let call = ChainCall::read("record_triage", chain, chain_call::DECIDED)?;
             let person = match outcome.map(str::trim).filter(|o| !o.is_empty()) {
                 Some(o) => Some((
                     call.caller("re-triage an incident")?,
@@ -300,7 +303,7 @@ impl PyEntityProfile {
         chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let call = ChainCall::read("decide", chain)?;
+            let call = ChainCall::read("decide", chain, chain_call::DECIDED)?;
             let major =
                 crate::input::one_of("decision", decision, &["major", "not-major"])? == "major";
             let who = call.caller("decide")?;
@@ -310,7 +313,11 @@ impl PyEntityProfile {
                 role,
                 typed_decider: decided_by,
             };
-            report::decide(py, &self.report, who, &d, call.chain_args()?, call.now()?)
+            let (s, now) = (&self.report, call.now()?);
+            report::seal(py, s, call.chain_args()?, "Entry", |ev| {
+                let (policy, directory) = (&s.policy, &s.directory);
+                crate::report::human_decision::record(ev, policy, directory, &who, &d, now)
+            })
         })
     }
 
@@ -331,7 +338,7 @@ impl PyEntityProfile {
         chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let call = ChainCall::read("approve", chain)?;
+            let call = ChainCall::read("approve", chain, chain_call::DECIDED)?;
             let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
             let approve =
                 crate::input::one_of("decision", decision, &["approve", "reject"])? == "approve";
@@ -344,7 +351,10 @@ impl PyEntityProfile {
                 comment,
                 content_hash,
             };
-            report::approve(py, &self.report, who, &d, call.chain_args()?, call.now()?)
+            let (s, now) = (&self.report, call.now()?);
+            report::seal(py, s, call.chain_args()?, "Entry", |ev| {
+                approval::decide(ev, &s.policy, &s.directory, &who, &d, now)
+            })
         })
     }
 
@@ -366,7 +376,7 @@ impl PyEntityProfile {
         chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let call = ChainCall::read("mark_submitted", chain)?;
+            let call = ChainCall::read("mark_submitted", chain, chain_call::DECIDED)?;
             let kind = crate::report::mapping::report_type("type", kind)?;
             let combined: Vec<String> = combined_with.unwrap_or_default();
             let mut together: Vec<&str> = Vec::new();
@@ -390,35 +400,33 @@ impl PyEntityProfile {
     }
 
     /// Where the approvals of `subject` stand, read from the verified chain.
-    #[pyo3(signature = (subject, *, incident=None, context=None, head=None))]
+    #[pyo3(signature = (subject, **chain),
+           text_signature = "(self, subject, *, incident=None, context=None, head=None)")]
     fn approval_status<'py>(
         &self,
         py: Python<'py>,
         subject: &str,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("approval_status", chain, chain_call::READ)?;
             let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
-            let a = report::ChainArgs::read(incident, context, head)?;
-            report::approval_status(py, &self.report, subject, a)
+            report::approval_status(py, &self.report, subject, call.chain_args()?)
         })
     }
 
     /// Verifies the incident's chain with the instance's keys against the head recorded outside
     /// the incident.
-    #[pyo3(signature = (*, incident=None, context=None, head=None))]
+    #[pyo3(signature = (**chain),
+           text_signature = "(self, *, incident=None, context=None, head=None)")]
     fn audit_verify<'py>(
         &self,
         py: Python<'py>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let a = report::ChainArgs::read(incident, context, head)?;
-            report::audit_verify(py, &self.report, a)
+            let call = ChainCall::read("audit_verify", chain, chain_call::READ)?;
+            report::audit_verify(py, &self.report, call.chain_args()?)
         })
     }
 
@@ -427,21 +435,20 @@ impl PyEntityProfile {
     /// may make this decision, by default every approver role; `typed_name`: a name the command
     /// received, which must be the caller). Raises `InputError` for a playbook task, DBot, a
     /// name that is not the caller, or a caller without the role.
-    #[pyo3(signature = (*, caller=None, user=None, action="decide", role=None, roles=None, typed_name=None, argument="approver"))]
-    #[allow(clippy::too_many_arguments)] // the identity check's inputs
+    #[pyo3(signature = (*, action="decide", role=None, roles=None, typed_name=None, argument="approver", **chain),
+           text_signature = "(self, *, caller=None, user=None, action='decide', role=None, roles=None, typed_name=None, argument='approver')")]
     fn authorize<'py>(
         &self,
         py: Python<'py>,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
         action: &str,
         role: Option<&str>,
         roles: Option<Vec<String>>,
         typed_name: Option<&str>,
         argument: &str,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let who = report::caller_of(caller, user, action)?;
+            let who = ChainCall::read("authorize", chain, chain_call::CALLER)?.caller(action)?;
             who.check_typed(argument, typed_name)?;
             let allowed = roles.unwrap_or_else(|| self.report.policy.approver_roles.clone());
             let acting = self.report.directory.acting_role(&who, role, &allowed)?;

@@ -14,7 +14,6 @@ use crate::dora::facts::Lookup;
 use crate::dora::profile::EntityProfile;
 use crate::identity::Caller;
 use crate::input::InputError;
-use crate::report::approval::{self, Decision};
 use crate::report::evidence::Evidence;
 use crate::report::gate::{self, SubmissionRequest};
 use crate::report::request::{chain_in, draft_report, incident_id, DraftRequest};
@@ -153,44 +152,16 @@ fn in_chain<'py, T>(
     to_py(py, &result(out, &ev))
 }
 
-pub fn record_classification<'py>(
-    py: Python<'py>,
-    settings: &ReportSettings,
-    classification: Value,
-    a: ChainArgs,
-    now: DateTime<Utc>,
-) -> PyResult<Bound<'py, PyAny>> {
-    in_chain(
-        py,
-        settings,
-        &a,
-        |ev| approval::record_classification(ev, &classification, now),
-        |entries, ev| json!({"Entries": entries, "Head": ev.head()}),
-    )
-}
-
-/// The chain entries sealing mirrored SOCRadar changes (each once, keyed) and the new head.
-pub fn record_mirrored_changes<'py>(
-    py: Python<'py>,
-    settings: &ReportSettings,
+/// The mirrored-change records of the war room's `dora-bridge-mirror` entries.
+pub fn mirrored_records(
     records: Value,
-    a: ChainArgs,
-    now: DateTime<Utc>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let records: Vec<crate::socradar::mirror::record::MirroredChange> =
-        serde_json::from_value(records).map_err(|e| {
-            InputError::new(
-                "records",
-                format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
-            )
-        })?;
-    in_chain(
-        py,
-        settings,
-        &a,
-        |ev| crate::socradar::mirror::evidence::seal(ev, &records, now),
-        |entries, ev| json!({"Entries": entries, "Head": ev.head()}),
-    )
+) -> Result<Vec<crate::socradar::mirror::record::MirroredChange>, InputError> {
+    serde_json::from_value(records).map_err(|e| {
+        InputError::new(
+            "records",
+            format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
+        )
+    })
 }
 
 /// The triage (automatic, or a person's) and the awareness, sealed; entries, triage, head.
@@ -218,42 +189,21 @@ pub fn record_triage<'py>(
     )
 }
 
-/// A person's decision that the incident is (not) major, sealed; returns the entry and the head.
-pub fn decide<'py>(
+/// What `gate` appended once its rules held, under `key` (`Entry` for a person's decision,
+/// `Entries` for records), and the chain's new head.
+pub fn seal<'py, T: serde::Serialize>(
     py: Python<'py>,
     settings: &ReportSettings,
-    caller: Caller,
-    d: &crate::report::human_decision::HumanDecision<'_>,
     a: ChainArgs,
-    now: DateTime<Utc>,
+    key: &str,
+    gate: impl FnOnce(&mut Evidence<'_>) -> Result<T, InputError>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (policy, directory) = (&settings.policy, &settings.directory);
-    in_chain(
-        py,
-        settings,
-        &a,
-        |ev| crate::report::human_decision::record(ev, policy, directory, &caller, d, now),
-        |e, ev| json!({"Entry": e, "Head": ev.head()}),
-    )
-}
-
-/// An approval or a rejection, sealed once every approval rule holds; the entry and the head.
-pub fn approve<'py>(
-    py: Python<'py>,
-    settings: &ReportSettings,
-    caller: Caller,
-    d: &Decision<'_>,
-    a: ChainArgs,
-    now: DateTime<Utc>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (policy, directory) = (&settings.policy, &settings.directory);
-    in_chain(
-        py,
-        settings,
-        &a,
-        |ev| approval::decide(ev, policy, directory, &caller, d, now),
-        |e, ev| json!({"Entry": e, "Head": ev.head()}),
-    )
+    in_chain(py, settings, &a, gate, |out, ev| {
+        let mut m = serde_json::Map::new();
+        m.insert(key.to_string(), json!(out));
+        m.insert("Head".to_string(), json!(ev.head()));
+        Value::Object(m)
+    })
 }
 
 /// The submission, sealed once the gate's checks hold; the entries, `DORA.Submission`, the head.

@@ -6,16 +6,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
+use super::chain_call::keywords;
 use super::convert::{time_arg, to_py};
 use super::errors::{guard, json_arg};
 use super::socradar_args as args;
-use super::socradar_fetch::{fetch_from, fetch_from_capture, preview_limit, test_fetch};
+use super::socradar_fetch::{captured_pages, fetch_from, preview_limit, test_fetch};
 use crate::input::{self, InputError};
 use crate::socradar::actions::{self, ActionRequest};
 use crate::socradar::fetch::FetchConfig;
 use crate::socradar::incident::IncidentOptions;
 use crate::socradar::mirror::MirrorSettings;
 use crate::socradar::params::InstanceParams;
+use crate::socradar::replay::Replay;
 use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
 use crate::socradar::tags::TagChange;
@@ -31,7 +33,42 @@ pub struct PySocRadarClient {
     pub(super) mirror: Result<MirrorSettings, InputError>,
 }
 
+/// The shapes of the tag methods' arguments and result, short enough that both methods read as
+/// the one-liners they are.
+type Arg<'py> = Bound<'py, PyAny>;
+type Dict<'py> = Bound<'py, PyDict>;
+type Obj = PyResult<Py<PyAny>>;
+
 impl PySocRadarClient {
+    /// `add_tag` / `remove_tag`: `options` are `company_id` and `mirror_state`. The methods take
+    /// them as `**kw` (their `text_signature` names them) so that the two declarations stay
+    /// one line each.
+    fn set_tag(
+        &self,
+        method: &str,
+        alarm_id: &Arg<'_>,
+        tag: &Arg<'_>,
+        options: Option<&Dict<'_>>,
+        change: TagChange,
+    ) -> Obj {
+        let py = alarm_id.py();
+        guard(py, || {
+            let function = format!("SocRadarClient.{method}");
+            let kw = keywords(&function, options, &["company_id", "mirror_state"])?;
+            let (company_id, mirror_state) = (kw[0].as_ref(), kw[1].as_ref());
+            super::socradar_mirror::set_tag(
+                py,
+                &self.client,
+                alarm_id,
+                tag,
+                company_id,
+                mirror_state,
+                change,
+            )
+            .map(Bound::unbind)
+        })
+    }
+
     fn run<T: Send>(
         &self,
         py: Python<'_>,
@@ -299,15 +336,11 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let cid = self.client.config().company_id;
-            fetch_from_capture(
-                py,
-                pages,
-                self.fetch.clone(),
-                &self.incidents,
-                cid,
-                last_run,
-                now,
-            )
+            // The capture is held by Python; the replay reads it in place and is dropped
+            // here, with the GIL, after the run.
+            let replay = Replay::new(captured_pages(pages)?);
+            let (cfg, incidents) = (self.fetch.clone(), &self.incidents);
+            fetch_from(py, &replay, cfg, incidents, cid, last_run, now)
         })
     }
 
@@ -420,49 +453,15 @@ impl PySocRadarClient {
 
     /// Adds the tag; the alarm has it afterwards however often this runs (`mirror_state` lets
     /// the alarm be read first and after a timeout).
-    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
-    fn add_tag<'py>(
-        &self,
-        py: Python<'py>,
-        alarm_id: &Bound<'py, PyAny>,
-        tag: &Bound<'py, PyAny>,
-        company_id: Option<&Bound<'py, PyAny>>,
-        mirror_state: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            super::socradar_mirror::set_tag(
-                py,
-                &self.client,
-                alarm_id,
-                tag,
-                company_id,
-                mirror_state,
-                TagChange::Add,
-            )
-        })
+    #[pyo3(signature = (alarm_id, tag, **kw), text_signature = "(self, alarm_id, tag, *, company_id=None, mirror_state=None)")]
+    fn add_tag(&self, alarm_id: &Arg<'_>, tag: &Arg<'_>, kw: Option<&Dict<'_>>) -> Obj {
+        self.set_tag("add_tag", alarm_id, tag, kw, TagChange::Add)
     }
 
     /// Removes the tag (`DELETE`); the alarm lacks it afterwards however often this runs.
-    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
-    fn remove_tag<'py>(
-        &self,
-        py: Python<'py>,
-        alarm_id: &Bound<'py, PyAny>,
-        tag: &Bound<'py, PyAny>,
-        company_id: Option<&Bound<'py, PyAny>>,
-        mirror_state: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            super::socradar_mirror::set_tag(
-                py,
-                &self.client,
-                alarm_id,
-                tag,
-                company_id,
-                mirror_state,
-                TagChange::Remove,
-            )
-        })
+    #[pyo3(signature = (alarm_id, tag, **kw), text_signature = "(self, alarm_id, tag, *, company_id=None, mirror_state=None)")]
+    fn remove_tag(&self, alarm_id: &Arg<'_>, tag: &Arg<'_>, kw: Option<&Dict<'_>>) -> Obj {
+        self.set_tag("remove_tag", alarm_id, tag, kw, TagChange::Remove)
     }
 
     #[pyo3(signature = (alarm_id, comment, *, company_id=None))]

@@ -28,7 +28,6 @@ use crate::socradar::fetch::{self, FetchConfig};
 use crate::socradar::incident::IncidentOptions;
 use crate::socradar::mapping::{MappedIncident, Mapper, Text};
 use crate::socradar::mirror::MirrorFields;
-use crate::socradar::replay::Replay;
 use crate::socradar::search::{SearchFilters, SearchQuery, MAX_PAGE_SIZE};
 use crate::socradar::summary::AlarmSummary;
 use crate::socradar::{AlarmSource, SocRadarClient, SocRadarError};
@@ -256,22 +255,6 @@ pub fn fetch_from<'py, S: AlarmSource>(
         Some(e) if unchanged => Err(with_partial(py, e, &result)),
         _ => Ok(result.into_any()),
     }
-}
-
-/// `fetch_from_pages`: the fetch over a capture, no request sent.
-pub fn fetch_from_capture<'py>(
-    py: Python<'py>,
-    pages: &Bound<'py, PyList>,
-    cfg: Result<FetchConfig, InputError>,
-    incidents: &IncidentOptions,
-    company_id: u64,
-    last_run: &Bound<'py, PyAny>,
-    now: Option<&str>,
-) -> PyResult<Bound<'py, PyAny>> {
-    // The capture is held by Python; the replay reads it in place and is dropped here, with
-    // the GIL, after the run.
-    let replay = Replay::new(captured_pages(pages)?);
-    fetch_from(py, &replay, cfg, incidents, company_id, last_run, now)
 }
 
 /// The filters a query sends, as `name=value, value` for a hint.
