@@ -15,6 +15,7 @@ use crate::dora::profile::EntityProfile;
 use crate::dora::{recurring, threat};
 use crate::input::InputError;
 use crate::report::approval;
+use crate::report::evidence::Evidence;
 use crate::report::gate::SubmissionRequest;
 use crate::report::settings::ReportSettings;
 
@@ -30,6 +31,28 @@ pub struct PyEntityProfile {
 }
 
 impl PyEntityProfile {
+    /// Records in the chain what `gate` makes of `value` (`names`: the method, and the argument
+    /// `value` came in); returns the entries and the chain's new head.
+    fn record<'py, T: serde::Serialize>(
+        &self,
+        names: (&'static str, &str),
+        value: &Bound<'py, PyAny>,
+        chain: Option<&Bound<'py, PyDict>>,
+        gate: impl FnOnce(
+            Value,
+            &mut Evidence<'_>,
+            chrono::DateTime<chrono::Utc>,
+        ) -> Result<T, InputError>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = value.py();
+        guard(py, || {
+            let call = ChainCall::read(names.0, chain, chain_call::RECORDED)?;
+            let v = json_of(names.1, Some(value))?;
+            let (a, now) = (call.chain_args()?, call.now()?);
+            report::seal(py, &self.report, a, "Entries", |ev| gate(v, ev, now))
+        })
+    }
+
     /// What a judgement of the incident reads: its `args`, and the incident, its context and
     /// `now` from `**chain`.
     fn judged(
@@ -177,8 +200,8 @@ impl PyEntityProfile {
         py: Python<'py>,
         kind: &str,
         format: &str,
-        exchange_rate: Option<&str>,
-        exchange_rate_source: Option<&str>,
+        exchange_rate: Option<String>,
+        exchange_rate_source: Option<String>,
         chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
@@ -188,8 +211,8 @@ impl PyEntityProfile {
             let d = report::DraftArgs {
                 kind,
                 format,
-                exchange_rate,
-                exchange_rate_source,
+                exchange_rate: exchange_rate.as_deref(),
+                exchange_rate_source: exchange_rate_source.as_deref(),
                 now: call.now()?,
             };
             report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
@@ -227,18 +250,15 @@ impl PyEntityProfile {
            text_signature = "(self, classification, *, incident=None, context=None, head=None, now=None)")]
     fn record_classification<'py>(
         &self,
-        py: Python<'py>,
         classification: &Bound<'py, PyAny>,
         chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let call = ChainCall::read("record_classification", chain, chain_call::RECORDED)?;
-            let c = json_of("classification", Some(classification))?;
-            let (a, now) = (call.chain_args()?, call.now()?);
-            report::seal(py, &self.report, a, "Entries", |ev| {
-                crate::report::approval::record_classification(ev, &c, now)
-            })
-        })
+        self.record(
+            ("record_classification", "classification"),
+            classification,
+            chain,
+            |c, ev, now| crate::report::approval::record_classification(ev, &c, now),
+        )
     }
 
     /// The evidence-chain entries sealing mirrored SOCRadar change `records` (the war room's
@@ -247,18 +267,17 @@ impl PyEntityProfile {
            text_signature = "(self, records, *, incident=None, context=None, head=None, now=None)")]
     fn record_mirrored_changes<'py>(
         &self,
-        py: Python<'py>,
         records: &Bound<'py, PyAny>,
         chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let call = ChainCall::read("record_mirrored_changes", chain, chain_call::RECORDED)?;
-            let r = report::mirrored_records(json_of("records", Some(records))?)?;
-            let (a, now) = (call.chain_args()?, call.now()?);
-            report::seal(py, &self.report, a, "Entries", |ev| {
-                crate::socradar::mirror::evidence::seal(ev, &r, now)
-            })
-        })
+        self.record(
+            ("record_mirrored_changes", "records"),
+            records,
+            chain,
+            |r, ev, now| {
+                crate::socradar::mirror::evidence::seal(ev, &report::mirrored_records(r)?, now)
+            },
+        )
     }
 
     /// Seals the incident's triage in its chain, with its detection and awareness (once): the
@@ -297,7 +316,7 @@ impl PyEntityProfile {
         &self,
         py: Python<'py>,
         decision: &str,
-        reason: &str,
+        reason: String,
         role: Option<&str>,
         decided_by: Option<&str>,
         chain: Option<&Bound<'py, PyDict>>,
@@ -309,7 +328,7 @@ impl PyEntityProfile {
             let who = call.caller("decide")?;
             let d = crate::report::human_decision::HumanDecision {
                 major,
-                reason,
+                reason: &reason,
                 role,
                 typed_decider: decided_by,
             };
