@@ -32,7 +32,11 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 
 def test_input_error_made_in_python_carries_its_argument_or_none():
     e = InputError("limit must be 1 to 100, got 0.", argument="limit")
-    assert (str(e), e.argument, e.args) == ("limit must be 1 to 100, got 0.", "limit", ("limit must be 1 to 100, got 0.",))
+    assert (str(e), e.argument, e.args) == (
+        "limit must be 1 to 100, got 0.",
+        "limit",
+        ("limit must be 1 to 100, got 0.",),
+    )
     assert InputError("no argument named").argument is None
     assert InputError.argument is None
     r = ApprovalError("second approval by the same person", argument="approver", needs="approve")
@@ -76,7 +80,9 @@ def closed_port() -> int:
 
 def test_partial_is_set_by_a_fetch_and_none_on_every_other_socradar_error(server):  # noqa: F811
     assert SocRadarError.partial is None
-    dead = SocRadarClient(f"http://127.0.0.1:{closed_port()}/api", API_KEY, COMPANY_ID, max_retries=0, timeout_seconds=2.0)
+    dead = SocRadarClient(
+        f"http://127.0.0.1:{closed_port()}/api", API_KEY, COMPANY_ID, max_retries=0, timeout_seconds=2.0
+    )
     with pytest.raises(TransportError) as e:
         dead.test_connection()
     assert e.value.partial is None
@@ -110,7 +116,9 @@ def draft_of_an_approved_major_incident(profile: dora_bridge.EntityProfile) -> C
     classification = profile.classify(facts, incident=incident, context=context)
     context["DORA"]["Classification"] = classification
     chain.seal(profile.record_classification(classification, **chain.args()))
-    chain.seal(profile.approve("classification", "approve", role="CISO", **signed_in("ana.ruiz"), **chain.args()))
+    chain.seal(
+        profile.approve("classification", "approve", role="CISO", **signed_in("ana.ruiz"), **chain.args())
+    )
     chain.seal(profile.report_draft("initial", "json", **chain.args()))
     return chain
 
@@ -126,7 +134,9 @@ def test_the_four_eyes_gate_refuses_with_approval_error_and_a_missing_step_with_
         )
     )
     with pytest.raises(ReportError) as nothing_yet:
-        profile.approve("classification", "approve", role="CISO", **signed_in("ana.ruiz"), incident={"id": "1"})
+        profile.approve(
+            "classification", "approve", role="CISO", **signed_in("ana.ruiz"), incident={"id": "1"}
+        )
     assert type(nothing_yet.value) is ReportError and nothing_yet.value.needs == "classify"
     assert "classify the incident first" in str(nothing_yet.value)
 

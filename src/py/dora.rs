@@ -456,6 +456,7 @@ impl PyEntityProfile {
     /// name that is not the caller, or a caller without the role.
     #[pyo3(signature = (*, action="decide", role=None, roles=None, typed_name=None, argument="approver", **chain),
            text_signature = "(self, *, caller=None, user=None, action='decide', role=None, roles=None, typed_name=None, argument='approver')")]
+    #[allow(clippy::too_many_arguments)] // the identity check's inputs
     fn authorize<'py>(
         &self,
         py: Python<'py>,
