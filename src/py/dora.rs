@@ -407,7 +407,7 @@ impl PyEntityProfile {
             let a = call.chain_args()?;
             let req = SubmissionRequest {
                 subject: kind,
-                submitted_at: report::submitted_at(submitted_at, now)?,
+                submitted_at: crate::timeutil::stated_or_now("submitted_at", submitted_at, now)?,
                 authority_reference: authority_reference.filter(|s| !s.trim().is_empty()),
                 combined_with: together,
                 typed_submitter: submitted_by,

@@ -250,23 +250,6 @@ pub fn audit_verify<'py>(
     to_py(py, &audit::verify(&chain, &id, Some(keys), a.head.as_ref()))
 }
 
-/// The time of a submission: RFC 3339 with an offset (a time without one is refused), or now.
-pub fn submitted_at(raw: Option<&str>, now: DateTime<Utc>) -> PyResult<DateTime<Utc>> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(now),
-        Some(s) => audit::parse_at(s).map_err(|_| {
-            PyErr::from(InputError::new(
-                    "submitted_at",
-                    format!(
-                        "submitted_at must be an RFC 3339 date-time with its offset, such as 2026-11-23T13:40:00Z, got {}.",
-                        crate::input::quote(s)
-                    ),
-                ),
-            )
-        }),
-    }
-}
-
 /// `time_or_now` re-exported for the profile's methods.
 pub fn now_or(now: Option<&str>) -> PyResult<DateTime<Utc>> {
     time_or_now("now", now)
