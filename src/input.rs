@@ -312,6 +312,14 @@ pub fn boolean(argument: &str, raw: &str) -> Result<bool, InputError> {
     }
 }
 
+/// Asserts that `e` refuses `argument` with a message that starts with `start`.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_refused(e: &InputError, argument: &str, start: &str) {
+    assert_eq!(e.argument, argument, "{}", e.message);
+    assert!(e.message.starts_with(start), "{}", e.message);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,13 +329,7 @@ mod tests {
         assert_eq!(positive_id("alarm_id", " 81171696 "), Ok(81171696));
         for bad in ["0", "-3", "abc", "1.5", "", "12 34"] {
             let e = positive_id("alarm_id", bad).unwrap_err();
-            assert_eq!(e.argument, "alarm_id");
-            assert!(
-                e.message
-                    .starts_with("alarm_id must be a positive integer, got '"),
-                "{}",
-                e.message
-            );
+            assert_refused(&e, "alarm_id", "alarm_id must be a positive integer, got '");
         }
     }
 

@@ -262,13 +262,8 @@ mod tests {
         );
         for bad in ["2026-11-23T13:40:00", "yesterday"] {
             let e = stated_or_now("submitted_at", Some(bad), now).unwrap_err();
-            assert_eq!(e.argument, "submitted_at");
-            assert!(
-                e.message
-                    .starts_with("submitted_at must be an RFC 3339 date-time with its offset"),
-                "{}",
-                e.message
-            );
+            let start = "submitted_at must be an RFC 3339 date-time with its offset";
+            crate::input::assert_refused(&e, "submitted_at", start);
         }
     }
 }

@@ -24,8 +24,8 @@ from dora_bridge import (
     TransportError,
 )
 from tests.anchor import at
-from tests.fixtures import API_KEY, COMPANY_ID, SCHEMAS, client, dora_params, make_client, server  # noqa: F401
-from tests.test_python_api import Chain, signed_in, standing_clock  # noqa: F401
+from tests.fixtures import API_KEY, COMPANY_ID, client, make_client, server  # noqa: F401
+from tests.test_python_api import Chain, card_outage, reporting_profile, signed_in, standing_clock  # noqa: F401
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -101,17 +101,8 @@ def test_partial_is_set_by_a_fetch_and_none_on_every_other_socradar_error(server
 
 
 def draft_of_an_approved_major_incident(profile: dora_bridge.EntityProfile) -> Chain:
-    incident = {"id": "4711", "created": at(hours=-2), "occurred": at(hours=-3)}
-    context: dict = {
-        "DORA": {
-            "IncidentReport": {
-                "IncidentDescription": "Card payments failed for clients in Germany and Austria.",
-                "DiscoveryMethod": "monitoring_systems",
-                "BusinessContinuityActivated": True,
-            }
-        }
-    }
-    chain = Chain(incident, context)
+    chain = card_outage()
+    incident, context = chain.incident, chain.context
     facts = {"affected_services": "Card payments", "clients_affected": "12430", "member_states": "DE,AT"}
     classification = profile.classify(facts, incident=incident, context=context)
     context["DORA"]["Classification"] = classification
@@ -124,15 +115,7 @@ def draft_of_an_approved_major_incident(profile: dora_bridge.EntityProfile) -> C
 
 
 def test_the_four_eyes_gate_refuses_with_approval_error_and_a_missing_step_with_report_error(standing_clock):  # noqa: F811
-    profile = dora_bridge.EntityProfile.from_params(
-        dora_params(
-            primary_contact_name="Ana Ruiz",
-            primary_contact_email="ana.ruiz@zahlungsinstitut-beispiel.de",
-            primary_contact_phone="+49 69 1234 5678",
-            report_schema=(SCHEMAS / "dora_ir_v1.3.0.json").read_text(),
-            report_schema_version="IR-1.3.0",
-        )
-    )
+    profile = reporting_profile()
     with pytest.raises(ReportError) as nothing_yet:
         profile.approve(
             "classification", "approve", role="CISO", **signed_in("ana.ruiz"), incident={"id": "1"}

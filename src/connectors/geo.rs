@@ -284,16 +284,10 @@ mod tests {
         let e = request("clients", &["DE", "XX: 12 clients"])
             .observations()
             .unwrap_err();
-        assert_eq!(e.argument, "clients");
-        assert!(
-            e.message
-                .starts_with("\"XX\" is not an ISO 3166-1 alpha-2 country code (for 12 clients)"),
-            "{}",
-            e.message
-        );
+        let start = "\"XX\" is not an ISO 3166-1 alpha-2 country code (for 12 clients)";
+        crate::input::assert_refused(&e, "clients", start);
         let e = request("clients", &[]).observations().unwrap_err();
-        assert_eq!(e.argument, "clients");
-        assert!(e.message.starts_with("Give at least one country"));
+        crate::input::assert_refused(&e, "clients", "Give at least one country");
     }
 
     #[test]

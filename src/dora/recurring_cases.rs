@@ -158,11 +158,6 @@ fn incidents_come_as_a_list_or_its_json_text_and_nothing_else() {
         Value::Null,
     ] {
         let e = recurring::incidents_of(bad.clone()).unwrap_err();
-        assert_eq!(e.argument, "incidents", "{bad}");
-        assert!(
-            e.message.starts_with("incidents must be a"),
-            "{}",
-            e.message
-        );
+        crate::input::assert_refused(&e, "incidents", "incidents must be a");
     }
 }
