@@ -156,3 +156,22 @@ def test_no_message_of_the_core_names_a_chat_command():
 def test_the_self_test_is_no_part_of_the_api():
     assert "_selftest_panic" not in dora_bridge._core.__all__
     assert callable(dora_bridge._core._selftest_panic)
+
+
+def test_the_integration_names_the_command_for_the_step_that_must_come_first():
+    from dora_bridge.xsoar import needed_command
+
+    needs = {
+        "classify": "!dora-classify",
+        "report_draft": "!dora-report-draft type=final",
+        "cyber_threat_draft": "!dora-cyber-threat-draft",
+        "approve": "!dora-approve subject=classification decision=approve",
+        "audit_verify": "!dora-audit-verify",
+    }
+    for step, command in needs.items():
+        assert needed_command(ReportError("x", needs=step), {"subject": "final"}) == command
+    assert needed_command(ApprovalError("x", needs="report_draft"), {"type": "intermediate"}) == (
+        "!dora-report-draft type=intermediate"
+    )
+    assert needed_command(ReportError("x"), {}) is None
+    assert needed_command(InputError("x", argument="limit"), {}) is None
