@@ -14,6 +14,12 @@ use pyo3::types::PyDict;
 use super::report::{caller_of, json_of, now_or, ChainArgs};
 use crate::identity::Caller;
 
+/// The shapes of a method's arguments and result, short enough that a method whose body is one
+/// call is declared on one line.
+pub type Arg<'py> = Bound<'py, PyAny>;
+pub type Dict<'py> = Bound<'py, PyDict>;
+pub type Obj = PyResult<Py<PyAny>>;
+
 /// Every name `**chain` may carry.
 const NAMES: [&str; 6] = ["caller", "user", "incident", "context", "head", "now"];
 /// What a judgement of the incident reads: `classify`, `deadlines`.

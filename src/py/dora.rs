@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
-use super::chain_call::{self, ChainCall};
+use super::chain_call::{self, Arg, ChainCall, Dict, Obj};
 use super::convert::{time_arg, time_or_now, to_py};
 use super::errors::guard;
 use super::report;
@@ -43,13 +43,13 @@ impl PyEntityProfile {
             &mut Evidence<'_>,
             chrono::DateTime<chrono::Utc>,
         ) -> Result<T, InputError>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> Obj {
         let py = value.py();
         guard(py, || {
             let call = ChainCall::read(names.0, chain, chain_call::RECORDED)?;
             let v = json_of(names.1, Some(value))?;
             let (a, now) = (call.chain_args()?, call.now()?);
-            report::seal(py, &self.report, a, "Entries", |ev| gate(v, ev, now))
+            report::seal(py, &self.report, a, "Entries", |ev| gate(v, ev, now)).map(Bound::unbind)
         })
     }
 
@@ -248,36 +248,22 @@ impl PyEntityProfile {
     /// when its inputs or verdict changed) and the chain's new head.
     #[pyo3(signature = (classification, **chain),
            text_signature = "(self, classification, *, incident=None, context=None, head=None, now=None)")]
-    fn record_classification<'py>(
-        &self,
-        classification: &Bound<'py, PyAny>,
-        chain: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.record(
-            ("record_classification", "classification"),
-            classification,
-            chain,
-            |c, ev, now| crate::report::approval::record_classification(ev, &c, now),
-        )
+    fn record_classification(&self, classification: &Arg<'_>, chain: Option<&Dict<'_>>) -> Obj {
+        let names = ("record_classification", "classification");
+        self.record(names, classification, chain, |c, ev, now| {
+            approval::record_classification(ev, &c, now)
+        })
     }
 
     /// The evidence-chain entries sealing mirrored SOCRadar change `records` (the war room's
     /// `dora-bridge-mirror` entries), each once, and the chain's new head; none without a chain.
     #[pyo3(signature = (records, **chain),
            text_signature = "(self, records, *, incident=None, context=None, head=None, now=None)")]
-    fn record_mirrored_changes<'py>(
-        &self,
-        records: &Bound<'py, PyAny>,
-        chain: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.record(
-            ("record_mirrored_changes", "records"),
-            records,
-            chain,
-            |r, ev, now| {
-                crate::socradar::mirror::evidence::seal(ev, &report::mirrored_records(r)?, now)
-            },
-        )
+    fn record_mirrored_changes(&self, records: &Arg<'_>, chain: Option<&Dict<'_>>) -> Obj {
+        let names = ("record_mirrored_changes", "records");
+        self.record(names, records, chain, |r, ev, now| {
+            crate::socradar::mirror::evidence::seal(ev, &report::mirrored_records(r)?, now)
+        })
     }
 
     /// Seals the incident's triage in its chain, with its detection and awareness (once): the

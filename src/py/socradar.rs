@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
-use super::chain_call::keywords;
+use super::chain_call::{keywords, Arg, Dict, Obj};
 use super::convert::{time_arg, to_py};
 use super::errors::{guard, json_arg};
 use super::socradar_args as args;
@@ -32,12 +32,6 @@ pub struct PySocRadarClient {
     pub(super) incidents: IncidentOptions,
     pub(super) mirror: Result<MirrorSettings, InputError>,
 }
-
-/// The shapes of the tag methods' arguments and result, short enough that both methods read as
-/// the one-liners they are.
-type Arg<'py> = Bound<'py, PyAny>;
-type Dict<'py> = Bound<'py, PyDict>;
-type Obj = PyResult<Py<PyAny>>;
 
 impl PySocRadarClient {
     /// `add_tag` / `remove_tag`: `options` are `company_id` and `mirror_state`. The methods take
