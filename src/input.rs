@@ -6,11 +6,30 @@
 
 use std::fmt;
 
-/// Bad operator input; the message is one full sentence.
+/// What refused a request: a bad argument, or a rule of the reporting workflow. The binding
+/// raises each as its own Python exception (`InputError`, `ReportError`, `ApprovalError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Refusal {
+    /// An argument or parameter is wrong: fix it and ask again.
+    #[default]
+    Argument,
+    /// A report cannot be drafted or submitted yet (no draft, incomplete, out of order).
+    Report,
+    /// A rule of the four-eyes gate (RTS 2025/301, the entity's approval policy) does not hold:
+    /// a missing or repeated approval, a changed draft, one person deciding twice.
+    Approval,
+}
+
+/// A refused request; the message is one full sentence and names no chat command (the
+/// integrations add those).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
     pub argument: String,
     pub message: String,
+    pub refusal: Refusal,
+    /// The step that must come first, as the `EntityProfile` method that does it (`classify`,
+    /// `report_draft`, `cyber_threat_draft`, `approve`, `audit_verify`), for a caller to name.
+    pub needs: Option<&'static str>,
 }
 
 impl InputError {
@@ -18,6 +37,32 @@ impl InputError {
         InputError {
             argument: argument.to_string(),
             message: message.into(),
+            refusal: Refusal::Argument,
+            needs: None,
+        }
+    }
+
+    /// A report that cannot be drafted or submitted as things stand.
+    pub fn report(argument: &str, message: impl Into<String>) -> Self {
+        InputError {
+            refusal: Refusal::Report,
+            ..InputError::new(argument, message)
+        }
+    }
+
+    /// A rule of the four-eyes gate that does not hold.
+    pub fn approval(argument: &str, message: impl Into<String>) -> Self {
+        InputError {
+            refusal: Refusal::Approval,
+            ..InputError::new(argument, message)
+        }
+    }
+
+    /// The same refusal, naming the step that must come first.
+    pub fn needing(self, step: &'static str) -> Self {
+        InputError {
+            needs: Some(step),
+            ..self
         }
     }
 }
@@ -280,6 +325,14 @@ pub fn json_type(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// Asserts that `e` refuses `argument` with a message that starts with `start`.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_refused(e: &InputError, argument: &str, start: &str) {
+    assert_eq!(e.argument, argument, "{}", e.message);
+    assert!(e.message.starts_with(start), "{}", e.message);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,13 +342,7 @@ mod tests {
         assert_eq!(positive_id("alarm_id", " 81171696 "), Ok(81171696));
         for bad in ["0", "-3", "abc", "1.5", "", "12 34"] {
             let e = positive_id("alarm_id", bad).unwrap_err();
-            assert_eq!(e.argument, "alarm_id");
-            assert!(
-                e.message
-                    .starts_with("alarm_id must be a positive integer, got '"),
-                "{}",
-                e.message
-            );
+            assert_refused(&e, "alarm_id", "alarm_id must be a positive integer, got '");
         }
     }
 

@@ -36,6 +36,30 @@ pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, InstantError> {
     }
 }
 
+/// A time a person states, such as when a report reached the authority: RFC 3339 with its
+/// offset (a time without one is refused, as the house rule for every time), or `now` when none
+/// is given. An `InputError` names `argument`.
+pub fn stated_or_now(
+    argument: &str,
+    raw: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, crate::input::InputError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(now),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                crate::input::InputError::new(
+                    argument,
+                    format!(
+                        "{argument} must be an RFC 3339 date-time with its offset, such as 2026-11-23T13:40:00Z, got {}.",
+                        crate::input::quote(s)
+                    ),
+                )
+            }),
+    }
+}
+
 /// An instant from epoch seconds; `None` when out of chrono's range.
 pub fn from_epoch(secs: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(secs, 0).single()
@@ -225,5 +249,21 @@ mod tests {
             to_rfc3339(utc("2024-01-15T10:30:00.9Z")),
             "2024-01-15T10:30:00Z"
         );
+    }
+
+    #[test]
+    fn a_stated_time_needs_its_offset_and_defaults_to_now() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 14, 0, 0).unwrap();
+        assert_eq!(stated_or_now("submitted_at", None, now).unwrap(), now);
+        assert_eq!(stated_or_now("submitted_at", Some("  "), now).unwrap(), now);
+        assert_eq!(
+            stated_or_now("submitted_at", Some("2026-11-23T14:40:00+01:00"), now).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 23, 13, 40, 0).unwrap()
+        );
+        for bad in ["2026-11-23T13:40:00", "yesterday"] {
+            let e = stated_or_now("submitted_at", Some(bad), now).unwrap_err();
+            let start = "submitted_at must be an RFC 3339 date-time with its offset";
+            crate::input::assert_refused(&e, "submitted_at", start);
+        }
     }
 }

@@ -44,8 +44,9 @@ def standing_clock():
     dora_bridge.set_clock(at(), running=True)
 
 
-def test_classify_deadlines_draft_approve_submit_verify_from_plain_python(standing_clock):
-    profile = dora_bridge.EntityProfile.from_params(
+def reporting_profile() -> dora_bridge.EntityProfile:
+    """The entity's profile with a primary contact and the DORA_IR schema: enough to draft."""
+    return dora_bridge.EntityProfile.from_params(
         dora_params(
             primary_contact_name="Ana Ruiz",
             primary_contact_email="ana.ruiz@zahlungsinstitut-beispiel.de",
@@ -54,6 +55,10 @@ def test_classify_deadlines_draft_approve_submit_verify_from_plain_python(standi
             report_schema_version="IR-1.3.0",
         )
     )
+
+
+def card_outage() -> Chain:
+    """An incident an hour old, with the facts a report needs beyond the classification."""
     incident = {"id": "4711", "created": at(hours=-2), "occurred": at(hours=-3)}
     context: dict = {
         "DORA": {
@@ -64,7 +69,13 @@ def test_classify_deadlines_draft_approve_submit_verify_from_plain_python(standi
             }
         }
     }
-    chain = Chain(incident, context)
+    return Chain(incident, context)
+
+
+def test_classify_deadlines_draft_approve_submit_verify_from_plain_python(standing_clock):
+    profile = reporting_profile()
+    chain = card_outage()
+    incident, context = chain.incident, chain.context
 
     facts = {"affected_services": "Card payments", "clients_affected": "12430", "member_states": "DE,AT"}
     classification = profile.classify(facts, incident=incident, context=context)

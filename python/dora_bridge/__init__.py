@@ -5,6 +5,7 @@ The work is done in the Rust core, ``dora_bridge._core``; this package re-export
 
 from dora_bridge._core import (
     ApiError,
+    ApprovalError,
     AuthenticationError,
     ConnectorError,
     ContextConnectors,
@@ -14,6 +15,7 @@ from dora_bridge._core import (
     InternalError,
     NotFoundError,
     RateLimitedError,
+    ReportError,
     SocRadarClient,
     SocRadarError,
     SocRadarMirror,
@@ -35,6 +37,7 @@ from dora_bridge.markdown import markdown_cell, markdown_rows, markdown_text
 
 __all__ = [
     "ApiError",
+    "ApprovalError",
     "AuthenticationError",
     "ConnectorError",
     "ContextConnectors",
@@ -44,6 +47,7 @@ __all__ = [
     "InternalError",
     "NotFoundError",
     "RateLimitedError",
+    "ReportError",
     "SocRadarClient",
     "SocRadarError",
     "SocRadarMirror",

@@ -5,6 +5,7 @@ from typing import Any, final
 
 __all__ = [
     "ApiError",
+    "ApprovalError",
     "AuthenticationError",
     "ConnectorError",
     "ContextConnectors",
@@ -14,12 +15,12 @@ __all__ = [
     "InternalError",
     "NotFoundError",
     "RateLimitedError",
+    "ReportError",
     "SocRadarClient",
     "SocRadarError",
     "SocRadarMirror",
     "TransportError",
     "__version__",
-    "_selftest_panic",
     "assess_cyber_threat",
     "audit_verify",
     "classification_inputs",
@@ -38,26 +39,44 @@ class DoraBridgeError(Exception):
     """Root of every error DORA Bridge raises."""
 
 class InputError(DoraBridgeError):
-    """A parameter or argument was refused before any request was sent.
+    """A parameter or argument was refused before any request was sent; ``argument`` names it
+    as the caller passed it (``None`` when the raiser named none)."""
 
-    ``argument`` names it."""
+    argument: str | None
+    def __init__(self, *args: object, argument: str | None = None) -> None: ...
 
-    argument: str
+class ReportError(DoraBridgeError):
+    """A report cannot be drafted or submitted as things stand (no draft, incomplete, out of
+    order, the evidence chain fails verification); nothing was recorded. ``argument`` names the
+    argument concerned; ``needs`` the step that must come first, as the ``EntityProfile`` method
+    that takes it (``classify``, ``report_draft``, ``cyber_threat_draft``, ``approve``,
+    ``audit_verify``); each ``None`` when there is none."""
+
+    argument: str | None
+    needs: str | None
+    def __init__(self, *args: object, argument: str | None = None, needs: str | None = None) -> None: ...
+
+class ApprovalError(ReportError):
+    """A rule of the four-eyes gate does not hold: an approval missing or rejected, a draft
+    changed since it was reviewed, a role or a person deciding twice. Nothing was recorded."""
 
 class ConnectorError(DoraBridgeError):
     """A context source (Register of Information, CMDB, transactions) failed; ``source`` names it."""
 
-    source: str
+    source: str | None
+    def __init__(self, *args: object, source: str | None = None) -> None: ...
 
 class InternalError(DoraBridgeError):
     """A defect in DORA Bridge itself (a panic in the core); the operation did nothing further."""
 
 class SocRadarError(DoraBridgeError):
-    """The SOCRadar API, or the way to it, failed. A fetch raises only when it delivered nothing
-    and the state is unchanged; it then carries ``partial``, the result dict it would have
-    returned (no incidents, the same last run)."""
+    """The SOCRadar API, or the way to it, failed. ``partial`` is set only by
+    ``SocRadarClient.fetch_incidents``, ``SocRadarClient.fetch_from_pages`` (raised only when
+    the run delivered nothing and the state is unchanged: the result dict it would have
+    returned) and ``SocRadarMirror.update_remote`` (the records and updates of the writes that
+    went through); it is ``None`` on every other ``SocRadarError``."""
 
-    partial: dict[str, Any]
+    partial: dict[str, Any] | None
 
 class AuthenticationError(SocRadarError):
     status: int
@@ -69,7 +88,8 @@ class RateLimitedError(SocRadarError):
     status: int
     retry_after: float | None
 
-class TransportError(SocRadarError): ...
+class TransportError(SocRadarError):
+    """No usable HTTP answer: connection, TLS, timeout or a broken body."""
 
 class ApiError(SocRadarError):
     status: int | None
@@ -347,7 +367,9 @@ class EntityProfile:
     ) -> dict[str, Any]:
         """``{"Entry": ..., "Head": ...}``: an approval or rejection by the authenticated XSOAR
         user (``caller``: ``demisto.callingContext``; ``user``: ``demisto.findUser``'s record),
-        refused (``InputError``) when an approval rule does not hold."""
+        refused with ``ApprovalError`` when a rule of the four-eyes gate does not hold,
+        ``ReportError`` when there is nothing to approve yet, ``InputError`` for a wrong
+        argument or a caller without an approver role."""
     def mark_submitted(
         self,
         kind: str,
@@ -364,7 +386,9 @@ class EntityProfile:
         head: dict[str, Any] | None = None,
         now: str | None = None,
     ) -> dict[str, Any]:
-        """``{"Entries": [...], "Submission": ..., "Head": ...}`` once the gate's checks hold."""
+        """``{"Entries": [...], "Submission": ..., "Head": ...}`` once the gate's checks hold:
+        ``ApprovalError`` when an approval is missing, ``ReportError`` when the report cannot
+        go yet (no draft, incomplete, out of order)."""
     def approval_status(
         self,
         subject: str,

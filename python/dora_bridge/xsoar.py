@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["HEADS_KEY", "calling_user", "load_head", "store_head"]
+__all__ = ["HEADS_KEY", "calling_user", "load_head", "needed_command", "store_head"]
 
 #: Where the integration context keeps the heads: ``{HEADS_KEY: {incident id: head record}}``.
 HEADS_KEY = "DoraAuditHeads"
@@ -43,6 +43,26 @@ def calling_user(demisto: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
                 f"[DORA Bridge] findUser gave no record ({type(e).__name__}); roles come from approver_users"
             )
     return caller, record if isinstance(record, dict) and record else None
+
+
+#: The command of the DORA Bridge integration that takes the step a refusal's ``needs`` names
+#: (an ``EntityProfile`` method); ``{type}`` is the report the command was about.
+NEEDED_COMMANDS = {
+    "classify": "!dora-classify",
+    "report_draft": "!dora-report-draft type={type}",
+    "cyber_threat_draft": "!dora-cyber-threat-draft",
+    "approve": "!dora-approve subject=classification decision=approve",
+    "audit_verify": "!dora-audit-verify",
+}
+
+
+def needed_command(error: BaseException, args: dict[str, Any]) -> str | None:
+    """The command to run first, when ``error`` (a ``ReportError``) names a step that must come
+    first; the core's messages name no command, the integration does."""
+    command = NEEDED_COMMANDS.get(getattr(error, "needs", None) or "")
+    if command is None:
+        return None
+    return command.format(type=args.get("subject") or args.get("type") or "initial")
 
 
 def load_head(demisto: Any, incident_id: str) -> dict[str, Any] | None:

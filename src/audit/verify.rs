@@ -147,7 +147,7 @@ pub fn verify(
             first_bad_seq: None,
             tampering: None,
             problem: Some(
-                "The entries' hashes and links are consistent, but integrity cannot be verified without the chain key: anyone can recompute SHA-256 hashes. Verify with the DORA Bridge instance that holds the key (!dora-audit-verify).".into(),
+                "The entries' hashes and links are consistent, but integrity cannot be verified without the chain key: anyone can recompute SHA-256 hashes. Verify with the DORA Bridge instance that holds the key.".into(),
             ),
             head_hash,
             head_checked: false,

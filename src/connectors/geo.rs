@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{ConnectorError, Figure};
 use crate::dora::member_states::{country, Country};
+use crate::input::InputError;
 
 /// The kinds of impact of the report template's field 3.18, in the schema's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -140,6 +141,78 @@ pub fn observations_from_text(text: &str, kind: ImpactType, source: &str) -> Vec
         .collect()
 }
 
+/// One list of countries a caller gave: `CC` or `CC: detail` items of one kind of impact, the
+/// argument they came in (named by an error) and the source recorded with each reason.
+pub struct ImpactList<'a> {
+    pub argument: &'a str,
+    pub source: &'a str,
+    pub kind: ImpactType,
+    pub items: Vec<String>,
+}
+
+/// Where the incident had impact, as a caller stated it: its lists of countries, the
+/// entity's own branches and group entities when asked for, and the ICT third-party providers
+/// (`DORA.Context.ICT.Countries`).
+pub struct GeoRequest<'a> {
+    pub lists: Vec<ImpactList<'a>>,
+    /// The configured branches and group entities to count in, already read.
+    pub configured: Vec<Observation>,
+    /// `{Country, Reason, ThirdParty}` objects; those with `ThirdParty: false` are the
+    /// entity's own and do not count as a provider's country.
+    pub providers: Vec<Value>,
+}
+
+impl GeoRequest<'_> {
+    /// The observations to scope; a country code a caller typed that is not ISO 3166-1 alpha-2
+    /// is an `InputError` naming the argument it came in, and a request with no country at all
+    /// one naming the first list.
+    pub fn observations(&self) -> Result<Vec<Observation>, InputError> {
+        let mut obs = Vec::new();
+        for list in &self.lists {
+            let given = observations_from_text(&list.items.join("\n"), list.kind, list.source);
+            for o in &given {
+                country(list.argument, &o.country).map_err(|_| {
+                    InputError::new(
+                        list.argument,
+                        format!(
+                            "{:?} is not an ISO 3166-1 alpha-2 country code (for {}); correct it in {}.",
+                            o.country.trim(),
+                            o.detail,
+                            list.argument
+                        ),
+                    )
+                })?;
+            }
+            obs.extend(given);
+        }
+        obs.extend(self.configured.iter().cloned());
+        obs.extend(self.providers.iter().filter_map(provider_observation));
+        if obs.is_empty() {
+            let first = self.lists.first().map_or("clients", |l| l.argument);
+            return Err(InputError::new(
+                first,
+                "Give at least one country of impact: of clients, counterparts, branches, group entities, market infrastructures or providers.",
+            ));
+        }
+        Ok(obs)
+    }
+}
+
+/// A provider of `DORA.Context.ICT.Countries` as an observation, unless it is the entity's own
+/// (`ThirdParty: false`).
+fn provider_observation(item: &Value) -> Option<Observation> {
+    if item.get("ThirdParty").and_then(Value::as_bool) == Some(false) {
+        return None;
+    }
+    let text = |key: &str| item.get(key).and_then(Value::as_str);
+    Some(Observation {
+        country: text("Country").unwrap_or_default().to_string(),
+        kind: ImpactType::ThirdPartyProviders,
+        detail: text("Reason").unwrap_or("third-party provider").to_string(),
+        source: "DORA.Context.ICT.Countries".into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +264,50 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    fn request<'a>(argument: &'a str, items: &[&str]) -> GeoRequest<'a> {
+        GeoRequest {
+            lists: vec![ImpactList {
+                argument,
+                source: "argument client_countries",
+                kind: ImpactType::Clients,
+                items: items.iter().map(|s| s.to_string()).collect(),
+            }],
+            configured: Vec::new(),
+            providers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_typed_unknown_country_names_the_argument_it_came_in() {
+        let e = request("clients", &["DE", "XX: 12 clients"])
+            .observations()
+            .unwrap_err();
+        let start = "\"XX\" is not an ISO 3166-1 alpha-2 country code (for 12 clients)";
+        crate::input::assert_refused(&e, "clients", start);
+        let e = request("clients", &[]).observations().unwrap_err();
+        crate::input::assert_refused(&e, "clients", "Give at least one country");
+    }
+
+    #[test]
+    fn providers_count_unless_they_are_the_entitys_own() {
+        let mut r = request("clients", &["AT: 3 clients"]);
+        r.providers = vec![
+            json!({"Country": "IE", "Reason": "CardProc Ltd", "ThirdParty": true}),
+            json!({"Country": "LU", "Reason": "own data centre", "ThirdParty": false}),
+            json!({"Country": "FR"}),
+        ];
+        let obs = r.observations().unwrap();
+        let providers: Vec<(&str, &str)> = obs
+            .iter()
+            .filter(|o| o.kind == ImpactType::ThirdPartyProviders)
+            .map(|o| (o.country.as_str(), o.detail.as_str()))
+            .collect();
+        assert_eq!(
+            providers,
+            [("IE", "CardProc Ltd"), ("FR", "third-party provider")]
+        );
+        assert_eq!(obs[0].source, "argument client_countries");
     }
 }

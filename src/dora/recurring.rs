@@ -121,6 +121,27 @@ fn combine(total: &mut Facts, one: &Facts, spans: &mut (Duration, Duration, bool
     }
 }
 
+/// The `incidents` argument as items: a JSON list, or its text (as an XSOAR argument or a file
+/// carries it). Anything else is an `InputError` naming `incidents`.
+pub fn incidents_of(v: Value) -> Result<Vec<Value>, InputError> {
+    let v = match v {
+        Value::String(s) => serde_json::from_str(&s).map_err(|e| {
+            InputError::new(
+                "incidents",
+                format!("incidents must be a JSON list of incidents: {e}."),
+            )
+        })?,
+        other => other,
+    };
+    match v {
+        Value::Array(items) => Ok(items),
+        _ => Err(InputError::new(
+            "incidents",
+            "incidents must be a list of incidents.",
+        )),
+    }
+}
+
 /// Assesses the entity's incidents (each a dict of the `dora-classify` inputs plus `id`,
 /// `root_cause` and `is_major`) as of `assessed_at`.
 pub fn assess(

@@ -139,3 +139,25 @@ fn recurring_incidents_inside_and_outside_six_months() {
     .message
     .contains("root_cause"));
 }
+
+#[test]
+fn incidents_come_as_a_list_or_its_json_text_and_nothing_else() {
+    let one = json!([{"id": "INC-1"}]);
+    assert_eq!(
+        recurring::incidents_of(one.clone()).unwrap(),
+        one.as_array().unwrap().clone()
+    );
+    assert_eq!(
+        recurring::incidents_of(Value::String(one.to_string())).unwrap(),
+        one.as_array().unwrap().clone()
+    );
+    for bad in [
+        json!("[{\"id\": "),
+        json!({"id": "INC-1"}),
+        json!("{}"),
+        Value::Null,
+    ] {
+        let e = recurring::incidents_of(bad.clone()).unwrap_err();
+        crate::input::assert_refused(&e, "incidents", "incidents must be a");
+    }
+}

@@ -6,18 +6,18 @@ use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
 use super::convert::{time_arg, to_py};
-use super::errors::{connector_error, guard, input_error, json_arg};
-use crate::connectors::geo::{geo_scope, observations_from_text, ImpactType, Observation};
+use super::errors::{guard, json_arg};
+use crate::connectors::geo::{geo_scope, GeoRequest, ImpactList, ImpactType};
 use crate::connectors::ict::{ict_context, IctSources};
 use crate::connectors::params::{ConnectorSet, TransactionSource};
 use crate::connectors::transactions::ScopeRequest;
 use crate::input::{self, InputError};
 
-fn list_arg(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+fn list_arg(name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     let Some(v) = v else {
         return Ok(Vec::new());
     };
-    Ok(match json_arg(py, name, name, v)? {
+    Ok(match json_arg(name, name, v)? {
         Value::Array(a) => a
             .iter()
             .map(|x| {
@@ -42,7 +42,7 @@ impl PyConnectors {
     #[staticmethod]
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
-            let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
+            let v = json_arg("params", "The instance parameters", params.as_any())?;
             let set = py.detach(|| ConnectorSet::from_params(&v))?;
             Ok(PyConnectors { set })
         })
@@ -58,14 +58,14 @@ impl PyConnectors {
     fn test_connection(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         guard(py, || {
             if self.set.describe().is_empty() {
-                return Err(input_error(py, InputError::new("register_path", "No source is configured: set a Register of Information, a CMDB, an ICT mapping or a transaction source.")));
+                return Err(PyErr::from(InputError::new("register_path", "No source is configured: set a Register of Information, a CMDB, an ICT mapping or a transaction source.")));
             }
             let now = crate::clock::now();
             py.detach(|| self.set.check(now)).map_err(|failed| {
-                connector_error(
-                    py,
-                    crate::connectors::ConnectorError::new("test-module", failed.join(" ")),
-                )
+                PyErr::from(crate::connectors::ConnectorError::new(
+                    "test-module",
+                    failed.join(" "),
+                ))
             })
         })
     }
@@ -79,19 +79,16 @@ impl PyConnectors {
         services: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let services = list_arg(py, "services", services)?;
+            let services = list_arg("services", services)?;
             let asset = asset
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .map(str::to_string);
             if asset.is_none() && services.is_empty() {
-                return Err(input_error(
-                    py,
-                    InputError::new(
-                        "asset",
-                        "Give an asset (host, IP address, domain) or the affected services.",
-                    ),
-                ));
+                return Err(PyErr::from(InputError::new(
+                    "asset",
+                    "Give an asset (host, IP address, domain) or the affected services.",
+                )));
             }
             let src = IctSources {
                 cmdb: self.set.cmdb.as_ref(),
@@ -99,9 +96,7 @@ impl PyConnectors {
                 mapping: self.set.mapping.as_ref(),
                 depth: self.set.cmdb_depth,
             };
-            let ctx = py
-                .detach(|| ict_context(&src, asset.as_deref(), &services))
-                .map_err(|e| connector_error(py, e))?;
+            let ctx = py.detach(|| ict_context(&src, asset.as_deref(), &services))?;
             to_py(py, &ctx)
         })
     }
@@ -118,30 +113,34 @@ impl PyConnectors {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let source = self.set.transactions.as_ref().ok_or_else(|| {
-                input_error(py, InputError::new("transaction_source", "No transaction source is configured: set transaction_source (postgresql or rest) in the instance."))
+                PyErr::from(InputError::new("transaction_source", "No transaction source is configured: set transaction_source (postgresql or rest) in the instance."))
             })?;
-            let services = list_arg(py, "services", Some(services))?;
+            let services = list_arg("services", Some(services))?;
             if services.is_empty() {
-                return Err(input_error(py, InputError::new("services", "services must name at least one affected service (or run !dora-ict-context first).")));
+                return Err(PyErr::from(InputError::new("services", "services must name at least one affected service (the ICT context names them).")));
             }
             let reference_days = match reference_days.filter(|d| !d.is_none()) {
                 None => None,
                 Some(d) => Some(d.extract::<i64>().map_err(|_| {
-                    input_error(py, InputError::new("reference_days", format!("reference_days must be a whole number of days from 1 to 366, got {}.", d)))
+                    PyErr::from(InputError::new(
+                        "reference_days",
+                        format!(
+                            "reference_days must be a whole number of days from 1 to 366, got {}.",
+                            d
+                        ),
+                    ))
                 })?),
             };
             let req = ScopeRequest::new(
                 services,
-                time_arg(py, "window_start", window_start)?,
-                time_arg(py, "window_end", window_end)?,
+                time_arg("window_start", window_start)?,
+                time_arg("window_end", window_end)?,
                 reference_days,
             )?;
-            let scope = py
-                .detach(|| match source {
-                    TransactionSource::Sql(s) => s.scope(&req),
-                    TransactionSource::Rest(r) => r.scope(&req),
-                })
-                .map_err(|e| connector_error(py, e))?;
+            let scope = py.detach(|| match source {
+                TransactionSource::Sql(s) => s.scope(&req),
+                TransactionSource::Rest(r) => r.scope(&req),
+            })?;
             to_py(py, &scope.to_context())
         })
     }
@@ -164,55 +163,41 @@ impl PyConnectors {
         all_group_entities: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let mut obs: Vec<Observation> = Vec::new();
-            for (arg, kind, v) in [
-                ("client_countries", ImpactType::Clients, clients),
-                ("counterpart_countries", ImpactType::FinancialCounterparts, counterparts),
-                ("branch_countries", ImpactType::BranchOfTheFinancialEntity, branches),
-                ("group_entity_countries", ImpactType::FinancialEntitiesWithinTheGroupCarryingOutActivitiesInTheRespectiveMemberState, group_entities),
-                ("market_infrastructure_countries", ImpactType::FinancialMarketInfrastructure, market_infrastructures),
+            // The source each reason records keeps the integration's argument names, which
+            // the context has always carried.
+            let mut lists = Vec::new();
+            for (argument, source, kind, v) in [
+                ("clients", "argument client_countries", ImpactType::Clients, clients),
+                ("counterparts", "argument counterpart_countries", ImpactType::FinancialCounterparts, counterparts),
+                ("branches", "argument branch_countries", ImpactType::BranchOfTheFinancialEntity, branches),
+                ("group_entities", "argument group_entity_countries", ImpactType::FinancialEntitiesWithinTheGroupCarryingOutActivitiesInTheRespectiveMemberState, group_entities),
+                ("market_infrastructures", "argument market_infrastructure_countries", ImpactType::FinancialMarketInfrastructure, market_infrastructures),
             ] {
-                obs.extend(observations_from_text(&list_arg(py, arg, v)?.join("\n"), kind, &format!("argument {arg}")));
+                let items = list_arg(argument, v)?;
+                lists.push(ImpactList { argument, source, kind, items });
             }
+            let mut configured = Vec::new();
             if all_branches {
-                obs.extend(self.set.branches.iter().cloned());
+                configured.extend(self.set.branches.iter().cloned());
             }
             if all_group_entities {
-                obs.extend(self.set.group_entities.iter().cloned());
+                configured.extend(self.set.group_entities.iter().cloned());
             }
-            if let Some(p) = providers.filter(|p| !p.is_none()) {
-                let v = json_arg(py, "providers", "providers", p)?;
-                let items = match v {
-                    Value::Array(a) => a,
-                    Value::Null => Vec::new(),
-                    one => vec![one],
-                };
-                for item in items
-                    .into_iter()
-                    .filter(|i| i.get("ThirdParty").and_then(Value::as_bool) != Some(false))
-                {
-                    let c = item
-                        .get("Country")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string();
-                    let why = item
-                        .get("Reason")
-                        .and_then(Value::as_str)
-                        .unwrap_or("third-party provider")
-                        .to_string();
-                    obs.push(Observation {
-                        country: c,
-                        kind: ImpactType::ThirdPartyProviders,
-                        detail: why,
-                        source: "DORA.Context.ICT.Countries".into(),
-                    });
-                }
+            let providers = match providers
+                .map(|p| json_arg("providers", "providers", p))
+                .transpose()?
+            {
+                Some(Value::Array(a)) => a,
+                None | Some(Value::Null) => Vec::new(),
+                Some(one) => vec![one],
+            };
+            let obs = GeoRequest {
+                lists,
+                configured,
+                providers,
             }
-            if obs.is_empty() {
-                return Err(input_error(py, InputError::new("client_countries", "Give at least one country of impact: of clients, counterparts, branches, group entities, market infrastructures or providers.")));
-            }
-            let g = geo_scope(&obs, false).map_err(|e| connector_error(py, e))?;
+            .observations()?;
+            let g = geo_scope(&obs, false)?;
             to_py(
                 py,
                 &json!({"MemberStates": g.member_states, "ImpactTypes": g.impact_types, "Reasons": g.reasons, "OutsideEea": g.outside_eea}),

@@ -5,7 +5,6 @@ use pyo3::prelude::*;
 use pythonize::pythonize;
 use serde::Serialize;
 
-use super::errors::input_error;
 use crate::timeutil;
 
 /// A serialisable value as the Python object pythonize makes of it (dicts, lists, str, numbers).
@@ -14,20 +13,20 @@ pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bou
 }
 
 /// A time argument: RFC 3339 with `Z` or an offset, else an `InputError` naming it.
-pub fn time_arg(py: Python<'_>, name: &str, raw: &str) -> PyResult<DateTime<Utc>> {
-    crate::input::instant(name, raw).map_err(|e| input_error(py, e))
+pub fn time_arg(name: &str, raw: &str) -> PyResult<DateTime<Utc>> {
+    Ok(crate::input::instant(name, raw)?)
 }
 
 /// [`time_arg`], or the core's clock ([`crate::clock::now`]) when the argument is absent.
-pub fn time_or_now(py: Python<'_>, name: &str, raw: Option<&str>) -> PyResult<DateTime<Utc>> {
-    raw.map_or_else(|| Ok(crate::clock::now()), |s| time_arg(py, name, s))
+pub fn time_or_now(name: &str, raw: Option<&str>) -> PyResult<DateTime<Utc>> {
+    raw.map_or_else(|| Ok(crate::clock::now()), |s| time_arg(name, s))
 }
 
 /// `set_clock(at, running)`: the binding of [`crate::clock::simulate`].
 #[pyfunction]
 #[pyo3(signature = (at, *, running = true))]
-pub fn set_clock(py: Python<'_>, at: Option<&str>, running: bool) -> PyResult<()> {
-    let at = at.map(|s| time_arg(py, "at", s)).transpose()?;
+pub fn set_clock(at: Option<&str>, running: bool) -> PyResult<()> {
+    let at = at.map(|s| time_arg("at", s)).transpose()?;
     crate::clock::simulate(at, running);
     Ok(())
 }

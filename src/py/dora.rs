@@ -4,8 +4,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
+use super::chain_call::{self, Arg, ChainCall, Dict, Obj};
 use super::convert::{time_arg, time_or_now, to_py};
-use super::errors::{guard, input_error};
+use super::errors::guard;
 use super::report;
 use crate::dora::classify::classify;
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
@@ -14,6 +15,7 @@ use crate::dora::profile::EntityProfile;
 use crate::dora::{recurring, threat};
 use crate::input::InputError;
 use crate::report::approval;
+use crate::report::evidence::Evidence;
 use crate::report::gate::SubmissionRequest;
 use crate::report::settings::ReportSettings;
 
@@ -29,6 +31,40 @@ pub struct PyEntityProfile {
 }
 
 impl PyEntityProfile {
+    /// Records in the chain what `gate` makes of `value` (`names`: the method, and the argument
+    /// `value` came in); returns the entries and the chain's new head.
+    fn record<'py, T: serde::Serialize>(
+        &self,
+        names: (&'static str, &str),
+        value: &Bound<'py, PyAny>,
+        chain: Option<&Bound<'py, PyDict>>,
+        gate: impl FnOnce(
+            Value,
+            &mut Evidence<'_>,
+            chrono::DateTime<chrono::Utc>,
+        ) -> Result<T, InputError>,
+    ) -> Obj {
+        let py = value.py();
+        guard(py, || {
+            let call = ChainCall::read(names.0, chain, chain_call::RECORDED)?;
+            let v = json_of(names.1, Some(value))?;
+            let (a, now) = (call.chain_args()?, call.now()?);
+            report::seal(py, &self.report, a, "Entries", |ev| gate(v, ev, now)).map(Bound::unbind)
+        })
+    }
+
+    /// What a judgement of the incident reads: its `args`, and the incident, its context and
+    /// `now` from `**chain`.
+    fn judged(
+        method: &'static str,
+        args: &Bound<'_, PyAny>,
+        chain: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Value, Value, Value, chrono::DateTime<chrono::Utc>)> {
+        let call = ChainCall::read(method, chain, chain_call::JUDGED)?;
+        let (incident, context) = call.incident_and_context()?;
+        Ok((json_of("args", Some(args))?, incident, context, call.now()?))
+    }
+
     /// The three report deadlines at `now`, from the facts in `args`, the incident and its context.
     fn clock(
         &self,
@@ -50,17 +86,13 @@ impl PyEntityProfile {
     /// without a due time rather than refused.
     fn dues(
         &self,
-        py: Python<'_>,
-        incident: Option<&Bound<'_, PyAny>>,
-        context: Option<&Bound<'_, PyAny>>,
+        a: &report::ChainArgs,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> PyResult<Vec<(&'static str, chrono::DateTime<chrono::Utc>)>> {
-        let incident = json_of(py, "incident", incident)?;
-        let context = json_of(py, "context", context)?;
-        let Ok(d) = self.clock(&json!({}), &incident, &context, now) else {
-            return Ok(Vec::new());
+    ) -> Vec<(&'static str, chrono::DateTime<chrono::Utc>)> {
+        let Ok(d) = self.clock(&json!({}), &a.incident, &a.context, now) else {
+            return Vec::new();
         };
-        Ok([
+        [
             ("initial", &d.initial_notification),
             ("intermediate", &d.intermediate_report),
             ("final", &d.final_report),
@@ -70,7 +102,7 @@ impl PyEntityProfile {
             let due = row.due.as_deref()?;
             Some((s, crate::timeutil::parse_instant(due).ok()?))
         })
-        .collect())
+        .collect()
     }
 }
 
@@ -79,7 +111,7 @@ impl PyEntityProfile {
     #[staticmethod]
     fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
-            let v = json_of(py, "params", Some(params.as_any()))?;
+            let v = json_of("params", Some(params.as_any()))?;
             let profile = EntityProfile::from_params(&v)?;
             let due_soon = DueSoon::from_params(&v)?;
             let report = ReportSettings::from_params(&v)?;
@@ -98,26 +130,22 @@ impl PyEntityProfile {
 
     /// Classifies an incident. Inputs come from `args`, then `context` (`DORA.Context.*`), then
     /// the `incident`'s fields. `classified_at` (argument) defaults to `now`.
-    #[pyo3(signature = (args, *, incident=None, context=None, now=None))]
+    #[pyo3(signature = (args, **chain),
+           text_signature = "(self, args, *, incident=None, context=None, now=None)")]
     fn classify<'py>(
         &self,
         py: Python<'py>,
         args: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let args = json_of(py, "args", Some(args))?;
-            let incident = json_of(py, "incident", incident)?;
-            let context = json_of(py, "context", context)?;
-            let now = time_or_now(py, "now", now)?;
+            let (args, incident, context, now) = Self::judged("classify", args, chain)?;
             let classified_at = match args
                 .get("classified_at")
                 .and_then(Value::as_str)
                 .filter(|s| !s.trim().is_empty())
             {
-                Some(s) => time_arg(py, "classified_at", s)?,
+                Some(s) => time_arg("classified_at", s)?,
                 None => now,
             };
             let facts = resolve(&Lookup {
@@ -131,20 +159,16 @@ impl PyEntityProfile {
     }
 
     /// The three report deadlines at `now`.
-    #[pyo3(signature = (args, *, incident=None, context=None, now=None))]
+    #[pyo3(signature = (args, **chain),
+           text_signature = "(self, args, *, incident=None, context=None, now=None)")]
     fn deadlines<'py>(
         &self,
-        py: Python<'py>,
         args: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
         guard(py, || {
-            let args = json_of(py, "args", Some(args))?;
-            let incident = json_of(py, "incident", incident)?;
-            let context = json_of(py, "context", context)?;
-            let now = time_or_now(py, "now", now)?;
+            let (args, incident, context, now) = Self::judged("deadlines", args, chain)?;
             let d = self.clock(&args, &incident, &context, now)?;
             to_py(py, &d)
         })
@@ -160,25 +184,8 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let mut v = json_of(py, "incidents", Some(incidents))?;
-            if let Value::String(s) = &v {
-                v = serde_json::from_str(s).map_err(|e| {
-                    input_error(
-                        py,
-                        InputError::new(
-                            "incidents",
-                            format!("incidents must be a JSON list of incidents: {e}."),
-                        ),
-                    )
-                })?;
-            }
-            let Value::Array(items) = v else {
-                return Err(input_error(
-                    py,
-                    InputError::new("incidents", "incidents must be a list of incidents."),
-                ));
-            };
-            let now = time_or_now(py, "now", now)?;
+            let items = recurring::incidents_of(json_of("incidents", Some(incidents))?)?;
+            let now = time_or_now("now", now)?;
             let r = recurring::assess(&items, &self.profile, now)?;
             to_py(py, &r)
         })
@@ -186,29 +193,27 @@ impl PyEntityProfile {
 
     /// A report draft of `kind` in `format` (json, csv, markdown, html), judged and recorded in
     /// the evidence chain; returns the draft, the rendering and the chain's new head.
-    #[pyo3(signature = (kind, format="markdown", *, incident=None, context=None, head=None, exchange_rate=None, exchange_rate_source=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-report-draft
+    #[pyo3(signature = (kind, format="markdown", *, exchange_rate=None, exchange_rate_source=None, **chain),
+           text_signature = "(self, kind, format='markdown', *, incident=None, context=None, head=None, exchange_rate=None, exchange_rate_source=None, now=None)")]
     fn report_draft<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
         format: &str,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        exchange_rate: Option<&str>,
-        exchange_rate_source: Option<&str>,
-        now: Option<&str>,
+        exchange_rate: Option<String>,
+        exchange_rate_source: Option<String>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("report_draft", chain, chain_call::RECORDED)?;
             let kind = crate::report::mapping::submission("type", kind)?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let a = call.chain_args()?;
             let d = report::DraftArgs {
                 kind,
                 format,
-                exchange_rate,
-                exchange_rate_source,
-                now: report::now_or(py, now)?,
+                exchange_rate: exchange_rate.as_deref(),
+                exchange_rate_source: exchange_rate_source.as_deref(),
+                now: call.now()?,
             };
             report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
         })
@@ -217,24 +222,23 @@ impl PyEntityProfile {
     /// A draft of the voluntary notification of a significant cyber threat (DORA_CYB) in
     /// `format` (json, csv, markdown), pre-filled from the SOCRadar alarm and the Art. 10
     /// assessment, judged and recorded in the evidence chain like the reports.
-    #[pyo3(signature = (format="markdown", *, incident=None, context=None, head=None, now=None))]
+    #[pyo3(signature = (format="markdown", **chain),
+           text_signature = "(self, format='markdown', *, incident=None, context=None, head=None, now=None)")]
     fn cyber_threat_draft<'py>(
         &self,
         py: Python<'py>,
         format: &str,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let a = report::ChainArgs::read(py, incident, context, head)?;
+            let call = ChainCall::read("cyber_threat_draft", chain, chain_call::RECORDED)?;
+            let a = call.chain_args()?;
             let d = report::DraftArgs {
                 kind: crate::report::mapping::CYBER_THREAT,
                 format,
                 exchange_rate: None,
                 exchange_rate_source: None,
-                now: report::now_or(py, now)?,
+                now: call.now()?,
             };
             report::report_draft(py, &self.report, &self.profile, self.due_soon, a, d)
         })
@@ -242,133 +246,108 @@ impl PyEntityProfile {
 
     /// The evidence-chain entries for a classification (the detection once, the classification
     /// when its inputs or verdict changed) and the chain's new head.
-    #[pyo3(signature = (classification, *, incident=None, context=None, head=None, now=None))]
-    fn record_classification<'py>(
-        &self,
-        py: Python<'py>,
-        classification: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let c = json_of(py, "classification", Some(classification))?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::record_classification(py, &self.report, c, a, report::now_or(py, now)?)
+    #[pyo3(signature = (classification, **chain),
+           text_signature = "(self, classification, *, incident=None, context=None, head=None, now=None)")]
+    fn record_classification(&self, classification: &Arg<'_>, chain: Option<&Dict<'_>>) -> Obj {
+        let names = ("record_classification", "classification");
+        self.record(names, classification, chain, |c, ev, now| {
+            approval::record_classification(ev, &crate::context::view(&c), now)
         })
     }
 
     /// The evidence-chain entries sealing mirrored SOCRadar change `records` (the war room's
     /// `dora-bridge-mirror` entries), each once, and the chain's new head; none without a chain.
-    #[pyo3(signature = (records, *, incident=None, context=None, head=None, now=None))]
-    fn record_mirrored_changes<'py>(
-        &self,
-        py: Python<'py>,
-        records: &Bound<'py, PyAny>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let r = json_of(py, "records", Some(records))?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::record_mirrored_changes(py, &self.report, r, a, report::now_or(py, now)?)
+    #[pyo3(signature = (records, **chain),
+           text_signature = "(self, records, *, incident=None, context=None, head=None, now=None)")]
+    fn record_mirrored_changes(&self, records: &Arg<'_>, chain: Option<&Dict<'_>>) -> Obj {
+        let names = ("record_mirrored_changes", "records");
+        self.record(names, records, chain, |r, ev, now| {
+            crate::socradar::mirror::evidence::seal(ev, &report::mirrored_records(r)?, now)
         })
     }
 
     /// Seals the incident's triage in its chain, with its detection and awareness (once): the
     /// triage the fetch gave it, or, with `outcome` and `reason`, a person's re-triage by the
     /// authenticated user.
-    #[pyo3(signature = (*, outcome=None, reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-triage
+    #[pyo3(signature = (*, outcome=None, reason=None, **chain),
+           text_signature = "(self, *, outcome=None, reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
     fn record_triage<'py>(
         &self,
         py: Python<'py>,
         outcome: Option<&str>,
         reason: Option<&str>,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("record_triage", chain, chain_call::DECIDED)?;
             let person = match outcome.map(str::trim).filter(|o| !o.is_empty()) {
                 Some(o) => Some((
-                    report::caller_of(py, caller, user, "re-triage an incident")?,
+                    call.caller("re-triage an incident")?,
                     o,
                     reason.unwrap_or(""),
                 )),
                 None => None,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::record_triage(py, &self.report, person, a, report::now_or(py, now)?)
+            let a = call.chain_args()?;
+            report::record_triage(py, &self.report, person, a, call.now()?)
         })
     }
 
     /// A person's decision that the incident is major or not (`decision`: `major` or
     /// `not-major`), against or beside the system's verdict, with a reason; made by the
     /// authenticated user in an approver role and sealed in the chain, where the clock reads it.
-    #[pyo3(signature = (decision, reason, *, caller=None, user=None, role=None, decided_by=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-decide
+    #[pyo3(signature = (decision, reason, *, role=None, decided_by=None, **chain),
+           text_signature = "(self, decision, reason, *, role=None, decided_by=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
     fn decide<'py>(
         &self,
         py: Python<'py>,
         decision: &str,
-        reason: &str,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
+        reason: String,
         role: Option<&str>,
         decided_by: Option<&str>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("decide", chain, chain_call::DECIDED)?;
             let major =
                 crate::input::one_of("decision", decision, &["major", "not-major"])? == "major";
-            let who = report::caller_of(py, caller, user, "decide")?;
+            let who = call.caller("decide")?;
             let d = crate::report::human_decision::HumanDecision {
                 major,
-                reason,
+                reason: &reason,
                 role,
                 typed_decider: decided_by,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::decide(py, &self.report, who, &d, a, report::now_or(py, now)?)
+            let (s, now) = (&self.report, call.now()?);
+            report::seal(py, s, call.chain_args()?, "Entry", |ev| {
+                let (policy, directory) = (&s.policy, &s.directory);
+                crate::report::human_decision::record(ev, policy, directory, &who, &d, now)
+            })
         })
     }
 
     /// An approval or rejection by the authenticated user (`caller`: XSOAR's calling context;
     /// `user`: its user record), recorded only if every approval rule holds.
-    #[pyo3(signature = (subject, decision, *, caller=None, user=None, role=None, approver=None, comment=None, content_hash=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-approve
+    #[pyo3(signature = (subject, decision, *, role=None, approver=None, comment=None, content_hash=None, **chain),
+           text_signature = "(self, subject, decision, *, role=None, approver=None, comment=None, content_hash=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[allow(clippy::too_many_arguments)] // one per argument of the approval
     fn approve<'py>(
         &self,
         py: Python<'py>,
         subject: &str,
         decision: &str,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
         role: Option<&str>,
         approver: Option<&str>,
         comment: Option<&str>,
         content_hash: Option<&str>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("approve", chain, chain_call::DECIDED)?;
             let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
             let approve =
                 crate::input::one_of("decision", decision, &["approve", "reject"])? == "approve";
-            let who =
-                report::caller_of(py, caller, user, if approve { "approve" } else { "reject" })?;
+            let who = call.caller(if approve { "approve" } else { "reject" })?;
             let d = approval::Decision {
                 subject,
                 approve,
@@ -377,86 +356,82 @@ impl PyEntityProfile {
                 comment,
                 content_hash,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::approve(py, &self.report, who, &d, a, report::now_or(py, now)?)
+            let (s, now) = (&self.report, call.now()?);
+            report::seal(py, s, call.chain_args()?, "Entry", |ev| {
+                approval::decide(ev, &s.policy, &s.directory, &who, &d, now)
+            })
         })
     }
 
     /// Records the submission of a report (and of those `combined_with` it) by the
     /// authenticated user, once the gate's checks hold. Returns the entries, the
     /// `DORA.Submission` summary the clock reads and the chain's new head.
-    #[pyo3(signature = (kind, *, caller=None, user=None, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, incident=None, context=None, head=None, now=None))]
-    #[allow(clippy::too_many_arguments)] // one per argument of !dora-mark-submitted
+    #[pyo3(signature = (kind, *, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, **chain),
+           text_signature = "(self, kind, *, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[allow(clippy::too_many_arguments)] // one per argument of the submission
     fn mark_submitted<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
         submitted_at: Option<&str>,
         authority_reference: Option<&str>,
         combined_with: Option<Vec<String>>,
         submitted_by: Option<&str>,
         late_reason: Option<&str>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
-        now: Option<&str>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("mark_submitted", chain, chain_call::DECIDED)?;
             let kind = crate::report::mapping::report_type("type", kind)?;
             let combined: Vec<String> = combined_with.unwrap_or_default();
             let mut together: Vec<&str> = Vec::new();
             for c in combined.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
                 together.push(crate::report::mapping::submission("combined_with", c)?);
             }
-            let who = report::caller_of(py, caller, user, "mark a report submitted")?;
-            let now = report::now_or(py, now)?;
-            let dues = self.dues(py, incident, context, now)?;
+            let who = call.caller("mark a report submitted")?;
+            let now = call.now()?;
+            let a = call.chain_args()?;
             let req = SubmissionRequest {
                 subject: kind,
-                submitted_at: report::submitted_at(py, submitted_at, now)?,
+                submitted_at: crate::timeutil::stated_or_now("submitted_at", submitted_at, now)?,
                 authority_reference: authority_reference.filter(|s| !s.trim().is_empty()),
                 combined_with: together,
                 typed_submitter: submitted_by,
-                dues,
+                dues: self.dues(&a, now),
                 late_reason,
             };
-            let a = report::ChainArgs::read(py, incident, context, head)?;
             report::mark_submitted(py, &self.report, who, &req, a, now)
         })
     }
 
     /// Where the approvals of `subject` stand, read from the verified chain.
-    #[pyo3(signature = (subject, *, incident=None, context=None, head=None))]
+    #[pyo3(signature = (subject, **chain),
+           text_signature = "(self, subject, *, incident=None, context=None, head=None)")]
     fn approval_status<'py>(
         &self,
         py: Python<'py>,
         subject: &str,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
+            let call = ChainCall::read("approval_status", chain, chain_call::READ)?;
             let subject = crate::input::one_of("subject", subject, approval::SUBJECTS)?;
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::approval_status(py, &self.report, subject, a)
+            report::approval_status(py, &self.report, subject, call.chain_args()?)
         })
     }
 
     /// Verifies the incident's chain with the instance's keys against the head recorded outside
     /// the incident.
-    #[pyo3(signature = (*, incident=None, context=None, head=None))]
+    #[pyo3(signature = (**chain),
+           text_signature = "(self, *, incident=None, context=None, head=None)")]
     fn audit_verify<'py>(
         &self,
         py: Python<'py>,
-        incident: Option<&Bound<'py, PyAny>>,
-        context: Option<&Bound<'py, PyAny>>,
-        head: Option<&Bound<'py, PyAny>>,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let a = report::ChainArgs::read(py, incident, context, head)?;
-            report::audit_verify(py, &self.report, a)
+            let call = ChainCall::read("audit_verify", chain, chain_call::READ)?;
+            report::audit_verify(py, &self.report, call.chain_args()?)
         })
     }
 
@@ -465,21 +440,21 @@ impl PyEntityProfile {
     /// may make this decision, by default every approver role; `typed_name`: a name the command
     /// received, which must be the caller). Raises `InputError` for a playbook task, DBot, a
     /// name that is not the caller, or a caller without the role.
-    #[pyo3(signature = (*, caller=None, user=None, action="decide", role=None, roles=None, typed_name=None, argument="approver"))]
+    #[pyo3(signature = (*, action="decide", role=None, roles=None, typed_name=None, argument="approver", **chain),
+           text_signature = "(self, *, caller=None, user=None, action='decide', role=None, roles=None, typed_name=None, argument='approver')")]
     #[allow(clippy::too_many_arguments)] // the identity check's inputs
     fn authorize<'py>(
         &self,
         py: Python<'py>,
-        caller: Option<&Bound<'py, PyAny>>,
-        user: Option<&Bound<'py, PyAny>>,
         action: &str,
         role: Option<&str>,
         roles: Option<Vec<String>>,
         typed_name: Option<&str>,
         argument: &str,
+        chain: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let who = report::caller_of(py, caller, user, action)?;
+            let who = ChainCall::read("authorize", chain, chain_call::CALLER)?.caller(action)?;
             who.check_typed(argument, typed_name)?;
             let allowed = roles.unwrap_or_else(|| self.report.policy.approver_roles.clone());
             let acting = self.report.directory.acting_role(&who, role, &allowed)?;
@@ -502,7 +477,7 @@ pub fn assess_cyber_threat<'py>(
     args: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let args = json_of(py, "args", Some(args))?;
+        let args = json_of("args", Some(args))?;
         let a = threat::assess(&args, crate::clock::now())?;
         to_py(py, &a)
     })
@@ -533,11 +508,11 @@ pub fn incident_field_updates<'py>(
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let c = json_of(py, "classification", classification)?;
-        let d = json_of(py, "deadlines", deadlines)?;
-        let r = json_of(py, "reports", reports)?;
-        let a = json_of(py, "approvals", approvals)?;
-        let now = time_or_now(py, "now", now)?;
+        let c = json_of("classification", classification)?;
+        let d = json_of("deadlines", deadlines)?;
+        let r = json_of("reports", reports)?;
+        let a = json_of("approvals", approvals)?;
+        let now = time_or_now("now", now)?;
         let some = |v: &Value| Some(v).filter(|v| !v.is_null()).cloned();
         let u = crate::dora::fields::updates_with_reporting(
             some(&c).as_ref(),

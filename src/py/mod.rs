@@ -1,5 +1,6 @@
 //! The binding layer: the only place that imports pyo3 and pythonize.
 
+mod chain_call;
 mod connectors;
 mod convert;
 mod dora;
@@ -34,7 +35,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(report_docs::report_fields, m)?)?;
     m.add_function(wrap_pyfunction!(convert::set_clock, m)?)?;
     m.add_function(wrap_pyfunction!(convert::now, m)?)?;
-    m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
+    // Set as an attribute, not added: `add_function` would list it in `__all__`, and a self-test
+    // is no part of the API.
+    m.setattr("_selftest_panic", wrap_pyfunction!(_selftest_panic, m)?)?;
     Ok(())
 }
 

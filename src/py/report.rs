@@ -7,24 +7,23 @@ use pyo3::prelude::*;
 use serde_json::{json, Value};
 
 use super::convert::{time_or_now, to_py};
-use super::errors::{input_error, json_arg};
+use super::errors::json_arg;
 use crate::audit::{self, HeadRecord};
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
 use crate::dora::facts::Lookup;
 use crate::dora::profile::EntityProfile;
 use crate::identity::Caller;
 use crate::input::InputError;
-use crate::report::approval::{self, Decision};
 use crate::report::evidence::Evidence;
 use crate::report::gate::{self, SubmissionRequest};
 use crate::report::request::{chain_in, draft_report, incident_id, DraftRequest};
 use crate::report::settings::ReportSettings;
 
 /// A Python value as JSON; absent is `null`.
-pub fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
+pub fn json_of(name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
     match v {
         None => Ok(Value::Null),
-        Some(v) => json_arg(py, name, name, v),
+        Some(v) => json_arg(name, name, v),
     }
 }
 
@@ -38,15 +37,14 @@ pub struct ChainArgs {
 
 impl ChainArgs {
     pub fn read(
-        py: Python<'_>,
         incident: Option<&Bound<'_, PyAny>>,
         context: Option<&Bound<'_, PyAny>>,
         head: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ChainArgs> {
-        let head = json_of(py, "head", head)?;
+        let head = json_of("head", head)?;
         Ok(ChainArgs {
-            incident: json_of(py, "incident", incident)?,
-            context: json_of(py, "context", context)?,
+            incident: json_of("incident", incident)?,
+            context: json_of("context", context)?,
             head: HeadRecord::from_json(&head),
         })
     }
@@ -64,13 +62,12 @@ impl ChainArgs {
 
 /// The caller XSOAR authenticated, from `demisto.callingContext` and `demisto.findUser`.
 pub fn caller_of(
-    py: Python<'_>,
     calling_context: Option<&Bound<'_, PyAny>>,
     user: Option<&Bound<'_, PyAny>>,
     what: &str,
 ) -> PyResult<Caller> {
-    let cc = json_of(py, "caller", calling_context)?;
-    let user = json_of(py, "user", user)?;
+    let cc = json_of("caller", calling_context)?;
+    let user = json_of("user", user)?;
     Caller::from_xsoar(&cc, &user, what).map_err(PyErr::from)
 }
 
@@ -140,42 +137,31 @@ pub fn report_draft<'py>(
     to_py(py, &out)
 }
 
-pub fn record_classification<'py>(
+/// Opens the incident's evidence, runs one gate function on it (which verifies the chain and
+/// appends what it records), and hands back what `result` makes of its outcome and the chain.
+fn in_chain<'py, T>(
     py: Python<'py>,
     settings: &ReportSettings,
-    classification: Value,
-    a: ChainArgs,
-    now: DateTime<Utc>,
+    a: &ChainArgs,
+    gate: impl FnOnce(&mut Evidence<'_>) -> Result<T, InputError>,
+    result: impl FnOnce(T, &Evidence<'_>) -> Value,
 ) -> PyResult<Bound<'py, PyAny>> {
     let id = incident_id(&a.incident);
     let mut ev = a.evidence(&id, settings)?;
-    let entries =
-        approval::record_classification(&mut ev, &crate::context::view(&classification), now)?;
-    to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
+    let out = gate(&mut ev)?;
+    to_py(py, &result(out, &ev))
 }
 
-/// The chain entries sealing mirrored SOCRadar changes (each once, keyed) and the new head.
-pub fn record_mirrored_changes<'py>(
-    py: Python<'py>,
-    settings: &ReportSettings,
+/// The mirrored-change records of the war room's `dora-bridge-mirror` entries.
+pub fn mirrored_records(
     records: Value,
-    a: ChainArgs,
-    now: DateTime<Utc>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let records: Vec<crate::socradar::mirror::record::MirroredChange> =
-        serde_json::from_value(records).map_err(|e| {
-            input_error(
-                py,
-                InputError::new(
-                    "records",
-                    format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
-                ),
-            )
-        })?;
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let entries = crate::socradar::mirror::evidence::seal(&mut ev, &records, now)?;
-    to_py(py, &json!({"Entries": entries, "Head": ev.head()}))
+) -> Result<Vec<crate::socradar::mirror::record::MirroredChange>, InputError> {
+    serde_json::from_value(records).map_err(|e| {
+        InputError::new(
+            "records",
+            format!("records must be the mirrored-change records of the war room's dora-bridge-mirror entries; they could not be read: {e}."),
+        )
+    })
 }
 
 /// The triage (automatic, or a person's) and the awareness, sealed; entries, triage, head.
@@ -187,8 +173,6 @@ pub fn record_triage<'py>(
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
     use crate::report::triage_record::{record, PersonTriage};
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
     let p = person
         .as_ref()
         .map(|(caller, outcome, reason)| PersonTriage {
@@ -196,56 +180,33 @@ pub fn record_triage<'py>(
             outcome,
             reason,
         });
-    let (entries, current) = record(&mut ev, &a.incident, p.as_ref(), now)?;
-    to_py(
+    in_chain(
         py,
-        &json!({"Entries": entries, "Triage": current, "Head": ev.head()}),
+        settings,
+        &a,
+        |ev| record(ev, &a.incident, p.as_ref(), now),
+        |(entries, current), ev| json!({"Entries": entries, "Triage": current, "Head": ev.head()}),
     )
 }
 
-/// A person's decision that the incident is (not) major, sealed; returns the entry and the head.
-pub fn decide<'py>(
+/// What `gate` appended once its rules held, under `key` (`Entry` for a person's decision,
+/// `Entries` for records), and the chain's new head.
+pub fn seal<'py, T: serde::Serialize>(
     py: Python<'py>,
     settings: &ReportSettings,
-    caller: Caller,
-    d: &crate::report::human_decision::HumanDecision<'_>,
     a: ChainArgs,
-    now: DateTime<Utc>,
+    key: &str,
+    gate: impl FnOnce(&mut Evidence<'_>) -> Result<T, InputError>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let e = crate::report::human_decision::record(
-        &mut ev,
-        &settings.policy,
-        &settings.directory,
-        &caller,
-        d,
-        now,
-    )?;
-    to_py(py, &json!({"Entry": e, "Head": ev.head()}))
+    in_chain(py, settings, &a, gate, |out, ev| {
+        let mut m = serde_json::Map::new();
+        m.insert(key.to_string(), json!(out));
+        m.insert("Head".to_string(), json!(ev.head()));
+        Value::Object(m)
+    })
 }
 
-pub fn approve<'py>(
-    py: Python<'py>,
-    settings: &ReportSettings,
-    caller: Caller,
-    d: &Decision<'_>,
-    a: ChainArgs,
-    now: DateTime<Utc>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let e = approval::decide(
-        &mut ev,
-        &settings.policy,
-        &settings.directory,
-        &caller,
-        d,
-        now,
-    )?;
-    to_py(py, &json!({"Entry": e, "Head": ev.head()}))
-}
-
+/// The submission, sealed once the gate's checks hold; the entries, `DORA.Submission`, the head.
 pub fn mark_submitted<'py>(
     py: Python<'py>,
     settings: &ReportSettings,
@@ -254,12 +215,12 @@ pub fn mark_submitted<'py>(
     a: ChainArgs,
     now: DateTime<Utc>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let id = incident_id(&a.incident);
-    let mut ev = a.evidence(&id, settings)?;
-    let entries = gate::submit(&mut ev, &settings.policy, &caller, req, now)?;
-    to_py(
+    in_chain(
         py,
-        &json!({"Entries": entries, "Submission": gate::submissions(&ev.chain), "Head": ev.head()}),
+        settings,
+        &a,
+        |ev| gate::submit(ev, &settings.policy, &caller, req, now),
+        |entries, ev| json!({"Entries": entries, "Submission": gate::submissions(&ev.chain), "Head": ev.head()}),
     )
 }
 
@@ -289,30 +250,7 @@ pub fn audit_verify<'py>(
     to_py(py, &audit::verify(&chain, &id, Some(keys), a.head.as_ref()))
 }
 
-/// The time of a submission: RFC 3339 with an offset (a time without one is refused), or now.
-pub fn submitted_at(
-    py: Python<'_>,
-    raw: Option<&str>,
-    now: DateTime<Utc>,
-) -> PyResult<DateTime<Utc>> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(now),
-        Some(s) => audit::parse_at(s).map_err(|_| {
-            input_error(
-                py,
-                InputError::new(
-                    "submitted_at",
-                    format!(
-                        "submitted_at must be an RFC 3339 date-time with its offset, such as 2026-11-23T13:40:00Z, got {}.",
-                        crate::input::quote(s)
-                    ),
-                ),
-            )
-        }),
-    }
-}
-
 /// `time_or_now` re-exported for the profile's methods.
-pub fn now_or(py: Python<'_>, now: Option<&str>) -> PyResult<DateTime<Utc>> {
-    time_or_now(py, "now", now)
+pub fn now_or(now: Option<&str>) -> PyResult<DateTime<Utc>> {
+    time_or_now("now", now)
 }

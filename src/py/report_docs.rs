@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use serde_json::{json, Value};
 
 use super::convert::to_py;
-use super::errors::{guard, input_error};
+use super::errors::guard;
 use super::report::json_of;
 use crate::input::InputError;
 
@@ -19,9 +19,9 @@ pub fn audit_verify<'py>(
     incident_id: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let v = json_of(py, "chain", Some(chain))?;
+        let v = json_of("chain", Some(chain))?;
         let chain = crate::audit::chain_from_json(&v)
-            .map_err(|e| input_error(py, InputError::new("chain", e.message)))?;
+            .map_err(|e| PyErr::from(InputError::new("chain", e.message)))?;
         to_py(py, &crate::audit::verify(&chain, incident_id, None, None))
     })
 }
@@ -49,7 +49,7 @@ pub fn load_report<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let mapping = mapping_of(kind)?;
-        let doc = json_of(py, "document", Some(document))?;
+        let doc = json_of("document", Some(document))?;
         to_py(py, &crate::report::draft::load(mapping, &doc))
     })
 }

@@ -6,16 +6,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
-use super::convert::{time_or_now, to_py};
-use super::errors::{guard, input_error, json_arg, socradar_error};
+use super::chain_call::{keywords, Arg, Dict, Obj};
+use super::convert::{time_arg, to_py};
+use super::errors::{guard, json_arg};
 use super::socradar_args as args;
-use super::socradar_fetch::{fetch_from, fetch_from_capture, preview_limit, test_fetch};
+use super::socradar_fetch::{captured_pages, fetch_from, preview_limit, test_fetch};
 use crate::input::{self, InputError};
 use crate::socradar::actions::{self, ActionRequest};
 use crate::socradar::fetch::FetchConfig;
 use crate::socradar::incident::IncidentOptions;
 use crate::socradar::mirror::MirrorSettings;
 use crate::socradar::params::InstanceParams;
+use crate::socradar::replay::Replay;
 use crate::socradar::retry::RetryPolicy;
 use crate::socradar::search::{DateFormat, SearchFilters, SearchQuery, MAX_PAGE_SIZE, SEVERITIES};
 use crate::socradar::tags::TagChange;
@@ -32,14 +34,42 @@ pub struct PySocRadarClient {
 }
 
 impl PySocRadarClient {
+    /// `add_tag` / `remove_tag`: `options` are `company_id` and `mirror_state`. The methods take
+    /// them as `**kw` (their `text_signature` names them) so that the two declarations stay
+    /// one line each.
+    fn set_tag(
+        &self,
+        method: &str,
+        alarm_id: &Arg<'_>,
+        tag: &Arg<'_>,
+        options: Option<&Dict<'_>>,
+        change: TagChange,
+    ) -> Obj {
+        let py = alarm_id.py();
+        guard(py, || {
+            let function = format!("SocRadarClient.{method}");
+            let kw = keywords(&function, options, &["company_id", "mirror_state"])?;
+            let (company_id, mirror_state) = (kw[0].as_ref(), kw[1].as_ref());
+            super::socradar_mirror::set_tag(
+                py,
+                &self.client,
+                alarm_id,
+                tag,
+                company_id,
+                mirror_state,
+                change,
+            )
+            .map(Bound::unbind)
+        })
+    }
+
     fn run<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&SocRadarClient) -> Result<T, SocRadarError> + Send,
     ) -> PyResult<T> {
         let client = self.client.clone();
-        py.detach(move || f(&client))
-            .map_err(|e| socradar_error(py, e))
+        py.detach(move || f(&client)).map_err(PyErr::from)
     }
 
     fn act<'py>(
@@ -123,7 +153,7 @@ impl PySocRadarClient {
                 page_concurrency: cfg.page_concurrency,
                 ..FetchConfig::new("3 days", 10_000, 900)
             });
-            let client = SocRadarClient::new(cfg).map_err(|e| socradar_error(py, e))?;
+            let client = SocRadarClient::new(cfg)?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),
                 fetch,
@@ -147,10 +177,10 @@ impl PySocRadarClient {
         instance: Option<&str>,
     ) -> PyResult<Self> {
         guard(py, || {
-            let v = json_arg(py, "params", "The instance parameters", params.as_any())?;
+            let v = json_arg("params", "The instance parameters", params.as_any())?;
             let p = InstanceParams::for_instance(&v, instance, crate::clock::now())?;
             let config = p.client.with_transport_params(&v)?;
-            let client = SocRadarClient::new(config).map_err(|e| socradar_error(py, e))?;
+            let client = SocRadarClient::new(config)?;
             Ok(PySocRadarClient {
                 client: Arc::new(client),
                 fetch: p.fetch,
@@ -197,7 +227,7 @@ impl PySocRadarClient {
             // the admin's statement of how alarms are to be sorted.
             if let Err(e) = &self.fetch {
                 if check_fetch || e.argument == "triage_rules" {
-                    return Err(input_error(py, e.clone()));
+                    return Err(PyErr::from(e.clone()));
                 }
             }
             let filters = SearchFilters::default();
@@ -228,13 +258,13 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             if page == 0 || !(1..=MAX_PAGE_SIZE).contains(&limit) {
-                return Err(input_error(py, InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
+                return Err(PyErr::from(InputError::new("limit", format!("page must be 1 or more and limit from 1 to {MAX_PAGE_SIZE}, got page {page}, limit {limit}."))));
             }
             let start = start
-                .map(|s| time_or_now(py, "now", Some(s)).map(|t| t.timestamp()))
+                .map(|s| time_arg("start", s).map(|t| t.timestamp()))
                 .transpose()?;
             let end = end
-                .map(|s| time_or_now(py, "now", Some(s)).map(|t| t.timestamp()))
+                .map(|s| time_arg("end", s).map(|t| t.timestamp()))
                 .transpose()?;
             let filters = self
                 .fetch
@@ -300,15 +330,11 @@ impl PySocRadarClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let cid = self.client.config().company_id;
-            fetch_from_capture(
-                py,
-                pages,
-                self.fetch.clone(),
-                &self.incidents,
-                cid,
-                last_run,
-                now,
-            )
+            // The capture is held by Python; the replay reads it in place and is dropped
+            // here, with the GIL, after the run.
+            let replay = Replay::new(captured_pages(pages)?);
+            let (cfg, incidents) = (self.fetch.clone(), &self.incidents);
+            fetch_from(py, &replay, cfg, incidents, cid, last_run, now)
         })
     }
 
@@ -369,7 +395,7 @@ impl PySocRadarClient {
             let email = match (related, args::optional_text(email, "email")?) {
                 (true, Some(e)) => Some(input::email("email", &e)?),
                 (true, None) => {
-                    return Err(input_error(py, InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
+                    return Err(PyErr::from(InputError::new("email", "email is required when update_related_finding_status is true: give the address of the analyst making the change.")))
                 }
                 (false, _) => None,
             };
@@ -421,49 +447,15 @@ impl PySocRadarClient {
 
     /// Adds the tag; the alarm has it afterwards however often this runs (`mirror_state` lets
     /// the alarm be read first and after a timeout).
-    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
-    fn add_tag<'py>(
-        &self,
-        py: Python<'py>,
-        alarm_id: &Bound<'py, PyAny>,
-        tag: &Bound<'py, PyAny>,
-        company_id: Option<&Bound<'py, PyAny>>,
-        mirror_state: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            super::socradar_mirror::set_tag(
-                py,
-                &self.client,
-                alarm_id,
-                tag,
-                company_id,
-                mirror_state,
-                TagChange::Add,
-            )
-        })
+    #[pyo3(signature = (alarm_id, tag, **kw), text_signature = "(self, alarm_id, tag, *, company_id=None, mirror_state=None)")]
+    fn add_tag(&self, alarm_id: &Arg<'_>, tag: &Arg<'_>, kw: Option<&Dict<'_>>) -> Obj {
+        self.set_tag("add_tag", alarm_id, tag, kw, TagChange::Add)
     }
 
     /// Removes the tag (`DELETE`); the alarm lacks it afterwards however often this runs.
-    #[pyo3(signature = (alarm_id, tag, *, company_id=None, mirror_state=None))]
-    fn remove_tag<'py>(
-        &self,
-        py: Python<'py>,
-        alarm_id: &Bound<'py, PyAny>,
-        tag: &Bound<'py, PyAny>,
-        company_id: Option<&Bound<'py, PyAny>>,
-        mirror_state: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            super::socradar_mirror::set_tag(
-                py,
-                &self.client,
-                alarm_id,
-                tag,
-                company_id,
-                mirror_state,
-                TagChange::Remove,
-            )
-        })
+    #[pyo3(signature = (alarm_id, tag, **kw), text_signature = "(self, alarm_id, tag, *, company_id=None, mirror_state=None)")]
+    fn remove_tag(&self, alarm_id: &Arg<'_>, tag: &Arg<'_>, kw: Option<&Dict<'_>>) -> Obj {
+        self.set_tag("remove_tag", alarm_id, tag, kw, TagChange::Remove)
     }
 
     #[pyo3(signature = (alarm_id, comment, *, company_id=None))]

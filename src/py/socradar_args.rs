@@ -3,12 +3,10 @@
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::errors::input_error;
 use crate::input::{self, InputError};
 
 /// Reads a Python value (int or str, list or comma-separated str) as the text XSOAR would send.
 pub(super) fn arg_text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
-    let py = v.py();
     if v.is_none() {
         return Ok(String::new());
     }
@@ -17,13 +15,10 @@ pub(super) fn arg_text(arg: &str, v: &Bound<'_, PyAny>) -> PyResult<String> {
         return Ok(parts?.join(","));
     }
     if v.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(input_error(
-            py,
-            InputError::new(
-                arg,
-                format!("{arg} must be text or a number, got a boolean."),
-            ),
-        ));
+        return Err(PyErr::from(InputError::new(
+            arg,
+            format!("{arg} must be text or a number, got a boolean."),
+        )));
     }
     Ok(v.str()?.to_string())
 }

@@ -28,7 +28,7 @@ pub fn socradar_filters<'py>(
     params: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let v = json_arg(py, "params", "The parameters", params.as_any())?;
+        let v = json_arg("params", "The parameters", params.as_any())?;
         let f = params::filters(&v)?;
         to_py(py, &f)
     })

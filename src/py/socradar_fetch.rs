@@ -19,7 +19,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde_json::{json, Value};
 
 use super::convert::{time_or_now, to_py};
-use super::errors::{input_error, json_arg, socradar_error};
+use super::errors::{json_arg, with_partial};
 use crate::dedup::FetchState;
 use crate::input::{self, InputError};
 use crate::socradar::alarm::AlarmView;
@@ -28,9 +28,8 @@ use crate::socradar::fetch::{self, FetchConfig};
 use crate::socradar::incident::IncidentOptions;
 use crate::socradar::mapping::{MappedIncident, Mapper, Text};
 use crate::socradar::mirror::MirrorFields;
-use crate::socradar::rawjson;
-use crate::socradar::replay::Replay;
 use crate::socradar::search::{SearchFilters, SearchQuery, MAX_PAGE_SIZE};
+use crate::socradar::summary::AlarmSummary;
 use crate::socradar::{AlarmSource, SocRadarClient, SocRadarError};
 use crate::timeutil;
 
@@ -186,7 +185,7 @@ impl AsRef<[u8]> for Captured {
 }
 
 /// The pages of `fetch_from_pages`, each `str` or `bytes`.
-pub fn captured_pages(py: Python<'_>, pages: &Bound<'_, PyList>) -> PyResult<Vec<Captured>> {
+pub fn captured_pages(pages: &Bound<'_, PyList>) -> PyResult<Vec<Captured>> {
     let mut raw = Vec::with_capacity(pages.len());
     for (i, page) in pages.iter().enumerate() {
         if let Ok(b) = page.cast::<PyBytes>() {
@@ -194,13 +193,10 @@ pub fn captured_pages(py: Python<'_>, pages: &Bound<'_, PyList>) -> PyResult<Vec
         } else if let Ok(s) = page.cast::<PyString>() {
             raw.push(Captured::Text(PyBackedStr::try_from(s.clone())?));
         } else {
-            return Err(input_error(
-                py,
-                InputError::new(
-                    "pages",
-                    format!("pages[{i}] must be the JSON text of a search answer (str or bytes)."),
-                ),
-            ));
+            return Err(PyErr::from(InputError::new(
+                "pages",
+                format!("pages[{i}] must be the JSON text of a search answer (str or bytes)."),
+            )));
         }
     }
     Ok(raw)
@@ -231,11 +227,11 @@ pub fn fetch_from<'py, S: AlarmSource>(
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cfg = cfg?;
-    let now = time_or_now(py, "now", now)?;
+    let now = time_or_now("now", now)?;
     let stored: Value = if last_run.is_none() {
         json!({})
     } else {
-        json_arg(py, "last_run", "The stored fetch state", last_run)?
+        json_arg("last_run", "The stored fetch state", last_run)?
     };
     let state = FetchState::from_json(&stored)?;
     let mapper = Mapper::new(company_id, incidents.clone());
@@ -256,66 +252,9 @@ pub fn fetch_from<'py, S: AlarmSource>(
     );
     result.set_item("failure", to_py(py, &failure)?)?;
     match out.error {
-        Some(e) if unchanged => {
-            let err = socradar_error(py, e);
-            err.value(py).setattr("partial", &result)?;
-            Err(err)
-        }
+        Some(e) if unchanged => Err(with_partial(py, e, &result)),
         _ => Ok(result.into_any()),
     }
-}
-
-/// `fetch_from_pages`: the fetch over a capture, no request sent.
-pub fn fetch_from_capture<'py>(
-    py: Python<'py>,
-    pages: &Bound<'py, PyList>,
-    cfg: Result<FetchConfig, InputError>,
-    incidents: &IncidentOptions,
-    company_id: u64,
-    last_run: &Bound<'py, PyAny>,
-    now: Option<&str>,
-) -> PyResult<Bound<'py, PyAny>> {
-    // The capture is held by Python; the replay reads it in place and is dropped here, with
-    // the GIL, after the run.
-    let replay = Replay::new(captured_pages(py, pages)?);
-    fetch_from(py, &replay, cfg, incidents, company_id, last_run, now)
-}
-
-/// A `SOCRadar.TestFetch.Alarms` entry.
-fn summary(a: &AlarmView<'_>, company_id: u64) -> Value {
-    let f = &a.fields;
-    let text = |raw| {
-        rawjson::string(raw)
-            .ok()
-            .flatten()
-            .filter(|s| !s.is_empty())
-    };
-    let [main, sub, title] = f
-        .alarm_type_details
-        .filter(|d| d.get().starts_with('{'))
-        .and_then(|d| {
-            rawjson::members(
-                d.get(),
-                ["alarm_main_type", "alarm_sub_type", "alarm_generic_title"],
-            )
-            .ok()
-        })
-        .unwrap_or_default();
-    let cid = f
-        .company_id
-        .and_then(|c| c.get().trim_matches('"').parse::<u64>().ok())
-        .unwrap_or(company_id);
-    json!({
-        "ID": a.id,
-        "Date": timeutil::to_rfc3339(a.date),
-        "RiskLevel": text(f.alarm_risk_level),
-        "Status": text(f.status),
-        "Asset": text(f.alarm_asset),
-        "MainType": text(main),
-        "SubType": text(sub),
-        "Title": text(title),
-        "CompanyID": cid,
-    })
 }
 
 /// The filters a query sends, as `name=value, value` for a hint.
@@ -358,12 +297,10 @@ pub fn test_fetch<'py>(
     limit: usize,
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let now = time_or_now(py, "now", now)?;
+    let now = time_or_now("now", now)?;
     fetch::first_window_start(first_fetch, now)?;
     let cid = client.config().company_id;
-    let preview = py
-        .detach(|| fetch::preview(client, &filters, first_fetch, now))
-        .map_err(|e| socradar_error(py, e))?;
+    let preview = py.detach(|| fetch::preview(client, &filters, first_fetch, now))?;
     let mut alarms = Vec::new();
     let mut malformed = Vec::new();
     // The tag and assignee filters apply to each alarm, as in the fetch.
@@ -373,7 +310,7 @@ pub fn test_fetch<'py>(
         }
         match AlarmView::parse(text) {
             Ok(a) if !admitted(&filters, &a) => {}
-            Ok(a) => alarms.push(summary(&a, cid)),
+            Ok(a) => alarms.push(AlarmSummary::of(&a, cid)),
             Err(m) => malformed.push(m),
         }
     }

@@ -10,7 +10,7 @@ use pyo3::types::PyList;
 use serde_json::{json, Map, Value};
 
 use super::convert::{time_or_now, to_py};
-use super::errors::{guard, input_error, json_arg, socradar_error};
+use super::errors::{guard, json_arg, with_partial};
 use super::socradar::PySocRadarClient;
 use super::socradar_args as args;
 use crate::input::InputError;
@@ -33,9 +33,9 @@ pub struct PyMirror {
     filters: SearchFilters,
 }
 
-fn state_of(py: Python<'_>, state: Option<&Bound<'_, PyAny>>) -> PyResult<MirrorState> {
+fn state_of(state: Option<&Bound<'_, PyAny>>) -> PyResult<MirrorState> {
     Ok(match state {
-        Some(s) => MirrorState::from_json(Some(&json_arg(py, "state", "The mirror state", s)?)),
+        Some(s) => MirrorState::from_json(Some(&json_arg("state", "The mirror state", s)?)),
         None => MirrorState::default(),
     })
 }
@@ -117,21 +117,19 @@ impl PyMirror {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let state = state_of(py, state)?;
-            let now = time_or_now(py, "now", now)?;
+            let state = state_of(state)?;
+            let now = time_or_now("now", now)?;
             let since = last_update_of(last_update);
             let (filters, start, end) = self.window(now);
             let client = self.client.clone();
-            let m = py
-                .detach(move || {
-                    let w = Window {
-                        filters: &filters,
-                        start,
-                        end,
-                    };
-                    incoming::modified(client.as_ref(), &state, &w, since, now)
-                })
-                .map_err(|e| socradar_error(py, e))?;
+            let m = py.detach(move || {
+                let w = Window {
+                    filters: &filters,
+                    start,
+                    end,
+                };
+                incoming::modified(client.as_ref(), &state, &w, since, now)
+            })?;
             to_py(
                 py,
                 &json!({"ids": m.ids.iter().map(u64::to_string).collect::<Vec<_>>(),
@@ -152,26 +150,24 @@ impl PyMirror {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let id = args::id("id", alarm_id)?;
-            let state = state_of(py, state)?;
-            let now = time_or_now(py, "now", now)?;
+            let state = state_of(state)?;
+            let now = time_or_now("now", now)?;
             let (filters, start, end) = self.window(now);
             let client = self.client.clone();
             let settings = self.settings.clone();
             let incidents = self.incidents.clone();
-            let d = py
-                .detach(move || {
-                    let w = Window {
-                        filters: &filters,
-                        start,
-                        end,
-                    };
-                    let shape = Shape {
-                        incidents: &incidents,
-                        company_id: client.config().company_id,
-                    };
-                    incoming::remote_data(client.as_ref(), &state, &w, id, &settings, shape, now)
-                })
-                .map_err(|e| socradar_error(py, e))?;
+            let d = py.detach(move || {
+                let w = Window {
+                    filters: &filters,
+                    start,
+                    end,
+                };
+                let shape = Shape {
+                    incidents: &incidents,
+                    company_id: client.config().company_id,
+                };
+                incoming::remote_data(client.as_ref(), &state, &w, id, &settings, shape, now)
+            })?;
             let mut out = serde_json::to_value(&d).expect("serialises");
             out["updates"] = updates_json(&BTreeMap::from([(id, d.update)]));
             to_py(py, &out)
@@ -196,20 +192,17 @@ impl PyMirror {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let id = args::id("remoteId", alarm_id)?;
-            let state = state_of(py, state)?;
-            let now = time_or_now(py, "now", now)?;
+            let state = state_of(state)?;
+            let now = time_or_now("now", now)?;
             let delta = match delta {
-                Some(d) => match json_arg(py, "delta", "The delta", d)? {
+                Some(d) => match json_arg("delta", "The delta", d)? {
                     Value::Object(m) => m,
                     Value::Null => Map::new(),
                     _ => {
-                        return Err(input_error(
-                            py,
-                            InputError::new(
-                                "delta",
-                                "delta must be a mapping of field names to values.",
-                            ),
-                        ))
+                        return Err(PyErr::from(InputError::new(
+                            "delta",
+                            "delta must be a mapping of field names to values.",
+                        )))
                     }
                 },
                 None => Map::new(),
@@ -218,7 +211,7 @@ impl PyMirror {
                 |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             let closing = match closing {
                 Some(c) if !c.is_none() => {
-                    let v = json_arg(py, "closing", "The closing", c)?;
+                    let v = json_arg("closing", "The closing", c)?;
                     Some(Closing {
                         reason: text(&v, "reason"),
                         notes: text(&v, "notes"),
@@ -232,7 +225,7 @@ impl PyMirror {
                 .map(|l| l.iter().collect::<Vec<_>>())
                 .unwrap_or_default()
             {
-                let v = json_arg(py, "comments", "A comment entry", &c)?;
+                let v = json_arg("comments", "A comment entry", &c)?;
                 outs.push(OutComment {
                     entry_id: text(&v, "entry_id"),
                     user: Some(text(&v, "user")).filter(|s| !s.is_empty()),
@@ -248,27 +241,21 @@ impl PyMirror {
             let (filters, start, end) = self.window(now);
             let client = self.client.clone();
             let settings = self.settings.clone();
-            let r = py
-                .detach(move || {
-                    let w = Window {
-                        filters: &filters,
-                        start,
-                        end,
-                    };
-                    outgoing::update_remote(client.as_ref(), &state, &w, &update, &settings, now)
-                })
-                .map_err(|e| socradar_error(py, e))?;
+            let r = py.detach(move || {
+                let w = Window {
+                    filters: &filters,
+                    start,
+                    end,
+                };
+                outgoing::update_remote(client.as_ref(), &state, &w, &update, &settings, now)
+            })?;
             let out = to_py(
                 py,
                 &json!({"records": r.records, "updates": updates_json(&BTreeMap::from([(id, r.update)]))}),
             )?;
             match r.error {
                 None => Ok(out),
-                Some(e) => {
-                    let err = socradar_error(py, e);
-                    err.value(py).setattr("partial", out)?;
-                    Err(err)
-                }
+                Some(e) => Err(with_partial(py, e, &out)),
             }
         })
     }
@@ -282,7 +269,7 @@ impl PyMirror {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let now = time_or_now(py, "now", now)?;
+            let now = time_or_now("now", now)?;
             let mut raws = Vec::with_capacity(incidents.len());
             for inc in incidents.iter() {
                 let raw: String = inc.get_item("rawJSON")?.extract()?;
@@ -302,17 +289,14 @@ impl PyMirror {
         updates: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let mut s = state_of(py, state)?;
+            let mut s = state_of(state)?;
             let u: BTreeMap<String, TrackedUpdate> =
-                serde_json::from_value(json_arg(py, "updates", "The mirror updates", updates)?)
+                serde_json::from_value(json_arg("updates", "The mirror updates", updates)?)
                     .map_err(|e| {
-                        input_error(
-                            py,
-                            InputError::new(
-                                "updates",
-                                format!("The mirror updates could not be read: {e}."),
-                            ),
-                        )
+                        PyErr::from(InputError::new(
+                            "updates",
+                            format!("The mirror updates could not be read: {e}."),
+                        ))
                     })?;
             let u: BTreeMap<u64, TrackedUpdate> = u
                 .into_iter()
@@ -352,18 +336,16 @@ pub(super) fn set_tag<'py>(
     let id = args::id("alarm_id", alarm_id)?;
     let tag = args::text("tag", tag)?;
     let cid = args::company(company_id)?;
-    let nid = state_of(py, mirror_state)?.notification_id(id);
+    let nid = state_of(mirror_state)?.notification_id(id);
     let instance_cid = client.config().company_id;
     let client = client.clone();
-    let result = py
-        .detach(move || {
-            let remote = ForCompany {
-                client: client.as_ref(),
-                company_id: cid,
-            };
-            tags::set_tag(&remote, id, &tag, change, nid)
-        })
-        .map_err(|e| socradar_error(py, e))?;
+    let result = py.detach(move || {
+        let remote = ForCompany {
+            client: client.as_ref(),
+            company_id: cid,
+        };
+        tags::set_tag(&remote, id, &tag, change, nid)
+    })?;
     let cid = cid.unwrap_or(instance_cid);
     let at = timeutil::to_rfc3339(crate::clock::now());
     let mut alarms = result.action.context_entries(cid, &result.response, &at);

@@ -154,12 +154,13 @@ pub struct Decision<'a> {
     pub content_hash: Option<&'a str>,
 }
 
-/// The command that drafts a report of `subject`.
-pub fn draft_command(subject: &str) -> String {
+/// The `EntityProfile` method that drafts a report of `subject`, as a refusal's `needs` names
+/// it (the integrations turn it into their command).
+pub fn draft_step(subject: &str) -> &'static str {
     if subject == super::mapping::CYBER_THREAT {
-        "!dora-cyber-threat-draft".to_string()
+        "cyber_threat_draft"
     } else {
-        format!("!dora-report-draft type={subject}")
+        "report_draft"
     }
 }
 
@@ -196,21 +197,23 @@ pub fn decide(
     let acting = directory.acting_role(caller, d.role, &allowed)?;
     let what = what(subject);
     let current = current_hash(&ev.chain, subject).ok_or_else(|| {
-        InputError::new(
-            "subject",
-            if subject == "classification" {
-                "There is no classification to approve yet: run !dora-classify first.".to_string()
-            } else {
-                format!(
-                    "There is no {what} to approve yet: run {} first.",
-                    draft_command(subject)
-                )
-            },
-        )
+        if subject == "classification" {
+            InputError::report(
+                "subject",
+                "There is no classification to approve yet: classify the incident first (no classification is recorded in its evidence chain).",
+            )
+            .needing("classify")
+        } else {
+            InputError::report(
+                "subject",
+                format!("There is no {what} to approve yet: draft it first."),
+            )
+            .needing(draft_step(subject))
+        }
     })?;
     if let Some(h) = d.content_hash.filter(|h| !h.trim().is_empty()) {
         if h.trim() != current {
-            return Err(InputError::new(
+            return Err(InputError::approval(
                 "content_hash",
                 format!(
                     "The {what} has changed since the version you reviewed (content hash {} is not the current {}): review the current draft and approve that one.",
@@ -222,7 +225,7 @@ pub fn decide(
     }
     let earlier = decisions(&ev.chain, subject, &current);
     if let Some(e) = earlier.iter().find(|e| same_person(&decider(e), caller)) {
-        return Err(InputError::new(
+        return Err(InputError::approval(
             "approver",
             format!(
                 "{} has already decided on this {what} ({} as {} at {}, recorded for the XSOAR user {}); one person counts once, whatever account or spelling of their name they use.",
@@ -244,7 +247,7 @@ pub fn decide(
                 .into_iter()
                 .filter(|r| !same(r, &acting.role))
                 .collect();
-            return Err(InputError::new(
+            return Err(InputError::approval(
                 "role",
                 format!(
                     "The {} role has already approved this {what} ({}); the other approvals must come from {}.",

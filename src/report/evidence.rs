@@ -47,14 +47,15 @@ impl<'a> Evidence<'a> {
         if v.valid {
             return Ok(());
         }
-        Err(InputError::new(
+        Err(InputError::report(
             "audit",
             format!(
-                "The evidence chain fails verification{}: {}. Nothing was recorded; investigate with !dora-audit-verify and restore the chain from its last export before any further decision.",
+                "The evidence chain fails verification{}: {}. Nothing was recorded; verify the chain to investigate, and restore it from its last export before any further decision.",
                 v.first_bad_seq.map(|s| format!(" at entry {s}")).unwrap_or_default(),
                 v.problem.unwrap_or_default()
             ),
-        ))
+        )
+        .needing("audit_verify"))
     }
 
     /// Appends an entry signed with the current key.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::approval::{
-    current_draft, current_hash, decider, decisions, draft_command, role, user_json,
+    current_draft, current_hash, decider, decisions, draft_step, role, user_json,
 };
 use super::entries::{details, ClassificationEntry, DecisionEntry, DraftEntry, SubmissionEntry};
 use super::evidence::Evidence;
@@ -50,8 +50,15 @@ fn submitted<'a>(chain: &'a [Entry], subject: &str) -> Option<&'a Entry> {
     })
 }
 
+/// A report that cannot be submitted as things stand.
 fn refused(message: String) -> InputError {
-    InputError::new("type", message)
+    InputError::report("type", message)
+}
+
+/// A submission the four-eyes gate refuses: an approval missing, rejected or given twice by one
+/// person.
+fn unapproved(message: String) -> InputError {
+    InputError::approval("type", message)
 }
 
 /// Where each required role of `subject` stands for the draft with `hash`.
@@ -147,7 +154,7 @@ fn approvals_of<'a>(
     subject: &str,
 ) -> Result<(String, Vec<&'a Entry>), InputError> {
     let draft = current_draft(chain, subject).ok_or_else(|| {
-        refused(format!("There is no {subject} report draft: draft it ({}), have it approved, then mark it submitted.", draft_command(subject)))
+        refused(format!("There is no {subject} report draft: draft it, have it approved, then mark it submitted.")).needing(draft_step(subject))
     })?;
     let recorded: DraftEntry = details(draft);
     let hash = recorded.content_hash.clone().unwrap_or_default();
@@ -170,7 +177,7 @@ fn approvals_of<'a>(
     }
     let d = decisions(chain, subject, &hash);
     if let Some(r) = d.iter().find(|e| e.kind == "rejection") {
-        return Err(refused(format!(
+        return Err(unapproved(format!(
             "The {subject} report draft was rejected by {} ({}); draft it again and have it approved.",
             r.actor,
             details::<DecisionEntry>(r).comment.unwrap_or_default()
@@ -187,7 +194,7 @@ fn approvals_of<'a>(
         })
         .collect();
     if !missing.is_empty() {
-        return Err(refused(format!(
+        return Err(unapproved(format!(
             "The {subject} report cannot be submitted before its {} approvals: still needed from {} (for draft {}).",
             policy.required_for(subject).len(),
             missing.join(" and "),
@@ -201,7 +208,7 @@ fn approvals_of<'a>(
             .iter()
             .find(|b| same_person(&decider(a), &decider(b)))
         {
-            return Err(refused(format!(
+            return Err(unapproved(format!(
                 "The approvals of the {subject} report draft as {} and as {} are by one person ({}): a second person must approve.",
                 role(a).as_deref().unwrap_or("?"),
                 role(b).as_deref().unwrap_or("?"),
@@ -298,7 +305,7 @@ pub fn submit(
                     .into_iter()
                     .find(|e| e.kind == "approval");
                 let Some(approval) = approval else {
-                    return Err(refused("The classification as major has not been approved: an approver runs !dora-approve subject=classification decision=approve first.".into()));
+                    return Err(unapproved("The classification as major has not been approved: an approver approves the classification first.".into()).needing("approve"));
                 };
                 consider(
                     &mut latest_basis,
@@ -308,7 +315,7 @@ pub fn submit(
             }
             "reclassification" => {
                 if latest_is_major(&chain) != Some(false) {
-                    return Err(refused("A reclassification as non-major needs the latest decision to be \"not major\": classify again (!dora-classify) or record the rejection of the major classification first.".into()));
+                    return Err(refused("A reclassification as non-major needs the latest decision to be \"not major\": classify the incident again or record the rejection of the major classification first.".into()).needing("classify"));
                 }
                 let Some(initial) = submitted(&chain, "initial") else {
                     return Err(refused("There is nothing to reclassify: no initial notification was submitted for this incident.".into()));

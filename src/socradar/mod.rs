@@ -20,6 +20,7 @@ pub mod rawjson;
 pub mod replay;
 pub mod retry;
 pub mod search;
+pub mod summary;
 pub mod tags;
 pub mod window;
 

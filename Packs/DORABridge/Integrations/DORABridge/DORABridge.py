@@ -12,7 +12,7 @@ from CommonServerPython import *
 from CommonServerUserPython import *
 
 from dora_bridge import EntityProfile, assess_cyber_threat, command_args
-from dora_bridge.xsoar import calling_user, load_head, store_head
+from dora_bridge.xsoar import calling_user, load_head, needed_command, store_head
 
 # The arguments declared isArray in the yml, and those taking JSON-shaped input.
 ARRAY_ARGS = (
@@ -546,7 +546,9 @@ def main() -> None:
         else:
             raise NotImplementedError(f"The command {command} is not implemented by this integration.")
     except Exception as e:
-        return_error(f"Failed to execute {command} command. Error: {e}", error=e)
+        first = needed_command(e, demisto.args() or {})
+        hint = f" Run {first} first." if first else ""
+        return_error(f"Failed to execute {command} command. Error: {e}{hint}", error=e)
 
 
 if __name__ in ("__main__", "__builtin__", "builtins"):
