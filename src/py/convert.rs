@@ -4,13 +4,54 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pythonize::pythonize;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::errors::input_error;
 use crate::timeutil;
 
-/// A serialisable value as the Python object pythonize makes of it (dicts, lists, str, numbers).
+/// A result for Python: the domain's value (serialised in XSOAR's context spelling) with its
+/// field names in snake_case ([`crate::casing::snake`]). Every binding hands its result back
+/// through here, so none can forget the turn; `dora_bridge.xsoar.context` turns it back.
 pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    let value = serde_json::to_value(v)
+        .map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))?;
+    if let Ok(path) = std::env::var("DORA_CASING_DUMP") {
+        use std::io::Write;
+        let back = crate::casing::context(crate::casing::snake(value.clone()));
+        let line = serde_json::json!({"ok": back == value, "v": value});
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+    as_is(py, &crate::casing::snake(value))
+}
+
+/// A value as the Python object pythonize makes of it, keys as they are: SOCRadar's wire data
+/// and the fetch's XSOAR incidents and state, whose keys are the vendor's and the server's.
+pub fn as_is<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
+}
+
+/// An earlier result handed back (`classification`, `head`, a chain), in either spelling: the
+/// snake_case one the core returned, or XSOAR's, as stored in context. Read in XSOAR's.
+pub fn result_arg(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
+    Ok(crate::casing::context(super::report::json_of(py, name, v)?))
+}
+
+/// XSOAR's context (`demisto.context()`): its `DORA` subtree may hold results in either
+/// spelling (a script outside XSOAR keeps the snake_case ones); the rest is left as it is.
+pub fn context_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
+    let mut context = super::report::json_of(py, "context", v)?;
+    if let Some(obj) = context.as_object_mut() {
+        if let Some(dora) = obj.remove("dora").or_else(|| obj.remove("DORA")) {
+            obj.insert("DORA".into(), crate::casing::context(dora));
+        }
+    }
+    Ok(context)
 }
 
 /// A time argument: RFC 3339 with `Z` or an offset, else an `InputError` naming it.
@@ -36,4 +77,21 @@ pub fn set_clock(py: Python<'_>, at: Option<&str>, running: bool) -> PyResult<()
 #[pyfunction]
 pub fn now() -> String {
     timeutil::to_rfc3339(crate::clock::now())
+}
+
+/// `to_context(result)`: a result in XSOAR's context spelling ([`crate::casing::context`]), for
+/// `CommandResults`; a value already in that spelling comes back unchanged.
+#[pyfunction]
+pub fn to_context<'py>(py: Python<'py>, result: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    as_is(py, &result_arg(py, "result", Some(result))?)
+}
+
+/// `from_context(value)`: a value from XSOAR's context in the snake_case spelling results have.
+#[pyfunction]
+pub fn from_context<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v = super::report::json_of(py, "value", Some(value))?;
+    as_is(py, &crate::casing::snake(v))
 }

@@ -34,6 +34,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(report_docs::report_fields, m)?)?;
     m.add_function(wrap_pyfunction!(convert::set_clock, m)?)?;
     m.add_function(wrap_pyfunction!(convert::now, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::to_context, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::from_context, m)?)?;
     m.add_function(wrap_pyfunction!(_selftest_panic, m)?)?;
     Ok(())
 }

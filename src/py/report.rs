@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 
-use super::convert::{time_or_now, to_py};
+use super::convert::{context_arg, result_arg, time_or_now, to_py};
 use super::errors::{input_error, json_arg};
 use crate::audit::{self, HeadRecord};
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
@@ -43,10 +43,10 @@ impl ChainArgs {
         context: Option<&Bound<'_, PyAny>>,
         head: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ChainArgs> {
-        let head = json_of(py, "head", head)?;
+        let head = result_arg(py, "head", head)?;
         Ok(ChainArgs {
             incident: json_of(py, "incident", incident)?,
-            context: json_of(py, "context", context)?,
+            context: context_arg(py, context)?,
             head: HeadRecord::from_json(&head),
         })
     }

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
-use super::convert::{time_or_now, to_py};
+use super::convert::{as_is, time_or_now};
 use super::errors::{guard, input_error, json_arg, socradar_error};
 use super::socradar_args as args;
 use super::socradar_fetch::{fetch_from, fetch_from_capture, preview_limit, test_fetch};
@@ -56,7 +56,7 @@ impl PySocRadarClient {
             "message": response.get("message").cloned().unwrap_or(Value::Null),
             "response": response,
         });
-        to_py(py, &out)
+        as_is(py, &out)
     }
 }
 
@@ -176,7 +176,7 @@ impl PySocRadarClient {
         guard(py, || {
             use std::sync::atomic::Ordering::Relaxed;
             let t = &self.client.traffic;
-            to_py(
+            as_is(
                 py,
                 &json!({"requests": t.requests.load(Relaxed), "retries": t.retries.load(Relaxed)}),
             )
@@ -255,7 +255,7 @@ impl PySocRadarClient {
                 .alarm_texts()
                 .map(|t| serde_json::from_str(t).unwrap_or(Value::Null))
                 .collect();
-            to_py(
+            as_is(
                 py,
                 &json!({"alarms": alarms, "total_records": p.total_records, "total_pages": p.total_pages}),
             )
