@@ -299,4 +299,4 @@ def test_the_sample_register_still_reads():
     structure checks into the cross-checks and the matching."""
     c = ContextConnectors.from_params({"register_files": json.dumps(SAMPLES)})
     ctx = c.ict_context(services=["Card payments"])
-    assert ctx["CriticalServicesAffected"]["Value"] is True
+    assert ctx["critical_services_affected"]["value"] is True

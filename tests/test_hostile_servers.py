@@ -309,7 +309,7 @@ c = ContextConnectors.from_params(params)
 try:
     if call == "ict":
         out = c.ict_context(asset="203.0.113.16")
-        result["out"] = {"partial": out["Partial"], "problems": out["Problems"]}
+        result["out"] = {"partial": out["partial"], "problems": out["problems"]}
     else:
         out = c.transaction_scope(["Card payments"], window_start, window_end)
         result["out"] = {"partial": out.get("Partial"), "problems": out.get("Problems"),
@@ -482,7 +482,7 @@ def test_a_large_register_loads_and_a_huge_file_is_refused_unread(tmp_path):
             c = ContextConnectors.from_params({"register_path": str(folder)})
             best = min(best, time.perf_counter() - started)
         assert (
-            c.ict_context(services=[f"Function {functions - 1}"])["Functions"][0]["Id"] == f"F{functions - 1}"
+            c.ict_context(services=[f"Function {functions - 1}"])["functions"][0]["id"] == f"F{functions - 1}"
         )
         return best
 
