@@ -57,7 +57,9 @@ def explain_deadlines(d: dict[str, Any]) -> str:
         r = d[key]
         due = f"due {r['due']} ({r['due_local']})" if r["due"] else "no due time yet"
         left = f", {r['time_left']} left" if r["time_left"] and not r["time_left"].startswith("-") else ""
-        late = f", overdue by {r['time_left'][1:]}" if r["time_left"] and r["time_left"].startswith("-") else ""
+        late = (
+            f", overdue by {r['time_left'][1:]}" if r["time_left"] and r["time_left"].startswith("-") else ""
+        )
         lines.append(f"{r['report']}: {r['status']}, {due}{left}{late}")
         lines.append(f"    {r['rule']}")
         lines += [f"    {n}" for n in r["notes"]]

@@ -15,18 +15,6 @@ use crate::timeutil;
 pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     let value = serde_json::to_value(v)
         .map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))?;
-    if let Ok(path) = std::env::var("DORA_CASING_DUMP") {
-        use std::io::Write;
-        let back = crate::casing::context(crate::casing::snake(value.clone()));
-        let line = serde_json::json!({"ok": back == value, "v": value});
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = writeln!(f, "{line}");
-        }
-    }
     as_is(py, &crate::casing::snake(value))
 }
 

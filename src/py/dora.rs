@@ -74,10 +74,50 @@ impl PyEntityProfile {
     }
 }
 
-#[pymethods]
+/// The keyword arguments of `EntityProfile(...)`: the DORA Bridge instance parameters
+/// (DORABridge.yml, `configuration`), by the same names.
+const PARAMETERS: &[&str] = &[
+    "entity_name",
+    "entity_lei",
+    "entity_type",
+    "home_member_state",
+    "nis2_essential_or_important",
+    "significant_or_systemic",
+    "simplified_framework",
+    "critical_services",
+    "authorised_services",
+    "clients_per_service",
+    "counterparts_per_service",
+    "daily_transactions_per_service",
+    "daily_value_per_service_eur",
+    "relevant_clients",
+    "geographical_spread_reading",
+    "due_soon_initial_minutes",
+    "due_soon_intermediate_hours",
+    "due_soon_final_days",
+    "primary_contact_name",
+    "primary_contact_email",
+    "primary_contact_phone",
+    "secondary_contact_name",
+    "secondary_contact_email",
+    "secondary_contact_phone",
+    "parent_undertaking_name",
+    "parent_undertaking_lei",
+    "report_currency",
+    "report_schema",
+    "report_schema_version",
+    "cyber_threat_schema",
+    "report_field_sources",
+    "initial_notification_approver_roles",
+    "report_approver_roles",
+    "approver_roles",
+    "approver_users",
+    "chain_key",
+    "chain_retired_keys",
+];
+
 impl PyEntityProfile {
-    #[staticmethod]
-    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+    fn read(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
             let v = json_of(py, "params", Some(params.as_any()))?;
             let profile = EntityProfile::from_params(&v)?;
@@ -89,6 +129,38 @@ impl PyEntityProfile {
                 report,
             })
         })
+    }
+}
+
+#[pymethods]
+impl PyEntityProfile {
+    /// `EntityProfile(entity_name=..., home_member_state=..., ...)`: the instance parameters as
+    /// keyword arguments, typed (flags as bool, lists as lists, per-service figures as a dict,
+    /// amounts as decimal strings). A name that is not a parameter is refused, not ignored.
+    #[new]
+    #[pyo3(signature = (**params))]
+    fn new(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let params = params.cloned().unwrap_or_else(|| PyDict::new(py));
+        for key in params.keys() {
+            let key: String = key.extract()?;
+            if !PARAMETERS.contains(&key.as_str()) {
+                return Err(InputError::new(
+                    &key,
+                    format!(
+                        "{key} is not a DORA Bridge instance parameter; EntityProfile takes {}.",
+                        PARAMETERS.join(", ")
+                    ),
+                )
+                .into());
+            }
+        }
+        Self::read(py, &params)
+    }
+
+    /// From the XSOAR instance parameters (`demisto.params()`).
+    #[staticmethod]
+    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+        Self::read(py, params)
     }
 
     /// The profile as read, for display.
