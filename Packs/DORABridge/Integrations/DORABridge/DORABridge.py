@@ -129,7 +129,9 @@ def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
 
 def deadlines_command(profile: EntityProfile, args: dict) -> CommandResults:
     result = context(
-        profile.deadlines(args, incident=demisto.incident(), context=demisto.context(), now=args.get("now") or None)
+        profile.deadlines(
+            args, incident=demisto.incident(), context=demisto.context(), now=args.get("now") or None
+        )
     )
     rows = [result[k] for k in ("InitialNotification", "IntermediateReport", "FinalReport")]
     notes = [f"- {n}" for row in rows for n in row["Notes"]]
@@ -282,7 +284,9 @@ def decided_by(entry: dict, actor: str) -> dict:
 def decision_results(prefix: str, row: dict, readable: str, entry: dict) -> list:
     """A human decision as context (keyed by its chain entry's hash) and as its chain entry."""
     return [
-        CommandResults(outputs_prefix=prefix, outputs_key_field="Hash", outputs=row, readable_output=readable),
+        CommandResults(
+            outputs_prefix=prefix, outputs_key_field="Hash", outputs=row, readable_output=readable
+        ),
         audit_results([entry], "decision recorded"),
     ]
 
