@@ -6,6 +6,8 @@ incident's fields, judges every criterion and computes every deadline.
 """
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import demistomock as demisto
 from CommonServerPython import *
@@ -269,6 +271,17 @@ def draft_results(out: dict) -> list:
     return results
 
 
+def sealed_decision(decide: Callable[..., dict], *positional: str, **named: Any) -> tuple[dict, dict]:
+    """A human decision (``profile.approve`` or ``profile.decide``) made as the calling XSOAR
+    user and sealed in the chain, whose new head is recorded: its entry and the entry's details,
+    in context spelling."""
+    caller, user = calling_user(demisto)
+    evidence = Evidence()
+    out = context(decide(*positional, caller=caller, user=user, **named, **evidence.args()))
+    evidence.record(out["Head"])
+    return out["Entry"], out["Entry"]["Details"]
+
+
 def decided_by(entry: dict, actor: str) -> dict:
     """Who made a recorded human decision: the authenticated user (under ``actor``), their e-mail
     and the role they decided in, as dora-approve and dora-decide both put it into context."""
@@ -292,24 +305,15 @@ def decision_results(prefix: str, row: dict, readable: str, entry: dict) -> list
 
 
 def approve_command(profile: EntityProfile, args: dict) -> list:
-    caller, user = calling_user(demisto)
-    evidence = Evidence()
-    out = context(
-        profile.approve(
-            args.get("subject") or "",
-            args.get("decision") or "",
-            caller=caller,
-            user=user,
-            role=args.get("role"),
-            approver=args.get("approver"),
-            comment=args.get("comment"),
-            content_hash=args.get("content_hash"),
-            **evidence.args(),
-        )
+    entry, d = sealed_decision(
+        profile.approve,
+        args.get("subject") or "",
+        args.get("decision") or "",
+        role=args.get("role"),
+        approver=args.get("approver"),
+        comment=args.get("comment"),
+        content_hash=args.get("content_hash"),
     )
-    evidence.record(out["Head"])
-    entry = out["Entry"]
-    d = entry["Details"]
     approval = {
         "Subject": d["Subject"],
         **decided_by(entry, "Approver"),
@@ -353,22 +357,13 @@ def triage_command(profile: EntityProfile, args: dict) -> list:
 
 
 def decide_command(profile: EntityProfile, args: dict) -> list:
-    caller, user = calling_user(demisto)
-    evidence = Evidence()
-    out = context(
-        profile.decide(
-            args.get("decision") or "",
-            args.get("reason") or "",
-            caller=caller,
-            user=user,
-            role=args.get("role"),
-            decided_by=args.get("decided_by"),
-            **evidence.args(),
-        )
+    entry, d = sealed_decision(
+        profile.decide,
+        args.get("decision") or "",
+        args.get("reason") or "",
+        role=args.get("role"),
+        decided_by=args.get("decided_by"),
     )
-    evidence.record(out["Head"])
-    entry = out["Entry"]
-    d = entry["Details"]
     system = d.get("SystemVerdict") or {}
     if system:
         verdict = "major" if system.get("IsMajor") else "not major"
