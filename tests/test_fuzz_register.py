@@ -254,14 +254,14 @@ ict_mappings = st.one_of(
 
 def check_ict(ctx: dict) -> None:
     for k in (
-        "Asset",
-        "AffectedServices",
-        "CriticalServicesAffected",
-        "Functions",
-        "Providers",
-        "Countries",
-        "Partial",
-        "Problems",
+        "asset",
+        "affected_services",
+        "critical_services_affected",
+        "functions",
+        "providers",
+        "countries",
+        "partial",
+        "problems",
     ):
         assert k in ctx, k
     json.dumps(ctx)

@@ -312,8 +312,8 @@ try:
         result["out"] = {"partial": out["partial"], "problems": out["problems"]}
     else:
         out = c.transaction_scope(["Card payments"], window_start, window_end)
-        result["out"] = {"partial": out.get("Partial"), "problems": out.get("Problems"),
-                         "figures": sorted(k for k, v in out.items() if isinstance(v, dict) and "Value" in v)}
+        result["out"] = {"partial": out.get("partial"), "problems": out.get("problems"),
+                         "figures": sorted(k for k, v in out.items() if isinstance(v, dict) and "value" in v)}
 except ConnectorError as e:
     result["error"] = str(e)
 """
@@ -380,7 +380,7 @@ def test_a_ten_million_row_result_is_stopped_at_the_second_row():
     assert out["partial"] is True
     assert any("Query affected_query returned more than one row" in p for p in out["problems"]), out
     # Nothing else lost: the other queries' figures are there.
-    assert {"ClientsTotal", "CounterpartsTotal"} <= set(out["figures"]), out
+    assert {"clients_total", "counterparts_total"} <= set(out["figures"]), out
 
 
 def test_a_cmdb_whose_items_each_have_ten_new_parents_is_walked_to_a_bound():
