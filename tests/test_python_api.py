@@ -9,6 +9,7 @@ every result of that flow, comes back from snake_case to XSOAR's context spellin
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ import dora_bridge
 from dora_bridge import from_context, to_context
 from tests.anchor import at
 from tests.fixtures import CHAIN_KEY, SCHEMAS, XSOAR_USERS, dora_params
+from tests.fuzzing import REGISTER
 
 INTEGRATIONS = Path(__file__).resolve().parent.parent / "Packs" / "DORABridge" / "Integrations"
+REGISTER_SAMPLES = {p.name: p.read_text(encoding="utf-8") for p in sorted(REGISTER.glob("b_*.csv"))}
 
 
 def signed_in(username: str) -> dict:
@@ -231,3 +234,17 @@ def test_the_keyword_arguments_are_the_instance_parameters():
         with pytest.raises(dora_bridge.InputError) as e:
             dora_bridge.EntityProfile(**{name: None, "entity_name": ""})
         assert e.value.argument == "entity_name", name
+
+
+def test_the_ict_context_s_countries_feed_the_geographical_scope_as_they_are():
+    """``ict_context``'s snake_case ``countries`` go to ``geo_scope(providers=...)`` unchanged, as
+    the XSOAR spelling kept in ``DORA.Context.ICT.Countries`` does."""
+    connectors = dora_bridge.ContextConnectors.from_params({"register_files": json.dumps(REGISTER_SAMPLES)})
+    ict = connectors.ict_context(services=["Card payments"])
+    providers = [c for c in ict["countries"] if c["third_party"]]
+    assert providers, ict["countries"]
+    snake = connectors.geo_scope(clients=["DE"], providers=ict["countries"])
+    assert snake == connectors.geo_scope(clients=["DE"], providers=to_context(ict["countries"]))
+    assert {c["country"] for c in providers} <= set(snake["member_states"]["value"]) | {
+        o["country"] for o in snake["outside_eea"]
+    }

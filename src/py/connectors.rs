@@ -181,7 +181,8 @@ impl PyConnectors {
                 obs.extend(self.set.group_entities.iter().cloned());
             }
             if let Some(p) = providers.filter(|p| !p.is_none()) {
-                let v = json_arg(py, "providers", "providers", p)?;
+                // `ict_context`'s `countries`, in either spelling.
+                let v = crate::casing::context(json_arg(py, "providers", "providers", p)?);
                 let items = match v {
                     Value::Array(a) => a,
                     Value::Null => Vec::new(),
