@@ -117,40 +117,40 @@ fn data(key: &str, value: &Value) -> Option<Data> {
 
 /// `value` with its field names in snake_case; data under an [`OPAQUE`] key unchanged.
 pub fn snake(value: Value) -> Value {
-    turn(value, &snake_key, &|k| context_key(k))
+    turn(value, &snake_key)
 }
 
 /// `value` with its field names in XSOAR's context spelling: the inverse of [`snake`], and the
 /// identity on a value already in that spelling.
 pub fn context(value: Value) -> Value {
-    turn(value, &context_key, &|k| context_key(k))
+    turn(value, &context_key)
 }
 
-/// Renames the keys of every object with `name`, leaving data as it is; `context_of` gives a
-/// key's context spelling, in which [`OPAQUE`] names it.
-fn turn(value: Value, name: &dyn Fn(&str) -> String, context_of: &dyn Fn(&str) -> String) -> Value {
+/// Renames the keys of every object with `name`, leaving data as it is ([`OPAQUE`] names a key in
+/// its context spelling, whichever spelling the value is in).
+fn turn(value: Value, name: &dyn Fn(&str) -> String) -> Value {
     match value {
         Value::Object(m) => Value::Object(
             m.into_iter()
                 .map(|(k, v)| {
-                    let v = match data(&context_of(&k), &v) {
+                    let v = match data(&context_key(&k), &v) {
                         Some(Data::Whole) => v,
                         Some(Data::Keys) => match v {
                             Value::Object(entries) => Value::Object(
                                 entries
                                     .into_iter()
-                                    .map(|(ek, ev)| (ek, turn(ev, name, context_of)))
+                                    .map(|(ek, ev)| (ek, turn(ev, name)))
                                     .collect(),
                             ),
-                            other => turn(other, name, context_of),
+                            other => turn(other, name),
                         },
-                        _ => turn(v, name, context_of),
+                        _ => turn(v, name),
                     };
                     (name(&k), v)
                 })
                 .collect::<Map<String, Value>>(),
         ),
-        Value::Array(a) => Value::Array(a.into_iter().map(|v| turn(v, name, context_of)).collect()),
+        Value::Array(a) => Value::Array(a.into_iter().map(|v| turn(v, name)).collect()),
         other => other,
     }
 }
