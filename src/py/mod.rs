@@ -4,6 +4,7 @@ mod connectors;
 mod convert;
 mod dora;
 mod errors;
+mod profile_params;
 mod report;
 mod report_docs;
 mod socradar;
