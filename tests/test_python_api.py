@@ -64,8 +64,9 @@ def standing_clock():
     dora_bridge.set_clock(at(), running=True)
 
 
-def profile() -> dora_bridge.EntityProfile:
-    """A German payment institution, from keyword arguments typed as Python values."""
+def reporting_profile() -> dora_bridge.EntityProfile:
+    """A German payment institution with a primary contact and the DORA_IR schema (enough to
+    draft), from keyword arguments typed as Python values."""
     return dora_bridge.EntityProfile(
         entity_name="Zahlungsinstitut Beispiel GmbH",
         entity_lei="529900T8BM49AURSDO55",
@@ -87,9 +88,8 @@ def profile() -> dora_bridge.EntityProfile:
     )
 
 
-def run_flow() -> Chain:
-    """Classify, run the clock, draft, approve, submit and verify, from plain Python."""
-    p = profile()
+def card_outage() -> Chain:
+    """An incident an hour old, with the facts a report needs beyond the classification."""
     incident = {"id": "4711", "created": at(hours=-2), "occurred": at(hours=-3)}
     context: dict = {
         "DORA": {
@@ -100,7 +100,14 @@ def run_flow() -> Chain:
             }
         }
     }
-    chain = Chain(incident, context)
+    return Chain(incident, context)
+
+
+def run_flow() -> Chain:
+    """Classify, run the clock, draft, approve, submit and verify, from plain Python."""
+    p = reporting_profile()
+    chain = card_outage()
+    incident, context = chain.incident, chain.context
 
     facts = {"affected_services": "Card payments", "clients_affected": "12430", "member_states": "DE,AT"}
     classification = chain.keep(p.classify(facts, incident=incident, context=context))
@@ -155,7 +162,7 @@ def test_classify_deadlines_draft_approve_submit_verify_from_plain_python(standi
     # A changed entry is found, with the key and without it.
     tampered = copy.deepcopy(chain.context)
     tampered["DORA"]["Audit"][3]["actor"] = "someone.else"
-    p = profile()
+    p = reporting_profile()
     assert p.audit_verify(incident=chain.incident, context=tampered, head=chain.head)["valid"] is False
     assert dora_bridge.audit_verify(tampered["DORA"]["Audit"], incident_id="4711")["valid"] is False
     # The chain kept in XSOAR's spelling verifies the same: the spelling is not what is sealed.
@@ -202,7 +209,7 @@ def test_every_declared_context_path_round_trips():
 
 def test_a_profile_from_keyword_arguments_is_the_one_from_instance_parameters():
     assert (
-        profile().as_dict()
+        reporting_profile().as_dict()
         == dora_bridge.EntityProfile.from_params(
             dora_params(
                 primary_contact_name="Ana Ruiz",
