@@ -24,22 +24,34 @@ pub fn as_is<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bou
     pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
 }
 
-/// An earlier result handed back (`classification`, `head`, a chain), in either spelling: the
-/// snake_case one the core returned, or XSOAR's, as stored in context. Read in XSOAR's.
-pub fn result_arg(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
-    Ok(crate::casing::context(super::report::json_of(py, name, v)?))
-}
+/// The arguments that take an earlier result back: read in either spelling, the snake_case one
+/// the core returned or XSOAR's, as stored in context.
+const RESULT_ARGUMENTS: &[&str] = &[
+    "classification",
+    "deadlines",
+    "reports",
+    "approvals",
+    "head",
+    "chain",
+    "result",
+];
 
-/// XSOAR's context (`demisto.context()`): its `DORA` subtree may hold results in either
-/// spelling (a script outside XSOAR keeps the snake_case ones); the rest is left as it is.
-pub fn context_arg(py: Python<'_>, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
-    let mut context = super::report::json_of(py, "context", v)?;
-    if let Some(obj) = context.as_object_mut() {
-        if let Some(dora) = obj.remove("dora").or_else(|| obj.remove("DORA")) {
-            obj.insert("DORA".into(), crate::casing::context(dora));
+/// An argument's value in the spelling the core works in (XSOAR's context keys), whichever the
+/// caller kept: every argument in [`RESULT_ARGUMENTS`] whole, and the `DORA` part of `context`
+/// (`demisto.context()`, or a script's own, holding snake_case results); anything else, and the
+/// rest of the context, as given.
+pub fn spelled_for_core(argument: &str, mut value: Value) -> Value {
+    if RESULT_ARGUMENTS.contains(&argument) {
+        return crate::casing::context(value);
+    }
+    if argument == "context" {
+        if let Some(obj) = value.as_object_mut() {
+            if let Some(dora) = obj.remove("dora").or_else(|| obj.remove("DORA")) {
+                obj.insert("DORA".into(), crate::casing::context(dora));
+            }
         }
     }
-    Ok(context)
+    value
 }
 
 /// A time argument: RFC 3339 with `Z` or an offset, else an `InputError` naming it.
@@ -71,7 +83,7 @@ pub fn now() -> String {
 /// `CommandResults`; a value already in that spelling comes back unchanged.
 #[pyfunction]
 pub fn to_context<'py>(py: Python<'py>, result: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    as_is(py, &result_arg(py, "result", Some(result))?)
+    as_is(py, &super::report::json_of(py, "result", Some(result))?)
 }
 
 /// `from_context(value)`: a value from XSOAR's context in the snake_case spelling results have.

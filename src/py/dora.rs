@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
-use super::convert::{as_is, context_arg, result_arg, time_arg, time_or_now, to_py};
+use super::convert::{as_is, time_arg, time_or_now, to_py};
 use super::errors::{guard, input_error};
 use super::report;
 use crate::dora::classify::classify;
@@ -56,7 +56,7 @@ impl PyEntityProfile {
         now: chrono::DateTime<chrono::Utc>,
     ) -> PyResult<Vec<(&'static str, chrono::DateTime<chrono::Utc>)>> {
         let incident = json_of(py, "incident", incident)?;
-        let context = context_arg(py, context)?;
+        let context = json_of(py, "context", context)?;
         let Ok(d) = self.clock(&json!({}), &incident, &context, now) else {
             return Ok(Vec::new());
         };
@@ -128,7 +128,7 @@ impl PyEntityProfile {
         guard(py, || {
             let args = json_of(py, "args", Some(args))?;
             let incident = json_of(py, "incident", incident)?;
-            let context = context_arg(py, context)?;
+            let context = json_of(py, "context", context)?;
             let now = time_or_now(py, "now", now)?;
             let classified_at = match args
                 .get("classified_at")
@@ -161,7 +161,7 @@ impl PyEntityProfile {
         guard(py, || {
             let args = json_of(py, "args", Some(args))?;
             let incident = json_of(py, "incident", incident)?;
-            let context = context_arg(py, context)?;
+            let context = json_of(py, "context", context)?;
             let now = time_or_now(py, "now", now)?;
             let d = self.clock(&args, &incident, &context, now)?;
             to_py(py, &d)
@@ -271,7 +271,7 @@ impl PyEntityProfile {
         now: Option<&str>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let c = result_arg(py, "classification", Some(classification))?;
+            let c = json_of(py, "classification", Some(classification))?;
             let a = report::ChainArgs::read(py, incident, context, head)?;
             report::record_classification(py, &self.report, c, a, report::now_or(py, now)?)
         })
@@ -551,10 +551,10 @@ pub fn incident_field_updates<'py>(
     now: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let c = result_arg(py, "classification", classification)?;
-        let d = result_arg(py, "deadlines", deadlines)?;
-        let r = result_arg(py, "reports", reports)?;
-        let a = result_arg(py, "approvals", approvals)?;
+        let c = json_of(py, "classification", classification)?;
+        let d = json_of(py, "deadlines", deadlines)?;
+        let r = json_of(py, "reports", reports)?;
+        let a = json_of(py, "approvals", approvals)?;
         let now = time_or_now(py, "now", now)?;
         let some = |v: &Value| Some(v).filter(|v| !v.is_null()).cloned();
         let u = crate::dora::fields::updates_with_reporting(

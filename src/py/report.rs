@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 
-use super::convert::{context_arg, result_arg, time_or_now, to_py};
+use super::convert::{spelled_for_core, time_or_now, to_py};
 use super::errors::{input_error, json_arg};
 use crate::audit::{self, HeadRecord};
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
@@ -20,11 +20,12 @@ use crate::report::gate::{self, SubmissionRequest};
 use crate::report::request::{chain_in, draft_report, incident_id, DraftRequest};
 use crate::report::settings::ReportSettings;
 
-/// A Python value as JSON; absent is `null`.
+/// A Python value as JSON; absent is `null`. An earlier result handed back is read in the
+/// spelling the core works in, whichever the caller kept ([`spelled_for_core`]).
 pub fn json_of(py: Python<'_>, name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
     match v {
         None => Ok(Value::Null),
-        Some(v) => json_arg(py, name, name, v),
+        Some(v) => Ok(spelled_for_core(name, json_arg(py, name, name, v)?)),
     }
 }
 
@@ -43,10 +44,10 @@ impl ChainArgs {
         context: Option<&Bound<'_, PyAny>>,
         head: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ChainArgs> {
-        let head = result_arg(py, "head", head)?;
+        let head = json_of(py, "head", head)?;
         Ok(ChainArgs {
             incident: json_of(py, "incident", incident)?,
-            context: context_arg(py, context)?,
+            context: json_of(py, "context", context)?,
             head: HeadRecord::from_json(&head),
         })
     }

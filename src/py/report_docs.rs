@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 
-use super::convert::{result_arg, to_py};
+use super::convert::to_py;
 use super::errors::{guard, input_error};
 use super::report::json_of;
 use crate::input::InputError;
@@ -19,7 +19,7 @@ pub fn audit_verify<'py>(
     incident_id: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let v = result_arg(py, "chain", Some(chain))?;
+        let v = json_of(py, "chain", Some(chain))?;
         let chain = crate::audit::chain_from_json(&v)
             .map_err(|e| input_error(py, InputError::new("chain", e.message)))?;
         to_py(py, &crate::audit::verify(&chain, incident_id, None, None))
