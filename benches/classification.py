@@ -96,7 +96,7 @@ def classify_python(iterations: int) -> dict[str, Any]:
     for i in range(iterations):
         c = items[i % CASES]
         major += profile.classify(c["args"], incident=c["incident"], context=c["context"], now=c["now"])[
-            "IsMajor"
+            "is_major"
         ]
     seconds = time.perf_counter() - started
     return {"iterations": iterations, "seconds": seconds, "per_second": iterations / seconds, "major": major}
@@ -159,9 +159,9 @@ def report_drafts(count: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fmt in ("json", "markdown"):
         first = profile.report_draft("initial", fmt, incident=incident, context=context, head=head)
-        assert first["Draft"]["Complete"], first["Draft"]["Missing"]
+        assert first["draft"]["complete"], first["draft"]["missing"]
         if fmt == "json":
-            assert first["Validation"]["Valid"], first["Validation"]
+            assert first["validation"]["valid"], first["validation"]
         samples = []
         for _ in range(count):
             started = time.perf_counter()
@@ -171,7 +171,7 @@ def report_drafts(count: int) -> dict[str, Any]:
             "count": count,
             "p50": percentile(samples, 50),
             "p99": percentile(samples, 99),
-            "validated": first["Validation"]["Schema"] if first["Validation"] else None,
-            "bytes": len(first["Rendered"] or ""),
+            "validated": first["validation"]["schema"] if first["validation"] else None,
+            "bytes": len(first["rendered"] or ""),
         }
     return out

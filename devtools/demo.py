@@ -83,7 +83,7 @@ def business_morning(after: datetime) -> datetime:
         day += timedelta(days=1)
         noon = rfc3339(day + timedelta(hours=5))
         facts = {"aware_at": rfc3339(day), "classified_at": rfc3339(day), "is_major": "true"}
-        if not profile.deadlines(facts, now=noon)["InitialNotification"]["ReliefApplied"]:
+        if not profile.deadlines(facts, now=noon)["initial_notification"]["relief_applied"]:
             return day
     raise SystemExit(f"no working day in the month after {rfc3339(after)} in the entity's calendar")
 

@@ -1,6 +1,7 @@
 //! DORA Bridge core. Domain modules are plain Rust; `py` is the only binding layer.
 
 pub mod audit;
+pub mod casing;
 pub mod cell;
 pub mod clock;
 pub mod connectors;

@@ -75,22 +75,22 @@ def assessment() -> dict:
 
 def test_a_leaked_credentials_draft_is_valid_for_both_validators():
     a = assessment()
-    assert a["Significant"] is True and a["PotentialCriteria"] == [
+    assert a["significant"] is True and a["potential_criteria"] == [
         "clients_financial_counterparts_and_transactions_affected"
     ]
     context = {"DORA": {"CyberThreat": a, "CyberThreatNotification": {"ActionsTaken": "Passwords reset."}}}
     # Outside an incident (no id) the draft is shown, not recorded.
     incident = {k: v for k, v in LEAKED_CREDENTIALS.items() if k != "id"}
     out = profile().cyber_threat_draft("json", incident=incident, context=context)
-    draft = out["Draft"]
-    assert draft["Complete"] is True, draft["Problems"]
-    assert out["Validation"]["Valid"] is True and out["Validation"]["Schema"] == "CYB-1.2.0"
-    assert python_valid(draft["Document"]) is True
-    assert json.loads(out["Rendered"]) == draft["Document"]
-    threat = draft["Document"]["cyberThreat"]
+    draft = out["draft"]
+    assert draft["complete"] is True, draft["problems"]
+    assert out["validation"]["valid"] is True and out["validation"]["schema"] == "CYB-1.2.0"
+    assert python_valid(draft["document"]) is True
+    assert json.loads(out["rendered"]) == draft["document"]
+    threat = draft["document"]["cyberThreat"]
     assert threat["status"] == "active" and threat["detectionDateTime"] == "2026-11-23T08:52:00Z"
-    assert "Sommer2026" not in out["Rendered"] and "a.b@" not in out["Rendered"]
-    sources = {f["Id"]: f["Source"] for f in draft["Fields"]}
+    assert "Sommer2026" not in out["rendered"] and "a.b@" not in out["rendered"]
+    sources = {f["id"]: f["source"] for f in draft["fields"]}
     assert sources == {
         "1": "profile.name", "2a": "profile.lei", "2b": None, "3": "derived.profile_entity_type_list",
         "4": None, "5": None, "6": "profile.primary_contact_name", "7": "profile.primary_contact_email",
@@ -114,27 +114,27 @@ def test_a_leaked_credentials_draft_is_valid_for_both_validators():
 def test_a_broken_document_is_refused_by_both_validators(change):
     context = {"DORA": {"CyberThreat": assessment(), "CyberThreatNotification": {"ActionsTaken": "Reset."}}}
     facts = load_report(
-        profile().cyber_threat_draft("json", incident={}, context=context)["Draft"]["Document"],
+        profile().cyber_threat_draft("json", incident={}, context=context)["draft"]["document"],
         kind="cyber-threat",
     )
     document = profile().cyber_threat_draft(
         "json", incident={}, context={"DORA": {"CyberThreatNotification": facts}}
-    )["Draft"]["Document"]
+    )["draft"]["document"]
     assert python_valid(document) is True
     change(document)
     broken = load_report(document, kind="cyber-threat")
     out = profile().cyber_threat_draft(
         "json", incident={}, context={"DORA": {"CyberThreatNotification": broken}}
     )
-    if "SubmittingEntityLEI" not in broken:
+    if "submitting_entity_lei" not in broken:
         # The LEI is taken from the profile again: remove it there as well.
         out = profile(entity_lei="").cyber_threat_draft(
             "json", incident={}, context={"DORA": {"CyberThreatNotification": broken}}
         )
-    ours = out["Validation"]["Valid"]
-    theirs = python_valid(out["Draft"]["Document"])
-    assert ours == theirs == False, out["Validation"]["Errors"]  # noqa: E712
-    assert out["Draft"]["Complete"] is False and out["Rendered"] is None
+    ours = out["validation"]["valid"]
+    theirs = python_valid(out["draft"]["document"])
+    assert ours == theirs == False, out["validation"]["errors"]  # noqa: E712
+    assert out["draft"]["complete"] is False and out["rendered"] is None
 
 
 def test_a_strict_2020_12_validator_ignores_the_dependencies_keyword():
@@ -145,24 +145,27 @@ def test_a_strict_2020_12_validator_ignores_the_dependencies_keyword():
 
 
 def test_the_published_sample_loads_validates_and_round_trips():
+    from dora_bridge.xsoar import context  # the facts as DORA.CyberThreatNotification keeps them
+
     sample = json.loads((SCHEMAS / "dora_cyb_sample_v1.2.json").read_text())
     assert python_valid(sample) is True
     facts = load_report(sample, kind="cyber-threat")
+    # The template names each fact by its context key (DORA.CyberThreatNotification.<key>).
     keys = {f["key"] for f in report_fields(kind="cyber-threat")}
-    assert set(facts) == keys, keys - set(facts)
+    assert set(context(facts)) == keys, keys - set(context(facts))
     out = profile().cyber_threat_draft(
         "markdown", incident={}, context={"DORA": {"CyberThreatNotification": facts}}
     )
-    draft = out["Draft"]
-    assert draft["Document"] == sample
-    assert out["Validation"]["Valid"] is True
+    draft = out["draft"]
+    assert draft["document"] == sample
+    assert out["validation"]["valid"] is True
     # Field for field: each value of the draft is the sample's, read from the notification's key.
-    by_key = {f["Key"]: f for f in draft["Fields"]}
-    for key, value in facts.items():
-        assert by_key[key]["Value"] == value, key
-        assert by_key[key]["Source"] == f"context.DORA.CyberThreatNotification.{key}"
+    by_key = {f["key"]: f for f in draft["fields"]}
+    for key, value in context(facts).items():
+        assert by_key[key]["value"] == value, key
+        assert by_key[key]["source"] == f"context.DORA.CyberThreatNotification.{key}"
     # The sample's LEIs have the schema's form but fail the ISO 17442 check digits.
-    assert [p["Field"] for p in draft["Problems"]] == ["2a", "5"]
+    assert [p["field"] for p in draft["problems"]] == ["2a", "5"]
 
 
 def test_bad_input_names_the_argument():

@@ -32,10 +32,10 @@ def classify(args: dict, **kw) -> dict:
 
 def test_a_classification_is_explained_criterion_by_criterion():
     c = classify(
-        {"affected_services": "Card payments", "clients_affected": 12430, "member_states": ["DE", "AT"]}
+        {"affected_services": "Card payments", "clients_affected": 12430, "member_states": ["de", "AT"]}
     )
-    assert c["IsMajor"] is True and c["Rule"] == "RTS 2024/1772 Art. 8(1)(b)"
-    assert [x["Name"] for x in c["Criteria"]] == [
+    assert c["is_major"] is True and c["rule"] == "RTS 2024/1772 Art. 8(1)(b)"
+    assert [x["name"] for x in c["criteria"]] == [
         "Clients, financial counterparts and transactions",
         "Reputational impact",
         "Duration and service downtime",
@@ -44,11 +44,11 @@ def test_a_classification_is_explained_criterion_by_criterion():
         "Critical services affected",
         "Economic impact",
     ]
-    assert c["ClassifiedAt"] == AT
-    assert c["Facts"]["clients_affected"] == {
-        "Value": 12430,
-        "Source": "argument clients_affected",
-        "Estimate": False,
+    assert c["classified_at"] == AT
+    assert c["facts"]["clients_affected"] == {
+        "value": 12430,
+        "source": "argument clients_affected",
+        "estimate": False,
     }
 
 
@@ -66,7 +66,7 @@ def test_input_errors_carry_the_argument():
 
 @given(
     affected=st.integers(min_value=0, max_value=98_000),
-    states=st.lists(st.sampled_from(["DE", "AT", "FR", "US"]), max_size=4),
+    states=st.lists(st.sampled_from(["de", "AT", "FR", "US"]), max_size=4),
     euros=st.integers(min_value=0, max_value=300_000),
 )
 def test_more_impact_never_makes_major_non_major(affected, states, euros):
@@ -76,14 +76,14 @@ def test_more_impact_never_makes_major_non_major(affected, states, euros):
         "member_states": states,
         "economic_impact_eur": str(euros),
     }
-    before = classify(base)["IsMajor"]
+    before = classify(base)["is_major"]
     worse = dict(
         base,
         clients_affected=min(affected + 1, 98_000),
         member_states=[*states, "NL"],
         economic_impact_eur=str(euros + 1),
     )
-    assert not before or classify(worse)["IsMajor"]
+    assert not before or classify(worse)["is_major"]
 
 
 def test_deadlines_and_field_updates():
@@ -91,23 +91,23 @@ def test_deadlines_and_field_updates():
         {"detected_at": "2026-11-23T08:00:00Z", "classified_at": "2026-11-23T09:00:00Z", "is_major": "true"},
         now=AT,
     )
-    assert d["InitialNotification"]["Due"] == "2026-11-23T13:00:00Z"
-    assert d["InitialNotification"]["Status"] == "due-soon"
+    assert d["initial_notification"]["due"] == "2026-11-23T13:00:00Z"
+    assert d["initial_notification"]["status"] == "due-soon"
     u = incident_field_updates(deadlines=d, now=AT)
-    assert u["Fields"]["dorainitialnotificationdue"] == "2026-11-23T13:00:00Z"
-    assert u["Timers"][0] == {
-        "Field": "dorainitialnotificationsla",
-        "Action": "start",
-        "Due": "2026-11-23T13:00:00Z",
-        "SlaMinutes": 60,
-        "Status": "due-soon",
+    assert u["fields"]["dorainitialnotificationdue"] == "2026-11-23T13:00:00Z"
+    assert u["timers"][0] == {
+        "field": "dorainitialnotificationsla",
+        "action": "start",
+        "due": "2026-11-23T13:00:00Z",
+        "sla_minutes": 60,
+        "status": "due-soon",
     }
 
 
 def test_cyber_threat_and_inputs_table():
     t = assess_cyber_threat({"could_affect_clients_or_counterparts": True, "high_probability": True})
-    assert t["Significant"] is False and t["Determinate"] is False
-    assert "could_affect_critical_services" in t["Missing"]
+    assert t["significant"] is False and t["determinate"] is False
+    assert "could_affect_critical_services" in t["missing"]
     names = {i["name"] for i in classification_inputs()}
     assert {
         "clients_affected",
@@ -161,7 +161,7 @@ def test_the_command_line_explains_a_classification(tmp_path):
         text=True,
         check=True,
     )
-    assert json.loads(as_json.stdout)["InitialNotification"]["Due"] == "2026-11-23T15:05:00Z"
+    assert json.loads(as_json.stdout)["initial_notification"]["due"] == "2026-11-23T15:05:00Z"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"profile": dora_params(), "incident": {"member_states": "DE,QQ"}}))
     failed = subprocess.run(

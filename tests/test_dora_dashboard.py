@@ -21,6 +21,7 @@ from harness import run_command
 import dora_bridge
 from devtools.cmdb_server import CmdbServer
 from dora_bridge import EntityProfile
+from dora_bridge.xsoar import context
 from tests.fixtures import dora_params
 from tests.test_playbook_walk import ASSET, connectors_instance, sample_outage
 
@@ -47,10 +48,11 @@ def clock_for(classified: datetime) -> tuple[dict, dict]:
         "aware_at": iso(classified - timedelta(hours=1)),
         "classified_at": iso(classified),
     }
-    deadlines = EntityProfile.from_params(dora_params()).deadlines(args, now=dora_bridge.now())
+    # DORA.Deadlines as !dora-deadlines keeps it in context.
+    deadlines = context(EntityProfile.from_params(dora_params()).deadlines(args, now=dora_bridge.now()))
     fields = dora_bridge.incident_field_updates(
         classification=None, deadlines=deadlines, reports=None, approvals=None
-    )["Fields"]
+    )["fields"]
     return fields, deadlines["InitialNotification"]
 
 

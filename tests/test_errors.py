@@ -69,7 +69,7 @@ def test_a_bad_country_is_an_input_error_naming_the_python_argument():
     assert e.value.argument == "clients"
     # What the caller typed stays recorded under the source the context has always carried.
     scope = connectors.geo_scope(clients="AT: 3 clients")
-    assert scope["Reasons"][0]["Source"] == "argument client_countries"
+    assert scope["reasons"][0]["source"] == "argument client_countries"
 
 
 def closed_port() -> int:

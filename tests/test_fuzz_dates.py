@@ -90,13 +90,13 @@ TIME_FIELDS = sorted({f for i in INPUTS if i["kind"] in ("time", "times") for f 
 
 
 def check_classification(c: dict) -> None:
-    assert isinstance(c["IsMajor"], bool) and isinstance(c["Criteria"], list)
-    assert c["ClassifiedAt"]
+    assert isinstance(c["is_major"], bool) and isinstance(c["criteria"], list)
+    assert c["classified_at"]
 
 
 def check_deadlines(d: dict) -> None:
-    for k in ("InitialNotification", "IntermediateReport", "FinalReport"):
-        assert d[k]["Status"]
+    for k in ("initial_notification", "intermediate_report", "final_report"):
+        assert d[k]["status"]
 
 
 @given(
@@ -155,7 +155,7 @@ def test_every_other_now(when, other):
     survive("recurring_check(now=)", PROFILE.recurring_check, incidents[:1], now=other)
     draft = survive("report_draft", PROFILE.report_draft, "initial", "json", now=when)
     if draft is not None:
-        assert draft["Draft"]["ContentHash"]
+        assert draft["draft"]["content_hash"]
     c = survive(
         "classify", PROFILE.classify, {"detected_at": other, "affected_services": "Card payments"}, now=other
     )
@@ -201,4 +201,4 @@ def test_transaction_window(fake_socradar, transactions_rest, start, end, refere
         reference_days=reference_days,
     )
     if out is not None:
-        assert out["Window"]["Start"] and out["Window"]["End"]
+        assert out["window"]["start"] and out["window"]["end"]

@@ -254,14 +254,14 @@ ict_mappings = st.one_of(
 
 def check_ict(ctx: dict) -> None:
     for k in (
-        "Asset",
-        "AffectedServices",
-        "CriticalServicesAffected",
-        "Functions",
-        "Providers",
-        "Countries",
-        "Partial",
-        "Problems",
+        "asset",
+        "affected_services",
+        "critical_services_affected",
+        "functions",
+        "providers",
+        "countries",
+        "partial",
+        "problems",
     ):
         assert k in ctx, k
     json.dumps(ctx)
@@ -299,4 +299,4 @@ def test_the_sample_register_still_reads():
     structure checks into the cross-checks and the matching."""
     c = ContextConnectors.from_params({"register_files": json.dumps(SAMPLES)})
     ctx = c.ict_context(services=["Card payments"])
-    assert ctx["CriticalServicesAffected"]["Value"] is True
+    assert ctx["critical_services_affected"]["value"] is True

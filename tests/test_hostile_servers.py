@@ -309,11 +309,11 @@ c = ContextConnectors.from_params(params)
 try:
     if call == "ict":
         out = c.ict_context(asset="203.0.113.16")
-        result["out"] = {"partial": out["Partial"], "problems": out["Problems"]}
+        result["out"] = {"partial": out["partial"], "problems": out["problems"]}
     else:
         out = c.transaction_scope(["Card payments"], window_start, window_end)
-        result["out"] = {"partial": out.get("Partial"), "problems": out.get("Problems"),
-                         "figures": sorted(k for k, v in out.items() if isinstance(v, dict) and "Value" in v)}
+        result["out"] = {"partial": out.get("partial"), "problems": out.get("problems"),
+                         "figures": sorted(k for k, v in out.items() if isinstance(v, dict) and "value" in v)}
 except ConnectorError as e:
     result["error"] = str(e)
 """
@@ -380,7 +380,7 @@ def test_a_ten_million_row_result_is_stopped_at_the_second_row():
     assert out["partial"] is True
     assert any("Query affected_query returned more than one row" in p for p in out["problems"]), out
     # Nothing else lost: the other queries' figures are there.
-    assert {"ClientsTotal", "CounterpartsTotal"} <= set(out["figures"]), out
+    assert {"clients_total", "counterparts_total"} <= set(out["figures"]), out
 
 
 def test_a_cmdb_whose_items_each_have_ten_new_parents_is_walked_to_a_bound():
@@ -482,7 +482,7 @@ def test_a_large_register_loads_and_a_huge_file_is_refused_unread(tmp_path):
             c = ContextConnectors.from_params({"register_path": str(folder)})
             best = min(best, time.perf_counter() - started)
         assert (
-            c.ict_context(services=[f"Function {functions - 1}"])["Functions"][0]["Id"] == f"F{functions - 1}"
+            c.ict_context(services=[f"Function {functions - 1}"])["functions"][0]["id"] == f"F{functions - 1}"
         )
         return best
 

@@ -35,10 +35,10 @@ def test_the_fields_the_script_writes_exist():
         json.loads(p.read_text())["cliName"]: json.loads(p.read_text())["type"]
         for p in FIELDS_DIR.glob("*.json")
     }
-    for field in u["Fields"]:
+    for field in u["fields"]:
         assert field in defined, field
-    for timer in u["Timers"]:
-        assert defined[timer["Field"]] == "timer"
+    for timer in u["timers"]:
+        assert defined[timer["field"]] == "timer"
 
 
 def test_each_incident_field_a_report_reads_exists():

@@ -19,6 +19,7 @@ import pytest
 from DORABridge_test import Incident, flow_params, report_of
 
 import dora_bridge
+from dora_bridge.xsoar import context
 from tests.fixtures import SCHEMAS
 
 
@@ -37,7 +38,8 @@ def sample_facts() -> dict:
         "DEFGHIJKLM4567890123": "5299003ACMHOLDING017",
     }.items():
         text = text.replace(fake, real)
-    facts = dora_bridge.load_report(json.loads(text))
+    # As XSOAR's context keeps them (the DORA.IncidentReport spelling).
+    facts = context(dora_bridge.load_report(json.loads(text)))
     # The classification gives these (detected after it occurred, classified after detection).
     for key in ("DetectionDateTime", "ClassificationDateTime", "OccurrenceDateTime", "ReportCurrency"):
         facts.pop(key, None)

@@ -85,17 +85,17 @@ def incidents() -> dict[str, dict]:
 def test_the_project_and_an_independent_validator_agree(kind, which, version):
     world = incidents()[which]
     out = profile_for(version).report_draft(kind, "json", **world)
-    draft, validation = out["Draft"], out["Validation"]
-    ours = validation["Valid"]
-    theirs = python_verdict(draft["Document"], version)
-    assert ours == theirs, (kind, which, version, validation["Errors"])
+    draft, validation = out["draft"], out["validation"]
+    ours = validation["valid"]
+    theirs = python_verdict(draft["document"], version)
+    assert ours == theirs, (kind, which, version, validation["errors"])
     if which == "complete":
-        assert ours is True and draft["Complete"] is True, draft["Problems"]
+        assert ours is True and draft["complete"] is True, draft["problems"]
     else:
-        assert ours is False and draft["Complete"] is False
+        assert ours is False and draft["complete"] is False
         # Every schema error names a field or a path, never the whole document at ''.
-        assert all(e["Path"] for e in validation["Errors"]), validation["Errors"]
-        assert all(json.dumps(draft["Document"]) not in e["Message"] for e in validation["Errors"])
+        assert all(e["path"] for e in validation["errors"]), validation["errors"]
+        assert all(json.dumps(draft["document"]) not in e["message"] for e in validation["errors"])
 
 
 def test_a_strict_2020_12_validator_ignores_the_per_type_requirements():
@@ -109,16 +109,16 @@ def test_a_strict_2020_12_validator_ignores_the_per_type_requirements():
 
 def test_the_final_report_without_4_9_is_incomplete_under_ir_1_2_1_with_4_9_named():
     facts = load_report(sample())
-    del facts["ResolutionVsPlanned"]
+    del facts["resolution_vs_planned"]
     world = {"incident": {}, "context": {"DORA": {"IncidentReport": facts}}}
     out = profile_for("IR-1.2.1").report_draft("final", "markdown", **world)
-    draft = out["Draft"]
-    assert draft["Complete"] is False
-    (problem,) = draft["Problems"]
-    assert problem["Field"] == "4.9" and problem["Check"] == "schema", problem
-    assert problem["Key"] == "DORA.IncidentReport.ResolutionVsPlanned"
-    assert "IR-1.2.1 requires it in a final_report" in problem["Why"]
-    assert "**Incomplete: 1 problem(s)" in out["Rendered"] and "| 4.9 |" in out["Rendered"]
-    assert python_verdict(draft["Document"], "IR-1.2.1") is False
+    draft = out["draft"]
+    assert draft["complete"] is False
+    (problem,) = draft["problems"]
+    assert problem["field"] == "4.9" and problem["check"] == "schema", problem
+    assert problem["key"] == "DORA.IncidentReport.ResolutionVsPlanned"
+    assert "IR-1.2.1 requires it in a final_report" in problem["why"]
+    assert "**Incomplete: 1 problem(s)" in out["rendered"] and "| 4.9 |" in out["rendered"]
+    assert python_verdict(draft["document"], "IR-1.2.1") is False
     # IR-1.3.0 dropped that requirement, and Annex II does not make 4.9 mandatory.
-    assert profile_for("IR-1.3.0").report_draft("final", "markdown", **world)["Draft"]["Complete"] is True
+    assert profile_for("IR-1.3.0").report_draft("final", "markdown", **world)["draft"]["complete"] is True

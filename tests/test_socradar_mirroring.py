@@ -265,7 +265,7 @@ def verified(inc) -> bool:
     """The chain verifies with the key against the head DORA Bridge recorded."""
     head = (DORA_INSTANCE.get("DoraAuditHeads") or {}).get(inc.id)
     profile = EntityProfile.from_params(dora_params())
-    return profile.audit_verify(incident={"id": inc.id}, context=inc.context, head=head)["Valid"]
+    return profile.audit_verify(incident={"id": inc.id}, context=inc.context, head=head)["valid"]
 
 
 def test_every_mirrored_change_is_sealed_in_the_evidence_chain_once(server):

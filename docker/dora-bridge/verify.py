@@ -18,9 +18,9 @@ c = profile.classify(
     {"affected_services": "Card payments", "clients_affected": 12430, "member_states": ["DE", "AT"]},
     now="2026-11-23T12:00:00Z",
 )
-assert c["IsMajor"] is True and c["Rule"] == "RTS 2024/1772 Art. 8(1)(b)", c
-met = [x["Name"] for x in c["Criteria"] if x["Status"] == "met"]
+assert c["is_major"] is True and c["rule"] == "RTS 2024/1772 Art. 8(1)(b)", c
+met = [x["name"] for x in c["criteria"] if x["status"] == "met"]
 print(
     f"dora_bridge {dora_bridge.__version__} on CPython {sys.version.split()[0]}: "
-    f"classify -> MAJOR ({c['Rule']}; met: {', '.join(met)})"
+    f"classify -> MAJOR ({c['rule']}; met: {', '.join(met)})"
 )

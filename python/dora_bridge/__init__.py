@@ -1,6 +1,8 @@
 """DORA Bridge: SOCRadar connector, DORA classification and regulatory clock for Cortex XSOAR.
 
-The work is done in the Rust core, ``dora_bridge._core``; this package re-exports it.
+The work is done in the Rust core, ``dora_bridge._core``; this package re-exports it. Results
+are dicts with snake_case keys, described in ``dora_bridge.types``; ``to_context`` spells one as
+XSOAR's context keeps it.
 """
 
 from dora_bridge._core import (
@@ -24,6 +26,7 @@ from dora_bridge._core import (
     assess_cyber_threat,
     audit_verify,
     classification_inputs,
+    from_context,
     incident_field_updates,
     load_report,
     now,
@@ -31,6 +34,7 @@ from dora_bridge._core import (
     set_clock,
     socradar_filters,
     socradar_incident_fields,
+    to_context,
 )
 from dora_bridge.args import command_args
 from dora_bridge.markdown import markdown_cell, markdown_rows, markdown_text
@@ -57,6 +61,7 @@ __all__ = [
     "audit_verify",
     "classification_inputs",
     "command_args",
+    "from_context",
     "incident_field_updates",
     "load_report",
     "markdown_cell",
@@ -67,4 +72,5 @@ __all__ = [
     "set_clock",
     "socradar_filters",
     "socradar_incident_fields",
+    "to_context",
 ]

@@ -1,7 +1,41 @@
 """Type stubs for the Rust core. Every instant crosses the boundary as an RFC 3339 string in
-UTC (``2026-11-23T09:14:00Z``)."""
+UTC (``2026-11-23T09:14:00Z``).
 
-from typing import Any, final
+The DORA results (``EntityProfile``'s, the module functions', ``ContextConnectors``') have
+snake_case keys, described below; ``to_context`` spells them as XSOAR's context keeps them
+(``is_major`` → ``IsMajor``), ``from_context`` the other way. Data under a key is kept as it is
+both ways: a draft's DORA_IR/DORA_CYB ``document``, a figure's ``value``, a classification's
+``facts`` (keyed by argument name), incident field names. SOCRadar's records (``SocRadarClient``,
+``SocRadarMirror``) keep the vendor's and XSOAR's keys."""
+
+from typing import Any, Literal, final
+
+from dora_bridge.types import (
+    ApprovalDecision,
+    ApprovalStatus,
+    Authorization,
+    ChainKey,
+    ChainUpdate,
+    Classification,
+    Deadlines,
+    DecisionRecord,
+    DraftResult,
+    FieldUpdates,
+    GeoScope,
+    Head,
+    IctContext,
+    MajorDecision,
+    Recurring,
+    ReportFormat,
+    ReportKind,
+    Subject,
+    SubmissionUpdate,
+    ThreatAssessment,
+    TransactionScope,
+    TriageOutcome,
+    TriageUpdate,
+    Verification,
+)
 
 __all__ = [
     "ApiError",
@@ -24,6 +58,7 @@ __all__ = [
     "assess_cyber_threat",
     "audit_verify",
     "classification_inputs",
+    "from_context",
     "incident_field_updates",
     "load_report",
     "now",
@@ -31,9 +66,17 @@ __all__ = [
     "set_clock",
     "socradar_filters",
     "socradar_incident_fields",
+    "to_context",
 ]
 
 __version__: str
+
+def to_context(result: Any) -> Any:
+    """``result`` in XSOAR's context spelling (``is_major`` → ``IsMajor``); data is kept as it
+    is, and a value already in that spelling comes back unchanged."""
+
+def from_context(value: Any) -> Any:
+    """A value from XSOAR's context in the snake_case spelling of the results."""
 
 class DoraBridgeError(Exception):
     """Root of every error DORA Bridge raises."""
@@ -245,8 +288,52 @@ class EntityProfile:
     """The financial entity's DORA profile (from the DORA Bridge instance parameters) and the
     classification, clock and recurrence check judged against it."""
 
+    def __new__(
+        cls,
+        *,
+        entity_name: str = ...,
+        entity_lei: str = ...,
+        entity_type: str = ...,
+        home_member_state: str = ...,
+        nis2_essential_or_important: bool = ...,
+        significant_or_systemic: bool = ...,
+        simplified_framework: bool = ...,
+        critical_services: list[str] | str = ...,
+        authorised_services: list[str] | str = ...,
+        clients_per_service: dict[str, int] | str = ...,
+        counterparts_per_service: dict[str, int] | str = ...,
+        daily_transactions_per_service: dict[str, int] | str = ...,
+        daily_value_per_service_eur: dict[str, str] | str = ...,
+        relevant_clients: list[str] | str = ...,
+        geographical_spread_reading: Literal["all-member-states", "other-member-states"] = ...,
+        due_soon_initial_minutes: int | str = ...,
+        due_soon_intermediate_hours: int | str = ...,
+        due_soon_final_days: int | str = ...,
+        primary_contact_name: str = ...,
+        primary_contact_email: str = ...,
+        primary_contact_phone: str = ...,
+        secondary_contact_name: str = ...,
+        secondary_contact_email: str = ...,
+        secondary_contact_phone: str = ...,
+        parent_undertaking_name: str = ...,
+        parent_undertaking_lei: str = ...,
+        report_currency: str = ...,
+        report_schema: str = ...,
+        report_schema_version: str = ...,
+        cyber_threat_schema: str = ...,
+        report_field_sources: str = ...,
+        initial_notification_approver_roles: list[str] | str = ...,
+        report_approver_roles: list[str] | str = ...,
+        approver_roles: list[str] | str = ...,
+        approver_users: str = ...,
+        chain_key: ChainKey = ...,
+        chain_retired_keys: str = ...,
+    ) -> EntityProfile:
+        """The profile from keyword arguments named as the instance parameters (amounts as
+        decimal strings); ``InputError`` names a bad value or an unknown name."""
     @staticmethod
-    def from_params(params: dict[str, Any]) -> EntityProfile: ...
+    def from_params(params: dict[str, Any]) -> EntityProfile:
+        """From the XSOAR instance parameters (``demisto.params()``)."""
     def as_dict(self) -> dict[str, Any]: ...
     def classify(
         self,
@@ -255,7 +342,7 @@ class EntityProfile:
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Classification:
         """RTS 2024/1772 classification: inputs from ``args``, then ``context``
         (``DORA.Context.*``), then the ``incident``'s fields."""
     def deadlines(
@@ -265,77 +352,76 @@ class EntityProfile:
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Deadlines:
         """RTS 2025/301 deadlines of the three reports at ``now``."""
-    def recurring_check(
-        self, incidents: list[dict[str, Any]] | str, *, now: str | None = None
-    ) -> dict[str, Any]:
+    def recurring_check(self, incidents: list[dict[str, Any]] | str, *, now: str | None = None) -> Recurring:
         """RTS 2024/1772 Art. 8(2): recurring incidents grouped by root cause."""
     def report_draft(
         self,
-        kind: str,
-        format: str = "markdown",
+        kind: ReportKind,
+        format: ReportFormat = "markdown",
         *,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         exchange_rate: str | None = None,
         exchange_rate_source: str | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> DraftResult:
         """An ITS 2025/302 report draft (initial, intermediate, final, reclassification) judged
         against Annex II, the configured DORA_IR schema and the template's rules, rendered as
-        json, csv, markdown or html. ``AuditEntry`` records it in the evidence chain of the
-        incident; ``Head`` is the chain's new head, to record outside the incident."""
+        json, csv, markdown or html. ``audit_entry`` records it in the evidence chain of the
+        incident; ``head`` is the chain's new head, to record outside the incident."""
     def cyber_threat_draft(
         self,
-        format: str = "markdown",
+        format: ReportFormat = "markdown",
         *,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> DraftResult:
         """A draft of the voluntary notification of a significant cyber threat (DORA_CYB), pre-filled
         from the SOCRadar alarm and the Art. 10 assessment, judged and recorded in the chain."""
     def record_classification(
         self,
-        classification: dict[str, Any],
+        classification: Classification | dict[str, Any],
         *,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
-        """``{"Entries": [...], "Head": ...}``: the detection (once) and the classification."""
+    ) -> ChainUpdate:
+        """The detection (once) and the classification sealed in the chain. ``classification``
+        is ``classify``'s result, or the one kept in context (either spelling)."""
     def record_mirrored_changes(
         self,
         records: list[dict[str, Any]],
         *,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
-        """``{"Entries": [...], "Head": ...}``: mirrored SOCRadar changes sealed in the chain, each
+    ) -> ChainUpdate:
+        """Mirrored SOCRadar changes sealed in the chain, each
         once; none without a chain."""
     def record_triage(
         self,
         *,
-        outcome: str | None = None,
+        outcome: TriageOutcome | None = None,
         reason: str | None = None,
         caller: dict[str, Any] | None = None,
         user: dict[str, Any] | None = None,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
-        """``{"Entries": [...], "Triage": {...}, "Head": ...}``: the incident's triage and awareness
+    ) -> TriageUpdate:
+        """The incident's triage and awareness
         sealed in the chain; with ``outcome`` and ``reason``, a person's re-triage."""
     def decide(
         self,
-        decision: str,
+        decision: MajorDecision,
         reason: str,
         *,
         caller: dict[str, Any] | None = None,
@@ -344,15 +430,15 @@ class EntityProfile:
         decided_by: str | None = None,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
-        """``{"Entry": ..., "Head": ...}``: a person's decision (``major`` or ``not-major``) with its
+    ) -> DecisionRecord:
+        """A person's decision (``major`` or ``not-major``) with its
         reason, by the authenticated user in an approver role, sealed in the chain."""
     def approve(
         self,
-        subject: str,
-        decision: str,
+        subject: Subject,
+        decision: ApprovalDecision,
         *,
         caller: dict[str, Any] | None = None,
         user: dict[str, Any] | None = None,
@@ -362,17 +448,17 @@ class EntityProfile:
         content_hash: str | None = None,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
-        """``{"Entry": ..., "Head": ...}``: an approval or rejection by the authenticated XSOAR
+    ) -> DecisionRecord:
+        """An approval or rejection by the authenticated XSOAR
         user (``caller``: ``demisto.callingContext``; ``user``: ``demisto.findUser``'s record),
         refused with ``ApprovalError`` when a rule of the four-eyes gate does not hold,
         ``ReportError`` when there is nothing to approve yet, ``InputError`` for a wrong
         argument or a caller without an approver role."""
     def mark_submitted(
         self,
-        kind: str,
+        kind: ReportKind | Literal["cyber-threat"],
         *,
         caller: dict[str, Any] | None = None,
         user: dict[str, Any] | None = None,
@@ -383,28 +469,28 @@ class EntityProfile:
         late_reason: str | None = None,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
+        head: Head | dict[str, Any] | None = None,
         now: str | None = None,
-    ) -> dict[str, Any]:
-        """``{"Entries": [...], "Submission": ..., "Head": ...}`` once the gate's checks hold:
-        ``ApprovalError`` when an approval is missing, ``ReportError`` when the report cannot
-        go yet (no draft, incomplete, out of order)."""
+    ) -> SubmissionUpdate:
+        """The submission sealed in the chain, once the gate's checks hold: ``ApprovalError``
+        when an approval is missing, ``ReportError`` when the report cannot go yet (no draft,
+        incomplete, out of order)."""
     def approval_status(
         self,
         subject: str,
         *,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        head: Head | dict[str, Any] | None = None,
+    ) -> ApprovalStatus:
         """Where the approvals of ``subject`` stand, from the verified evidence chain."""
     def audit_verify(
         self,
         *,
         incident: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
-        head: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        head: Head | dict[str, Any] | None = None,
+    ) -> Verification:
         """The incident's evidence chain verified with the instance's keys against ``head``."""
     def authorize(
         self,
@@ -416,12 +502,12 @@ class EntityProfile:
         roles: list[str] | None = None,
         typed_name: str | None = None,
         argument: str = "approver",
-    ) -> dict[str, Any]:
-        """``{"Caller": ..., "Role": ...}``: the authenticated user behind a human decision and
+    ) -> Authorization:
+        """The authenticated user behind a human decision and
         the role they decide in; ``InputError`` for a playbook task or DBot, a typed name that is
         not the caller, or a caller without the role."""
 
-def assess_cyber_threat(args: dict[str, Any]) -> dict[str, Any]:
+def assess_cyber_threat(args: dict[str, Any]) -> ThreatAssessment:
     """RTS 2024/1772 Art. 10: is a cyber threat significant."""
 
 def classification_inputs() -> list[dict[str, Any]]:
@@ -434,10 +520,10 @@ def incident_field_updates(
     reports: Any = None,
     approvals: Any = None,
     now: str | None = None,
-) -> dict[str, Any]:
+) -> FieldUpdates:
     """Incident fields and SLA timers for the newest classification and deadlines."""
 
-def audit_verify(chain: Any, *, incident_id: str) -> dict[str, Any]:
+def audit_verify(chain: Any, *, incident_id: str) -> Verification:
     """An exported evidence chain checked without the key: hashes and links only; the verdict
     says that integrity needs the chain key (``EntityProfile.audit_verify``)."""
 
@@ -459,9 +545,7 @@ class ContextConnectors:
         """Contacts every configured source once (the CMDB answers a query, PostgreSQL logs in and
         prepares each query, the REST endpoint answers for the last hour); one line per source.
         Raises ``ConnectorError`` naming each source that failed, ``InputError`` when none is set."""
-    def ict_context(
-        self, *, asset: str | None = None, services: list[str] | str | None = None
-    ) -> dict[str, Any]:
+    def ict_context(self, *, asset: str | None = None, services: list[str] | str | None = None) -> IctContext:
         """``DORA.Context.ICT`` for an asset (host, IP, domain) or named services."""
     def transaction_scope(
         self,
@@ -470,7 +554,7 @@ class ContextConnectors:
         window_end: str,
         *,
         reference_days: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> TransactionScope:
         """``DORA.Context.Transactions`` for the services and the incident window."""
     def geo_scope(
         self,
@@ -483,7 +567,7 @@ class ContextConnectors:
         providers: list[dict[str, Any]] | None = None,
         all_branches: bool = False,
         all_group_entities: bool = False,
-    ) -> dict[str, Any]:
+    ) -> GeoScope:
         """``DORA.Context.Geo``: Member States affected, with the reason for each."""
 
 def _selftest_panic(message: str) -> None:

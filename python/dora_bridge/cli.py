@@ -35,32 +35,34 @@ def load(path: str) -> tuple[EntityProfile, dict[str, Any]]:
 
 
 def explain_classification(c: dict[str, Any]) -> str:
-    verdict = "MAJOR" if c["IsMajor"] else "NOT MAJOR"
-    if not c["Determinate"]:
+    verdict = "MAJOR" if c["is_major"] else "NOT MAJOR"
+    if not c["determinate"]:
         verdict += " on the facts known so far"
-    lines = [f"{verdict} — {c['Rule']}", c["RuleText"], ""]
-    for crit in c["Criteria"]:
-        lines.append(f"[{crit['Status']}] {crit['Name']} ({crit['Article']})")
-        lines += [f"    {e}" for e in crit["Evidence"].splitlines()]
-        lines += [f"    source: {s}" for s in crit["Source"]]
-    if c["Missing"]:
-        lines += ["", "Missing: " + ", ".join(c["Missing"])]
-    if c["CouldBecomeMajorIf"]:
-        lines.append("Could become major if met: " + "; ".join(c["CouldBecomeMajorIf"]))
-    lines += ["", f"Classified at {c['ClassifiedAt']}; inputs hash {c['InputsHash']}"]
+    lines = [f"{verdict} — {c['rule']}", c["rule_text"], ""]
+    for crit in c["criteria"]:
+        lines.append(f"[{crit['status']}] {crit['name']} ({crit['article']})")
+        lines += [f"    {e}" for e in crit["evidence"].splitlines()]
+        lines += [f"    source: {s}" for s in crit["source"]]
+    if c["missing"]:
+        lines += ["", "Missing: " + ", ".join(c["missing"])]
+    if c["could_become_major_if"]:
+        lines.append("Could become major if met: " + "; ".join(c["could_become_major_if"]))
+    lines += ["", f"Classified at {c['classified_at']}; inputs hash {c['inputs_hash']}"]
     return "\n".join(lines)
 
 
 def explain_deadlines(d: dict[str, Any]) -> str:
-    lines = [f"Reporting clock for {d['MemberState']} ({d['TimeZone']}) at {d['ComputedAt']}"]
-    for key in ("InitialNotification", "IntermediateReport", "FinalReport"):
+    lines = [f"Reporting clock for {d['member_state']} ({d['time_zone']}) at {d['computed_at']}"]
+    for key in ("initial_notification", "intermediate_report", "final_report"):
         r = d[key]
-        due = f"due {r['Due']} ({r['DueLocal']})" if r["Due"] else "no due time yet"
-        left = f", {r['TimeLeft']} left" if r["TimeLeft"] and not r["TimeLeft"].startswith("-") else ""
-        late = f", overdue by {r['TimeLeft'][1:]}" if r["TimeLeft"] and r["TimeLeft"].startswith("-") else ""
-        lines.append(f"{r['Report']}: {r['Status']}, {due}{left}{late}")
-        lines.append(f"    {r['Rule']}")
-        lines += [f"    {n}" for n in r["Notes"]]
+        due = f"due {r['due']} ({r['due_local']})" if r["due"] else "no due time yet"
+        left = f", {r['time_left']} left" if r["time_left"] and not r["time_left"].startswith("-") else ""
+        late = (
+            f", overdue by {r['time_left'][1:]}" if r["time_left"] and r["time_left"].startswith("-") else ""
+        )
+        lines.append(f"{r['report']}: {r['status']}, {due}{left}{late}")
+        lines.append(f"    {r['rule']}")
+        lines += [f"    {n}" for n in r["notes"]]
     return "\n".join(lines)
 
 

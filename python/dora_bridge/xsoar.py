@@ -20,10 +20,20 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["HEADS_KEY", "calling_user", "load_head", "needed_command", "store_head"]
+from dora_bridge._core import to_context
+
+__all__ = ["HEADS_KEY", "calling_user", "context", "load_head", "needed_command", "store_head"]
 
 #: Where the integration context keeps the heads: ``{HEADS_KEY: {incident id: head record}}``.
 HEADS_KEY = "DoraAuditHeads"
+
+
+def context(result: Any) -> Any:
+    """A core result in XSOAR's context spelling (``is_major`` → ``IsMajor``), for
+    ``CommandResults``: the core returns snake_case, the context keeps the PascalCase the pack's
+    yml declares. Data (a DORA_IR document, figures' values, incident field names) is kept as it
+    is; a value already in context spelling comes back unchanged."""
+    return to_context(result)
 
 
 def calling_user(demisto: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -184,7 +184,7 @@ impl PyConnectors {
                 configured.extend(self.set.group_entities.iter().cloned());
             }
             let providers = match providers
-                .map(|p| json_arg("providers", "providers", p))
+                .map(|p| json_arg("providers", "providers", p).map(crate::casing::context))
                 .transpose()?
             {
                 Some(Value::Array(a)) => a,

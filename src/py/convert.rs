@@ -4,12 +4,53 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pythonize::pythonize;
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::timeutil;
 
-/// A serialisable value as the Python object pythonize makes of it (dicts, lists, str, numbers).
+/// A result for Python: the domain's value (serialised in XSOAR's context spelling) with its
+/// field names in snake_case ([`crate::casing::snake`]). Every binding hands its result back
+/// through here, so none can forget the turn; `dora_bridge.xsoar.context` turns it back.
 pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    let value = serde_json::to_value(v)
+        .map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))?;
+    as_is(py, &crate::casing::snake(value))
+}
+
+/// A value as the Python object pythonize makes of it, keys as they are: SOCRadar's wire data
+/// and the fetch's XSOAR incidents and state, whose keys are the vendor's and the server's.
+pub fn as_is<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     pythonize(py, v).map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))
+}
+
+/// The arguments that take an earlier result back: read in either spelling, the snake_case one
+/// the core returned or XSOAR's, as stored in context.
+const RESULT_ARGUMENTS: &[&str] = &[
+    "classification",
+    "deadlines",
+    "reports",
+    "approvals",
+    "head",
+    "chain",
+    "result",
+];
+
+/// An argument's value in the spelling the core works in (XSOAR's context keys), whichever the
+/// caller kept: every argument in [`RESULT_ARGUMENTS`] whole, and the `DORA` part of `context`
+/// (`demisto.context()`, or a script's own, holding snake_case results); anything else, and the
+/// rest of the context, as given.
+pub fn spelled_for_core(argument: &str, mut value: Value) -> Value {
+    if RESULT_ARGUMENTS.contains(&argument) {
+        return crate::casing::context(value);
+    }
+    if argument == "context" {
+        if let Some(obj) = value.as_object_mut() {
+            if let Some(dora) = obj.remove("dora").or_else(|| obj.remove("DORA")) {
+                obj.insert("DORA".into(), crate::casing::context(dora));
+            }
+        }
+    }
+    value
 }
 
 /// A time argument: RFC 3339 with `Z` or an offset, else an `InputError` naming it.
@@ -35,4 +76,21 @@ pub fn set_clock(at: Option<&str>, running: bool) -> PyResult<()> {
 #[pyfunction]
 pub fn now() -> String {
     timeutil::to_rfc3339(crate::clock::now())
+}
+
+/// `to_context(result)`: a result in XSOAR's context spelling ([`crate::casing::context`]), for
+/// `CommandResults`; a value already in that spelling comes back unchanged.
+#[pyfunction]
+pub fn to_context<'py>(py: Python<'py>, result: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    as_is(py, &super::report::json_of("result", Some(result))?)
+}
+
+/// `from_context(value)`: a value from XSOAR's context in the snake_case spelling results have.
+#[pyfunction]
+pub fn from_context<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let v = super::report::json_of("value", Some(value))?;
+    as_is(py, &crate::casing::snake(v))
 }

@@ -5,7 +5,7 @@ use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
 use super::chain_call::{self, Arg, ChainCall, Dict, Obj};
-use super::convert::{time_arg, time_or_now, to_py};
+use super::convert::{as_is, time_arg, time_or_now, to_py};
 use super::errors::guard;
 use super::report;
 use crate::dora::classify::classify;
@@ -106,10 +106,8 @@ impl PyEntityProfile {
     }
 }
 
-#[pymethods]
 impl PyEntityProfile {
-    #[staticmethod]
-    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+    fn read(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
         guard(py, || {
             let v = json_of("params", Some(params.as_any()))?;
             let profile = EntityProfile::from_params(&v)?;
@@ -122,10 +120,30 @@ impl PyEntityProfile {
             })
         })
     }
+}
+
+#[pymethods]
+impl PyEntityProfile {
+    /// `EntityProfile(entity_name=..., home_member_state=..., ...)`: the instance parameters as
+    /// keyword arguments, typed (flags as bool, lists as lists, per-service figures as a dict,
+    /// amounts as decimal strings). A name that is not a parameter is refused, not ignored.
+    #[new]
+    #[pyo3(signature = (**params))]
+    fn new(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let params = params.cloned().unwrap_or_else(|| PyDict::new(py));
+        super::profile_params::check_names(&params)?;
+        Self::read(py, &params)
+    }
+
+    /// From the XSOAR instance parameters (`demisto.params()`).
+    #[staticmethod]
+    fn from_params(py: Python<'_>, params: &Bound<'_, PyDict>) -> PyResult<Self> {
+        Self::read(py, params)
+    }
 
     /// The profile as read, for display.
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || to_py(py, &self.profile))
+        guard(py, || as_is(py, &self.profile))
     }
 
     /// Classifies an incident. Inputs come from `args`, then `context` (`DORA.Context.*`), then

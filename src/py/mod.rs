@@ -5,6 +5,7 @@ mod connectors;
 mod convert;
 mod dora;
 mod errors;
+mod profile_params;
 mod report;
 mod report_docs;
 mod socradar;
@@ -35,6 +36,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(report_docs::report_fields, m)?)?;
     m.add_function(wrap_pyfunction!(convert::set_clock, m)?)?;
     m.add_function(wrap_pyfunction!(convert::now, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::to_context, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::from_context, m)?)?;
     // Set as an attribute, not added: `add_function` would list it in `__all__`, and a self-test
     // is no part of the API.
     m.setattr("_selftest_panic", wrap_pyfunction!(_selftest_panic, m)?)?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 
-use super::convert::{time_or_now, to_py};
+use super::convert::{spelled_for_core, time_or_now, to_py};
 use super::errors::json_arg;
 use crate::audit::{self, HeadRecord};
 use crate::dora::clock::{deadlines, ClockFacts, DueSoon};
@@ -19,11 +19,12 @@ use crate::report::gate::{self, SubmissionRequest};
 use crate::report::request::{chain_in, draft_report, incident_id, DraftRequest};
 use crate::report::settings::ReportSettings;
 
-/// A Python value as JSON; absent is `null`.
+/// A Python value as JSON; absent is `null`. An earlier result handed back is read in the
+/// spelling the core works in, whichever the caller kept ([`spelled_for_core`]).
 pub fn json_of(name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
     match v {
         None => Ok(Value::Null),
-        Some(v) => json_arg(name, name, v),
+        Some(v) => Ok(spelled_for_core(name, json_arg(name, name, v)?)),
     }
 }
 

@@ -7,7 +7,7 @@ use pyo3::types::{PyDict, PyList};
 use serde_json::{json, Value};
 
 use super::chain_call::{keywords, Arg, Dict, Obj};
-use super::convert::{time_arg, to_py};
+use super::convert::{as_is, time_arg};
 use super::errors::{guard, json_arg};
 use super::socradar_args as args;
 use super::socradar_fetch::{captured_pages, fetch_from, preview_limit, test_fetch};
@@ -86,7 +86,7 @@ impl PySocRadarClient {
             "message": response.get("message").cloned().unwrap_or(Value::Null),
             "response": response,
         });
-        to_py(py, &out)
+        as_is(py, &out)
     }
 }
 
@@ -206,7 +206,7 @@ impl PySocRadarClient {
         guard(py, || {
             use std::sync::atomic::Ordering::Relaxed;
             let t = &self.client.traffic;
-            to_py(
+            as_is(
                 py,
                 &json!({"requests": t.requests.load(Relaxed), "retries": t.retries.load(Relaxed)}),
             )
@@ -285,7 +285,7 @@ impl PySocRadarClient {
                 .alarm_texts()
                 .map(|t| serde_json::from_str(t).unwrap_or(Value::Null))
                 .collect();
-            to_py(
+            as_is(
                 py,
                 &json!({"alarms": alarms, "total_records": p.total_records, "total_pages": p.total_pages}),
             )

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
 
-use super::convert::to_py;
+use super::convert::as_is;
 use super::errors::{guard, json_arg};
 use crate::socradar::{incident, params};
 
@@ -17,7 +17,7 @@ pub fn socradar_incident_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
             .into_iter()
             .map(|(spec, cli, name)| json!({"cli_name": cli, "name": name, "type": spec.field_type, "content_key": spec.content_key}))
             .collect();
-        to_py(py, &fields)
+        as_is(py, &fields)
     })
 }
 
@@ -30,6 +30,6 @@ pub fn socradar_filters<'py>(
     guard(py, || {
         let v = json_arg("params", "The parameters", params.as_any())?;
         let f = params::filters(&v)?;
-        to_py(py, &f)
+        as_is(py, &f)
     })
 }

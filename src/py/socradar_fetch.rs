@@ -18,7 +18,7 @@ use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use serde_json::{json, Value};
 
-use super::convert::{time_or_now, to_py};
+use super::convert::{as_is, time_or_now};
 use super::errors::{json_arg, with_partial};
 use crate::dedup::FetchState;
 use crate::input::{self, InputError};
@@ -243,14 +243,14 @@ pub fn fetch_from<'py, S: AlarmSource>(
     let unchanged = out.incidents.is_empty() && out.state == state;
     let result = PyDict::new(py);
     result.set_item("incidents", PyList::new(py, out.incidents)?)?;
-    result.set_item("last_run", to_py(py, &out.state.to_json())?)?;
-    result.set_item("malformed", to_py(py, &out.malformed)?)?;
+    result.set_item("last_run", as_is(py, &out.state.to_json())?)?;
+    result.set_item("malformed", as_is(py, &out.malformed)?)?;
     result.set_item("notes", out.notes)?;
-    result.set_item("stats", to_py(py, &out.stats)?)?;
+    result.set_item("stats", as_is(py, &out.stats)?)?;
     let failure = out.error.as_ref().map(
         |e| json!({"type": error_type(e), "message": e.message(), "transient": e.is_transient()}),
     );
-    result.set_item("failure", to_py(py, &failure)?)?;
+    result.set_item("failure", as_is(py, &failure)?)?;
     match out.error {
         Some(e) if unchanged => Err(with_partial(py, e, &result)),
         _ => Ok(result.into_any()),
@@ -328,7 +328,7 @@ pub fn test_fetch<'py>(
         ),
     };
     let when = |e: i64| timeutil::from_epoch(e).map(timeutil::to_rfc3339);
-    to_py(
+    as_is(
         py,
         &json!({
             "WindowStart": when(preview.start), "WindowEnd": when(preview.end),

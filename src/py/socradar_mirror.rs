@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use serde_json::{json, Map, Value};
 
-use super::convert::{time_or_now, to_py};
+use super::convert::{as_is, time_or_now};
 use super::errors::{guard, json_arg, with_partial};
 use super::socradar::PySocRadarClient;
 use super::socradar_args as args;
@@ -95,7 +95,7 @@ impl PyMirror {
     #[getter]
     fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let s = &self.settings;
-        to_py(
+        as_is(
             py,
             &json!({
                 "direction": s.direction.dbot(), "incoming": s.direction.incoming(),
@@ -130,7 +130,7 @@ impl PyMirror {
                 };
                 incoming::modified(client.as_ref(), &state, &w, since, now)
             })?;
-            to_py(
+            as_is(
                 py,
                 &json!({"ids": m.ids.iter().map(u64::to_string).collect::<Vec<_>>(),
                         "updates": updates_json(&m.updates), "requests": m.requests, "alarms_read": m.alarms_read}),
@@ -170,7 +170,7 @@ impl PyMirror {
             })?;
             let mut out = serde_json::to_value(&d).expect("serialises");
             out["updates"] = updates_json(&BTreeMap::from([(id, d.update)]));
-            to_py(py, &out)
+            as_is(py, &out)
         })
     }
 
@@ -249,7 +249,7 @@ impl PyMirror {
                 };
                 outgoing::update_remote(client.as_ref(), &state, &w, &update, &settings, now)
             })?;
-            let out = to_py(
+            let out = as_is(
                 py,
                 &json!({"records": r.records, "updates": updates_json(&BTreeMap::from([(id, r.update)]))}),
             )?;
@@ -277,7 +277,7 @@ impl PyMirror {
                     raws.push(v);
                 }
             }
-            to_py(py, &updates_json(&incoming::baselines(&raws, now)))
+            as_is(py, &updates_json(&incoming::baselines(&raws, now)))
         })
     }
 
@@ -303,7 +303,7 @@ impl PyMirror {
                 .filter_map(|(k, v)| k.parse().ok().map(|k| (k, v)))
                 .collect();
             s.apply_all(&u);
-            to_py(py, &s.to_json())
+            as_is(py, &s.to_json())
         })
     }
 
@@ -311,7 +311,7 @@ impl PyMirror {
     #[staticmethod]
     fn mapping_fields(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         guard(py, || {
-            to_py(
+            as_is(
                 py,
                 &json!({"SOCRadar Alarm": {
                     "alarm_risk_level": "Severity of the alarm: LOW, MEDIUM, HIGH or CRITICAL (from the XSOAR severity 1 to 4).",
@@ -352,7 +352,7 @@ pub(super) fn set_tag<'py>(
     for a in alarms.iter_mut() {
         a["TagAction"] = json!(result.outcome);
     }
-    to_py(
+    as_is(
         py,
         &json!({"alarms": alarms, "outcome": result.outcome, "response": result.response}),
     )

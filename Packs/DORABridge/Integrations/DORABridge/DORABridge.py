@@ -6,13 +6,15 @@ incident's fields, judges every criterion and computes every deadline.
 """
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
 from dora_bridge import EntityProfile, assess_cyber_threat, command_args
-from dora_bridge.xsoar import calling_user, load_head, needed_command, store_head
+from dora_bridge.xsoar import calling_user, context, load_head, needed_command, store_head
 
 # The arguments declared isArray in the yml, and those taking JSON-shaped input.
 ARRAY_ARGS = (
@@ -99,7 +101,7 @@ def audit_results(entries: list, what: str) -> CommandResults:
 
 
 def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
-    result = profile.classify(args, incident=demisto.incident(), context=demisto.context())
+    result = context(profile.classify(args, incident=demisto.incident(), context=demisto.context()))
     verdict = VERDICT[result["IsMajor"]] + ("" if result["Determinate"] else " (on the facts known so far)")
     readable = f"### DORA classification: {verdict}\n{result['RuleText']} ({result['Rule']})\n"
     readable += tableToMarkdown("Criteria", result["Criteria"], headers=CRITERIA_HEADERS)
@@ -120,7 +122,7 @@ def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
     evidence = Evidence()
     if not evidence.id:  # the playground: no incident, no evidence chain
         return results
-    recorded = profile.record_classification(result, **evidence.args())
+    recorded = context(profile.record_classification(result, **evidence.args()))
     evidence.record(recorded["Head"])
     if recorded["Entries"]:
         results.append(audit_results(recorded["Entries"], "classification recorded"))
@@ -128,8 +130,10 @@ def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
 
 
 def deadlines_command(profile: EntityProfile, args: dict) -> CommandResults:
-    result = profile.deadlines(
-        args, incident=demisto.incident(), context=demisto.context(), now=args.get("now") or None
+    result = context(
+        profile.deadlines(
+            args, incident=demisto.incident(), context=demisto.context(), now=args.get("now") or None
+        )
     )
     rows = [result[k] for k in ("InitialNotification", "IntermediateReport", "FinalReport")]
     notes = [f"- {n}" for row in rows for n in row["Notes"]]
@@ -156,7 +160,7 @@ def recurring_check_command(profile: EntityProfile, args: dict) -> CommandResult
             "incidents is required: give the entity's incidents of the last 6 months as a JSON list, "
             "or put them in context at DORA.RecurringCandidates."
         )
-    result = profile.recurring_check(incidents, now=args.get("now") or None)
+    result = context(profile.recurring_check(incidents, now=args.get("now") or None))
     rows = [
         {k: g[k] for k in ("RootCause", "Occurrences", "Recurring", "IsMajor", "Rule")}
         for g in result["Groups"]
@@ -178,7 +182,7 @@ def recurring_check_command(profile: EntityProfile, args: dict) -> CommandResult
 
 
 def cyber_threat_command(args: dict) -> CommandResults:
-    result = assess_cyber_threat(args)
+    result = context(assess_cyber_threat(args))
     title = "Significant cyber threat" if result["Significant"] else "Not a significant cyber threat"
     if not result["Determinate"]:
         title += " (not assessable on the facts given)"
@@ -208,12 +212,14 @@ def cyber_threat_command(args: dict) -> CommandResults:
 
 def report_draft_command(profile: EntityProfile, args: dict) -> list:
     evidence = Evidence()
-    out = profile.report_draft(
-        args.get("type") or "initial",
-        args.get("format") or "markdown",
-        exchange_rate=args.get("exchange_rate"),
-        exchange_rate_source=args.get("exchange_rate_source"),
-        **evidence.args(),
+    out = context(
+        profile.report_draft(
+            args.get("type") or "initial",
+            args.get("format") or "markdown",
+            exchange_rate=args.get("exchange_rate"),
+            exchange_rate_source=args.get("exchange_rate_source"),
+            **evidence.args(),
+        )
     )
     evidence.record(out["Head"])
     return draft_results(out)
@@ -221,7 +227,7 @@ def report_draft_command(profile: EntityProfile, args: dict) -> list:
 
 def cyber_threat_draft_command(profile: EntityProfile, args: dict) -> list:
     evidence = Evidence()
-    out = profile.cyber_threat_draft(args.get("format") or "markdown", **evidence.args())
+    out = context(profile.cyber_threat_draft(args.get("format") or "markdown", **evidence.args()))
     evidence.record(out["Head"])
     return draft_results(out)
 
@@ -265,41 +271,60 @@ def draft_results(out: dict) -> list:
     return results
 
 
-def approve_command(profile: EntityProfile, args: dict) -> list:
+def sealed_decision(decide: Callable[..., dict], *positional: str, **named: Any) -> tuple[dict, dict]:
+    """A human decision (``profile.approve`` or ``profile.decide``) made as the calling XSOAR
+    user and sealed in the chain, whose new head is recorded: its entry and the entry's details,
+    in context spelling."""
     caller, user = calling_user(demisto)
     evidence = Evidence()
-    out = profile.approve(
+    out = context(decide(*positional, caller=caller, user=user, **named, **evidence.args()))
+    evidence.record(out["Head"])
+    return out["Entry"], out["Entry"]["Details"]
+
+
+def decided_by(entry: dict, actor: str) -> dict:
+    """Who made a recorded human decision: the authenticated user (under ``actor``), their e-mail
+    and the role they decided in, as dora-approve and dora-decide both put it into context."""
+    d = entry["Details"]
+    return {
+        actor: entry["Actor"],
+        f"{actor}Email": d["User"]["Email"],
+        "Role": d["Role"],
+        "RoleSource": d["RoleSource"],
+    }
+
+
+def decision_results(prefix: str, row: dict, readable: str, entry: dict) -> list:
+    """A human decision as context (keyed by its chain entry's hash) and as its chain entry."""
+    return [
+        CommandResults(
+            outputs_prefix=prefix, outputs_key_field="Hash", outputs=row, readable_output=readable
+        ),
+        audit_results([entry], "decision recorded"),
+    ]
+
+
+def approve_command(profile: EntityProfile, args: dict) -> list:
+    entry, d = sealed_decision(
+        profile.approve,
         args.get("subject") or "",
         args.get("decision") or "",
-        caller=caller,
-        user=user,
         role=args.get("role"),
         approver=args.get("approver"),
         comment=args.get("comment"),
         content_hash=args.get("content_hash"),
-        **evidence.args(),
     )
-    evidence.record(out["Head"])
-    entry = out["Entry"]
-    d = entry["Details"]
     approval = {
         "Subject": d["Subject"],
-        "Approver": entry["Actor"],
-        "ApproverEmail": d["User"]["Email"],
-        "Role": d["Role"],
-        "RoleSource": d["RoleSource"],
+        **decided_by(entry, "Approver"),
         "Decision": d["Decision"],
+        "ContentHash": d["ContentHash"],
+        "Comment": d["Comment"],
+        "At": entry["At"],
+        "Hash": entry["Hash"],
     }
-    approval.update(ContentHash=d["ContentHash"], Comment=d["Comment"], At=entry["At"], Hash=entry["Hash"])
-    return [
-        CommandResults(
-            outputs_prefix="DORA.Approval",
-            outputs_key_field="Hash",
-            outputs=approval,
-            readable_output=tableToMarkdown("DORA decision recorded", approval, headers=list(approval)),
-        ),
-        audit_results([entry], "decision recorded"),
-    ]
+    readable = tableToMarkdown("DORA decision recorded", approval, headers=list(approval))
+    return decision_results("DORA.Approval", approval, readable, entry)
 
 
 def triage_command(profile: EntityProfile, args: dict) -> list:
@@ -310,8 +335,10 @@ def triage_command(profile: EntityProfile, args: dict) -> list:
         raise DemistoException(
             "dora-triage runs in an incident: it seals the incident's triage in its evidence chain."
         )
-    out = profile.record_triage(
-        outcome=outcome, reason=args.get("reason"), caller=caller, user=user, **evidence.args()
+    out = context(
+        profile.record_triage(
+            outcome=outcome, reason=args.get("reason"), caller=caller, user=user, **evidence.args()
+        )
     )
     evidence.record(out["Head"])
     triage = dict(out["Triage"] or {})
@@ -330,20 +357,13 @@ def triage_command(profile: EntityProfile, args: dict) -> list:
 
 
 def decide_command(profile: EntityProfile, args: dict) -> list:
-    caller, user = calling_user(demisto)
-    evidence = Evidence()
-    out = profile.decide(
+    entry, d = sealed_decision(
+        profile.decide,
         args.get("decision") or "",
         args.get("reason") or "",
-        caller=caller,
-        user=user,
         role=args.get("role"),
         decided_by=args.get("decided_by"),
-        **evidence.args(),
     )
-    evidence.record(out["Head"])
-    entry = out["Entry"]
-    d = entry["Details"]
     system = d.get("SystemVerdict") or {}
     if system:
         verdict = "major" if system.get("IsMajor") else "not major"
@@ -354,10 +374,7 @@ def decide_command(profile: EntityProfile, args: dict) -> list:
     decision = {
         "Decision": d["Decision"],
         "Reason": d["Reason"],
-        "DecidedBy": entry["Actor"],
-        "DecidedByEmail": d["User"]["Email"],
-        "Role": d["Role"],
-        "RoleSource": d["RoleSource"],
+        **decided_by(entry, "DecidedBy"),
         "DecidedAt": entry["At"],
         "SystemVerdict": verdict,
         "Hash": entry["Hash"],
@@ -368,19 +385,11 @@ def decide_command(profile: EntityProfile, args: dict) -> list:
         headers=["Decision", "DecidedBy", "Role", "DecidedAt", "SystemVerdict", "Reason"],
     )
     readable += "\nRun !dora-deadlines and DORAApplyToIncident: the clock follows the decision.\n"
-    return [
-        CommandResults(
-            outputs_prefix="DORA.Decision",
-            outputs_key_field="Hash",
-            outputs=decision,
-            readable_output=readable,
-        ),
-        audit_results([entry], "decision recorded"),
-    ]
+    return decision_results("DORA.Decision", decision, readable, entry)
 
 
 def approval_status_command(profile: EntityProfile, args: dict) -> CommandResults:
-    status = profile.approval_status(args.get("subject") or "", **Evidence().args())
+    status = context(profile.approval_status(args.get("subject") or "", **Evidence().args()))
     state = "approved" if status["Approved"] else "rejected" if status["Rejected"] else "awaiting approval"
     readable = f"### {status['Subject'].capitalize()}: {state}\n"
     if status["MissingRoles"]:
@@ -401,16 +410,18 @@ def approval_status_command(profile: EntityProfile, args: dict) -> CommandResult
 def mark_submitted_command(profile: EntityProfile, args: dict) -> list:
     caller, user = calling_user(demisto)
     evidence = Evidence()
-    out = profile.mark_submitted(
-        args.get("type") or "",
-        caller=caller,
-        user=user,
-        submitted_at=args.get("submitted_at"),
-        authority_reference=args.get("authority_reference"),
-        combined_with=args.get("combined_with") or None,
-        submitted_by=args.get("submitted_by"),
-        late_reason=args.get("late_reason"),
-        **evidence.args(),
+    out = context(
+        profile.mark_submitted(
+            args.get("type") or "",
+            caller=caller,
+            user=user,
+            submitted_at=args.get("submitted_at"),
+            authority_reference=args.get("authority_reference"),
+            combined_with=args.get("combined_with") or None,
+            submitted_by=args.get("submitted_by"),
+            late_reason=args.get("late_reason"),
+            **evidence.args(),
+        )
     )
     evidence.record(out["Head"])
     readable = ""
@@ -462,7 +473,7 @@ def record_mirrored_changes_command(profile: EntityProfile, args: dict) -> Comma
         raise DemistoException(
             "dora-record-mirrored-changes runs in an incident: its evidence chain is sealed."
         )
-    out = profile.record_mirrored_changes(records, **evidence.args())
+    out = context(profile.record_mirrored_changes(records, **evidence.args()))
     evidence.record(out["Head"])
     entries = out["Entries"]
     if not chain():
@@ -477,7 +488,7 @@ def record_mirrored_changes_command(profile: EntityProfile, args: dict) -> Comma
 
 def audit_log_command(profile: EntityProfile, args: dict) -> list:
     entries = chain()
-    verdict = profile.audit_verify(**Evidence().args())
+    verdict = context(profile.audit_verify(**Evidence().args()))
     readable = audit_results(entries, f"{len(entries)} entries").readable_output
     readable += "\n" + verdict_text(verdict) + "\n"
     name = f"DORA_audit_{incident_id() or 'incident'}.json"
@@ -488,7 +499,7 @@ def audit_log_command(profile: EntityProfile, args: dict) -> list:
 
 
 def audit_verify_command(profile: EntityProfile, args: dict) -> CommandResults:
-    result = profile.audit_verify(**Evidence().args())
+    result = context(profile.audit_verify(**Evidence().args()))
     result["IncidentId"] = incident_id()
     title = (
         "Evidence chain intact"

@@ -11,6 +11,7 @@ from CommonServerPython import *
 from CommonServerUserPython import *
 
 from dora_bridge import ContextConnectors, command_args, markdown_rows, markdown_text, now
+from dora_bridge.xsoar import context
 
 # The arguments declared isArray in the yml.
 ARRAY_ARGS = (
@@ -60,7 +61,7 @@ def problems_markdown(problems: list) -> str:
 
 def ict_context_command(c: ContextConnectors, args: dict) -> CommandResults:
     asset = args.get("asset") or (demisto.incident().get("CustomFields") or {}).get("dorasocradarasset")
-    ctx = c.ict_context(asset=asset, services=args.get("services"))
+    ctx = context(c.ict_context(asset=asset, services=args.get("services")))
     services = figure_value(ctx["AffectedServices"]) or []
     critical = figure_value(ctx["CriticalServicesAffected"])
     # Names and reasons come from the register, the CMDB and the asset: escaped for markdown.
@@ -98,7 +99,7 @@ def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResult
     if not start:
         raise DemistoException("window_start is required: the incident's occurrence is not known yet.")
     reference_days = arg_to_number(args.get("reference_days"), "reference_days")
-    scope = c.transaction_scope(services or [], start, end, reference_days=reference_days)
+    scope = context(c.transaction_scope(services or [], start, end, reference_days=reference_days))
     rows = [
         {"Figure": k, "Value": v["Value"], "Estimate": v["Estimate"], "Source": v["Source"]}
         for k, v in scope.items()
@@ -123,15 +124,17 @@ def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResult
 def geo_scope_command(c: ContextConnectors, args: dict) -> CommandResults:
     include_providers = argToBoolean(args.get("include_providers") or "true")
     providers = latest("DORA", "Context", "ICT", "Countries") if include_providers else None
-    geo = c.geo_scope(
-        clients=args.get("client_countries"),
-        counterparts=args.get("counterpart_countries"),
-        branches=args.get("branch_countries"),
-        group_entities=args.get("group_entity_countries"),
-        market_infrastructures=args.get("market_infrastructure_countries"),
-        providers=providers,
-        all_branches=argToBoolean(args.get("all_branches") or "false"),
-        all_group_entities=argToBoolean(args.get("all_group_entities") or "false"),
+    geo = context(
+        c.geo_scope(
+            clients=args.get("client_countries"),
+            counterparts=args.get("counterpart_countries"),
+            branches=args.get("branch_countries"),
+            group_entities=args.get("group_entity_countries"),
+            market_infrastructures=args.get("market_infrastructure_countries"),
+            providers=providers,
+            all_branches=argToBoolean(args.get("all_branches") or "false"),
+            all_group_entities=argToBoolean(args.get("all_group_entities") or "false"),
+        )
     )
     states = geo["MemberStates"]["Value"]
     readable = tableToMarkdown(

@@ -11,6 +11,7 @@ from CommonServerPython import *
 from CommonServerUserPython import *
 
 from dora_bridge import incident_field_updates
+from dora_bridge.xsoar import context
 
 
 def run(command: str, args: dict) -> None:
@@ -32,11 +33,13 @@ def apply(what: str) -> CommandResults:
     if what not in ("classification", "deadlines", "all"):
         raise DemistoException(f"what must be classification, deadlines or all, got '{what}'.")
     dora = demisto.context().get("DORA") or {}
-    updates = incident_field_updates(
-        classification=dora.get("Classification") if what in ("classification", "all") else None,
-        deadlines=dora.get("Deadlines") if what in ("deadlines", "all") else None,
-        reports=dora.get("Report") if what == "all" else None,
-        approvals=dora.get("Approval") if what == "all" else None,
+    updates = context(
+        incident_field_updates(
+            classification=dora.get("Classification") if what in ("classification", "all") else None,
+            deadlines=dora.get("Deadlines") if what in ("deadlines", "all") else None,
+            reports=dora.get("Report") if what == "all" else None,
+            approvals=dora.get("Approval") if what == "all" else None,
+        )
     )
     if not updates["Fields"] and not updates["Timers"]:
         raise DemistoException(

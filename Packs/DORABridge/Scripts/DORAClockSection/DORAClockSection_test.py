@@ -8,6 +8,7 @@ import demistomock as demisto
 import DORAClockSection as section  # noqa: N813
 
 from dora_bridge import EntityProfile
+from dora_bridge.xsoar import context as xsoar_context
 from tests.fixtures import dora_params
 
 MAJOR = {"is_major": "true", "detected_at": "2099-01-05T08:00:00Z", "classified_at": "2099-01-05T09:00:00Z"}
@@ -19,7 +20,7 @@ def at(text: str) -> datetime:
 
 def deadlines(args: dict, now: str) -> dict:
     """DORA.Deadlines as !dora-deadlines writes it."""
-    return EntityProfile.from_params(dora_params()).deadlines(args, now=now)
+    return xsoar_context(EntityProfile.from_params(dora_params()).deadlines(args, now=now))
 
 
 def lines(markdown: str) -> dict[str, str]:
@@ -150,7 +151,7 @@ def test_without_deadlines_a_hint():
 
 def test_main_renders_markdown_from_the_incident_context_at_the_current_time():
     # Computed on time in 2020: displayed now, years later, the notification is overdue.
-    past = EntityProfile.from_params(dora_params()).deadlines(
+    past = deadlines(
         {"is_major": "true", "detected_at": "2020-01-06T08:00:00Z", "classified_at": "2020-01-06T09:00:00Z"},
         now="2020-01-06T09:30:00Z",
     )
@@ -174,7 +175,7 @@ def test_main_with_an_empty_context_gives_the_hint():
 
 def test_the_due_soon_margin_is_the_instances():
     wide = EntityProfile.from_params({**dora_params(), "due_soon_initial_minutes": "120"})
-    d = wide.deadlines(MAJOR, now="2099-01-05T09:00:00Z")
+    d = xsoar_context(wide.deadlines(MAJOR, now="2099-01-05T09:00:00Z"))
     assert d["InitialNotification"]["DueSoonSeconds"] == 7200
     # 90 minutes before the due time: due soon with the instance's 2 hours, on time with the default 1 hour.
     shown = at("2099-01-05T11:30:00Z")

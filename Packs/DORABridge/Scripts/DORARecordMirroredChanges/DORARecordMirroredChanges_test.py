@@ -35,7 +35,7 @@ def verified(context: dict) -> bool:
     result = EntityProfile.from_params(dora_params()).audit_verify(
         incident=INCIDENT, context=context, head=head
     )
-    return result["Valid"]
+    return result["valid"]
 
 
 def record(n: int, field: str = "severity") -> dict:
