@@ -10,24 +10,30 @@ both ways: a draft's DORA_IR/DORA_CYB ``document``, a figure's ``value``, a clas
 
 from typing import Any, Literal, final
 
+from typing_extensions import Unpack
+
 from dora_bridge.types import (
     ApprovalDecision,
     ApprovalStatus,
     Authorization,
     ChainKey,
+    ChainRead,
     ChainUpdate,
     Classification,
     Deadlines,
+    Decided,
     DecisionRecord,
     DraftResult,
     FieldUpdates,
     GeoScope,
-    Head,
     IctContext,
+    Judged,
     MajorDecision,
+    Recorded,
     Recurring,
     ReportFormat,
     ReportKind,
+    Signed,
     Subject,
     SubmissionUpdate,
     ThreatAssessment,
@@ -338,20 +344,14 @@ class EntityProfile:
     def classify(
         self,
         args: dict[str, Any],
-        *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Judged],
     ) -> Classification:
         """RTS 2024/1772 classification: inputs from ``args``, then ``context``
         (``DORA.Context.*``), then the ``incident``'s fields."""
     def deadlines(
         self,
         args: dict[str, Any],
-        *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Judged],
     ) -> Deadlines:
         """RTS 2025/301 deadlines of the three reports at ``now``."""
     def recurring_check(self, incidents: list[dict[str, Any]] | str, *, now: str | None = None) -> Recurring:
@@ -361,12 +361,9 @@ class EntityProfile:
         kind: ReportKind,
         format: ReportFormat = "markdown",
         *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
         exchange_rate: str | None = None,
         exchange_rate_source: str | None = None,
-        now: str | None = None,
+        **chain: Unpack[Recorded],
     ) -> DraftResult:
         """An ITS 2025/302 report draft (initial, intermediate, final, reclassification) judged
         against Annex II, the configured DORA_IR schema and the template's rules, rendered as
@@ -375,33 +372,21 @@ class EntityProfile:
     def cyber_threat_draft(
         self,
         format: ReportFormat = "markdown",
-        *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Recorded],
     ) -> DraftResult:
         """A draft of the voluntary notification of a significant cyber threat (DORA_CYB), pre-filled
         from the SOCRadar alarm and the Art. 10 assessment, judged and recorded in the chain."""
     def record_classification(
         self,
         classification: Classification | dict[str, Any],
-        *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Recorded],
     ) -> ChainUpdate:
         """The detection (once) and the classification sealed in the chain. ``classification``
         is ``classify``'s result, or the one kept in context (either spelling)."""
     def record_mirrored_changes(
         self,
         records: list[dict[str, Any]],
-        *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Recorded],
     ) -> ChainUpdate:
         """Mirrored SOCRadar changes sealed in the chain, each
         once; none without a chain."""
@@ -410,12 +395,7 @@ class EntityProfile:
         *,
         outcome: TriageOutcome | None = None,
         reason: str | None = None,
-        caller: dict[str, Any] | None = None,
-        user: dict[str, Any] | None = None,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Decided],
     ) -> TriageUpdate:
         """The incident's triage and awareness
         sealed in the chain; with ``outcome`` and ``reason``, a person's re-triage."""
@@ -424,14 +404,9 @@ class EntityProfile:
         decision: MajorDecision,
         reason: str,
         *,
-        caller: dict[str, Any] | None = None,
-        user: dict[str, Any] | None = None,
         role: str | None = None,
         decided_by: str | None = None,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Decided],
     ) -> DecisionRecord:
         """A person's decision (``major`` or ``not-major``) with its
         reason, by the authenticated user in an approver role, sealed in the chain."""
@@ -440,16 +415,11 @@ class EntityProfile:
         subject: Subject,
         decision: ApprovalDecision,
         *,
-        caller: dict[str, Any] | None = None,
-        user: dict[str, Any] | None = None,
         role: str | None = None,
         approver: str | None = None,
         comment: str | None = None,
         content_hash: str | None = None,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Decided],
     ) -> DecisionRecord:
         """An approval or rejection by the authenticated XSOAR
         user (``caller``: ``demisto.callingContext``; ``user``: ``demisto.findUser``'s record),
@@ -460,17 +430,12 @@ class EntityProfile:
         self,
         kind: ReportKind | Literal["cyber-threat"],
         *,
-        caller: dict[str, Any] | None = None,
-        user: dict[str, Any] | None = None,
         submitted_at: str | None = None,
         authority_reference: str | None = None,
         combined_with: list[str] | None = None,
         submitted_by: str | None = None,
         late_reason: str | None = None,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
-        now: str | None = None,
+        **chain: Unpack[Decided],
     ) -> SubmissionUpdate:
         """The submission sealed in the chain, once the gate's checks hold: ``ApprovalError``
         when an approval is missing, ``ReportError`` when the report cannot go yet (no draft,
@@ -478,30 +443,23 @@ class EntityProfile:
     def approval_status(
         self,
         subject: str,
-        *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
+        **chain: Unpack[ChainRead],
     ) -> ApprovalStatus:
         """Where the approvals of ``subject`` stand, from the verified evidence chain."""
     def audit_verify(
         self,
-        *,
-        incident: dict[str, Any] | None = None,
-        context: dict[str, Any] | None = None,
-        head: Head | dict[str, Any] | None = None,
+        **chain: Unpack[ChainRead],
     ) -> Verification:
         """The incident's evidence chain verified with the instance's keys against ``head``."""
     def authorize(
         self,
         *,
-        caller: dict[str, Any] | None = None,
-        user: dict[str, Any] | None = None,
         action: str = "decide",
         role: str | None = None,
         roles: list[str] | None = None,
         typed_name: str | None = None,
         argument: str = "approver",
+        **chain: Unpack[Signed],
     ) -> Authorization:
         """The authenticated user behind a human decision and
         the role they decide in; ``InputError`` for a playbook task or DBot, a typed name that is

@@ -13,6 +13,7 @@ __all__ = [
     "AuditEntry",
     "Authorization",
     "ChainKey",
+    "ChainRead",
     "ChainUpdate",
     "Classification",
     "ClockDecision",
@@ -21,6 +22,7 @@ __all__ = [
     "DeadlineReport",
     "DeadlineStatus",
     "Deadlines",
+    "Decided",
     "DecisionRecord",
     "DecisionState",
     "Draft",
@@ -32,9 +34,11 @@ __all__ = [
     "GeoScope",
     "Head",
     "IctContext",
+    "Judged",
     "MajorDecision",
     "MissingField",
     "Point",
+    "Recorded",
     "Recurring",
     "RecurringGroup",
     "ReferencePeriod",
@@ -42,6 +46,7 @@ __all__ = [
     "ReportFormat",
     "ReportKind",
     "SchemaError",
+    "Signed",
     "Subject",
     "SubmissionUpdate",
     "Tampering",
@@ -264,6 +269,44 @@ class Head(TypedDict):
     hash: str
     key_id: str
     mac: str
+
+
+# The keyword arguments `EntityProfile`'s methods take after their own, as the stub's
+# ``**chain: Unpack[...]`` says: which incident, its context, the evidence chain's head, the
+# time, and who calls.
+
+
+class ChainRead(TypedDict, total=False):
+    """What reading an incident's chain takes: ``approval_status``, ``audit_verify``."""
+
+    incident: dict[str, Any] | None
+    context: dict[str, Any] | None
+    head: Head | dict[str, Any] | None
+
+
+class Judged(TypedDict, total=False):
+    """What judging an incident reads: ``classify``, ``deadlines``."""
+
+    incident: dict[str, Any] | None
+    context: dict[str, Any] | None
+    now: str | None
+
+
+class Recorded(ChainRead, total=False):
+    """What a step that records in the chain takes: the drafts and the automatic records."""
+
+    now: str | None
+
+
+class Signed(TypedDict, total=False):
+    """Who calls: ``demisto.callingContext`` and ``demisto.findUser``'s record of that user."""
+
+    caller: dict[str, Any] | None
+    user: dict[str, Any] | None
+
+
+class Decided(Recorded, Signed, total=False):
+    """What a person's step takes: ``record_triage``, ``decide``, ``approve``, ``mark_submitted``."""
 
 
 class SchemaError(TypedDict):

@@ -148,8 +148,7 @@ impl PyEntityProfile {
 
     /// Classifies an incident. Inputs come from `args`, then `context` (`DORA.Context.*`), then
     /// the `incident`'s fields. `classified_at` (argument) defaults to `now`.
-    #[pyo3(signature = (args, **chain),
-           text_signature = "(self, args, *, incident=None, context=None, now=None)")]
+    #[pyo3(signature = (args, **chain))]
     fn classify<'py>(
         &self,
         py: Python<'py>,
@@ -177,8 +176,7 @@ impl PyEntityProfile {
     }
 
     /// The three report deadlines at `now`.
-    #[pyo3(signature = (args, **chain),
-           text_signature = "(self, args, *, incident=None, context=None, now=None)")]
+    #[pyo3(signature = (args, **chain))]
     fn deadlines<'py>(
         &self,
         args: &Bound<'py, PyAny>,
@@ -211,8 +209,7 @@ impl PyEntityProfile {
 
     /// A report draft of `kind` in `format` (json, csv, markdown, html), judged and recorded in
     /// the evidence chain; returns the draft, the rendering and the chain's new head.
-    #[pyo3(signature = (kind, format="markdown", *, exchange_rate=None, exchange_rate_source=None, **chain),
-           text_signature = "(self, kind, format='markdown', *, incident=None, context=None, head=None, exchange_rate=None, exchange_rate_source=None, now=None)")]
+    #[pyo3(signature = (kind, format="markdown", *, exchange_rate=None, exchange_rate_source=None, **chain))]
     fn report_draft<'py>(
         &self,
         py: Python<'py>,
@@ -240,8 +237,7 @@ impl PyEntityProfile {
     /// A draft of the voluntary notification of a significant cyber threat (DORA_CYB) in
     /// `format` (json, csv, markdown), pre-filled from the SOCRadar alarm and the Art. 10
     /// assessment, judged and recorded in the evidence chain like the reports.
-    #[pyo3(signature = (format="markdown", **chain),
-           text_signature = "(self, format='markdown', *, incident=None, context=None, head=None, now=None)")]
+    #[pyo3(signature = (format="markdown", **chain))]
     fn cyber_threat_draft<'py>(
         &self,
         py: Python<'py>,
@@ -264,8 +260,7 @@ impl PyEntityProfile {
 
     /// The evidence-chain entries for a classification (the detection once, the classification
     /// when its inputs or verdict changed) and the chain's new head.
-    #[pyo3(signature = (classification, **chain),
-           text_signature = "(self, classification, *, incident=None, context=None, head=None, now=None)")]
+    #[pyo3(signature = (classification, **chain))]
     fn record_classification(&self, classification: &Arg<'_>, chain: Option<&Dict<'_>>) -> Obj {
         let names = ("record_classification", "classification");
         self.record(names, classification, chain, |c, ev, now| {
@@ -275,8 +270,7 @@ impl PyEntityProfile {
 
     /// The evidence-chain entries sealing mirrored SOCRadar change `records` (the war room's
     /// `dora-bridge-mirror` entries), each once, and the chain's new head; none without a chain.
-    #[pyo3(signature = (records, **chain),
-           text_signature = "(self, records, *, incident=None, context=None, head=None, now=None)")]
+    #[pyo3(signature = (records, **chain))]
     fn record_mirrored_changes(&self, records: &Arg<'_>, chain: Option<&Dict<'_>>) -> Obj {
         let names = ("record_mirrored_changes", "records");
         self.record(names, records, chain, |r, ev, now| {
@@ -287,8 +281,7 @@ impl PyEntityProfile {
     /// Seals the incident's triage in its chain, with its detection and awareness (once): the
     /// triage the fetch gave it, or, with `outcome` and `reason`, a person's re-triage by the
     /// authenticated user.
-    #[pyo3(signature = (*, outcome=None, reason=None, **chain),
-           text_signature = "(self, *, outcome=None, reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[pyo3(signature = (*, outcome=None, reason=None, **chain))]
     fn record_triage<'py>(
         &self,
         py: Python<'py>,
@@ -314,8 +307,7 @@ impl PyEntityProfile {
     /// A person's decision that the incident is major or not (`decision`: `major` or
     /// `not-major`), against or beside the system's verdict, with a reason; made by the
     /// authenticated user in an approver role and sealed in the chain, where the clock reads it.
-    #[pyo3(signature = (decision, reason, *, role=None, decided_by=None, **chain),
-           text_signature = "(self, decision, reason, *, role=None, decided_by=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[pyo3(signature = (decision, reason, *, role=None, decided_by=None, **chain))]
     fn decide<'py>(
         &self,
         py: Python<'py>,
@@ -346,8 +338,7 @@ impl PyEntityProfile {
 
     /// An approval or rejection by the authenticated user (`caller`: XSOAR's calling context;
     /// `user`: its user record), recorded only if every approval rule holds.
-    #[pyo3(signature = (subject, decision, *, role=None, approver=None, comment=None, content_hash=None, **chain),
-           text_signature = "(self, subject, decision, *, role=None, approver=None, comment=None, content_hash=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[pyo3(signature = (subject, decision, *, role=None, approver=None, comment=None, content_hash=None, **chain))]
     #[allow(clippy::too_many_arguments)] // one per argument of the approval
     fn approve<'py>(
         &self,
@@ -384,8 +375,7 @@ impl PyEntityProfile {
     /// Records the submission of a report (and of those `combined_with` it) by the
     /// authenticated user, once the gate's checks hold. Returns the entries, the
     /// `DORA.Submission` summary the clock reads and the chain's new head.
-    #[pyo3(signature = (kind, *, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, **chain),
-           text_signature = "(self, kind, *, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, caller=None, user=None, incident=None, context=None, head=None, now=None)")]
+    #[pyo3(signature = (kind, *, submitted_at=None, authority_reference=None, combined_with=None, submitted_by=None, late_reason=None, **chain))]
     #[allow(clippy::too_many_arguments)] // one per argument of the submission
     fn mark_submitted<'py>(
         &self,
@@ -423,8 +413,7 @@ impl PyEntityProfile {
     }
 
     /// Where the approvals of `subject` stand, read from the verified chain.
-    #[pyo3(signature = (subject, **chain),
-           text_signature = "(self, subject, *, incident=None, context=None, head=None)")]
+    #[pyo3(signature = (subject, **chain))]
     fn approval_status<'py>(
         &self,
         py: Python<'py>,
@@ -440,8 +429,7 @@ impl PyEntityProfile {
 
     /// Verifies the incident's chain with the instance's keys against the head recorded outside
     /// the incident.
-    #[pyo3(signature = (**chain),
-           text_signature = "(self, *, incident=None, context=None, head=None)")]
+    #[pyo3(signature = (**chain))]
     fn audit_verify<'py>(
         &self,
         py: Python<'py>,
@@ -458,8 +446,7 @@ impl PyEntityProfile {
     /// may make this decision, by default every approver role; `typed_name`: a name the command
     /// received, which must be the caller). Raises `InputError` for a playbook task, DBot, a
     /// name that is not the caller, or a caller without the role.
-    #[pyo3(signature = (*, action="decide", role=None, roles=None, typed_name=None, argument="approver", **chain),
-           text_signature = "(self, *, caller=None, user=None, action='decide', role=None, roles=None, typed_name=None, argument='approver')")]
+    #[pyo3(signature = (*, action="decide", role=None, roles=None, typed_name=None, argument="approver", **chain))]
     #[allow(clippy::too_many_arguments)] // the identity check's inputs
     fn authorize<'py>(
         &self,

@@ -64,6 +64,17 @@ def incident_id() -> str:
     return str(demisto.incident().get("id") or "")
 
 
+def incident_results(prefix: str, result: dict, readable: str) -> CommandResults:
+    """A result about this incident, keyed by its id so that a rerun replaces it."""
+    return CommandResults(
+        outputs_prefix=prefix,
+        outputs_key_field="IncidentId",
+        outputs={**result, "IncidentId": incident_id()},
+        readable_output=readable,
+        raw_response=result,
+    )
+
+
 class Evidence:
     """The incident, its context and the chain's head recorded outside it, for the core; and the
     head the core hands back, recorded before any result reaches the incident."""
@@ -144,13 +155,7 @@ def deadlines_command(profile: EntityProfile, args: dict) -> CommandResults:
     )
     if notes:
         readable += "\n" + "\n".join(notes) + "\n"
-    return CommandResults(
-        outputs_prefix="DORA.Deadlines",
-        outputs_key_field="IncidentId",
-        outputs={**result, "IncidentId": incident_id()},
-        readable_output=readable,
-        raw_response=result,
-    )
+    return incident_results("DORA.Deadlines", result, readable)
 
 
 def recurring_check_command(profile: EntityProfile, args: dict) -> CommandResults:
@@ -172,13 +177,7 @@ def recurring_check_command(profile: EntityProfile, args: dict) -> CommandResult
     )
     if result["Excluded"]:
         readable += "\n**Left out:** " + "; ".join(result["Excluded"]) + "\n"
-    return CommandResults(
-        outputs_prefix="DORA.Recurring",
-        outputs_key_field="IncidentId",
-        outputs={**result, "IncidentId": incident_id()},
-        readable_output=readable,
-        raw_response=result,
-    )
+    return incident_results("DORA.Recurring", result, readable)
 
 
 def cyber_threat_command(args: dict) -> CommandResults:
@@ -201,13 +200,7 @@ def cyber_threat_command(args: dict) -> CommandResults:
         readable += "\n**Potential classification criteria (DORA_CYB field 15):** " + ", ".join(
             result["PotentialCriteria"]
         )
-    return CommandResults(
-        outputs_prefix="DORA.CyberThreat",
-        outputs_key_field="IncidentId",
-        outputs={**result, "IncidentId": incident_id()},
-        readable_output=readable,
-        raw_response=result,
-    )
+    return incident_results("DORA.CyberThreat", result, readable)
 
 
 def report_draft_command(profile: EntityProfile, args: dict) -> list:
