@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{ConnectorError, Figure};
+use crate::context::IctCountryRecord;
 use crate::dora::member_states::{country, Country};
 use crate::input::InputError;
 
@@ -201,14 +202,14 @@ impl GeoRequest<'_> {
 /// A provider of `DORA.Context.ICT.Countries` as an observation, unless it is the entity's own
 /// (`ThirdParty: false`).
 fn provider_observation(item: &Value) -> Option<Observation> {
-    if item.get("ThirdParty").and_then(Value::as_bool) == Some(false) {
+    let item: IctCountryRecord = crate::context::view(item);
+    if item.third_party == Some(false) {
         return None;
     }
-    let text = |key: &str| item.get(key).and_then(Value::as_str);
     Some(Observation {
-        country: text("Country").unwrap_or_default().to_string(),
+        country: item.country.unwrap_or_default(),
         kind: ImpactType::ThirdPartyProviders,
-        detail: text("Reason").unwrap_or("third-party provider").to_string(),
+        detail: (item.reason).unwrap_or_else(|| "third-party provider".into()),
         source: "DORA.Context.ICT.Countries".into(),
     })
 }

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 pub use records::{
     ApprovalRecord, AuditRecord, ClassificationRecord, CriterionRecord, DeadlinesRecord,
-    DecisionRecord, DraftRecord, FactRecord, GeoReasonRecord, ProviderRecord, ReportDueRecord,
-    ThreatConditionRecord,
+    DecisionRecord, DraftRecord, FactRecord, GeoReasonRecord, IctCountryRecord, ProviderRecord,
+    ReportDueRecord, ThreatConditionRecord,
 };
 
 /// The newest entry of `v`: the last of a list (`null` for an empty one), else `v` itself.

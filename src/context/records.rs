@@ -207,6 +207,9 @@ pub struct ReportDueRecord {
     pub status: Option<String>,
     #[serde(deserialize_with = "lenient")]
     pub due: Option<String>,
+    /// The due time in the member state's local time.
+    #[serde(deserialize_with = "lenient")]
+    pub due_local: Option<String>,
     /// The time limit before any weekend or holiday relief (RTS 2025/301 Art. 5(5)).
     #[serde(deserialize_with = "lenient")]
     pub base_due: Option<String>,
@@ -231,6 +234,13 @@ pub struct ReportDueRecord {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DeadlinesRecord {
+    #[serde(deserialize_with = "lenient")]
+    pub computed_at: Option<String>,
+    /// The member state whose calendar and time zone the clock used.
+    #[serde(deserialize_with = "lenient")]
+    pub member_state: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub time_zone: Option<String>,
     #[serde(deserialize_with = "object")]
     pub decision: Option<DecisionRecord>,
     #[serde(deserialize_with = "present")]
@@ -305,6 +315,19 @@ pub struct ProviderRecord {
     pub services: Vec<String>,
     #[serde(deserialize_with = "lenient")]
     pub source: Option<String>,
+}
+
+/// A country an ICT provider works from (`DORA.Context.ICT.Countries[]`), which the geographical
+/// scope counts unless it is the entity's own (`ThirdParty: false`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IctCountryRecord {
+    #[serde(deserialize_with = "lenient")]
+    pub country: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    pub reason: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    pub third_party: Option<bool>,
 }
 
 /// Why a country is in the geographical scope (`DORA.Context.Geo.Reasons[]`).

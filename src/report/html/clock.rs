@@ -3,12 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
-use serde_json::Value;
 
 use super::{
-    instant, newest, text_at, when, EventKind, HtmlView, TimelineEvent, AWARE, CLASSIFIED,
-    DETECTED, REPORTS,
+    instant, newest, when, EventKind, HtmlView, TimelineEvent, AWARE, CLASSIFIED, DETECTED, REPORTS,
 };
+use crate::context::{self, DeadlinesRecord, ReportDueRecord};
 use crate::timeutil;
 
 /// Colour and wording of a `DeadlineStatus` (kebab-case, as `dora::clock` serialises it).
@@ -51,8 +50,8 @@ fn window_start(
         view.deadlines
             .map(newest)
             .and_then(|d| d.get(report))
-            .and_then(|r| text_at(r, "SubmittedAt"))
-            .and_then(instant)
+            .and_then(|r| context::view::<ReportDueRecord>(r).submitted_at)
+            .and_then(|s| instant(&s))
     };
     match key {
         "InitialNotification" => [CLASSIFIED, AWARE, DETECTED]
@@ -117,14 +116,14 @@ fn gauge_svg(
     }
 }
 
-fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> Markup {
-    let status = text_at(d, "Status").unwrap_or("unknown");
+fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &ReportDueRecord) -> Markup {
+    let status = d.status.as_deref().unwrap_or("unknown");
     let (colour, label) = status_style(status);
     let label = label
         .map(str::to_string)
         .unwrap_or_else(|| status.to_string());
-    let due = text_at(d, "Due").and_then(instant);
-    let submitted = text_at(d, "SubmittedAt").and_then(instant);
+    let due = d.due.as_deref().and_then(instant);
+    let submitted = d.submitted_at.as_deref().and_then(instant);
     let point = match status {
         "submitted" | "submitted-late" => submitted,
         "on-time" | "due-soon" | "overdue" => Some(view.now),
@@ -138,7 +137,7 @@ fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> Markup {
         }
         _ => None,
     };
-    let time_left = text_at(d, "TimeLeft");
+    let time_left = d.time_left.as_deref();
     let centre = match status {
         "on-time" | "due-soon" | "overdue" => time_left.unwrap_or("—").to_string(),
         "submitted" | "submitted-late" => "Sent".into(),
@@ -156,11 +155,7 @@ fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> Markup {
             .unwrap_or_default()
     );
     let row = |term: &str, value: Markup| html! { dt { (term) } dd { (value) } "\n" };
-    let notes: Vec<&str> = d
-        .get("Notes")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let notes = &d.notes;
     html! {
         div class={ "card status-" (css_class(status)) } {
             "\n" h3 { (name) } "\n"
@@ -168,10 +163,10 @@ fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> Markup {
             "\n" p.badge style={ "background:" (colour) } { (label) } "\n"
             dl {
                 "\n"
-                @match text_at(d, "Due") {
+                @match d.due.as_deref() {
                     Some(due) => {
                         (row("Due (UTC)", when(due)))
-                        @if let Some(local) = text_at(d, "DueLocal") {
+                        @if let Some(local) = d.due_local.as_deref() {
                             (row("Due (local)", when(local)))
                         }
                     }
@@ -180,26 +175,26 @@ fn clock_card(key: &str, name: &str, view: &HtmlView<'_>, d: &Value) -> Markup {
                 @if let Some(t) = time_left {
                     (row("Time left", html! { b { (t) } }))
                 }
-                @if let Some(s) = text_at(d, "SubmittedAt") {
+                @if let Some(s) = d.submitted_at.as_deref() {
                     (row("Submitted", when(s)))
                 }
                 @if let Some(s) = start.filter(|_| fraction.is_some()) {
                     (row("Window from", when(&timeutil::to_rfc3339(s))))
                 }
-                @if d.get("ReliefApplied").and_then(Value::as_bool) == Some(true) {
+                @if d.relief_applied == Some(true) {
                     (row("Relief", html! {
                         b { "weekend/holiday relief applied" }
-                        @if let Some(b) = text_at(d, "BaseDue") {
+                        @if let Some(b) = d.base_due.as_deref() {
                             " (time limit without relief " (when(b)) ")"
                         }
                     }))
                 }
-                @if let Some(i) = text_at(d, "InformAuthorityBy") {
+                @if let Some(i) = d.inform_authority_by.as_deref() {
                     (row("Inform authority", html! { "before " (when(i)) ", if the deadline cannot be met" }))
                 }
             }
             "\n"
-            @if let Some(rule) = text_at(d, "Rule") {
+            @if let Some(rule) = d.rule.as_deref() {
                 p.rule { (rule) } "\n"
             }
             @if !notes.is_empty() {
@@ -220,12 +215,13 @@ pub(super) fn clock_section(view: &HtmlView<'_>) -> Markup {
             "\n"
         };
     };
+    let record: DeadlinesRecord = context::view(d);
     let mut about = vec![format!("as of {}", timeutil::to_rfc3339(view.now))];
-    if let Some(c) = text_at(d, "ComputedAt") {
+    if let Some(c) = &record.computed_at {
         about.push(format!("computed {c}"));
     }
-    if let Some(z) = text_at(d, "TimeZone") {
-        let state = text_at(d, "MemberState")
+    if let Some(z) = &record.time_zone {
+        let state = (record.member_state.as_ref())
             .map(|s| format!(", {s}"))
             .unwrap_or_default();
         about.push(format!("local time {z}{state}"));
@@ -238,7 +234,7 @@ pub(super) fn clock_section(view: &HtmlView<'_>) -> Markup {
                 "\n"
                 @for (key, name) in REPORTS {
                     @match d.get(key).filter(|r| r.is_object()) {
-                        Some(r) => (clock_card(key, name, view, r)),
+                        Some(r) => (clock_card(key, name, view, &context::view(r))),
                         None => {
                             div.card {
                                 "\n" h3 { (name) } "\n"
