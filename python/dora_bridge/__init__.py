@@ -5,72 +5,10 @@ are dicts with snake_case keys, described in ``dora_bridge.types``; ``to_context
 XSOAR's context keeps it.
 """
 
-from dora_bridge._core import (
-    ApiError,
-    ApprovalError,
-    AuthenticationError,
-    ConnectorError,
-    ContextConnectors,
-    DoraBridgeError,
-    EntityProfile,
-    InputError,
-    InternalError,
-    NotFoundError,
-    RateLimitedError,
-    ReportError,
-    SocRadarClient,
-    SocRadarError,
-    SocRadarMirror,
-    TransportError,
-    __version__,
-    assess_cyber_threat,
-    audit_verify,
-    classification_inputs,
-    from_context,
-    incident_field_updates,
-    load_report,
-    now,
-    report_fields,
-    set_clock,
-    socradar_filters,
-    socradar_incident_fields,
-    to_context,
-)
+from dora_bridge import _core
+from dora_bridge._core import *  # noqa: F403 (the core's public names: its __all__)
 from dora_bridge.args import command_args
 from dora_bridge.markdown import markdown_cell, markdown_rows, markdown_text
 
-__all__ = [
-    "ApiError",
-    "ApprovalError",
-    "AuthenticationError",
-    "ConnectorError",
-    "ContextConnectors",
-    "DoraBridgeError",
-    "EntityProfile",
-    "InputError",
-    "InternalError",
-    "NotFoundError",
-    "RateLimitedError",
-    "ReportError",
-    "SocRadarClient",
-    "SocRadarError",
-    "SocRadarMirror",
-    "TransportError",
-    "__version__",
-    "assess_cyber_threat",
-    "audit_verify",
-    "classification_inputs",
-    "command_args",
-    "from_context",
-    "incident_field_updates",
-    "load_report",
-    "markdown_cell",
-    "markdown_rows",
-    "markdown_text",
-    "now",
-    "report_fields",
-    "set_clock",
-    "socradar_filters",
-    "socradar_incident_fields",
-    "to_context",
-]
+__all__ = ["command_args", "markdown_cell", "markdown_rows", "markdown_text"]
+__all__ += _core.__all__
