@@ -12,12 +12,16 @@
 //! SOCRadar's records (the fetch's incidents and state, the alarm actions' `SOCRadar.Alarm`
 //! entries, test-fetch) are not turned: their keys are the vendor's and XSOAR's own.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::thread::LocalKey;
+
 use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::{Map, Value};
 
 /// What is under a key that is not a structure of field names.
 #[derive(Clone, Copy, PartialEq)]
-enum Data {
+pub enum Data {
     /// The whole value is data: copied as it is.
     Whole,
     /// A map keyed by data (argument names) whose values are structures: the keys stay, the
@@ -27,18 +31,19 @@ enum Data {
     WholeIfMap,
 }
 
-/// Keys whose value is data, named in the context spelling; written once, used both ways.
-const OPAQUE: &[(&str, Data)] = &[
+/// Keys whose value is data, in the context spelling and the snake_case one (a test holds the
+/// second to [`snake_key`] of the first); written once, used both ways.
+const OPAQUE: &[(&str, &str, Data)] = &[
     // A draft's DORA_IR / DORA_CYB document (ITS 2025/302 field names, the schema's camelCase).
-    ("Document", Data::Whole),
+    ("Document", "document", Data::Whole),
     // A figure as its source gave it: a number, a list, a map keyed by service name.
-    ("Value", Data::Whole),
+    ("Value", "value", Data::Whole),
     // A classification's inputs, keyed by argument name (`clients_affected`), each a
     // Value/Source/Estimate structure.
-    ("Facts", Data::Keys),
+    ("Facts", "facts", Data::Keys),
     // `incident_field_updates`: incident field name (`doraismajor`) to value; a draft's `Fields`
     // is a list of field rows, structures.
-    ("Fields", Data::WholeIfMap),
+    ("Fields", "fields", Data::WholeIfMap),
 ];
 
 /// Acronyms written in capitals inside a context key (`AffectedEntityLEIs`, `DORA.Context.ICT`),
@@ -106,34 +111,94 @@ pub fn context_key(key: &str) -> String {
         .collect()
 }
 
-/// What the value under `key` (context spelling) is.
-fn data(key: &str, value: &Value) -> Option<Data> {
-    match OPAQUE.iter().find(|(k, _)| *k == key)?.1 {
+/// What the value under `key` (either spelling) is: `None` for a structure of field names.
+pub fn data(key: &str, value: &Value) -> Option<Data> {
+    match OPAQUE.iter().find(|(c, s, _)| *c == key || *s == key)?.2 {
         Data::WholeIfMap if !value.is_object() => None,
         Data::WholeIfMap => Some(Data::Whole),
         d => Some(d),
     }
 }
 
+/// How many spellings each direction remembers. The field names are a fixed set of a few
+/// hundred; once the table is full, a key that is not among them (one from a caller's context)
+/// is spelled without being remembered, so the table stays bounded whatever comes in.
+const REMEMBERED: usize = 2048;
+
+type Spellings = RefCell<HashMap<String, String>>;
+
+thread_local! {
+    static SNAKE: Spellings = RefCell::new(HashMap::new());
+    static CONTEXT: Spellings = RefCell::new(HashMap::new());
+}
+
+/// `f` of `spell(key)`, looked up in `table` before it is worked out (heck's word split is most
+/// of the cost of a turn: every result passes through here on its way to Python).
+fn remembered<R>(
+    table: &'static LocalKey<Spellings>,
+    key: &str,
+    spell: fn(&str) -> String,
+    f: impl FnOnce(&str) -> R,
+) -> R {
+    table.with(|t| {
+        if let Some(s) = t.borrow().get(key) {
+            return f(s);
+        }
+        let s = spell(key);
+        let mut t = t.borrow_mut();
+        if t.len() < REMEMBERED {
+            t.insert(key.to_string(), s.clone());
+        }
+        f(&s)
+    })
+}
+
+/// `f` of the snake_case spelling of `key`, borrowed where it is remembered.
+pub fn with_snake<R>(key: &str, f: impl FnOnce(&str) -> R) -> R {
+    if key.starts_with(|c: char| c.is_ascii_uppercase()) {
+        remembered(&SNAKE, key, snake_key, f)
+    } else {
+        f(key)
+    }
+}
+
+/// The snake_case spelling of a key the value owns: a key already in it moves over as it is.
+fn to_snake(key: String) -> String {
+    if key.starts_with(|c: char| c.is_ascii_uppercase()) {
+        remembered(&SNAKE, &key, snake_key, str::to_string)
+    } else {
+        key
+    }
+}
+
+/// The context spelling of a key the value owns: a key already in it moves over as it is.
+fn to_context(key: String) -> String {
+    if key.starts_with(|c: char| c.is_ascii_lowercase()) {
+        remembered(&CONTEXT, &key, context_key, str::to_string)
+    } else {
+        key
+    }
+}
+
 /// `value` with its field names in snake_case; data under an [`OPAQUE`] key unchanged.
 pub fn snake(value: Value) -> Value {
-    turn(value, &snake_key)
+    turn(value, to_snake)
 }
 
 /// `value` with its field names in XSOAR's context spelling: the inverse of [`snake`], and the
 /// identity on a value already in that spelling.
 pub fn context(value: Value) -> Value {
-    turn(value, &context_key)
+    turn(value, to_context)
 }
 
 /// Renames the keys of every object with `name`, leaving data as it is ([`OPAQUE`] names a key in
-/// its context spelling, whichever spelling the value is in).
-fn turn(value: Value, name: &dyn Fn(&str) -> String) -> Value {
+/// both spellings, whichever the value is in).
+fn turn(value: Value, name: fn(String) -> String) -> Value {
     match value {
         Value::Object(m) => Value::Object(
             m.into_iter()
                 .map(|(k, v)| {
-                    let v = match data(&context_key(&k), &v) {
+                    let v = match data(&k, &v) {
                         Some(Data::Whole) => v,
                         Some(Data::Keys) => match v {
                             Value::Object(entries) => Value::Object(
@@ -146,7 +211,7 @@ fn turn(value: Value, name: &dyn Fn(&str) -> String) -> Value {
                         },
                         _ => turn(v, name),
                     };
-                    (name(&k), v)
+                    (name(k), v)
                 })
                 .collect::<Map<String, Value>>(),
         ),
@@ -202,6 +267,35 @@ mod tests {
         assert_eq!(s["draft"]["fields"][0]["value"], json!({"a_b": 1}));
         assert_eq!(s["value"], x["Value"]);
         assert_eq!(context(s), x);
+    }
+
+    #[test]
+    fn the_opaque_keys_snake_spelling_is_the_word_rules() {
+        for (c, s, _) in OPAQUE {
+            assert_eq!(snake_key(c), *s);
+            assert_eq!(context_key(s), *c);
+        }
+    }
+
+    #[test]
+    fn keys_past_the_remembered_bound_are_spelled_all_the_same() {
+        let keys: Vec<String> = (0..REMEMBERED + 50)
+            .map(|i| format!("FieldNo{i}"))
+            .collect();
+        let x = Value::Object(keys.iter().map(|k| (k.clone(), json!(1))).collect());
+        let s = snake(x.clone());
+        let last = &keys[REMEMBERED + 49];
+        assert_eq!(s[snake_key(last)], 1, "{last} past the bound");
+        assert!(s.as_object().unwrap().keys().all(|k| !k.starts_with('F')));
+        assert_eq!(SNAKE.with(|t| t.borrow().len()), REMEMBERED);
+        assert_eq!(context(s), x);
+        // A remembered key reads back the same as a fresh one.
+        let first = snake(json!({"FieldNo7": 2}));
+        assert_eq!(first, json!({ snake_key("FieldNo7"): 2 }));
+        assert_eq!(
+            first.as_object().unwrap().keys().next().unwrap(),
+            &"field_no7"
+        );
     }
 
     #[test]

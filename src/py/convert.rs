@@ -2,10 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyList, PyString};
 use pythonize::pythonize;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::casing::{self, Data};
 use crate::timeutil;
 
 /// A result for Python: the domain's value (serialised in XSOAR's context spelling) with its
@@ -14,7 +16,55 @@ use crate::timeutil;
 pub fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     let value = serde_json::to_value(v)
         .map_err(|e| PyErr::new::<pyo3::exceptions::PyRuntimeError, _>(e.to_string()))?;
-    as_is(py, &crate::casing::snake(value))
+    snake_py(py, value)
+}
+
+/// [`crate::casing::snake`] and [`as_is`] in one walk: the Python object with its field names in
+/// snake_case, made without building the renamed JSON first (a classification is some 12 KB of
+/// it, and that second walk cost as much as classifying). [`from_context`] keeps the two-step
+/// way, and a test compares them on every result of the flow.
+fn snake_py<'py>(py: Python<'py>, value: Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Object(m) => {
+            let dict = PyDict::new(py);
+            for (k, v) in m {
+                let v = match casing::data(&k, &v) {
+                    Some(Data::Whole) => as_is(py, &v)?,
+                    Some(Data::Keys) => match v {
+                        Value::Object(entries) => {
+                            let inner = PyDict::new(py);
+                            for (ek, ev) in entries {
+                                inner.set_item(ek, snake_py(py, ev)?)?;
+                            }
+                            inner.into_any()
+                        }
+                        other => snake_py(py, other)?,
+                    },
+                    Some(Data::WholeIfMap) | None => snake_py(py, v)?,
+                };
+                casing::with_snake(&k, |key| dict.set_item(PyString::new(py, key), v))?;
+            }
+            dict.into_any()
+        }
+        Value::Array(a) => {
+            let items = a
+                .into_iter()
+                .map(|v| snake_py(py, v))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any()
+        }
+        // The scalars by hand, as pythonize makes them (an integer as `int` however large
+        // serde_json holds it, any other number as `float`): going through its serializer for
+        // each was a third of the walk.
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+        Value::String(s) => PyString::new(py, &s).into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+            (None, None) => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+    })
 }
 
 /// A value as the Python object pythonize makes of it, keys as they are: SOCRadar's wire data
