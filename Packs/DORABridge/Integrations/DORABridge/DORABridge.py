@@ -111,7 +111,7 @@ def audit_results(entries: list, what: str) -> CommandResults:
     )
 
 
-def classify_command(profile: EntityProfile, args: dict) -> CommandResults:
+def classify_command(profile: EntityProfile, args: dict) -> list[CommandResults]:
     result = context(profile.classify(args, incident=demisto.incident(), context=demisto.context()))
     verdict = VERDICT[result["IsMajor"]] + ("" if result["Determinate"] else " (on the facts known so far)")
     readable = f"### DORA classification: {verdict}\n{result['RuleText']} ({result['Rule']})\n"
