@@ -255,3 +255,25 @@ def test_the_ict_context_s_countries_feed_the_geographical_scope_as_they_are():
     assert {c["country"] for c in providers} <= set(snake["member_states"]["value"]) | {
         o["country"] for o in snake["outside_eea"]
     }
+
+
+def test_context_at_takes_the_newest_entry_of_every_list_on_the_way():
+    ctx = {
+        "DORA": {
+            "Context": [
+                {"ICT": {"Countries": ["DE"]}},
+                {"ICT": [{"Countries": ["FR"]}, {"Countries": ["AT", "IE"], "AffectedServices": None}]},
+            ],
+            "Classification": [],
+        }
+    }
+    assert dora_bridge.context_at(ctx, "DORA.Context.ICT.Countries") == ["AT", "IE"]
+    # The value at the end as it is: a list stays a list.
+    assert dora_bridge.context_at(ctx, "DORA.Context.ICT") == ctx["DORA"]["Context"][1]["ICT"]
+    assert dora_bridge.context_at(ctx, "DORA.Context.ICT.AffectedServices") is None
+    assert dora_bridge.context_at(ctx, "DORA.Classification.OccurredAt") is None
+    assert dora_bridge.context_at(ctx, "DORA.Missing") is None
+    assert dora_bridge.context_at(None, "DORA") is None
+    with pytest.raises(dora_bridge.InputError) as e:
+        dora_bridge.context_at({"DORA": object()}, "DORA")
+    assert e.value.argument == "context"

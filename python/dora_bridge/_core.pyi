@@ -64,6 +64,7 @@ __all__ = [
     "assess_cyber_threat",
     "audit_verify",
     "classification_inputs",
+    "context_at",
     "from_context",
     "incident_field_updates",
     "load_report",
@@ -80,6 +81,11 @@ __version__: str
 def to_context(result: Any) -> Any:
     """``result`` in XSOAR's context spelling (``is_major`` → ``IsMajor``); data is kept as it
     is, and a value already in that spelling comes back unchanged."""
+
+def context_at(context: dict[str, Any] | None, path: str) -> Any:
+    """The value at a dotted path of an XSOAR context (``"DORA.Context.ICT.Countries"``), taking
+    the newest (last) entry of every list XSOAR kept on the way; the value at the end as it is.
+    ``None`` where nothing is there."""
 
 def from_context(value: Any) -> Any:
     """A value from XSOAR's context in the snake_case spelling of the results."""

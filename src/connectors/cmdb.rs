@@ -23,8 +23,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::ConnectorError;
+use crate::http::retry::RetryPolicy;
 use crate::input::{self, quote};
-use crate::socradar::retry::RetryPolicy;
 use records::{reference, sys_id, Record};
 use transport::{Display, Transport};
 

@@ -135,6 +135,22 @@ pub fn to_context<'py>(py: Python<'py>, result: &Bound<'py, PyAny>) -> PyResult<
     as_is(py, &super::report::json_of("result", Some(result))?)
 }
 
+/// `context_at(context, path)`: the value at a dotted path of an XSOAR context, the newest entry
+/// of every list on the way ([`crate::context::at_path`], the one place that rule is written);
+/// the value at the end as it is, keys as they are; `None` where nothing is there.
+#[pyfunction]
+pub fn context_at<'py>(
+    py: Python<'py>,
+    context: &Bound<'py, PyAny>,
+    path: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let root = super::errors::json_arg("context", "context", context)?;
+    match crate::context::at_path(&root, path) {
+        Some(v) => as_is(py, v),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
 /// `from_context(value)`: a value from XSOAR's context in the snake_case spelling results have.
 #[pyfunction]
 pub fn from_context<'py>(

@@ -38,6 +38,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::now, m)?)?;
     m.add_function(wrap_pyfunction!(convert::to_context, m)?)?;
     m.add_function(wrap_pyfunction!(convert::from_context, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::context_at, m)?)?;
     // Set as an attribute, not added: `add_function` would list it in `__all__`, and a self-test
     // is no part of the API.
     m.setattr("_selftest_panic", wrap_pyfunction!(_selftest_panic, m)?)?;

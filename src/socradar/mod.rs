@@ -18,7 +18,6 @@ pub mod page;
 pub mod params;
 pub mod rawjson;
 pub mod replay;
-pub mod retry;
 pub mod search;
 pub mod summary;
 pub mod tags;

@@ -11,8 +11,8 @@ use super::client::ClientConfig;
 use super::fetch::{FetchConfig, DEFAULT_MAX_ALARMS_READ, DEFAULT_TIME_BUDGET};
 use super::incident::IncidentOptions;
 use super::mirror::{CloseReasonMap, MirrorDirection, MirrorSettings};
-use super::retry::RetryPolicy;
 use super::search::{DateFormat, SearchFilters, MAX_PAGE_SIZE};
+use crate::http::retry::RetryPolicy;
 use crate::input::{self, InputError};
 use crate::triage::TriageRules;
 

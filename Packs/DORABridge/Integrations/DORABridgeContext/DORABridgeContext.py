@@ -10,7 +10,7 @@ import demistomock as demisto
 from CommonServerPython import *
 from CommonServerUserPython import *
 
-from dora_bridge import ContextConnectors, command_args, markdown_rows, markdown_text, now
+from dora_bridge import ContextConnectors, command_args, context_at, markdown_rows, markdown_text, now
 from dora_bridge.xsoar import context
 
 # The arguments declared isArray in the yml.
@@ -25,17 +25,9 @@ ARRAY_ARGS = (
 STRUCTURED_ARGS = ()
 
 
-def latest(*path: str):
-    """The value at a context path; where XSOAR kept repeated outputs as a list on the way, the
-    newest (last) one."""
-    node = demisto.context()
-    for key in path:
-        if isinstance(node, list):
-            node = node[-1] if node else None
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
+def latest(path: str):
+    """The value at a context path, the newest entry of every list on the way (the core's rule)."""
+    return context_at(demisto.context(), path)
 
 
 def figure_value(fig):
@@ -89,10 +81,10 @@ def ict_context_command(c: ContextConnectors, args: dict) -> CommandResults:
 
 
 def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResults:
-    services = args.get("services") or figure_value(latest("DORA", "Context", "ICT", "AffectedServices"))
+    services = args.get("services") or figure_value(latest("DORA.Context.ICT.AffectedServices"))
     start = (
         args.get("window_start")
-        or latest("DORA", "Classification", "OccurredAt")
+        or latest("DORA.Classification.OccurredAt")
         or demisto.incident().get("occurred")
     )
     end = args.get("window_end") or now()
@@ -123,7 +115,7 @@ def transaction_scope_command(c: ContextConnectors, args: dict) -> CommandResult
 
 def geo_scope_command(c: ContextConnectors, args: dict) -> CommandResults:
     include_providers = argToBoolean(args.get("include_providers") or "true")
-    providers = latest("DORA", "Context", "ICT", "Countries") if include_providers else None
+    providers = latest("DORA.Context.ICT.Countries") if include_providers else None
     geo = context(
         c.geo_scope(
             clients=args.get("client_countries"),
