@@ -7,9 +7,12 @@
 -- 20 000 clients in eleven countries and 120 financial counterparts. Deterministic for a given
 -- anchor (setseed, no parallel workers).
 --
--- The outage (RTS 2024/1772 Art. 9(1) scope of the demo incident): on the last day, from 10 h
--- 08 min before the anchor's hour for 2 h 48 min, the card authorisation gateway was down for
--- clients in DE and AT. Every card payment of those clients in that window failed (90 %,
+-- The outage (RTS 2024/1772 Art. 9(1) scope of the demo incident): for 2 h 48 min, from 9 h 08 min
+-- before the anchor's hour when that is business time in Berlin (08:52 to 18:52), else from the
+-- nearest such start that ends before the anchor (08:52 the same morning, or 18:52 the evening
+-- before), the card authorisation gateway was down for clients in DE and AT. Business time,
+-- whatever the anchor's time of day: at night the same window would hold a tenth of the payments,
+-- and the figures the demo and the tests count would depend on the hour they run at. Every card payment of those clients in that window failed (90 %,
 -- 'authorisation gateway unavailable') or was declined by stand-in processing (10 %); all are
 -- failure_kind 'technical'. payments.sample_outages records the window.
 
@@ -137,7 +140,16 @@ FROM (
 INSERT INTO payments.sample_outages
 SELECT 'Card payments', ws, ws + interval '2 hours 48 minutes', ARRAY['DE', 'AT'],
        'Card authorisation gateway unavailable for clients in DE and AT: payments failed or were declined by stand-in processing.'
-FROM (SELECT date_trunc('hour', :'anchor'::timestamptz) - interval '10 hours' + interval '52 minutes' AS ws) AS w;
+FROM (
+    SELECT (CASE
+                WHEN extract(hour FROM l) BETWEEN 8 AND 18 THEN l
+                WHEN extract(hour FROM l) BETWEEN 2 AND 7 THEN date_trunc('day', l) + interval '8 hours 52 minutes'
+                WHEN extract(hour FROM l) >= 19 THEN date_trunc('day', l) + interval '18 hours 52 minutes'
+                ELSE date_trunc('day', l) - interval '1 day' + interval '18 hours 52 minutes'
+            END) AT TIME ZONE 'Europe/Berlin' AS ws
+    FROM (SELECT (date_trunc('hour', :'anchor'::timestamptz) - interval '9 hours 8 minutes')
+                 AT TIME ZONE 'Europe/Berlin' AS l) AS c
+) AS w;
 
 UPDATE payments.transactions AS t
 SET status = CASE WHEN t.transaction_id % 10 = 0 THEN 'declined' ELSE 'failed' END,
